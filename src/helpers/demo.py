@@ -1,0 +1,502 @@
+"""Seeded synthetic demo data, calibrated to the province's public totals. Everything is DEMO.
+
+The generator reads the province, its districts and the public figures from the shipped
+reference tables (:mod:`helpers.reference`), so nothing here names a province: a province
+whose reference files carry the same ``figure_id`` rows gets its own calibrated demo.
+
+Calibration (exact, for every seed)
+-----------------------------------
+* central investment over the 2022–2025 vintages = ``central_investment_2021_2025``;
+* central recurrent = ``central_recurrent_2021_2025``; local = ``local_counterpart_2021_2025``;
+* the 2024 vintage, all sources = ``plan_2024_all_sources``;
+* disbursed of the 2024 vintage on the report of ``disbursed_2024_as_of_2024_05_21`` = that figure.
+No line has plan year 2021: the program was approved on 14 Oct 2021 and money was assigned
+from 2022, so the 2021–2025 totals are spread over the 2022–2025 vintages.
+
+Generating process (the "truth" later models are tested against)
+----------------------------------------------------------------
+For line *i* of plan year *Y*, capital type *k*, district *j*, project *p*:
+
+* decision date: a year- and type-specific base date (2022 investment after Decision 652 of
+  28 May 2022; 2025 recurrent split between February and August–October, …), plus the
+  district's assignment delay ``delta_j`` (months), plus line noise. ``delta_j`` is correlated
+  with the district's capacity ``u_j`` (weaker districts also assign later), so a model without
+  district effects confuses timing with capacity;
+* months available ``m_i`` = months from decision to 31 Jan of *Y*+1 (:mod:`helpers.deadlines`);
+* share disbursed by the deadline ``s_i ~ Beta(mu_i * phi, (1 - mu_i) * phi)`` with
+  ``logit(mu_i) = a_k + b_k * (m_i - 12) + u_j + v_p + c_Y``;
+  ``b_k`` (per month, logit scale) is the **timing effect**, stronger for investment;
+* within the window the cumulative path follows month weights with a start-up ramp and
+  November–December–January spikes, reaching exactly ``s_i`` at the deadline;
+* lines with ``s_i < 0.95`` are extended with a year-specific probability; an extended line
+  disburses a further share of its remainder by ``extended_until``; the rest lapses.
+:class:`Truth` holds every parameter plus the implied average marginal effect in percentage
+points per month and the expected counterfactual gain, for the tests of the lag models.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers import reference
+from helpers.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
+from helpers.deadlines import DAYS_PER_MONTH, months_available, regular_deadline
+from helpers.schema import TABLES
+
+DEFAULT_SEED = 1719
+PLAN_YEARS: tuple[int, ...] = (2022, 2023, 2024, 2025)
+LAST_REPORT = pd.Timestamp("2026-01-31")
+"""Last monthly report of the demo: the 2025 vintage's regular deadline."""
+
+SPOT_REPORT = pd.Timestamp("2024-05-21")
+"""The extra report date of seed 004 (302,049 of 1,526,790 disbursed)."""
+
+# Shares of each total by vintage: design choices of the demo, not facts. 2024 takes what
+# the public 2024 figure leaves (see _cell_totals).
+_YEAR_SHARES = {
+    ("investment", "central"): {2022: 0.30, 2023: 0.25, 2024: 0.25},
+    ("recurrent", "central"): {2022: 0.20, 2023: 0.27, 2024: 0.25},
+    ("local", None): {2022: 0.25, 2023: 0.25},
+}
+_LOCAL_INVESTMENT_SHARE = 0.6
+
+# (project, subproject, capital_type, source, weight, implemented_by_province)
+_MENU: tuple[tuple[str, str | None, str, str, float, bool], ...] = (
+    ("DA1", None, "investment", "central", 3.0, False),
+    ("DA2", None, "investment", "central", 2.0, False),
+    ("DA4", "DA4.TDA1", "investment", "central", 10.0, False),
+    ("DA5", "DA5.TDA1", "investment", "central", 2.0, False),
+    ("DA6", None, "investment", "central", 1.5, False),
+    ("DA4", "DA4.TDA2", "investment", "central", 4.0, True),
+    ("DA1", None, "recurrent", "central", 2.0, False),
+    ("DA3", "DA3.TDA1", "recurrent", "central", 3.0, False),
+    ("DA3", "DA3.TDA2", "recurrent", "central", 3.0, False),
+    ("DA4", "DA4.TDA1", "recurrent", "central", 2.0, False),
+    ("DA5", "DA5.TDA1", "recurrent", "central", 1.5, False),
+    ("DA5", "DA5.TDA3", "recurrent", "central", 1.5, False),
+    ("DA5", "DA5.TDA4", "recurrent", "central", 1.0, False),
+    ("DA6", None, "recurrent", "central", 1.0, False),
+    ("DA7", None, "recurrent", "central", 1.0, False),
+    ("DA8", None, "recurrent", "central", 1.0, False),
+    ("DA9", "DA9.TDA2", "recurrent", "central", 0.5, False),
+    ("DA10", "DA10.TDA1", "recurrent", "central", 0.5, False),
+    ("DA10", "DA10.TDA2", "recurrent", "central", 0.3, False),
+    ("DA5", "DA5.TDA2", "recurrent", "central", 3.0, True),
+    ("DA10", "DA10.TDA3", "recurrent", "central", 2.0, True),
+    ("DA4", "DA4.TDA1", "investment", "local", 1.0, False),
+    ("DA3", "DA3.TDA2", "recurrent", "local", 1.0, False),
+)
+
+# Base decision dates by (plan year, capital type): list of (date, probability, spread days).
+_DECISION_BASE: dict[tuple[int, str], list[tuple[str, float, int]]] = {
+    (2022, "investment"): [("2022-06-10", 1.0, 45)],
+    (2022, "recurrent"): [("2022-07-10", 1.0, 75)],
+    (2023, "investment"): [("2022-12-15", 1.0, 45)],
+    (2023, "recurrent"): [("2023-01-20", 0.8, 60), ("2023-06-15", 0.2, 45)],
+    (2024, "investment"): [("2023-12-15", 0.9, 40), ("2024-06-10", 0.1, 40)],
+    (2024, "recurrent"): [("2023-12-20", 0.8, 50), ("2024-06-20", 0.2, 40)],
+    (2025, "investment"): [("2025-01-05", 1.0, 80)],
+    (2025, "recurrent"): [("2025-02-10", 0.5, 45), ("2025-08-10", 0.5, 60)],
+}
+_EXTENSION_PROB = {2022: 0.85, 2023: 0.8, 2024: 0.6, 2025: 0.6}
+_EXTENDED_UNTIL = {
+    2022: ("2023-12-31", "2024-12-31"),
+    2023: ("2024-12-31",),
+    2024: ("2025-12-31",),
+    2025: ("2026-12-31",),
+}
+_SEASONAL = {11: 1.2, 12: 2.0, 1: 1.6}
+
+
+@dataclass
+class Truth:
+    """The parameters of the generating process, and what they imply on the drawn lines."""
+
+    seed: int
+    timing_scale: float
+    intercept: dict[str, float] = field(default_factory=lambda: {
+        "investment": 1.9, "recurrent": 0.9})
+    timing_logit_per_month: dict[str, float] = field(default_factory=lambda: {
+        "investment": 0.18, "recurrent": 0.10})
+    """Effect of one more month available on logit(share by deadline), before timing_scale."""
+    project_effect: dict[str, float] = field(default_factory=lambda: {
+        "DA1": 0.0, "DA2": -0.4, "DA3": -0.3, "DA4": 0.3, "DA5": 0.1, "DA6": 0.0,
+        "DA7": 0.1, "DA8": 0.0, "DA9": -0.2, "DA10": 0.2})
+    year_effect: dict[str, float] = field(default_factory=lambda: {
+        "2022": -0.3, "2023": 0.0, "2024": 0.1, "2025": 0.2})
+    precision: float = 30.0
+    district_effect: dict[str, float] = field(default_factory=dict)
+    district_delay_months: dict[str, float] = field(default_factory=dict)
+    ame_pp_per_month_later: float = float("nan")
+    """Average over lines of d(mu)/d(decision one month later), in percentage points (< 0)."""
+    ame_pp_per_month_later_by_type: dict[str, float] = field(default_factory=dict)
+    counterfactual_date: str = "01-31"
+    counterfactual_gain_mvnd: float = float("nan")
+    """Expected extra capital disbursed by the deadline had every line been decided by
+    31 January of its plan year (lines decided earlier keep their date)."""
+    spot_calibration_scale: float = float("nan")
+    """Factor applied to the 21 May 2024 values to hit the public figure (diagnostic)."""
+
+    def slope(self, capital_type: str) -> float:
+        """The timing effect actually used: ``timing_logit_per_month * timing_scale``."""
+        return self.timing_logit_per_month[capital_type] * self.timing_scale
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+
+@dataclass
+class DemoData:
+    """The generated tables (input tables of :mod:`helpers.schema`) and the truth."""
+
+    tables: dict[str, pd.DataFrame]
+    truth: Truth
+    lines: pd.DataFrame
+    """Per-line latent quantities (mu, share by deadline, months available), for tests."""
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def split_integer(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split an integer ``total`` in proportion to ``weights`` (largest remainder method)."""
+    w = np.asarray(weights, dtype=float)
+    raw = total * w / w.sum()
+    base = np.floor(raw).astype(np.int64)
+    rest = int(total - base.sum())
+    order = np.argsort(-(raw - base), kind="stable")
+    base[order[:rest]] += 1
+    return base
+
+
+def _cell_totals(fig: dict[str, float]) -> dict[tuple[int, str, str], int]:
+    """Totals by (plan year, capital type, source) that add up to the public figures."""
+    inv = int(round(fig["central_investment_2021_2025"]))
+    rec = int(round(fig["central_recurrent_2021_2025"]))
+    loc = int(round(fig["local_counterpart_2021_2025"]))
+    plan_2024 = int(round(fig["plan_2024_all_sources"]))
+    out: dict[tuple[int, str, str], int] = {}
+    for (ctype, _), total in ((("investment", "central"), inv), (("recurrent", "central"), rec)):
+        shares = _YEAR_SHARES[(ctype, "central")]
+        for y in (2022, 2023, 2024):
+            out[(y, ctype, "central")] = int(round(total * shares[y]))
+        out[(2025, ctype, "central")] = total - sum(out[(y, ctype, "central")]
+                                                   for y in (2022, 2023, 2024))
+    local_by_year = {y: int(round(loc * s)) for y, s in _YEAR_SHARES[("local", None)].items()}
+    local_by_year[2024] = plan_2024 - out[(2024, "investment", "central")] - out[
+        (2024, "recurrent", "central")]
+    local_by_year[2025] = loc - sum(local_by_year.values())
+    if min(local_by_year.values()) < 0:
+        raise ValueError("public figures leave no room for local capital: check the shares")
+    for y, total in local_by_year.items():
+        li = int(round(total * _LOCAL_INVESTMENT_SHARE))
+        out[(y, "investment", "local")] = li
+        out[(y, "recurrent", "local")] = total - li
+    return out
+
+
+def _month_ends(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    return pd.date_range(start, end, freq="ME")
+
+
+def _window_weights(rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp,
+                    ramp_months: float) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Month-end dates from ``start`` to ``end`` and the cumulative share reached at each."""
+    ends = _month_ends(start, end)
+    n = len(ends)
+    tau = np.arange(n) + 0.5
+    w = 1.0 - np.exp(-tau / ramp_months)
+    w *= np.array([_SEASONAL.get(d.month, 1.0) for d in ends])
+    w *= rng.lognormal(0.0, 0.25, n)
+    # the first month only counts the days after the start
+    first_days = (ends[0] - start).days + 1
+    w[0] *= first_days / ends[0].days_in_month
+    cum = np.cumsum(w) / w.sum()
+    return ends, cum
+
+
+def _decision_dates(rng: np.random.Generator, year: int, ctype: str, delay_months: float,
+                    n: int) -> np.ndarray:
+    options = _DECISION_BASE[(year, ctype)]
+    probs = np.array([p for _, p, _ in options])
+    pick = rng.choice(len(options), size=n, p=probs / probs.sum())
+    days = np.empty(n)
+    for idx, (base, _, spread) in enumerate(options):
+        sel = pick == idx
+        days[sel] = (pd.Timestamp(base) - pd.Timestamp("1970-01-01")).days + rng.uniform(
+            0, spread, sel.sum()) + delay_months * DAYS_PER_MONTH
+    lo = (pd.Timestamp(year=year - 1, month=12, day=1) - pd.Timestamp("1970-01-01")).days
+    hi = (pd.Timestamp(year=year, month=12, day=10) - pd.Timestamp("1970-01-01")).days
+    days = np.clip(np.round(days), lo, hi)
+    return pd.to_datetime(days, unit="D").to_numpy()
+
+
+def _draw_lines(rng: np.random.Generator, truth: Truth, province: str,
+                districts: list[str], fig: dict[str, float]) -> pd.DataFrame:
+    """One row per plan line with amount, decision date and latent quantities."""
+    size = dict(zip(districts, rng.lognormal(0.0, 0.4, len(districts)), strict=True))
+    u = rng.normal(0.0, 0.35, len(districts))
+    delay = np.maximum(0.0, 0.8 - 1.5 * u + rng.normal(0.0, 0.3, len(districts)))
+    truth.district_effect = {d: round(float(x), 6) for d, x in zip(districts, u, strict=True)}
+    truth.district_delay_months = {d: round(float(x), 6)
+                                   for d, x in zip(districts, delay, strict=True)}
+    truth.district_effect[province] = 0.0
+    truth.district_delay_months[province] = 0.0
+    size[province] = 0.6 * float(np.mean(list(size.values())))
+
+    rows = []
+    for year in PLAN_YEARS:
+        for proj, sub, ctype, src, weight, by_province in _MENU:
+            units = [province] if by_province else districts
+            for unit in units:
+                rows.append((year, unit, proj, sub, ctype, src,
+                             weight * size[unit] * rng.lognormal(0.0, 0.3)))
+    lines = pd.DataFrame(rows, columns=["plan_year", "unit_code", "project_code",
+                                        "subproject_code", "capital_type", "source", "w"])
+    lines["amount_mvnd"] = 0
+    for (year, ctype, src), total in _cell_totals(fig).items():
+        sel = (lines["plan_year"] == year) & (lines["capital_type"] == ctype) & (
+            lines["source"] == src)
+        lines.loc[sel, "amount_mvnd"] = split_integer(total, lines.loc[sel, "w"].to_numpy())
+    lines = lines[lines["amount_mvnd"] > 0].drop(columns="w").reset_index(drop=True)
+
+    dates = np.empty(len(lines), dtype="datetime64[ns]")
+    for (year, ctype, unit), idx in lines.groupby(["plan_year", "capital_type", "unit_code"]
+                                                  ).groups.items():
+        dates[np.asarray(lines.index.get_indexer(idx))] = _decision_dates(
+            rng, year, ctype, truth.district_delay_months[unit], len(idx))
+    lines["decision_date"] = pd.to_datetime(dates)
+    lines["months_available"] = months_available(lines["decision_date"], lines["plan_year"])
+
+    slope = lines["capital_type"].map(truth.slope)
+    eta = (lines["capital_type"].map(truth.intercept) + slope * (lines["months_available"] - 12)
+           + lines["unit_code"].map(truth.district_effect)
+           + lines["project_code"].map(truth.project_effect)
+           + lines["plan_year"].astype(str).map(truth.year_effect))
+    mu = _expit(eta.to_numpy())
+    lines["mu"] = mu
+    lines["share_deadline"] = rng.beta(mu * truth.precision, (1 - mu) * truth.precision)
+    lines["slope"] = slope
+    return lines
+
+
+def _truth_summaries(truth: Truth, lines: pd.DataFrame) -> None:
+    """Average marginal effect and counterfactual gain implied by the truth on these lines."""
+    d_mu = lines["slope"] * lines["mu"] * (1 - lines["mu"])  # per month more available
+    truth.ame_pp_per_month_later = round(float(-100 * d_mu.mean()), 6)
+    truth.ame_pp_per_month_later_by_type = {
+        k: round(float(-100 * g.mean()), 6) for k, g in d_mu.groupby(lines["capital_type"])}
+    cf_date = pd.to_datetime(lines["plan_year"].astype(str) + "-" + truth.counterfactual_date)
+    cf_m = months_available(lines["decision_date"].where(lines["decision_date"] <= cf_date,
+                                                         cf_date), lines["plan_year"])
+    eta_cf = np.log(lines["mu"] / (1 - lines["mu"])) + lines["slope"] * (
+        cf_m - lines["months_available"])
+    gain = (lines["amount_mvnd"] * (_expit(eta_cf.to_numpy()) - lines["mu"])).sum()
+    truth.counterfactual_gain_mvnd = round(float(gain), 3)
+
+
+def _paths(rng: np.random.Generator, lines: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """Monthly cumulative disbursement of every line, and its extension date."""
+    records = []
+    extended = []
+    for i, ln in lines.iterrows():
+        year = int(ln["plan_year"])
+        amount = float(ln["amount_mvnd"])
+        start = max(ln["decision_date"], pd.Timestamp(year=year, month=1, day=1))
+        deadline = regular_deadline(year)
+        ends, cum = _window_weights(rng, start, deadline, ramp_months=0.8)
+        values = ln["share_deadline"] * amount * cum
+        ext = None
+        if ln["share_deadline"] < 0.95 and rng.random() < _EXTENSION_PROB[year]:
+            ext = pd.Timestamp(str(rng.choice(_EXTENDED_UNTIL[year])))
+            more = ln["share_deadline"] + (1 - ln["share_deadline"]) * rng.beta(7, 3)
+            ends2, cum2 = _window_weights(rng, deadline + pd.Timedelta(days=1), ext,
+                                          ramp_months=1.0)
+            ends = ends.append(ends2)
+            values = np.concatenate([values, amount * (ln["share_deadline"] + (
+                more - ln["share_deadline"]) * cum2)])
+        extended.append(ext)
+        keep = ends <= LAST_REPORT
+        for d, v in zip(ends[keep], values[keep], strict=True):
+            records.append((i, d, v))
+    path = pd.DataFrame(records, columns=["line", "report_date", "disbursed_cum_mvnd"])
+    return path, extended
+
+
+def _spot_report(path: pd.DataFrame, lines: pd.DataFrame,
+                 target: float) -> tuple[pd.DataFrame, float]:
+    """Add the 21 May 2024 report for 2024 lines, summing exactly to ``target``.
+
+    Each line's value is interpolated between its April and May month ends, scaled by one
+    common factor so the total matches, capped at the line's deadline value, then the path is
+    kept monotone around it (earlier values capped, later values floored). Values are then
+    rounded to thousandths of a million VND with the rounding remainder placed exactly.
+    """
+    y24 = lines.index[(lines["plan_year"] == 2024) & (lines["decision_date"] <= SPOT_REPORT)]
+    p = path[path["line"].isin(y24)].pivot(index="line", columns="report_date",
+                                           values="disbursed_cum_mvnd")
+    apr, may = pd.Timestamp("2024-04-30"), pd.Timestamp("2024-05-31")
+    a = p[apr].fillna(0.0) if apr in p else pd.Series(0.0, index=p.index)
+    b = p[may].fillna(0.0)
+    frac = (SPOT_REPORT - apr).days / (may - apr).days
+    raw = a + frac * (b - a)
+    cap = lines.loc[p.index, "amount_mvnd"] * lines.loc[p.index, "share_deadline"]
+    scale = float(target / raw.sum())
+    value = np.minimum(raw * scale, cap)
+    for _ in range(20):  # redistribute what the caps cut off
+        short = target - value.sum()
+        room = cap - value
+        if abs(short) < 1e-9 or room.sum() <= 0:
+            break
+        value = np.minimum(value + short * room / room.sum(), cap)
+    milli = np.floor(value.to_numpy() * 1000).astype(np.int64)
+    rest = int(round(target * 1000)) - int(milli.sum())
+    frac_part = value.to_numpy() * 1000 - milli
+    order = np.argsort(-frac_part, kind="stable")
+    milli[order[:rest]] += 1
+    spot = pd.Series(milli / 1000.0, index=p.index)
+
+    m = path["line"].map(spot)
+    before = path["report_date"] < SPOT_REPORT
+    has = m.notna()
+    path.loc[has & before, "disbursed_cum_mvnd"] = np.minimum(
+        path.loc[has & before, "disbursed_cum_mvnd"], m[has & before])
+    path.loc[has & ~before, "disbursed_cum_mvnd"] = np.maximum(
+        path.loc[has & ~before, "disbursed_cum_mvnd"], m[has & ~before])
+    extra = pd.DataFrame({"line": spot.index, "report_date": SPOT_REPORT,
+                          "disbursed_cum_mvnd": spot.to_numpy()})
+    return pd.concat([path, extra], ignore_index=True), scale
+
+
+def _targets(rng: np.random.Generator, indicators: pd.DataFrame,
+             units: list[str]) -> pd.DataFrame:
+    """Baseline 2020, target 2025 and actual values 2021–2025 per indicator and unit."""
+    rows = []
+    for unit in units:
+        for ind in indicators.itertuples():
+            kind, nat = ind.target_kind, float(ind.national_target_value)
+            progress = rng.uniform(0.45, 1.35)
+            if kind == "level":
+                base = nat * rng.uniform(0.55, 0.95)
+                target = nat
+                final = base + (target - base) * progress
+                if ind.unit == "%":
+                    final = min(final, 100.0)
+            elif kind == "ratio_to_baseline":
+                base, target = 1.0, nat
+                final = base + (target - base) * progress
+            elif kind == "change_pp_per_year":
+                base = rng.uniform(20, 50)
+                target = base + 5 * nat
+                final = base + 5 * nat * progress
+            else:  # pct_change_vs_baseline
+                base = float(rng.integers(8, 40))
+                target = base * (1 + nat / 100)
+                final = base + (target - base) * progress
+            for k, year in enumerate(range(2021, 2026), start=1):
+                actual = base + (final - base) * k / 5 + rng.normal(0, abs(final - base) * 0.03)
+                if year == 2025 and rng.random() < 0.05:
+                    actual = None  # no 2025 report yet
+                rows.append({
+                    "indicator_code": ind.indicator_code, "name_vi": ind.name_vi,
+                    "name_en": ind.name_en, "unit": ind.unit, "direction": ind.direction,
+                    "unit_code": unit, "baseline_value": round(base, 2),
+                    "target_value": round(target, 2), "year": year,
+                    "actual_value": None if actual is None else round(float(actual), 2),
+                    "note": "DEMO",
+                })
+    return pd.DataFrame(rows)
+
+
+def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData:
+    """Generate the demo dataset for the shipped province, calibrated to its public figures.
+
+    Args:
+        seed: seed of the random generator; every seed gives the same calibrated totals.
+        timing_scale: multiplies the true timing effect (0 gives a null dataset in which the
+            decision date has no effect on the share disbursed by the deadline).
+
+    Returns:
+        The input tables (typed frames with the columns of :mod:`helpers.schema`), the truth
+        and the per-line latent quantities.
+    """
+    rng = np.random.default_rng(seed)
+    units = reference.load("units")
+    province = str(units.loc[units["level"] == "province", "unit_code"].iloc[0])
+    districts = sorted(units.loc[(units["level"] == "district")
+                                 & (units["parent_code"] == province), "unit_code"].astype(str))
+    fig = reference.public_figure_values(province)
+    truth = Truth(seed=seed, timing_scale=timing_scale)
+
+    lines = _draw_lines(rng, truth, province, districts, fig)
+    _truth_summaries(truth, lines)
+    path, extended = _paths(rng, lines)
+    lines["extended_until"] = pd.to_datetime(pd.Series(extended, index=lines.index,
+                                                       dtype="object"))
+    path, truth.spot_calibration_scale = _spot_report(
+        path, lines, fig["disbursed_2024_as_of_2024_05_21"])
+    path["disbursed_cum_mvnd"] = path["disbursed_cum_mvnd"].round(3)
+
+    allocations = lines[list(TABLES["allocations"].column_names[:6])].copy()
+    allocations["amount_mvnd"] = lines["amount_mvnd"].astype(float)
+    allocations["decision_date"] = lines["decision_date"]
+    allocations["decision_ref"] = [f"DEMO-{i + 1:04d}/QĐ-UBND" for i in range(len(lines))]
+    allocations["extended_until"] = lines["extended_until"]
+    allocations["note"] = None
+    key_cols = list(TABLES["allocations"].column_names[:6])
+    disb = path.merge(lines[key_cols], left_on="line", right_index=True)
+    disb = disb.sort_values(["line", "report_date"]).drop(columns="line")
+    disb["note"] = None
+    disbursements = disb[TABLES["disbursements"].column_names].reset_index(drop=True)
+
+    targets = _targets(rng, reference.load("target_indicators"), [province] + districts)
+    metadata = pd.DataFrame({
+        "key": ["demo", "generator", "seed", "timing_scale", "province", "note_en",
+                "note_vi"],
+        "value": ["true", "helpers.demo", str(seed), str(timing_scale), province,
+                  DEMO_NOTE_EN, DEMO_NOTE_VI],
+    })
+    tables = {
+        "units": units,
+        "program_components": reference.load("program_components"),
+        "allocations": allocations,
+        "disbursements": disbursements,
+        "targets": targets,
+        "sources": reference.load("sources"),
+        "metadata": metadata,
+    }
+    return DemoData(tables=tables, truth=truth, lines=lines)
+
+
+def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED, *,
+               timing_scale: float = 1.0) -> list[Path]:
+    """Write the demo tables as CSV files (one per table), ``truth.json`` and a README.
+
+    Files are written to temporary names and renamed into place, so an interrupted run never
+    leaves a half-written table.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = generate(seed, timing_scale=timing_scale)
+    written: list[Path] = []
+    for name, frame in data.tables.items():
+        written.append(_atomic_write(out / f"{name}.csv",
+                                     frame.to_csv(index=False, date_format="%Y-%m-%d")))
+    written.append(_atomic_write(out / "truth.json", data.truth.to_json() + "\n"))
+    written.append(_atomic_write(out / "README.txt", (
+        f"{DEMO_NOTE_EN}.\n{DEMO_NOTE_VI}.\n\nGenerated by `mtqg demo --seed {seed}` "
+        "(helpers.demo). truth.json holds the parameters of the generating process.\n")))
+    return written
+
+
+def _atomic_write(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,378 @@
+"""The one schema of the workbench: every table of ``design/data-model.md``, declared once.
+
+Each column is declared here with its kind, unit, whether it is required in an input file,
+whether it may be empty, and what it means (PUDL's ``fields.py`` idea). Everything else derives
+from these declarations:
+
+* :func:`pandera_schema` builds the pandera ``DataFrameSchema`` that is the contract at the
+  boundary: the intake module validates with it, tests and notebooks may too;
+* :mod:`helpers.intake` parses raw cells according to :attr:`Column.kind` and reports
+  problems with the file, row and column;
+* :mod:`helpers.template` writes the Excel header rows, drop-downs and number formats;
+* :mod:`helpers.demo` writes frames with exactly these columns.
+
+No other module re-states the list of columns of a table: it asks :data:`TABLES`.
+
+Why pandera: it is a maintained, widely used DataFrame validation library whose schemas are
+plain Python objects (so they can be generated from these declarations), it validates pandas
+dtypes, nullability, uniqueness and value checks in one lazy pass and returns every failure
+with its row index, which the intake maps back to the user's row numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+import pandera.pandas as pa
+
+Kind = Literal["code", "text", "int", "amount", "number", "date", "bool", "enum"]
+
+CAPITAL_TYPES: tuple[str, ...] = ("investment", "recurrent")
+"""vốn đầu tư phát triển (investment, Law on Public Investment) / vốn sự nghiệp (recurrent)."""
+
+SOURCES: tuple[str, ...] = ("central", "local", "credit", "other")
+"""ngân sách trung ương / địa phương đối ứng / tín dụng chính sách / huy động khác."""
+
+LEVELS: tuple[str, ...] = ("province", "district", "commune")
+DIRECTIONS: tuple[str, ...] = ("higher_better", "lower_better")
+
+PLAN_YEAR_MIN = 2021
+PLAN_YEAR_MAX = 2030
+
+LINE_KEY: tuple[str, ...] = (
+    "plan_year",
+    "unit_code",
+    "project_code",
+    "subproject_code",
+    "capital_type",
+    "source",
+)
+"""The columns that identify one plan line (allocations) and key its snapshots."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of one table."""
+
+    name: str
+    kind: Kind
+    description: str
+    unit: str | None = None
+    required: bool = True
+    """The column must be present in an input file (it may still be empty if nullable)."""
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    """For ``enum`` columns: the canonical values."""
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: its columns, its key and whether users supply it."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    input: bool = True
+    """Users may supply this table (a CSV file or a sheet of this name)."""
+    reference: bool = False
+    """Shipped with the package; an input that omits it uses the shipped copy."""
+    optional: bool = False
+    """An input may omit it even though it is not shipped."""
+    derived: tuple[Column, ...] = field(default_factory=tuple)
+    """Columns the loader adds after validation (never in input files)."""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns + self.derived:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name} has no column {name}")
+
+
+_SOURCE_ID = Column("source_id", "code", "Row of `sources` that backs this row.")
+
+UNITS = Table(
+    "units",
+    "Administrative units (province, district, commune), with their validity dates.",
+    (
+        Column("unit_code", "code", "Stable code: official GSO code where known, else a slug."),
+        Column("name_vi", "text", "Vietnamese display name with diacritics, NFC."),
+        Column("name_en", "text", "ASCII / English display name."),
+        Column("level", "enum", "Administrative level.", allowed=LEVELS),
+        Column("parent_code", "code", "Parent unit (province for districts).", nullable=True),
+        Column("valid_from", "date", "First day the unit existed (empty: before the data).",
+               required=False, nullable=True),
+        Column("valid_to", "date", "Last day the unit existed (empty: still exists).",
+               required=False, nullable=True),
+        Column("extremely_difficult", "bool", "xã đặc biệt khó khăn (communes).",
+               required=False, nullable=True),
+        Column("source_id", "code", "Row of `sources` that backs this row.", required=False,
+               nullable=True),
+    ),
+    key=("unit_code",),
+    reference=True,
+)
+
+PROGRAM_COMPONENTS = Table(
+    "program_components",
+    "The program's projects (DA1..DA10) and sub-projects (e.g. DA3.TDA2).",
+    (
+        Column("project_code", "code", "Project code DA1..DA10."),
+        Column("subproject_code", "code", "Sub-project code, empty on the project's own row.",
+               nullable=True),
+        Column("name_vi", "text", "Vietnamese name."),
+        Column("name_en", "text", "English name."),
+        Column("source_id", "code", "Row of `sources` that backs this row.", required=False,
+               nullable=True),
+    ),
+    key=("project_code", "subproject_code"),
+    reference=True,
+)
+
+_LINE_COLUMNS = (
+    Column("plan_year", "int", "Year of the capital plan (the vintage).",
+           min_value=PLAN_YEAR_MIN, max_value=PLAN_YEAR_MAX),
+    Column("unit_code", "code", "Implementing unit (code, or a name the loader resolves)."),
+    Column("project_code", "code", "Project code from program_components."),
+    Column("subproject_code", "code", "Sub-project code from program_components, or empty.",
+           nullable=True),
+    Column("capital_type", "enum", "investment (đầu tư phát triển) or recurrent (sự nghiệp).",
+           allowed=CAPITAL_TYPES),
+    Column("source", "enum", "central, local, credit or other.", allowed=SOURCES),
+)
+
+_LINE_ID = Column(
+    "line_id", "code",
+    "Derived: the plan-line key joined with '|' (subproject '-' when empty); one per line.",
+)
+
+ALLOCATIONS = Table(
+    "allocations",
+    "Capital assigned: one row per plan line.",
+    _LINE_COLUMNS
+    + (
+        Column("amount_mvnd", "amount", "Capital assigned to the line.", unit="million VND",
+               min_value=0),
+        Column("decision_date", "date", "When the line was assigned to the implementing unit."),
+        Column("decision_ref", "text", "Decision reference, e.g. 'Quyết định số …/QĐ-UBND'.",
+               required=False, nullable=True),
+        Column("extended_until", "date",
+               "Empty: regular deadline 31 Jan of plan_year + 1; a date: extended to it.",
+               required=False, nullable=True),
+        Column("note", "text", "Free text; kept, never interpreted.", required=False,
+               nullable=True),
+    ),
+    key=LINE_KEY,
+    derived=(_LINE_ID,),
+)
+
+DISBURSEMENTS = Table(
+    "disbursements",
+    "Cumulative disbursement snapshots of plan lines.",
+    (Column("report_date", "date", "Date of the report (month end or any report date)."),)
+    + _LINE_COLUMNS
+    + (
+        Column("disbursed_cum_mvnd", "amount", "Cumulative disbursed as of report_date.",
+               unit="million VND", min_value=0),
+        Column("note", "text", "Free text; kept, never interpreted.", required=False,
+               nullable=True),
+    ),
+    key=("report_date",) + LINE_KEY,
+    derived=(_LINE_ID,),
+)
+
+TARGETS = Table(
+    "targets",
+    "Target indicators per unit: baseline (2020), target (2025) and actual values by year.",
+    (
+        Column("indicator_code", "code", "Stable indicator code."),
+        Column("name_vi", "text", "Vietnamese name of the indicator."),
+        Column("name_en", "text", "English name of the indicator."),
+        Column("unit", "text", "Unit of the values (%, households, km, …)."),
+        Column("direction", "enum", "higher_better or lower_better.", allowed=DIRECTIONS),
+        Column("unit_code", "code", "Unit the values belong to (province or district)."),
+        Column("baseline_value", "number", "Value in the baseline year (2020).", nullable=True),
+        Column("target_value", "number", "Value to reach by the target year (2025)."),
+        Column("year", "int", "Year of actual_value.", min_value=2000, max_value=2100),
+        Column("actual_value", "number", "Observed value in `year`; empty: no data.",
+               nullable=True),
+        Column("note", "text", "Free text; kept, never interpreted.", required=False,
+               nullable=True),
+    ),
+    key=("indicator_code", "unit_code", "year"),
+    optional=True,
+)
+
+SOURCES_TABLE = Table(
+    "sources",
+    "Provenance of every public figure and reference row.",
+    (
+        Column("source_id", "code", "Stable identifier."),
+        Column("title", "text", "Title of the document or page."),
+        Column("publisher", "text", "Who published it.", nullable=True),
+        Column("date", "date", "Publication date.", nullable=True),
+        Column("url", "text", "Address, when known.", nullable=True),
+        Column("quote", "text", "The sentence the figure comes from.", nullable=True),
+        Column("confidence", "enum", "confirmed in a public source, or unconfirmed.",
+               allowed=("confirmed", "unconfirmed"), required=False, nullable=True),
+    ),
+    key=("source_id",),
+    reference=True,
+)
+
+METADATA = Table(
+    "metadata",
+    "Key/value facts about the dataset (e.g. demo=true, generator, seed, province).",
+    (
+        Column("key", "code", "Name of the fact."),
+        Column("value", "text", "Its value.", nullable=True),
+    ),
+    key=("key",),
+    optional=True,
+)
+
+TARGET_INDICATORS = Table(
+    "target_indicators",
+    "Reference: the program's 2025 target indicators (national definitions).",
+    (
+        Column("indicator_code", "code", "Stable indicator code."),
+        Column("name_vi", "text", "Vietnamese name."),
+        Column("name_en", "text", "English name."),
+        Column("unit", "text", "Unit."),
+        Column("direction", "enum", "higher_better or lower_better.", allowed=DIRECTIONS),
+        Column("target_kind", "enum", "How national_target_value reads.",
+               allowed=("level", "ratio_to_baseline", "change_pp_per_year",
+                        "pct_change_vs_baseline")),
+        Column("national_target_value", "number", "The national 2025 target."),
+        _SOURCE_ID,
+        Column("note", "text", "Caveats.", nullable=True),
+    ),
+    key=("indicator_code",),
+    input=False,
+    reference=True,
+)
+
+PUBLIC_FIGURES = Table(
+    "public_figures",
+    "Reference: public figures about a province, each with its source.",
+    (
+        Column("figure_id", "code", "Stable identifier."),
+        Column("unit_code", "code", "Unit the figure is about."),
+        Column("description_vi", "text", "What the figure is, in Vietnamese."),
+        Column("description_en", "text", "What the figure is, in English."),
+        Column("value", "number", "The figure."),
+        Column("unit", "text", "Unit of the figure (mvnd, %, count)."),
+        Column("as_of", "date", "Date the figure refers to.", nullable=True),
+        _SOURCE_ID,
+        Column("note", "text", "Caveats.", nullable=True),
+    ),
+    key=("figure_id",),
+    input=False,
+    reference=True,
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        UNITS,
+        PROGRAM_COMPONENTS,
+        ALLOCATIONS,
+        DISBURSEMENTS,
+        TARGETS,
+        SOURCES_TABLE,
+        METADATA,
+        TARGET_INDICATORS,
+        PUBLIC_FIGURES,
+    )
+}
+"""Every table by name."""
+
+INPUT_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.input)
+"""Tables a user may supply, in the order files and sheets are read and written."""
+
+REQUIRED_INPUT_TABLES: tuple[str, ...] = tuple(
+    n for n, t in TABLES.items() if t.input and not t.reference and not t.optional
+)
+"""Tables an input must contain: allocations and disbursements."""
+
+
+# --------------------------------------------------------------------------- pandera
+_DTYPES: dict[str, object] = {
+    "code": pd.StringDtype(),
+    "text": pd.StringDtype(),
+    "enum": pd.StringDtype(),
+    "int": "int64",
+    "amount": "float64",
+    "number": "float64",
+    "date": "datetime64[ns]",
+    "bool": pd.BooleanDtype(),
+}
+
+
+def dtype_of(column: Column) -> object:
+    """The pandas dtype a validated frame holds for ``column``."""
+    return _DTYPES[column.kind]
+
+
+def _checks(column: Column) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if column.allowed is not None:
+        checks.append(pa.Check.isin(list(column.allowed)))
+    if column.min_value is not None:
+        checks.append(pa.Check.ge(column.min_value))
+    if column.max_value is not None:
+        checks.append(pa.Check.le(column.max_value))
+    return checks
+
+
+def pandera_schema(table: str | Table, *, with_derived: bool = True) -> pa.DataFrameSchema:
+    """The pandera contract of a validated table (columns, dtypes, nulls, checks, unique key).
+
+    Columns that are optional in input files are always present in a validated frame (the
+    loader adds them empty), so every column is required here.
+    """
+    t = TABLES[table] if isinstance(table, str) else table
+    cols = t.columns + (t.derived if with_derived else ())
+    return pa.DataFrameSchema(
+        {
+            c.name: pa.Column(dtype_of(c), checks=_checks(c), nullable=c.nullable,
+                              required=True, description=c.description, title=c.unit)
+            for c in cols
+        },
+        unique=list(t.key) if t.key else None,
+        strict=True,
+        ordered=False,
+        name=t.name,
+    )
+
+
+def empty_frame(table: str | Table, *, with_derived: bool = True) -> pd.DataFrame:
+    """A frame with no rows and the validated dtypes of ``table``."""
+    t = TABLES[table] if isinstance(table, str) else table
+    cols = t.columns + (t.derived if with_derived else ())
+    return pd.DataFrame({c.name: pd.Series(dtype=dtype_of(c)) for c in cols})
+
+
+def line_ids(frame: pd.DataFrame) -> pd.Series:
+    """The derived ``line_id`` of each row: the plan-line key joined with ``|``.
+
+    An empty sub-project is written ``-`` so the id never contains an empty part.
+    """
+    parts = [frame["plan_year"].astype("int64").astype(str)]
+    for col in LINE_KEY[1:]:
+        s = frame[col].astype("string")
+        parts.append(s.fillna("-") if col == "subproject_code" else s)
+    out = parts[0].str.cat(parts[1:], sep="|")
+    return out.astype("string")
