@@ -9,7 +9,7 @@ conversion failure is a bug in the package, raised as is); user files go through
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -17,7 +17,7 @@ from helpers.paths import REFERENCE_DIR
 from helpers.schema import TABLES, dtype_of
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> pd.DataFrame:
     table = TABLES[name]
     raw = pd.read_csv(REFERENCE_DIR / f"{name}.csv", dtype=str, keep_default_na=False,

@@ -1,0 +1,117 @@
+"""Open a dataset by what a user passes as ``data``, and resolve an analysis scope.
+
+``data`` is ``"demo"`` (the embedded synthetic dataset, default seed), ``"demo:SEED"`` (another
+calibrated draw), a folder of CSV files, or one ``.xlsx`` workbook. Every route returns a
+validated :class:`~helpers.dataset.Dataset`; the demo route goes through the same validation as
+files do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.dataset import Dataset
+from helpers.errors import ParameterError
+
+DEMO = "demo"
+
+
+def parse_demo(data: str | Path) -> int | None:
+    """The seed when ``data`` names the demo dataset ("demo" or "demo:SEED"), else None."""
+    from helpers.demo import DEFAULT_SEED
+
+    text = str(data).strip().lower()
+    if text == DEMO:
+        return DEFAULT_SEED
+    if text.startswith(DEMO + ":"):
+        try:
+            return int(text.split(":", 1)[1])
+        except ValueError:
+            raise ParameterError(f"data: expected 'demo' or 'demo:SEED' with an integer seed; "
+                                 f"got {data!r}") from None
+    return None
+
+
+def frames_sha256(tables: dict[str, pd.DataFrame]) -> str:
+    """SHA-256 of the canonical CSV serialisation of some frames (name order)."""
+    h = hashlib.sha256()
+    for name in sorted(tables):
+        h.update(name.encode())
+        h.update(tables[name].to_csv(index=False, date_format="%Y-%m-%d").encode())
+    return h.hexdigest()
+
+
+def open_dataset(data: str | Path = DEMO) -> Dataset:
+    """Load and validate the dataset ``data`` names (see the module docstring).
+
+    Raises:
+        helpers.errors.InputError: the files have problems (every problem is listed).
+        helpers.errors.ParameterError: ``data`` names nothing that exists.
+    """
+    from helpers import demo, intake
+
+    seed = parse_demo(data)
+    if seed is not None:
+        generated = demo.generate(seed)
+        origin = f"demo (helpers.demo, seed {seed})"
+        return intake.validate_frames(generated.tables, origin=origin,
+                                      sha256=frames_sha256(generated.tables))
+    path = Path(data)
+    if not path.exists():
+        raise ParameterError(f"data: {str(data)!r} does not exist; expected 'demo', "
+                             "'demo:SEED', a folder of CSV files or an .xlsx workbook")
+    return intake.load_dataset(path)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an analysis covers: the whole province or one of its units."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    level: str
+
+    @property
+    def is_province(self) -> bool:
+        return self.level == "province"
+
+    def name(self, lang: str = "vi") -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
+
+def resolve_scope(dataset: Dataset, scope: str) -> Scope:
+    """Resolve ``"province"``, a unit code or a unit name to a :class:`Scope`.
+
+    Raises:
+        ParameterError: the scope matches no unit; the message lists the allowed values and
+        the closest names.
+    """
+    from helpers.units import UnitResolver
+
+    units = dataset.units
+    text = str(scope).strip()
+    if text.lower() in ("province", "tỉnh", "toàn tỉnh"):
+        code = dataset.province_code
+    else:
+        resolver = UnitResolver(units)
+        code = resolver.resolve(text)
+        if code is None:
+            allowed = ["province"] + [f"{r.unit_code} ({r.name_vi})"
+                                      for r in dataset.districts.itertuples()]
+            close = resolver.suggest(text)
+            hint = f" Closest: {', '.join(close)}." if close else ""
+            raise ParameterError(f"scope: unknown unit {scope!r}.{hint} Allowed: "
+                                 + ", ".join(allowed))
+    row = units.loc[units["unit_code"] == code].iloc[0]
+    return Scope(code=str(code), name_vi=str(row["name_vi"]), name_en=str(row["name_en"]),
+                 level=str(row["level"]))
+
+
+def scope_codes(dataset: Dataset) -> list[str]:
+    """Every scope a batch run covers: the province then its district-level units."""
+    return [dataset.province_code] + dataset.districts["unit_code"].astype(str).tolist()
