@@ -1,0 +1,46 @@
+# Two commands set up a fresh machine: `make run` and `make test` (each creates .venv first).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run demo test test-fast lint format lab sync-notebooks clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the workbench with its dev tools
+
+run: $(STAMP) ## run the main job on the embedded demo data
+	$(VENV)/bin/mtqg demo --out data/demo
+	$(VENV)/bin/mtqg validate data/demo
+
+test: $(STAMP) ## lint, then every test (notebooks executed, browser checks)
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup
+
+test-fast: $(STAMP) ## tests that execute no notebook and no browser
+	$(PY) -m pytest -m "not slow" -n $(JOBS)
+
+lint: $(STAMP) ## ruff lint and format check
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check src tests benchmarks || true
+
+lab: $(STAMP) ## open JupyterLab with the package importable
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+sync-notebooks: $(STAMP) ## re-pair notebooks/*.ipynb with their jupytext .py scripts
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
+
+clean: ## remove generated outputs (keeps .venv)
+	rm -rf outputs/* data/processed data/demo/*.csv data/demo/truth.json
+	@touch outputs/.gitkeep

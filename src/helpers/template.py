@@ -1,0 +1,198 @@
+"""The Excel intake workbook (``mtqg template OUT.xlsx``).
+
+One sheet per input table of :mod:`helpers.schema`, named like the table, with the header row,
+a comment on each header cell saying what the column means, number and date formats, and
+drop-down lists for codes (units, projects, sub-projects, capital type, source, direction).
+The reference sheets (units, program_components, sources) come filled with the shipped rows,
+so a province edits them instead of starting from nothing. An ``instructions`` sheet explains the
+workbook in Vietnamese and English; a hidden ``_lists`` sheet holds the drop-down values.
+A filled copy loads with :func:`helpers.intake.load_dataset` without edits.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from helpers import reference
+from helpers.files import atomic_write_bytes
+from helpers.schema import INPUT_TABLES, TABLES, Column
+
+TEMPLATE_ROWS = 5000
+"""Rows of each data sheet covered by drop-downs and formats."""
+
+INSTRUCTIONS_SHEET = "instructions"
+LISTS_SHEET = "_lists"
+
+_NUMBER_FORMATS = {"amount": "#,##0.000", "number": "#,##0.00", "int": "0",
+                   "date": "dd/mm/yyyy"}
+
+INSTRUCTIONS: list[tuple[str, str]] = [
+    ("Sổ nhập liệu Chương trình MTQG 1719", "Intake workbook, National Target Program 1719"),
+    ("Mỗi trang tính là một bảng; tên trang và tên cột giữ nguyên, không đổi.",
+     "Each sheet is one table; keep sheet names and column headers unchanged."),
+    ("Số tiền tính bằng triệu đồng (ví dụ 1.526.790).",
+     "Amounts are in million VND (e.g. 1,526,790)."),
+    ("Ngày nhập theo dạng ngày/tháng/năm (21/05/2024) hoặc định dạng ngày của Excel.",
+     "Dates as day/month/year (21/05/2024) or as Excel dates."),
+    ("allocations: mỗi dòng là một dòng kế hoạch vốn (năm KH, đơn vị, dự án, tiểu dự án, "
+     "loại vốn, nguồn vốn); extended_until để trống nếu hạn giải ngân là 31/01 năm sau.",
+     "allocations: one row per plan line (plan year, unit, project, sub-project, capital type, "
+     "source); leave extended_until empty when the deadline is 31 Jan of the next year."),
+    ("disbursements: số giải ngân lũy kế của từng dòng kế hoạch tại mỗi kỳ báo cáo; "
+     "lũy kế không được giảm.",
+     "disbursements: cumulative disbursed of each plan line at each report date; it never "
+     "decreases."),
+    ("targets: giá trị cơ sở (2020), mục tiêu (2025) và thực hiện theo năm; trạng thái "
+     "'đạt' do phần mềm tính, không nhập tay.",
+     "targets: baseline (2020), target (2025) and actual by year; 'met' is computed, never "
+     "typed in."),
+    ("units, program_components, sources: danh mục tham chiếu; sửa cho phù hợp với tỉnh.",
+     "units, program_components, sources: reference lists; edit them for your province."),
+    ("Chọn mã trong danh sách thả xuống; có thể nhập tên đơn vị (ví dụ 'huyện Bảo Lạc').",
+     "Pick codes from the drop-down lists; unit names are accepted too (e.g. 'huyện Bảo Lạc')."),
+    ("Kiểm tra: mtqg validate <tệp.xlsx> — lỗi ghi rõ trang, dòng, cột và giá trị mong đợi.",
+     "Check: mtqg validate <file.xlsx>: errors name the sheet, row, column and what was "
+     "expected."),
+]
+
+
+def unit_choice(code: str, name_vi: str) -> str:
+    """The drop-down text of a unit: ``"040 - Thành phố Cao Bằng"`` (the loader accepts it)."""
+    return f"{code} - {name_vi}"
+
+
+def _lists(units: pd.DataFrame, components: pd.DataFrame) -> dict[str, list[str]]:
+    subs = components["subproject_code"].dropna().astype(str).tolist()
+    return {
+        "unit_code": [unit_choice(r.unit_code, r.name_vi) for r in units.itertuples()],
+        "project_code": sorted(components["project_code"].astype(str).unique(),
+                               key=lambda c: int(c[2:]) if c[2:].isdigit() else 99),
+        "subproject_code": subs,
+        "capital_type": list(TABLES["allocations"].column("capital_type").allowed or ()),
+        "source": list(TABLES["allocations"].column("source").allowed or ()),
+        "direction": list(TABLES["targets"].column("direction").allowed or ()),
+        "level": list(TABLES["units"].column("level").allowed or ()),
+    }
+
+
+def _write_lists(wb: Workbook, lists: dict[str, list[str]]) -> dict[str, str]:
+    ws = wb.create_sheet(LISTS_SHEET)
+    refs: dict[str, str] = {}
+    for j, (name, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(j)
+        ws.cell(row=1, column=j, value=name)
+        for i, v in enumerate(values, start=2):
+            ws.cell(row=i, column=j, value=v)
+        refs[name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${max(2, len(values) + 1)}"
+    ws.sheet_state = "hidden"
+    return refs
+
+
+def _cell_value(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.to_pydatetime()
+    return value
+
+
+def _write_table_sheet(wb: Workbook, table_name: str, refs: dict[str, str],
+                       rows: pd.DataFrame | None) -> None:
+    table = TABLES[table_name]
+    ws = wb.create_sheet(table_name)
+    header_fill = PatternFill("solid", fgColor="DCE6F1")
+    for j, col in enumerate(table.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.name)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center")
+        note = col.description + (f" Unit: {col.unit}." if col.unit else "")
+        note += " Required." if col.required and not col.nullable else " May be empty."
+        cell.comment = Comment(note, "mtqg")
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = max(14, len(col.name) + 4)
+        _apply_format(ws, col, letter)
+        _apply_validation(ws, col, letter, refs, table_name)
+    ws.freeze_panes = "A2"
+    if rows is not None:
+        for i, rec in enumerate(rows[table.column_names].itertuples(index=False), start=2):
+            for j, (col, value) in enumerate(zip(table.columns, rec, strict=True), start=1):
+                cell = ws.cell(row=i, column=j, value=_cell_value(value))
+                cell.number_format = number_format(col)
+
+
+def number_format(col: Column) -> str:
+    """Excel number format of a column ("@" = text, which keeps codes like "040" intact)."""
+    return _NUMBER_FORMATS.get(col.kind, "@")
+
+
+def _apply_format(ws, col: Column, letter: str) -> None:
+    """Column-wide format (applies to the empty cells a user types into)."""
+    ws.column_dimensions[letter].number_format = number_format(col)
+
+
+def _apply_validation(ws, col: Column, letter: str, refs: dict[str, str],
+                      table_name: str) -> None:
+    rng = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
+    key = col.name
+    if table_name == "units" and key == "parent_code":
+        key = "unit_code"
+    list_name = key if key in refs and table_name not in ("units", "program_components",
+                                                          "sources") else None
+    if table_name == "units" and col.name == "level":
+        list_name = "level"
+    if list_name:
+        dv = DataValidation(type="list", formula1=refs[list_name], allow_blank=True,
+                            showErrorMessage=True, errorTitle="mtqg",
+                            error=f"{col.name}: pick a value from the list")
+        ws.add_data_validation(dv)
+        dv.add(rng)
+    elif col.kind == "amount":
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                            allow_blank=True, showErrorMessage=True, errorTitle="mtqg",
+                            error=f"{col.name}: a number ≥ 0 (million VND)")
+        ws.add_data_validation(dv)
+        dv.add(rng)
+
+
+def build_template(filled: dict[str, pd.DataFrame] | None = None) -> Workbook:
+    """The intake workbook; ``filled`` optionally gives rows to write into the sheets.
+
+    Reference sheets are filled with the shipped reference rows unless ``filled`` has them.
+    """
+    filled = dict(filled or {})
+    for name in ("units", "program_components", "sources"):
+        filled.setdefault(name, reference.load(name))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = INSTRUCTIONS_SHEET
+    ws.append(["Tiếng Việt", "English"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for vi, en in INSTRUCTIONS:
+        ws.append([vi, en])
+    ws.column_dimensions["A"].width = 90
+    ws.column_dimensions["B"].width = 90
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    refs = _write_lists(wb, _lists(filled["units"], filled["program_components"]))
+    for name in INPUT_TABLES:
+        _write_table_sheet(wb, name, refs, filled.get(name))
+    wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
+    return wb
+
+
+def write_template(path: str | Path, filled: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write the intake workbook to ``path`` (atomically)."""
+    buf = BytesIO()
+    build_template(filled).save(buf)
+    return atomic_write_bytes(path, buf.getvalue())

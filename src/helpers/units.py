@@ -1,0 +1,393 @@
+"""Match what people type to the codes of the schema: unit names and enum aliases.
+
+Two kinds of matching live here:
+
+* :func:`match_key` and :class:`UnitResolver` turn a unit code, a Vietnamese or English unit
+  name, or an Excel drop-down value (``"CODE - Name"``) into a ``unit_code`` of whatever units
+  table they are given. Keys are insensitive to Unicode normalisation (NFC/NFD), case, the
+  administrative prefix ("huyện", "TP.", …) and old- vs new-style tone placement ("Hoà" /
+  "Hòa"), but never to the tone itself: "Bảo Lạc" and "Bao Lac" (the ASCII English name) are
+  different keys, and both are indexed.
+* :class:`EnumResolver` turns Vietnamese and English aliases ("vốn sự nghiệp", "NSTW", …) into
+  the canonical values declared in :mod:`helpers.schema`. The alias tables are module-level
+  data (:data:`ENUM_ALIASES`); :func:`enum_resolver` gives the resolver of an enum column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+
+import pandas as pd
+
+from helpers import schema
+
+# --------------------------------------------------------------------------- keys
+TONE_MARKS: frozenset[str] = frozenset("\u0300\u0301\u0303\u0309\u0323")
+"""Combining grave, acute, tilde, hook above and dot below: the five Vietnamese tone marks.
+
+Vowel-shape marks (circumflex U+0302, breve U+0306, horn U+031B) and the letter đ are kept
+where they are: they distinguish letters, not tones.
+"""
+
+UNIT_PREFIXES: Mapping[str, tuple[str, str | None]] = {
+    # typed prefix: (canonical prefix, level it implies or None when it does not say)
+    "thành phố": ("thành phố", None),  # a city is a province (Hà Nội) or a district
+    "tp.": ("thành phố", None),
+    "tp": ("thành phố", None),
+    "thị xã": ("thị xã", "district"),
+    "tx.": ("thị xã", "district"),
+    "tx": ("thị xã", "district"),
+    "thị trấn": ("thị trấn", "commune"),
+    "huyện": ("huyện", "district"),
+    "tỉnh": ("tỉnh", "province"),
+    "phường": ("phường", "commune"),
+    "xã": ("xã", "commune"),
+}
+"""Vietnamese administrative prefixes :func:`match_key` strips (any case, with or without dot)."""
+
+UNIT_SUFFIXES: Mapping[str, tuple[str, str | None]] = {
+    " city": ("thành phố", None),
+    " district": ("huyện", "district"),
+    " province": ("tỉnh", "province"),
+}
+"""English suffixes :func:`match_key` strips, with the Vietnamese prefix each stands for."""
+
+
+def _relocate_tones(text: str) -> str:
+    """Move the tone marks of each syllable of an NFD string to the syllable's end."""
+    out: list[str] = []
+    syllable: list[str] = []
+    tones: list[str] = []
+    for ch in text + " ":
+        if ch in TONE_MARKS:
+            tones.append(ch)
+        elif ch.isalpha() or unicodedata.combining(ch):
+            syllable.append(ch)
+        else:
+            out.extend(syllable)
+            out.extend(tones)
+            out.append(ch)
+            syllable.clear()
+            tones.clear()
+    return "".join(out[:-1])
+
+
+def text_key(text: str) -> str:
+    """A key of ``text`` insensitive to normalisation, case, spacing and tone placement.
+
+    Unlike :func:`match_key` no administrative prefix is stripped. Used for enum aliases and as
+    the "full name" key of units.
+
+    >>> text_key("  Quảng  HOÀ ") == text_key("quảng hòa")
+    True
+    """
+    nfd = unicodedata.normalize("NFD", unicodedata.normalize("NFD", str(text)).casefold())
+    collapsed = " ".join(nfd.split())
+    return unicodedata.normalize("NFC", _relocate_tones(collapsed))
+
+
+_PREFIX_KEYS: tuple[tuple[str, str, str | None], ...] = tuple(
+    sorted(
+        ((text_key(p), canon, level) for p, (canon, level) in UNIT_PREFIXES.items()),
+        key=lambda t: -len(t[0]),
+    )
+)
+_SUFFIX_KEYS: tuple[tuple[str, str, str | None], ...] = tuple(
+    (" " + text_key(s), canon, level) for s, (canon, level) in UNIT_SUFFIXES.items()
+)
+
+
+def split_unit_name(name: str) -> tuple[str | None, str | None, str]:
+    """Split a unit name into (canonical prefix, implied level, match key).
+
+    The prefix is "thành phố" for "TP.", "tp", "Thành phố" and the English suffix " city", and
+    so on (:data:`UNIT_PREFIXES`, :data:`UNIT_SUFFIXES`); ``None`` when the name has none. A
+    prefix is only stripped when something remains after it.
+    """
+    key = text_key(name)
+    prefix: str | None = None
+    level: str | None = None
+    for pk, canon, lvl in _PREFIX_KEYS:
+        if not key.startswith(pk):
+            continue
+        rest = key[len(pk):]
+        if (pk.endswith(".") or rest.startswith(" ")) and rest.strip():
+            key, prefix, level = rest.strip(), canon, lvl
+            break
+    for sk, canon, lvl in _SUFFIX_KEYS:
+        if key.endswith(sk) and key[: -len(sk)].strip():
+            key = key[: -len(sk)].strip()
+            prefix, level = prefix or canon, level or lvl
+            break
+    return prefix, level, key
+
+
+def match_key(name: str) -> str:
+    """The canonical key under which a typed unit name is matched.
+
+    Insensitive to NFC/NFD, case, surrounding and repeated spaces, the Vietnamese
+    administrative prefixes of :data:`UNIT_PREFIXES` ("huyện", "TP.", "thị xã", …), the English
+    suffixes " city", " district", " province", and to the vowel that carries the tone mark
+    (old style "Hoà", "Thuỵ" vs new style "Hòa", "Thụy"): the string is decomposed to NFD, the
+    five tone marks are pulled out of each syllable and re-appended at the syllable's end.
+    Tones themselves, vowel shapes (â, ă, ơ, ư, …) and đ are kept, so distinct names stay
+    distinct.
+
+    >>> match_key("Huyện Quảng Hoà") == match_key("quảng hòa")
+    True
+    >>> match_key("Bảo Lạc") == match_key("Bảo Lâm")
+    False
+    """
+    return split_unit_name(name)[2]
+
+
+# --------------------------------------------------------------------------- units
+_DROPDOWN = re.compile(r"^\s*(\S+)\s+[-–—]\s+(.+?)\s*$")
+
+
+def split_dropdown(value: str) -> tuple[str, str] | None:
+    """Split an Excel drop-down value ``"CODE - Name"`` (hyphen, en or em dash) into its parts."""
+    m = _DROPDOWN.match(str(value))
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _digits_key(code: str) -> str | None:
+    return (code.lstrip("0") or "0") if code.isdigit() else None
+
+
+class UnitResolver:
+    """Resolve what a user typed for a unit to a ``unit_code`` of a units table.
+
+    Accepted, in this order: the exact code (surrounding spaces stripped); the code in another
+    case; a numeric code that lost its leading zeros ("40" for "040") when only one code
+    matches; the Vietnamese or English name (see :func:`match_key`); an Excel drop-down value
+    ``"CODE - Name"``. A name shared by several units (a district and the commune of the same
+    name) is narrowed by the prefix typed ("huyện X" vs "xã X") or the level it implies;
+    if it stays ambiguous :meth:`resolve` returns ``None`` and :meth:`candidates` lists them.
+
+    Args:
+        units: a frame with at least ``unit_code``, ``name_vi`` and ``name_en``; ``level`` is
+            used when present. Rows with an empty code are ignored.
+    """
+
+    def __init__(self, units: pd.DataFrame) -> None:
+        self._codes: dict[str, str] = {}
+        self._codes_ci: dict[str, set[str]] = {}
+        self._codes_digits: dict[str, set[str]] = {}
+        self._full: dict[str, set[str]] = {}
+        self._names: dict[str, set[str]] = {}
+        self._prefixes: dict[str, set[str]] = {}
+        self._level: dict[str, str | None] = {}
+        self._display: dict[str, str] = {}
+        for row in units.to_dict("records"):
+            self._add(row)
+
+    def _add(self, row: Mapping[str, object]) -> None:
+        code = row.get("unit_code")
+        if code is None or pd.isna(code) or not str(code).strip():
+            return
+        code = str(code).strip()
+        self._codes[code] = code
+        self._codes_ci.setdefault(code.casefold(), set()).add(code)
+        digits = _digits_key(code)
+        if digits is not None:
+            self._codes_digits.setdefault(digits, set()).add(code)
+        level = row.get("level")
+        self._level[code] = None if level is None or pd.isna(level) else str(level)
+        names = [str(row[c]) for c in ("name_vi", "name_en")
+                 if row.get(c) is not None and not pd.isna(row[c]) and str(row[c]).strip()]
+        self._display[code] = names[0] if names else code
+        for name in names:
+            prefix, _, key = split_unit_name(name)
+            self._full.setdefault(text_key(name), set()).add(code)
+            self._names.setdefault(key, set()).add(code)
+            if prefix:
+                self._prefixes.setdefault(code, set()).add(prefix)
+
+    @property
+    def codes(self) -> list[str]:
+        """Every known unit code, sorted."""
+        return sorted(self._codes)
+
+    def display(self, code: str) -> str:
+        """``"Name (code)"`` of a known code."""
+        return f"{self._display.get(code, code)} ({code})"
+
+    def _by_code(self, value: str) -> list[str]:
+        if value in self._codes:
+            return [value]
+        hit = self._codes_ci.get(value.casefold(), set())
+        if not hit and (digits := _digits_key(value)) is not None:
+            hit = self._codes_digits.get(digits, set())
+        return sorted(hit)
+
+    def _by_name(self, value: str) -> list[str]:
+        full = self._full.get(text_key(value), set())
+        if len(full) == 1:
+            return sorted(full)
+        prefix, level, key = split_unit_name(value)
+        hit = self._names.get(key, set())
+        if len(hit) > 1 and prefix:
+            same = {c for c in hit if prefix in self._prefixes.get(c, set())}
+            hit = same if len(same) == 1 else hit
+        if len(hit) > 1 and level:
+            same = {c for c in hit if self._level.get(c) == level}
+            hit = same if len(same) == 1 else hit
+        return sorted(hit)
+
+    def candidates(self, value: object) -> list[str]:
+        """Every unit code ``value`` could mean: one when it resolves, several when ambiguous.
+
+        Args:
+            value: what the user typed (a code, a name or a ``"CODE - Name"`` value).
+
+        Returns:
+            The matching codes, sorted; empty when nothing matches.
+        """
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return []
+        hit = self._by_code(text) or self._by_name(text)
+        if hit:
+            return hit
+        parts = split_dropdown(text)
+        if parts is None:
+            return []
+        by_code, by_name = self._by_code(parts[0]), self._by_name(parts[1])
+        if len(by_code) == 1 and (not by_name or by_code[0] in by_name):
+            return by_code
+        return by_name if not by_code else []
+
+    def resolve(self, value: object) -> str | None:
+        """The unit code ``value`` stands for, or ``None`` when unknown or ambiguous."""
+        hit = self.candidates(value)
+        return hit[0] if len(hit) == 1 else None
+
+    def suggest(self, value: object, n: int = 3) -> list[str]:
+        """The closest known units to ``value`` as ``"Name (code)"``, best first (difflib)."""
+        text = str(value).strip() if value is not None else ""
+        parts = split_dropdown(text)
+        key = match_key(parts[1] if parts else text)
+        close = difflib.get_close_matches(key, list(self._names), n=3 * n, cutoff=0.5)
+        out: list[str] = []
+        for k in close:
+            for code in sorted(self._names[k]):
+                label = self.display(code)
+                if label not in out:
+                    out.append(label)
+        return out[:n]
+
+
+# --------------------------------------------------------------------------- enums
+CAPITAL_TYPE_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "investment": ("đầu tư", "đầu tư phát triển", "vốn đầu tư", "vốn đầu tư phát triển",
+                   "ĐTPT"),
+    "recurrent": ("sự nghiệp", "vốn sự nghiệp", "kinh phí sự nghiệp", "SN"),
+}
+"""What people write for :data:`helpers.schema.CAPITAL_TYPES`."""
+
+SOURCE_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "central": ("trung ương", "ngân sách trung ương", "NSTW"),
+    "local": ("địa phương", "ngân sách địa phương", "đối ứng", "ngân sách địa phương đối ứng",
+              "NSĐP"),
+    "credit": ("tín dụng", "tín dụng chính sách", "vốn tín dụng chính sách"),
+    "other": ("khác", "huy động khác", "nguồn khác"),
+}
+"""What people write for :data:`helpers.schema.SOURCES`."""
+
+LEVEL_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "province": ("tỉnh",),
+    "district": ("huyện",),
+    "commune": ("xã",),
+}
+"""What people write for :data:`helpers.schema.LEVELS`."""
+
+ENUM_ALIASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "capital_type": CAPITAL_TYPE_ALIASES,
+    "source": SOURCE_ALIASES,
+    "level": LEVEL_ALIASES,
+}
+"""Alias tables by column name; an enum column not listed accepts its canonical values only
+(in any case), e.g. ``direction``."""
+
+
+class EnumResolver:
+    """Resolve a typed value to one canonical value of an enum column.
+
+    Matching uses :func:`text_key` (any case, NFC or NFD, any tone placement, repeated spaces).
+    A drop-down value ``"value - label"`` or ``"value (label)"`` resolves by its first part.
+
+    Args:
+        allowed: the canonical values (from :mod:`helpers.schema`).
+        aliases: canonical value -> other spellings; every key must be in ``allowed``.
+
+    Raises:
+        ValueError: an alias names a value not in ``allowed`` or two values share a spelling.
+    """
+
+    def __init__(self, allowed: Sequence[str],
+                 aliases: Mapping[str, Iterable[str]] | None = None) -> None:
+        self.allowed: tuple[str, ...] = tuple(allowed)
+        self.aliases: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (aliases or {}).items()}
+        self._lookup: dict[str, str] = {}
+        for value in self.allowed:
+            self._add(value, value)
+        for value, spellings in self.aliases.items():
+            if value not in self.allowed:
+                raise ValueError(f"alias for unknown value {value!r}; allowed: {self.allowed}")
+            for spelling in spellings:
+                self._add(spelling, value)
+
+    def _add(self, spelling: str, value: str) -> None:
+        key = text_key(spelling)
+        if self._lookup.get(key, value) != value:
+            raise ValueError(f"{spelling!r} would mean both {self._lookup[key]!r} and {value!r}")
+        self._lookup[key] = value
+
+    def resolve(self, value: object) -> str | None:
+        """The canonical value ``value`` stands for, or ``None``."""
+        if value is None:
+            return None
+        text = str(value).strip()
+        hit = self._lookup.get(text_key(text))
+        if hit is None and (parts := split_dropdown(text)) is not None:
+            hit = self._lookup.get(text_key(parts[0]))
+        if hit is None and "(" in text:
+            hit = self._lookup.get(text_key(text.split("(", 1)[0]))
+        return hit
+
+    def describe(self) -> str:
+        """The allowed values for an error message, with a few aliases."""
+        text = "one of " + ", ".join(self.allowed)
+        examples = [s for v in self.allowed for s in self.aliases.get(v, ())[:2]]
+        return text + (f" (or Vietnamese: {', '.join(examples)})" if examples else "")
+
+
+@cache
+def _resolver(column_name: str, allowed: tuple[str, ...]) -> EnumResolver:
+    return EnumResolver(allowed, ENUM_ALIASES.get(column_name))
+
+
+def enum_resolver(column: schema.Column) -> EnumResolver:
+    """The resolver of an enum column of :mod:`helpers.schema` (aliases by column name).
+
+    Raises:
+        ValueError: the column is not an enum column.
+    """
+    if column.allowed is None:
+        raise ValueError(f"column {column.name} has no allowed values")
+    return _resolver(column.name, tuple(column.allowed))
+
+
+CAPITAL_TYPE: EnumResolver = EnumResolver(schema.CAPITAL_TYPES, CAPITAL_TYPE_ALIASES)
+"""Resolver of ``capital_type``: "investment", "đầu tư", "vốn sự nghiệp", "SN", …"""
+SOURCE: EnumResolver = EnumResolver(schema.SOURCES, SOURCE_ALIASES)
+"""Resolver of ``source``: "central", "NSTW", "đối ứng", "tín dụng", "khác", …"""
+DIRECTION: EnumResolver = EnumResolver(schema.DIRECTIONS)
+"""Resolver of ``direction``: the canonical values only, any case."""
+LEVEL: EnumResolver = EnumResolver(schema.LEVELS, LEVEL_ALIASES)
+"""Resolver of ``level``: "province", "tỉnh", …"""
