@@ -30,3 +30,20 @@ DEMO_DATA_DIR: Path = DATA_DIR / "demo"
 PROCESSED_DIR: Path = DATA_DIR / "processed"
 NOTEBOOKS_DIR: Path = REPO_ROOT / "notebooks"
 OUTPUTS_DIR: Path = REPO_ROOT / "outputs"
+
+
+def scope_slug(code: str, province_code: str | None = None) -> str:
+    """A safe folder/file name for a scope: ``province`` for the province, else the unit code
+    reduced to ``[A-Za-z0-9_-]`` (no path traversal whatever a unit code contains)."""
+    import re
+
+    if province_code is not None and code == province_code:
+        return "province"
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(code)).strip("_")
+    return slug or "unit"
+
+
+def scope_output_dirs(out_root: str | Path, slug: str) -> dict[str, Path]:
+    """Where each step of a scope writes: ``{assessment, lag, brief}`` under ``out_root/slug``."""
+    base = Path(out_root) / slug
+    return {step: base / step for step in ("assessment", "lag", "brief")}
