@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo test test-fast lint format lab sync-notebooks clean
+.PHONY: help venv run demo test test-fast lint format lab sync-notebooks clean chromium
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -24,7 +24,12 @@ run: $(STAMP) ## run the main job on the embedded demo data
 	$(VENV)/bin/mtqg demo --out data/demo
 	$(VENV)/bin/mtqg validate data/demo
 
-test: $(STAMP) ## lint, then every test (notebooks executed, browser checks)
+chromium: ## install Debian's chromium for the browser checks when missing (needs root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser checks need Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+test: $(STAMP) chromium ## lint, then every test (notebooks executed, browser checks)
 	$(VENV)/bin/ruff check src tests benchmarks notebooks
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 

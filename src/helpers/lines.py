@@ -30,10 +30,11 @@ def cumulative_at(disbursements: pd.DataFrame, line_id: pd.Series,
     dates = as_of if isinstance(as_of, pd.Series) else pd.Series(
         pd.Timestamp(as_of), index=line_id.index)
     query = pd.DataFrame({"line_id": line_id.astype(str).to_numpy(),
-                          "as_of": pd.to_datetime(dates).to_numpy(),
+                          "as_of": pd.to_datetime(dates).to_numpy().astype("datetime64[ns]"),
                           "pos": np.arange(len(line_id))})
     snaps = disbursements[["line_id", "report_date", "disbursed_cum_mvnd"]].copy()
     snaps["line_id"] = snaps["line_id"].astype(str)
+    snaps["report_date"] = snaps["report_date"].astype("datetime64[ns]")
     snaps = snaps.sort_values("report_date")
     query = query.sort_values("as_of")
     merged = pd.merge_asof(query, snaps, left_on="as_of", right_on="report_date",

@@ -180,6 +180,7 @@ class UnitResolver:
         self._codes_digits: dict[str, set[str]] = {}
         self._full: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}
+        self._sounds: dict[str, str] = {}
         self._prefixes: dict[str, set[str]] = {}
         self._level: dict[str, str | None] = {}
         self._display: dict[str, str] = {}
@@ -205,6 +206,7 @@ class UnitResolver:
             prefix, _, key = split_unit_name(name)
             self._full.setdefault(text_key(name), set()).add(code)
             self._names.setdefault(key, set()).add(code)
+            self._sounds[key] = _sound_key(key)
             if prefix:
                 self._prefixes.setdefault(code, set()).add(prefix)
 
@@ -268,18 +270,37 @@ class UnitResolver:
         return hit[0] if len(hit) == 1 else None
 
     def suggest(self, value: object, n: int = 3) -> list[str]:
-        """The closest known units to ``value`` as ``"Name (code)"``, best first (difflib)."""
+        """The closest known units to ``value`` as ``"Name (code)"``, best first.
+
+        Scores are difflib ratios on the match keys plus ratios on a "sound key" (no marks,
+        đ→d, k/q→c, y→i), so that "Bao Lak" suggests Bảo Lạc before Bảo Lâm.
+        """
         text = str(value).strip() if value is not None else ""
         parts = split_dropdown(text)
         key = match_key(parts[1] if parts else text)
-        close = difflib.get_close_matches(key, list(self._names), n=3 * n, cutoff=0.5)
+        sound = _sound_key(key)
+        scored: list[tuple[float, str]] = []
+        for k in self._names:
+            r_key = difflib.SequenceMatcher(None, key, k).ratio()
+            r_sound = difflib.SequenceMatcher(None, sound, self._sounds[k]).ratio()
+            if r_key >= 0.5 or r_sound >= 0.6:
+                scored.append((-(r_key + r_sound), k))
         out: list[str] = []
-        for k in close:
+        for _, k in sorted(scored):
             for code in sorted(self._names[k]):
                 label = self.display(code)
                 if label not in out:
                     out.append(label)
         return out[:n]
+
+
+_SOUND = str.maketrans({"đ": "d", "k": "c", "q": "c", "y": "i"})
+
+
+def _sound_key(key: str) -> str:
+    """A match key without any mark, with letters that sound alike merged (for suggestions)."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", key) if not unicodedata.combining(ch))
+    return bare.translate(_SOUND)
 
 
 # --------------------------------------------------------------------------- enums
