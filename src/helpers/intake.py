@@ -199,23 +199,39 @@ def _parse_int(value: object, column: Column) -> int:
 
 
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)")
+_VI_DECIMAL = re.compile(r"[+-]?\d+,\d+")
 _VI_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|[+-]?\d{1,3}\.\d{3},\d+")
-_EN_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_EN_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?|[+-]?\d{1,3},\d{3}\.\d+")
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+"""One separator followed by exactly three digits: "1.526" and "1,526" each read as a
+thousands group in one convention and a decimal mark in the other."""
+
+
+class AmbiguousNumber(ValueError):
+    """A number text that reads differently in Vietnamese and English conventions."""
 
 
 def parse_number_text(text: str) -> float | None:
     """A number written as text, or ``None`` when the text is not one.
 
-    ``"1526790.5"``, ``"1.526.790"``, ``"1.526.790,5"``, ``"1.526,5"``, ``"1,526,790"``,
-    ``"1,526,790.5"``, ``"1,526"`` (English grouping: 1526). A single dot without a decimal
-    comma is a decimal point (``"1.526"`` is 1.526).
+    Accepted: ``"1526790.5"``, ``"1526790,5"`` (decimal comma), ``"1.526.790"``,
+    ``"1.526.790,5"``, ``"1.526,5"`` (Vietnamese grouping), ``"1,526,790"``,
+    ``"1,526,790.5"``, ``"1,526.5"`` (English grouping).
 
-    >>> parse_number_text("1.526.790,5"), parse_number_text("1.526"), parse_number_text("12 tỷ")
-    (1526790.5, 1.526, None)
+    Raises:
+        AmbiguousNumber: for one separator followed by exactly three digits (``"1.526"``,
+        ``"1,526"``): 1526 in one convention, 1.526 in the other; nothing is guessed.
+
+    >>> parse_number_text("1.526.790,5"), parse_number_text("0.125"), parse_number_text("12 tỷ")
+    (1526790.5, 0.125, None)
     """
     t = text.strip()
+    if _AMBIGUOUS.fullmatch(t):
+        raise AmbiguousNumber(t)
     if _PLAIN.fullmatch(t):
         return float(t)
+    if _VI_DECIMAL.fullmatch(t):
+        return float(t.replace(",", "."))
     if _VI_GROUPED.fullmatch(t):
         return float(t.replace(".", "").replace(",", "."))
     if _EN_GROUPED.fullmatch(t):
@@ -231,7 +247,15 @@ def _parse_number(value: object, column: Column) -> float:
     if isinstance(value, numbers.Real):
         x = float(value)
     elif isinstance(value, str):
-        parsed = parse_number_text(value)
+        try:
+            parsed = parse_number_text(value)
+        except AmbiguousNumber:
+            whole = value.strip().replace(".", "").replace(",", "")
+            raise _CellError(
+                "ambiguous number: it reads as a thousands group in one convention and as "
+                "a decimal in the other",
+                f"{whole} for the whole number, or a decimal written with four digits "
+                f"(e.g. {value.strip()}0) or typed as a number cell in Excel") from None
         if parsed is None:
             raise _CellError("not a number", expected)
         x = parsed
