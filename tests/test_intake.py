@@ -113,6 +113,28 @@ def test_amount_text(load, valid_tables, text, value) -> None:
     assert ds.allocations["amount_mvnd"].iloc[0] == value
 
 
+@pytest.mark.parametrize(("text", "value"), [("1.526", 1526.0), ("1,526", 1.526)])
+def test_ambiguous_number_is_read_with_the_files_own_convention(load, valid_tables, text,
+                                                                 value) -> None:
+    # line 3 of the fixture's allocations holds "1.526.790,5": Vietnamese grouping and comma
+    set_cell(valid_tables["allocations"], 2, "amount_mvnd", text)
+    ds = load(valid_tables)
+    assert ds.allocations["amount_mvnd"].iloc[0] == value
+
+
+def test_ambiguous_number_in_a_file_mixing_conventions_is_an_error(load, valid_tables) -> None:
+    set_cell(valid_tables["disbursements"], 2, "disbursed_cum_mvnd", "10.5")  # English
+    set_cell(valid_tables["disbursements"], 3, "disbursed_cum_mvnd", "1.000,5")  # Vietnamese
+    set_cell(valid_tables["disbursements"], 4, "disbursed_cum_mvnd", "1.526")  # ambiguous
+    with pytest.raises(InputError) as info:
+        load(valid_tables)
+    problems = [p for p in info.value.problems if p.severity == "error"]
+    assert len(problems) == 1
+    p = problems[0]
+    assert (p.file, p.row, p.column) == ("disbursements.csv", 4, "disbursed_cum_mvnd")
+    assert "mixes Vietnamese and English" in p.message
+
+
 def test_parse_number_text_rejects_words() -> None:
     assert intake.parse_number_text("12 tỷ") is None
     assert intake.parse_number_text("nan") is None

@@ -48,6 +48,7 @@ import codecs
 import csv
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import math
@@ -55,7 +56,7 @@ import numbers
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,22 +212,51 @@ class AmbiguousNumber(ValueError):
     """A number text that reads differently in Vietnamese and English conventions."""
 
 
-def parse_number_text(text: str) -> float | None:
+def number_evidence(text: str) -> str | None:
+    """Which decimal convention an unambiguous number text shows: "en", "vi" or None."""
+    t = text.strip()
+    if _AMBIGUOUS.fullmatch(t):
+        return None
+    if _EN_GROUPED.fullmatch(t) or ("." in t and _PLAIN.fullmatch(t)):
+        return "en"
+    if _VI_GROUPED.fullmatch(t) or _VI_DECIMAL.fullmatch(t):
+        return "vi"
+    return None
+
+
+def number_convention(values: Iterable[object]) -> str | None:
+    """The decimal convention of a file's number texts: "en", "vi", "mixed" or None (no
+    unambiguous evidence). Cells that are already numbers (Excel) say nothing."""
+    seen = {number_evidence(v) for v in values if isinstance(v, str)} - {None}
+    if len(seen) > 1:
+        return "mixed"
+    return seen.pop() if seen else None
+
+
+def parse_number_text(text: str, convention: str | None = None) -> float | None:
     """A number written as text, or ``None`` when the text is not one.
 
     Accepted: ``"1526790.5"``, ``"1526790,5"`` (decimal comma), ``"1.526.790"``,
     ``"1.526.790,5"``, ``"1.526,5"`` (Vietnamese grouping), ``"1,526,790"``,
     ``"1,526,790.5"``, ``"1,526.5"`` (English grouping).
 
+    One separator followed by exactly three digits (``"1.526"``, ``"1,526"``) is 1526 in one
+    convention and 1.526 in the other: it is read with ``convention`` ("en": "." is the
+    decimal mark; "vi": "," is), which :func:`number_convention` derives from the other
+    numbers of the same file.
+
     Raises:
-        AmbiguousNumber: for one separator followed by exactly three digits (``"1.526"``,
-        ``"1,526"``): 1526 in one convention, 1.526 in the other; nothing is guessed.
+        AmbiguousNumber: such a text when ``convention`` is None or "mixed".
 
     >>> parse_number_text("1.526.790,5"), parse_number_text("0.125"), parse_number_text("12 tỷ")
     (1526790.5, 0.125, None)
     """
     t = text.strip()
     if _AMBIGUOUS.fullmatch(t):
+        if convention == "en":
+            return float(t.replace(",", ""))
+        if convention == "vi":
+            return float(t.replace(".", "").replace(",", "."))
         raise AmbiguousNumber(t)
     if _PLAIN.fullmatch(t):
         return float(t)
@@ -239,7 +269,7 @@ def parse_number_text(text: str) -> float | None:
     return None
 
 
-def _parse_number(value: object, column: Column) -> float:
+def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
     unit = "million VND (triệu đồng), digits only" if column.kind == "amount" else "a number"
     expected = f"{unit}, e.g. 1526790, 1.526.790,5 or 1,526,790.5"
     if isinstance(value, bool | np.bool_):
@@ -248,12 +278,15 @@ def _parse_number(value: object, column: Column) -> float:
         x = float(value)
     elif isinstance(value, str):
         try:
-            parsed = parse_number_text(value)
+            parsed = parse_number_text(value, convention)
         except AmbiguousNumber:
             whole = value.strip().replace(".", "").replace(",", "")
+            why = ("the file mixes Vietnamese and English number formats"
+                   if convention == "mixed" else "no other number in the file shows which "
+                   "convention it uses")
             raise _CellError(
                 "ambiguous number: it reads as a thousands group in one convention and as "
-                "a decimal in the other",
+                f"a decimal in the other, and {why}",
                 f"{whole} for the whole number, or a decimal written with four digits "
                 f"(e.g. {value.strip()}0) or typed as a number cell in Excel") from None
         if parsed is None:
@@ -504,10 +537,13 @@ class _Checker:
             return None
         table = _Table(spec, pd.DataFrame(index=range(len(rows))), loc, rows,
                        [set() for _ in rows], self.problems)
+        values = {c.name: raw.iloc[:, colmap[c.name]].tolist() if c.name in colmap
+                  else [None] * len(rows) for c in spec.columns}
+        convention = number_convention(
+            v for c in spec.columns if c.kind in ("amount", "number") for v in values[c.name])
         for column in spec.columns:
-            values = raw.iloc[:, colmap[column.name]].tolist() if column.name in colmap \
-                else [None] * len(rows)
-            table.frame[column.name] = _parse_column(table, column, values)
+            table.frame[column.name] = _parse_column(table, column, values[column.name],
+                                                     convention)
         return table
 
     def _map_columns(self, spec: Table, raw: pd.DataFrame, loc: Location,
@@ -613,8 +649,11 @@ def _unknown_column(spec: Table, header: str, loc: Location) -> InputProblem:
                        expected=f"only the columns of {spec.name}: {', '.join(names)}{note}")
 
 
-def _parse_column(table: _Table, column: Column, values: list[object]) -> pd.Series:
+def _parse_column(table: _Table, column: Column, values: list[object],
+                  convention: str | None = None) -> pd.Series:
     parser = _PARSERS[column.kind]
+    if column.kind in ("amount", "number"):
+        parser = functools.partial(_parse_number, convention=convention)
     cache: dict[str, object] = {}
     out: list[object] = []
     for i, value in enumerate(values):
