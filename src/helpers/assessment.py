@@ -1,0 +1,323 @@
+"""Orchestration of the assessment notebook (``notebooks/01_assessment.ipynb``).
+
+The notebook stays thin: its first cell after the parameters calls :func:`check_parameters`,
+which checks every parameter (language, years, output folder, data, scope) and fails with a
+:class:`~helpers.errors.ParameterError` naming the allowed values; the next cells call
+:mod:`helpers.metrics` and :mod:`helpers.figures` on the :class:`Assessment` it returns, show a
+table with :func:`view`, save each figure with :meth:`Assessment.save`, and the last cell
+writes ``metrics.json`` with :meth:`Assessment.write_metrics`. :func:`run_assessment` does all
+of it in one call (for scripts and tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from helpers import figures, metrics
+from helpers.dataset import Dataset
+from helpers.datasets import Scope, open_dataset, resolve_scope
+from helpers.errors import ParameterError
+from helpers.files import atomic_write_json
+from helpers.formatting import LANGS, number, percent
+from helpers.i18n import label
+from helpers.lines import line_table
+from helpers.paths import REPO_ROOT, scope_slug
+from helpers.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
+
+METRICS_FILE = "metrics.json"
+DEFAULT_YEARS_TEXT = "2021-2025"
+
+_YEARS_HELP = (f"years: expected a range 'YYYY-YYYY', a comma-separated list 'YYYY,YYYY', one "
+               f"year or a list of years, all within {PLAN_YEAR_MIN}–{PLAN_YEAR_MAX}")
+
+
+def parse_years(years: str | int | Iterable[int]) -> list[int]:
+    """Plan years from what a user passes: ``"2021-2025"`` (also with "–"), ``"2022,2024"``,
+    ``2024`` (papermill ``-p years 2024`` passes an int) or a list.
+
+    Raises:
+        ParameterError: unreadable, reversed, or outside the schema's plan years.
+    """
+    if isinstance(years, bool):
+        raise ParameterError(f"{_YEARS_HELP}; got {years!r}")
+    if isinstance(years, int):
+        out = [years]
+    elif isinstance(years, str):
+        text = years.strip().replace("–", "-").replace("—", "-")
+        if m := re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", text):
+            lo, hi = int(m.group(1)), int(m.group(2))
+            if lo > hi:
+                raise ParameterError(f"{_YEARS_HELP}; got the reversed range {years!r}")
+            out = list(range(lo, hi + 1))
+        elif re.fullmatch(r"\d{4}(\s*[,;]\s*\d{4})*", text):
+            out = [int(y) for y in re.split(r"\s*[,;]\s*", text)]
+        else:
+            raise ParameterError(f"{_YEARS_HELP}; got {years!r}")
+    else:
+        try:
+            out = [int(y) for y in years]
+        except (TypeError, ValueError):
+            raise ParameterError(f"{_YEARS_HELP}; got {years!r}") from None
+    bad = [y for y in out if not PLAN_YEAR_MIN <= y <= PLAN_YEAR_MAX]
+    if not out or bad:
+        raise ParameterError(f"{_YEARS_HELP}; got {years!r}")
+    return sorted(set(out))
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is one of :data:`helpers.formatting.LANGS`, else a ParameterError."""
+    if lang not in LANGS:
+        raise ParameterError(f"lang: expected one of {', '.join(LANGS)}; got {lang!r}")
+    return lang
+
+
+def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:
+    """The output folder: ``{scope}`` is replaced by the scope's slug ("province" or the unit
+    code); a relative path is taken from the repository root, so any working directory works.
+    """
+    text = str(out_dir).strip()
+    if not text:
+        raise ParameterError("out_dir: expected a folder path, e.g. "
+                             "'outputs/{scope}/assessment'; got an empty value")
+    path = Path(text.replace("{scope}", slug)).expanduser()
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+@dataclass
+class Assessment:
+    """Everything the notebook shows, for one scope and set of years."""
+
+    dataset: Dataset
+    scope: Scope
+    years: list[int]
+    lang: str
+    out_dir: Path
+    lines: pd.DataFrame
+    """Line table (:func:`helpers.lines.line_table`) of the scope's lines in ``years``."""
+    province_lines: pd.DataFrame
+    """Line table of the whole province in ``years`` (district ranking, reference values)."""
+    saved: list[Path] = field(default_factory=list)
+
+    @property
+    def demo(self) -> bool:
+        return self.dataset.demo
+
+    @property
+    def disbursements(self) -> pd.DataFrame:
+        return self.dataset.disbursements
+
+    def title(self) -> str:
+        """"Cao Bằng — 2021–2025 (DEMO)" in the run's language."""
+        name = self.scope.name(self.lang)
+        years = f"{self.years[0]}–{self.years[-1]}" if len(self.years) > 1 else str(
+            self.years[0])
+        return f"{name} — {years}" + (" (DEMO)" if self.demo else "")
+
+    def with_names(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with the ``name_vi`` and ``name_en`` of its ``unit_code`` added."""
+        names = self.dataset.units[["unit_code", "name_vi", "name_en"]].astype(
+            {"unit_code": str})
+        out = frame.astype({"unit_code": str}).merge(names, on="unit_code", how="left")
+        out.attrs = dict(frame.attrs)
+        return out
+
+    def save(self, fig: Figure, name: str) -> Path:
+        """Save ``fig`` as ``<out_dir>/<name>.png`` (atomically) and return the figure's path."""
+        path = figures.save_png(fig, self.out_dir / f"{name}.png")
+        self.saved.append(path)
+        return path
+
+    def summary(self) -> dict:
+        """The ``metrics.json`` dict (:func:`helpers.metrics.summary_metrics`)."""
+        out = metrics.summary_metrics(self.dataset, self.scope, self.years, self.lang)
+        out["figures"] = sorted(p.name for p in self.saved)
+        return out
+
+    @property
+    def metrics_path(self) -> Path:
+        """Where :meth:`write_metrics` writes: ``<out_dir>/metrics.json``."""
+        return self.out_dir / METRICS_FILE
+
+    def write_metrics(self) -> dict:
+        """Write ``metrics.json`` into ``out_dir`` atomically and return what was written."""
+        out = self.summary()
+        atomic_write_json(self.metrics_path, out)
+        return out
+
+
+def _open(data: str | Path) -> Dataset:
+    """Open ``data``; a relative path is looked up under the repository root first, then in
+    the working directory."""
+    text = str(data).strip()
+    if not text:
+        raise ParameterError("data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
+                             ".xlsx workbook; got an empty value")
+    if text.lower().startswith("demo"):
+        return open_dataset(text)
+    path = Path(text).expanduser()
+    if not path.is_absolute() and (REPO_ROOT / path).exists():
+        path = REPO_ROOT / path
+    return open_dataset(path)
+
+
+def check_parameters(data: str | Path, scope: str | int, years: str | int | Sequence[int],
+                     lang: str, out_dir: str | Path) -> Assessment:
+    """Check every parameter of the notebook, open the data and resolve the scope.
+
+    Args:
+        data: "demo", "demo:SEED", a folder of CSV files or an .xlsx workbook (relative paths
+            from the repository root or the working directory).
+        scope: "province", a unit code ("051"; 51 is read as "051" when unambiguous) or name.
+        years: see :func:`parse_years`.
+        lang: "vi" or "en".
+        out_dir: output folder; ``{scope}`` is replaced by "province" or the unit code.
+
+    Raises:
+        ParameterError: a parameter is outside its allowed values (the message names them).
+        helpers.errors.InputError: the data files have problems.
+    """
+    lang = check_lang(lang)
+    year_list = parse_years(years)
+    dataset = _open(data)
+    sc = resolve_scope(dataset, str(scope))
+    slug = scope_slug(sc.code, dataset.province_code)
+    folder = resolve_out_dir(out_dir, slug)
+    as_of = dataset.disbursements["report_date"].max()
+    alloc = metrics.filter_scope(dataset.allocations, dataset.units, sc.code, year_list)
+    prov = metrics.filter_scope(dataset.allocations, dataset.units, dataset.province_code,
+                                year_list)
+    lines, province_lines = line_table(alloc, dataset.disbursements, as_of), line_table(
+        prov, dataset.disbursements, as_of)
+    for frame in (lines, province_lines):
+        frame.attrs["demo"] = dataset.demo
+    return Assessment(dataset, sc, year_list, lang, folder, lines, province_lines)
+
+
+def run_assessment(data: str | Path = "demo", scope: str | int = "province",
+                   years: str | int | Sequence[int] = DEFAULT_YEARS_TEXT, lang: str = "vi",
+                   out_dir: str | Path = "outputs/{scope}/assessment") -> dict:
+    """Check the parameters, draw and save every figure, write ``metrics.json``; return it."""
+    a = check_parameters(data, scope, years, lang, out_dir)
+    for name, fig in assessment_figures(a).items():
+        a.save(fig, name)
+        figures.plt.close(fig)
+    return a.write_metrics()
+
+
+def assessment_figures(a: Assessment) -> dict[str, Figure]:
+    """The five charts of the assessment, by file name."""
+    lang = a.lang
+    ranking = metrics.district_comparison(a.province_lines, a.disbursements, a.dataset.units,
+                                          a.dataset.province_code)
+    return {
+        "allocation_vs_disbursement": figures.plot_allocation_vs_disbursement(
+            metrics.execution_by(a.lines, ["plan_year", "capital_type"]), lang, a.years),
+        "execution_by_project": figures.plot_execution_by_project(
+            metrics.execution_by(a.lines, "project_code"), lang),
+        "monthly_profile": figures.plot_monthly_profile(
+            metrics.monthly_profile(a.lines, a.disbursements), lang),
+        "district_ranking": figures.plot_district_ranking(
+            ranking, lang, highlight=None if a.scope.is_province else a.scope.code),
+        "target_scorecard": figures.plot_target_scorecard(
+            metrics.target_scorecard(a.dataset.targets, a.scope.code, max(a.years)), lang),
+    }
+
+
+# --------------------------------------------------------------------------- display
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "plan_year": {"vi": "Năm KH", "en": "Plan year"},
+    "capital_type": {"vi": "Loại vốn", "en": "Capital type"},
+    "source": {"vi": "Nguồn", "en": "Source"},
+    "project_code": {"vi": "Dự án", "en": "Project"},
+    "subproject_code": {"vi": "Tiểu dự án", "en": "Sub-project"},
+    "unit_code": {"vi": "Mã đơn vị", "en": "Unit code"},
+    "name_vi": {"vi": "Tên", "en": "Name (vi)"},
+    "name_en": {"vi": "Tên (en)", "en": "Name"},
+    "allocated_mvnd": {"vi": "Kế hoạch (tr.đ)", "en": "Allocated (VND m)"},
+    "disbursed_dec31_mvnd": {"vi": "Giải ngân 31/12 (tr.đ)", "en": "Disbursed 31 Dec (VND m)"},
+    "disbursed_deadline_mvnd": {"vi": "Giải ngân 31/01 (tr.đ)",
+                                "en": "Disbursed 31 Jan (VND m)"},
+    "disbursed_last_mvnd": {"vi": "Giải ngân kỳ cuối (tr.đ)",
+                            "en": "Disbursed last report (VND m)"},
+    "disbursed_mvnd": {"vi": "Giải ngân (tr.đ)", "en": "Disbursed (VND m)"},
+    "execution_rate_dec31": {"vi": "Tỷ lệ 31/12", "en": "Rate 31 Dec"},
+    "execution_rate_deadline": {"vi": "Tỷ lệ 31/01", "en": "Rate 31 Jan"},
+    "execution_rate_last": {"vi": "Tỷ lệ kỳ cuối", "en": "Rate last report"},
+    "execution_rate": {"vi": "Tỷ lệ giải ngân", "en": "Execution rate"},
+    "status": {"vi": "Tình trạng", "en": "Status"},
+    "undisbursed_deadline_mvnd": {"vi": "Chưa giải ngân 31/01 (tr.đ)",
+                                  "en": "Undisbursed 31 Jan (VND m)"},
+    "carried_over_mvnd": {"vi": "Chuyển nguồn (tr.đ)", "en": "Carried over (VND m)"},
+    "lapsed_at_deadline_mvnd": {"vi": "Hủy tại 31/01 (tr.đ)", "en": "Lapsed 31 Jan (VND m)"},
+    "carried_over_disbursed_mvnd": {"vi": "Chuyển nguồn đã giải ngân (tr.đ)",
+                                    "en": "Carried over, disbursed later (VND m)"},
+    "lapsed_after_extension_mvnd": {"vi": "Hủy sau kéo dài (tr.đ)",
+                                    "en": "Lapsed after extension (VND m)"},
+    "carried_over_open_mvnd": {"vi": "Còn trong hạn kéo dài (tr.đ)",
+                               "en": "Extension still open (VND m)"},
+    "lapsed_mvnd": {"vi": "Tổng hủy (tr.đ)", "en": "Lapsed, total (VND m)"},
+    "carried_over_disbursed_share": {"vi": "Tỷ lệ chuyển nguồn đã giải ngân",
+                                     "en": "Share of carry-over disbursed"},
+    "q4_share": {"vi": "Tỷ trọng quý IV", "en": "Q4 share"},
+    "dec_jan_share": {"vi": "Tỷ trọng T12–T1", "en": "Dec–Jan share"},
+    "q4_mvnd": {"vi": "Quý IV (tr.đ)", "en": "Q4 (VND m)"},
+    "dec_jan_mvnd": {"vi": "T12–T1 (tr.đ)", "en": "Dec–Jan (VND m)"},
+    "outturn": {"vi": "Tỷ lệ thực hiện", "en": "Outturn"},
+    "variance": {"vi": "Độ lệch cơ cấu", "en": "Composition variance"},
+    "grade": {"vi": "Điểm", "en": "Grade"},
+    "actual_mvnd": {"vi": "Thực hiện (tr.đ)", "en": "Actual (VND m)"},
+    "baseline_value": {"vi": "Năm gốc", "en": "Baseline"},
+    "target_value": {"vi": "Mục tiêu", "en": "Target"},
+    "latest_value": {"vi": "Mới nhất", "en": "Latest"},
+    "latest_year": {"vi": "Năm", "en": "Year"},
+    "progress_ratio": {"vi": "Tiến độ", "en": "Progress"},
+    "unit": {"vi": "Đơn vị tính", "en": "Unit"},
+    "median_months_to_50": {"vi": "Số tháng đến 50 %", "en": "Months to 50%"},
+    "rank": {"vi": "Hạng", "en": "Rank"},
+    "vs_province_pp": {"vi": "So với tỉnh (điểm %)", "en": "vs province (pp)"},
+}
+_VALUE_LABELS = {
+    "no_allocation": {"vi": "không giao vốn", "en": "no allocation"},
+    "in_progress": {"vi": "đang thực hiện", "en": "in progress"},
+    "complete": {"vi": "đã hết hạn 31/01", "en": "deadline passed"},
+    "met": {"vi": "đạt", "en": "met"}, "not_met": {"vi": "chưa đạt", "en": "not met"},
+    "no_data": {"vi": "chưa có số liệu", "en": "no data"},
+}
+
+
+def _fmt_value(col: str, v: object, lang: str) -> object:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return "–"
+    if col.endswith("_mvnd"):
+        return number(float(v), lang, 0)
+    if col.startswith(("execution_rate", "share")) or col.endswith(("_share", "_ratio")) or col in (
+            "outturn", "variance"):
+        return percent(float(v), lang, 1)
+    if col in ("median_months_to_50", "vs_province_pp", "baseline_value", "target_value",
+               "latest_value"):
+        return number(float(v), lang, 1)
+    if col in ("capital_type", "source"):
+        return label(str(v), lang)
+    if col in ("status",) and str(v) in _VALUE_LABELS:
+        return _VALUE_LABELS[str(v)][lang]
+    return v
+
+
+def view(frame: pd.DataFrame, lang: str = "vi", columns: Sequence[str] | None = None
+         ) -> pd.DataFrame:
+    """A copy of a metrics table for display: numbers formatted for ``lang`` (vi "5.801.640",
+    en "5,801,640"; rates as percentages), enum values and column headers translated."""
+    cols = list(columns) if columns is not None else list(frame.columns)
+    out = pd.DataFrame({c: [_fmt_value(c, v, lang) for v in frame[c]] for c in cols},
+                       index=range(len(frame)))
+    return out.rename(columns={c: COLUMN_LABELS[c][lang] for c in cols if c in COLUMN_LABELS})
+
+
+__all__ = ["Assessment", "assessment_figures", "check_lang", "check_parameters", "parse_years",
+           "resolve_out_dir", "run_assessment", "view"]

@@ -1,0 +1,157 @@
+"""The assessment charts: both languages, the DEMO mark, number formats, font coverage."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import figures  # noqa: E402
+
+LANGS = ("vi", "en")
+
+
+def by_year_type() -> pd.DataFrame:
+    """Amounts large enough for thousands on a billion-VND axis (3,000,000 mVND = 3,000 bn)."""
+    rows = []
+    for year, alloc in ((2022, 3_000_000.0), (2023, 2_500_000.0)):
+        for ctype, f in (("investment", 1.0), ("recurrent", 0.8)):
+            a = alloc * f
+            rows.append({"plan_year": year, "capital_type": ctype, "allocated_mvnd": a,
+                         "disbursed_dec31_mvnd": 0.5 * a, "disbursed_deadline_mvnd": 0.7 * a,
+                         "disbursed_last_mvnd": 0.9 * a})
+    return pd.DataFrame(rows)
+
+
+def by_project() -> pd.DataFrame:
+    return pd.DataFrame({"project_code": ["DA1", "DA4", "DA10"],
+                         "allocated_mvnd": [100.0, 200.0, 50.0],
+                         "execution_rate_deadline": [0.6, 0.8, 0.3],
+                         "execution_rate_last": [0.9, 0.95, 0.4]})
+
+
+def profile() -> pd.DataFrame:
+    rows = [{"plan_year": y, "month": m, "share_of_allocated": min(1.0, m * s),
+             "linear_share": min(m, 12) / 12} for y, s in ((2023, 0.05), (2024, 0.07))
+            for m in range(1, 14)]
+    return pd.DataFrame(rows)
+
+
+def ranking() -> pd.DataFrame:
+    return pd.DataFrame({
+        "unit_code": ["049", "051", "04"], "name_vi": ["Quảng Hòa", "Hòa An", "Cao Bằng"],
+        "name_en": ["Quang Hoa", "Hoa An", "Cao Bang"], "level": ["district", "district",
+                                                                  "province"],
+        "execution_rate": [0.8, 0.6, 0.7], "median_months_to_50": [7.5, float("nan"), 8.0],
+        "rank": pd.array([1, 2, None], dtype="Int64")})
+
+
+def scorecard() -> pd.DataFrame:
+    return pd.DataFrame({
+        "indicator_code": ["a", "b", "c"],
+        "name_vi": ["Tỷ lệ hộ nghèo trong đồng bào dân tộc thiểu số",
+                    "Tỷ lệ trẻ em 5 tuổi đi học mẫu giáo", "Số xã, thôn đặc biệt khó khăn"],
+        "name_en": ["ethnic minority poverty rate", "5-year-olds in kindergarten",
+                    "extremely difficult communes and villages"],
+        "progress_ratio": [1.2, 0.5, float("nan")], "status": ["met", "not_met", "no_data"]})
+
+
+CHARTS = {
+    "allocation_vs_disbursement": lambda lang, demo: figures.plot_allocation_vs_disbursement(
+        by_year_type(), lang, years=[2021, 2022, 2023], demo=demo),
+    "execution_by_project": lambda lang, demo: figures.plot_execution_by_project(
+        by_project(), lang, demo=demo),
+    "monthly_profile": lambda lang, demo: figures.plot_monthly_profile(profile(), lang,
+                                                                       demo=demo),
+    "district_ranking": lambda lang, demo: figures.plot_district_ranking(
+        ranking(), lang, highlight="051", demo=demo),
+    "target_scorecard": lambda lang, demo: figures.plot_target_scorecard(scorecard(), lang,
+                                                                         demo=demo),
+}
+
+TITLES = {  # a word of each chart's title in each language
+    "allocation_vs_disbursement": {"vi": "Kế hoạch vốn", "en": "Allocation and disbursement"},
+    "execution_by_project": {"vi": "theo dự án", "en": "by project"},
+    "monthly_profile": {"vi": "Lũy kế", "en": "Cumulative"},
+    "district_ranking": {"vi": "Xếp hạng huyện", "en": "Districts ranked"},
+    "target_scorecard": {"vi": "1/3 đạt", "en": "1 of 3 met"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chart_builds_in_language_with_demo_mark(name, lang):
+    fig = CHARTS[name](lang, True)
+    texts = figures.figure_texts(fig)
+    assert any(TITLES[name][lang] in t for t in texts), texts
+    other = "en" if lang == "vi" else "vi"
+    assert not any(TITLES[name][other] in t for t in texts)
+    assert figures.has_demo_mark(fig)
+    assert any("DEMO:" in t for t in texts)  # the footnote, in the chart's language
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_no_demo_mark_on_real_data(name):
+    fig = CHARTS[name]("vi", False)
+    assert not figures.has_demo_mark(fig)
+    assert not any("DEMO" in t for t in figures.figure_texts(fig))
+
+
+def test_demo_flag_defaults_to_the_table():
+    table = by_project()
+    table.attrs["demo"] = True
+    assert figures.has_demo_mark(figures.plot_execution_by_project(table, "en"))
+    table.attrs["demo"] = False
+    assert not figures.has_demo_mark(figures.plot_execution_by_project(table, "en"))
+
+
+@pytest.mark.parametrize(("lang", "thousands"), [("vi", "3.000"), ("en", "3,000")])
+def test_amount_ticks_use_the_language_grouping(lang, thousands):
+    fig = figures.plot_allocation_vs_disbursement(by_year_type(), lang, demo=False)
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert thousands in ticks, ticks  # 3,000,000 million VND = 3,000 billion VND
+    wrong = "," if lang == "vi" else "."
+    assert not any(wrong in t for t in ticks)
+    assert fig.axes[0].get_ylabel() == ("tỷ đồng" if lang == "vi" else "billion VND")
+
+
+def test_percent_ticks_per_language():
+    vi = figures.plot_execution_by_project(by_project(), "vi", demo=False)
+    en = figures.plot_execution_by_project(by_project(), "en", demo=False)
+    for fig in (vi, en):
+        fig.canvas.draw()
+    assert "60 %" in [t.get_text() for t in vi.axes[0].get_xticklabels()]
+    assert "60%" in [t.get_text() for t in en.axes[0].get_xticklabels()]
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_font_covers_every_label(name):
+    fig = CHARTS[name]("vi", True)
+    text = "".join(figures.figure_texts(fig))
+    assert any(ch in text for ch in "ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ")
+    assert figures.check_font_covers(text) == []
+
+
+def test_save_png_is_atomic_and_readable(tmp_path):
+    fig = CHARTS["monthly_profile"]("en", True)
+    path = figures.save_png(fig, tmp_path / "sub" / "profile.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in path.parent.iterdir()] == ["profile.png"]  # no temporary left
+
+
+def test_month_and_project_labels():
+    assert figures.month_label(1, "vi") == "T1" and figures.month_label(12, "en") == "Dec"
+    assert figures.month_label(13, "vi") == "T1 năm sau"
+    assert figures.project_label("DA10", "vi") == "Dự án 10"
+    assert figures.project_label("DA4", "en") == "Project 4"

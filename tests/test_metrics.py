@@ -1,0 +1,479 @@
+"""Every metric of helpers.metrics on small hand-built tables.
+
+Expected values are worked out by hand in each test (the arithmetic is in the comments), never
+copied from the functions' own output. Amounts are million VND.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import metrics, schema
+from helpers.deadlines import DAYS_PER_MONTH
+from helpers.lines import line_table
+
+T = pd.Timestamp
+
+# province 10; districts 11, 12, 13 (13 has no lines); commune 111 in district 11;
+# 20 is another province with its district 21.
+UNITS = pd.DataFrame({
+    "unit_code": ["10", "11", "12", "13", "111", "20", "21"],
+    "name_vi": ["Tỉnh A", "Huyện Một", "Huyện Hai", "Huyện Ba", "Xã Một", "Tỉnh B", "Huyện B"],
+    "name_en": ["Province A", "One", "Two", "Three", "Commune One", "Province B", "B"],
+    "level": ["province", "district", "district", "district", "commune", "province",
+              "district"],
+    "parent_code": [None, "10", "10", "10", "11", None, "20"],
+})
+
+
+def alloc(rows: list[dict]) -> pd.DataFrame:
+    """Allocation rows with defaults for the key columns, and their line_id."""
+    base = {"unit_code": "11", "project_code": "DA1", "subproject_code": None,
+            "capital_type": "investment", "source": "central", "decision_date": T("2024-01-01"),
+            "extended_until": pd.NaT}
+    frame = pd.DataFrame([{**base, **r} for r in rows])
+    frame["decision_date"] = pd.to_datetime(frame["decision_date"])
+    frame["extended_until"] = pd.to_datetime(frame["extended_until"])
+    frame["line_id"] = schema.line_ids(frame)
+    return frame
+
+
+def snaps(allocations: pd.DataFrame, rows: list[tuple[int, str, float]]) -> pd.DataFrame:
+    """Snapshots ``(row of allocations, report date, cumulative)`` keyed like their line."""
+    keys = list(schema.LINE_KEY) + ["line_id"]
+    out = [{**allocations.iloc[i][keys].to_dict(), "report_date": T(d),
+            "disbursed_cum_mvnd": float(v)} for i, d, v in rows]
+    return pd.DataFrame(out, columns=keys + ["report_date", "disbursed_cum_mvnd"])
+
+
+# --------------------------------------------------------------------------- scope
+def test_filter_scope_province_includes_province_lines_and_communes():
+    a = alloc([{"plan_year": 2024, "unit_code": u, "amount_mvnd": 1.0}
+               for u in ("10", "11", "111", "12", "21")])
+    prov = metrics.filter_scope(a, UNITS, "10")
+    # province 10 = its own line + district 11 + commune 111 (in 11) + district 12; not 21
+    assert sorted(prov["unit_code"]) == ["10", "11", "111", "12"]
+    district = metrics.filter_scope(a, UNITS, "11")
+    assert sorted(district["unit_code"]) == ["11", "111"]  # the district and its commune
+    assert metrics.filter_scope(a, UNITS, "13").empty
+
+
+def test_filter_scope_years_and_demo_flag():
+    a = alloc([{"plan_year": y, "amount_mvnd": 1.0} for y in (2022, 2023, 2024)])
+    a.attrs["demo"] = True
+    out = metrics.filter_scope(a, UNITS, "10", years=[2021, 2023, 2024])
+    assert sorted(out["plan_year"]) == [2023, 2024]
+    assert out.attrs["demo"] is True
+
+
+# --------------------------------------------------------------------------- cut-offs
+@pytest.fixture
+def two_lines_2024():
+    """Line A (1000, extended to 31 Dec 2025) and line B (500, not extended)."""
+    a = alloc([
+        {"plan_year": 2024, "project_code": "DA1", "amount_mvnd": 1000.0,
+         "extended_until": "2025-12-31"},
+        {"plan_year": 2024, "project_code": "DA4", "capital_type": "recurrent",
+         "amount_mvnd": 500.0},
+    ])
+    d = snaps(a, [(0, "2024-12-31", 400), (0, "2025-01-31", 700), (0, "2025-03-31", 900),
+                  (1, "2024-11-30", 100), (1, "2025-02-01", 300)])
+    return a, d
+
+
+def test_cutoffs_31_jan_counts_for_the_deadline_1_feb_does_not(two_lines_2024):
+    a, d = two_lines_2024
+    lines = line_table(a, d)  # as_of = last report, 31 Mar 2025
+    by_year = metrics.execution_at_cutoffs(lines, years=range(2021, 2026)).set_index("plan_year")
+    y = by_year.loc[2024]
+    assert y["allocated_mvnd"] == 1500  # 1000 + 500
+    # 31 Dec: A 400 (snapshot of 31 Dec) + B 100 (latest before: 30 Nov) = 500
+    assert y["disbursed_dec31_mvnd"] == pytest.approx(500)
+    # deadline: A 700 (snapshot ON 31 Jan counts) + B 100 (1 Feb snapshot is too late) = 800
+    assert y["disbursed_deadline_mvnd"] == pytest.approx(800)
+    # last report: A 900 + B 300 = 1200
+    assert y["disbursed_last_mvnd"] == pytest.approx(1200)
+    assert y["execution_rate_dec31"] == pytest.approx(500 / 1500)  # 0.333
+    assert y["execution_rate_deadline"] == pytest.approx(800 / 1500)  # 0.533
+    assert y["execution_rate_last"] == pytest.approx(1200 / 1500)  # 0.8
+    assert y["status"] == "complete"  # 31 Jan 2025 <= 31 Mar 2025
+
+
+def test_year_without_allocation_is_no_allocation_not_zero_rate(two_lines_2024):
+    a, d = two_lines_2024
+    by_year = metrics.execution_at_cutoffs(line_table(a, d), years=range(2021, 2026))
+    assert list(by_year["plan_year"]) == [2021, 2022, 2023, 2024, 2025]
+    y2021 = by_year.set_index("plan_year").loc[2021]
+    assert y2021["allocated_mvnd"] == 0
+    assert y2021["status"] == "no_allocation"
+    for c in metrics.CUTOFFS:
+        assert math.isnan(y2021[f"execution_rate_{c}"])
+
+
+def test_year_in_progress_when_deadline_not_reached():
+    a = alloc([{"plan_year": 2025, "amount_mvnd": 100.0}])
+    d = snaps(a, [(0, "2025-06-30", 40)])
+    y = metrics.execution_at_cutoffs(line_table(a, d), years=[2025]).iloc[0]
+    # last report 30 Jun 2025 is before 31 Dec 2025 and 31 Jan 2026
+    assert not y["dec31_observed"] and not y["deadline_observed"]
+    assert y["status"] == "in_progress"
+
+
+def test_execution_by_preserves_totals_across_groupings(two_lines_2024):
+    a, d = two_lines_2024
+    lines = line_table(a, d)
+    by_type = metrics.execution_by(lines, "capital_type").set_index("capital_type")
+    by_project = metrics.execution_by(lines, "project_code").set_index("project_code")
+    # investment = line A: 1000 allocated, 700 by the deadline; recurrent = line B: 500, 100
+    assert by_type.loc["investment", "allocated_mvnd"] == 1000
+    assert by_type.loc["recurrent", "disbursed_deadline_mvnd"] == pytest.approx(100)
+    assert by_type.loc["recurrent", "execution_rate_deadline"] == pytest.approx(100 / 500)
+    for t in (by_type, by_project):
+        assert t["allocated_mvnd"].sum() == 1500
+        assert t["disbursed_last_mvnd"].sum() == pytest.approx(1200)
+    assert by_type["n_lines"].sum() == 2
+
+
+def test_execution_by_zero_allocation_gives_missing_rate():
+    a = alloc([{"plan_year": 2024, "amount_mvnd": 0.0}])
+    d = snaps(a, [(0, "2024-12-31", 0)])
+    out = metrics.execution_by(line_table(a, d), "plan_year")
+    assert math.isnan(out["execution_rate_last"].iloc[0])
+
+
+# --------------------------------------------------------------------------- carry-over
+def test_carry_over_vs_lapse():
+    a = alloc([
+        # A: 2024, 1000, extended to 31 Dec 2025 (still open on 31 Mar 2025)
+        {"plan_year": 2024, "amount_mvnd": 1000.0, "extended_until": "2025-12-31"},
+        # B: 2024, 500, not extended
+        {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 500.0},
+        # C: 2023, 200, extended to 31 Dec 2024 (ended before the last report)
+        {"plan_year": 2023, "amount_mvnd": 200.0, "extended_until": "2024-12-31"},
+    ])
+    d = snaps(a, [(0, "2025-01-31", 700), (0, "2025-03-31", 900),
+                  (1, "2024-11-30", 100),
+                  (2, "2024-01-31", 50), (2, "2024-06-30", 120), (2, "2025-03-31", 120)])
+    lines = line_table(a, d)
+    out = metrics.carry_over_by(lines, "plan_year").set_index("plan_year")
+    y24, y23 = out.loc[2024], out.loc[2023]
+    # 2024: A undisbursed at deadline 1000 - 700 = 300 (extended -> carried over);
+    #       B 500 - 100 = 400 (not extended -> lapses). Undisbursed 700 = 300 + 400.
+    assert y24["undisbursed_deadline_mvnd"] == pytest.approx(700)
+    assert y24["carried_over_mvnd"] == pytest.approx(300)
+    assert y24["lapsed_at_deadline_mvnd"] == pytest.approx(400)
+    # A disbursed 900 - 700 = 200 after the deadline; 300 - 200 = 100 still open (31 Dec 2025)
+    assert y24["carried_over_disbursed_mvnd"] == pytest.approx(200)
+    assert y24["carried_over_disbursed_share"] == pytest.approx(200 / 300)
+    assert y24["carried_over_open_mvnd"] == pytest.approx(100)
+    assert y24["lapsed_after_extension_mvnd"] == 0
+    assert y24["lapsed_mvnd"] == pytest.approx(400)
+    # 2023: C carried 200 - 50 = 150; disbursed later 120 - 50 = 70; lapsed after the
+    # extension 150 - 70 = 80; nothing open
+    assert y23["carried_over_mvnd"] == pytest.approx(150)
+    assert y23["carried_over_disbursed_mvnd"] == pytest.approx(70)
+    assert y23["lapsed_after_extension_mvnd"] == pytest.approx(80)
+    assert y23["carried_over_open_mvnd"] == 0
+    assert y23["lapsed_mvnd"] == pytest.approx(80)
+    # invariants, and agreement with lines.line_table's own lapsed amounts (400 + 80)
+    total = out.sum()
+    assert total["undisbursed_deadline_mvnd"] == pytest.approx(
+        total["carried_over_mvnd"] + total["lapsed_at_deadline_mvnd"])
+    assert total["carried_over_mvnd"] == pytest.approx(
+        total["carried_over_disbursed_mvnd"] + total["lapsed_after_extension_mvnd"]
+        + total["carried_over_open_mvnd"])
+    assert total["lapsed_mvnd"] == pytest.approx(lines["lapsed_mvnd"].sum()) == 480
+    by_unit = metrics.carry_over_by(lines, "unit_code").set_index("unit_code")
+    assert by_unit.loc["12", "lapsed_mvnd"] == pytest.approx(400)  # line B
+    assert math.isnan(by_unit.loc["12", "carried_over_disbursed_share"])  # nothing carried
+
+
+# --------------------------------------------------------------------------- profile
+def test_monthly_profile_against_linear():
+    a = alloc([{"plan_year": 2024, "amount_mvnd": 1200.0},
+               {"plan_year": 2023, "amount_mvnd": 100.0}])
+    d = snaps(a, [(0, "2024-03-31", 300), (0, "2024-06-30", 600), (0, "2024-12-31", 1200),
+                  (1, "2023-12-31", 50)])
+    lines = line_table(a, d)  # last report 31 Dec 2024
+    prof = metrics.monthly_profile(lines, d).set_index(["plan_year", "month"])
+    p24 = prof.loc[2024]
+    # Jan 2025 (month 13) is after the last report: left out for 2024; 2023 has all 13
+    assert list(p24.index) == list(range(1, 13))
+    assert len(prof.loc[2023]) == 13
+    assert p24.loc[1, "share_of_allocated"] == 0  # no snapshot yet
+    assert p24.loc[3, "share_of_allocated"] == pytest.approx(300 / 1200)  # 0.25
+    assert p24.loc[4, "share_of_allocated"] == pytest.approx(300 / 1200)  # carried forward
+    assert p24.loc[6, "share_of_allocated"] == pytest.approx(0.5)
+    assert p24.loc[12, "share_of_allocated"] == pytest.approx(1.0)
+    # linear: month / 12 -> 3: 0.25, 6: 0.5, 12: 1; month 13 stays at 1
+    assert p24.loc[3, "linear_share"] == pytest.approx(0.25)
+    assert prof.loc[(2023, 13), "linear_share"] == 1.0
+    # share of what was disbursed by the deadline: 2023 reached 50 by 31 Dec -> 50/50
+    assert prof.loc[(2023, 12), "share_of_deadline"] == pytest.approx(1.0)
+    pooled = metrics.monthly_profile(lines, d, by=None).set_index("month")
+    # month 3: 2024 has 300 of 1200, 2023 had 0 of 100 -> 300 / 1300
+    assert pooled.loc[3, "share_of_allocated"] == pytest.approx(300 / 1300)
+    # month 13: only 2023 observed -> 50 / 100
+    assert pooled.loc[13, "share_of_allocated"] == pytest.approx(0.5)
+
+
+def test_year_end_concentration():
+    a = alloc([{"plan_year": 2024, "amount_mvnd": 1000.0}])
+    d = snaps(a, [(0, "2024-09-30", 300), (0, "2024-11-30", 500), (0, "2024-12-31", 700),
+                  (0, "2025-01-31", 800)])
+    out = metrics.year_end_concentration(line_table(a, d), d).iloc[0]
+    # Q4 = D(31 Dec) - D(30 Sep) = 700 - 300 = 400 of the 800 disbursed by the deadline
+    assert out["q4_mvnd"] == pytest.approx(400)
+    assert out["q4_share"] == pytest.approx(0.5)
+    # Dec-Jan = D(31 Jan) - D(30 Nov) = 800 - 500 = 300 -> 300 / 800 = 0.375
+    assert out["dec_jan_share"] == pytest.approx(0.375)
+    assert metrics.concentration_total(metrics.year_end_concentration(
+        line_table(a, d), d))["q4_share"] == pytest.approx(0.5)
+
+
+# --------------------------------------------------------------------------- PEFA PI-1
+def yearly(outturns: dict[int, float], observed: dict[int, bool] | None = None) -> pd.DataFrame:
+    """A line table with one line per year: 1000 allocated, outturn × 1000 disbursed."""
+    observed = observed or {}
+    return pd.DataFrame({
+        "plan_year": list(outturns),
+        "amount_mvnd": 1000.0,
+        "disbursed_deadline_mvnd": [1000.0 * v for v in outturns.values()],
+        "deadline_observed": [observed.get(y, True) for y in outturns],
+    })
+
+
+@pytest.mark.parametrize(("outturns", "grade"), [
+    ((0.95, 1.05, 0.80), "A"),   # 95 % and 105 % are inside A (bounds inclusive): 2 of 3
+    ((0.949, 1.05, 0.80), "B"),  # only one year in A; 94.9 % and 105 % are within 90–110 %
+    ((0.90, 1.10, 0.50), "B"),   # B bounds inclusive
+    ((0.85, 1.15, 1.00), "C"),   # one year in A/B only; all three within 85–115 %
+    ((0.84, 1.16, 1.00), "D"),   # only one year within any band
+])
+def test_pefa_pi1_grade_boundaries(outturns, grade):
+    score = metrics.pefa_aggregate_outturn(yearly(dict(zip((2022, 2023, 2024), outturns,
+                                                           strict=True))))
+    assert score.grade == grade
+    assert score.years == [2022, 2023, 2024]
+
+
+def test_pefa_pi1_per_year_values_and_window():
+    # four completed years: the window is the last three (2023–2025)
+    score = metrics.pefa_aggregate_outturn(yearly({2022: 0.5, 2023: 0.5, 2024: 1.0,
+                                                   2025: 1.0}))
+    assert score.years == [2023, 2024, 2025]
+    assert score.grade == "A"  # 2024 and 2025 at 100 %
+    t = score.table.set_index("plan_year")
+    assert t.loc[2023, "outturn"] == pytest.approx(0.5)  # 500 / 1000
+    assert t.loc[2023, "grade"] == "D"
+    # 2025's deadline not observed: the window becomes 2022–2024 -> only 2024 in A -> D
+    late = metrics.pefa_aggregate_outturn(yearly({2022: 0.5, 2023: 0.5, 2024: 1.0,
+                                                  2025: 1.0}, observed={2025: False}))
+    assert late.years == [2022, 2023, 2024]
+    assert late.grade == "D"
+
+
+def test_pefa_pi1_needs_two_years_and_bands_are_configurable():
+    one = metrics.pefa_aggregate_outturn(yearly({2024: 1.0}))
+    assert one.grade is None and "2" in one.note
+    wide = {"A": 0.25, "B": 0.30, "C": 0.35}
+    assert metrics.pefa_aggregate_outturn(yearly({2023: 0.8, 2024: 0.8}), bands=wide
+                                          ).grade == "A"  # |0.8 - 1| = 0.2 <= 0.25
+
+
+def test_pefa_pi1_ignores_years_without_allocation():
+    t = yearly({2023: 1.0, 2024: 1.0})
+    t = pd.concat([t, pd.DataFrame({"plan_year": [2021], "amount_mvnd": [0.0],
+                                    "disbursed_deadline_mvnd": [0.0],
+                                    "deadline_observed": [True]})])
+    assert metrics.pefa_aggregate_outturn(t).years == [2023, 2024]
+
+
+# --------------------------------------------------------------------------- PEFA PI-2
+def composition(devs: dict[int, float]) -> pd.DataFrame:
+    """Two projects of 500 each per year; actual 500 + d and 500 − d (total 1000, k = 1), so
+    variance = (|d| + |d|) / 1000 = 2d / 1000."""
+    rows = []
+    for year, d in devs.items():
+        rows.append({"plan_year": year, "project_code": "DA1", "amount_mvnd": 500.0,
+                     "disbursed_deadline_mvnd": 500.0 + d, "deadline_observed": True})
+        rows.append({"plan_year": year, "project_code": "DA2", "amount_mvnd": 500.0,
+                     "disbursed_deadline_mvnd": 500.0 - d, "deadline_observed": True})
+    return pd.DataFrame(rows)
+
+
+def test_pefa_pi2_formula_with_scaling():
+    # allocated 600 / 400, actual 540 / 260: k = 800 / 1000 = 0.8;
+    # adjusted 480 / 320; |540 - 480| + |260 - 320| = 120; variance = 120 / 800 = 0.15
+    t = pd.DataFrame({"plan_year": [2024, 2024], "project_code": ["DA1", "DA2"],
+                      "amount_mvnd": [600.0, 400.0], "disbursed_deadline_mvnd": [540.0, 260.0],
+                      "deadline_observed": [True, True]})
+    score = metrics.pefa_composition_variance(t)
+    row = score.table.iloc[0]
+    assert row["k"] == pytest.approx(0.8)
+    assert row["abs_deviation_mvnd"] == pytest.approx(120)
+    assert row["variance"] == pytest.approx(0.15)
+    assert row["grade"] == "D"  # 15 % is not < 15 %
+    assert score.grade is None  # one year only
+
+
+@pytest.mark.parametrize(("devs", "grade"), [
+    ((20, 20, 100), "A"),  # 4 %, 4 %, 20 %: two years < 5 %
+    ((25, 20, 100), "B"),  # 5 % is not < 5 % (strict); 5 % and 4 % < 10 %
+    ((50, 74, 100), "C"),  # 10 % not < 10 %; 10 % and 14.8 % < 15 %
+    ((75, 75, 100), "D"),  # 15 %, 15 %, 20 %: none < 15 %
+])
+def test_pefa_pi2_grade_boundaries(devs, grade):
+    score = metrics.pefa_composition_variance(composition(dict(zip((2022, 2023, 2024), devs,
+                                                                   strict=True))))
+    assert score.grade == grade
+
+
+def test_pefa_pi2_by_district():
+    t = composition({2023: 20, 2024: 20}).assign(unit_code=lambda f: f["project_code"])
+    score = metrics.pefa_composition_variance(t, by="unit_code")
+    assert list(score.table["variance"].round(6)) == [0.04, 0.04]  # 2 × 20 / 1000
+    assert score.grade == "A"
+
+
+# --------------------------------------------------------------------------- targets
+def test_target_status_both_directions_and_no_data():
+    assert metrics.target_status("higher_better", 85, 80) == "met"
+    assert metrics.target_status("higher_better", 80, 80) == "met"  # reaching it counts
+    assert metrics.target_status("higher_better", 79.9, 80) == "not_met"
+    assert metrics.target_status("lower_better", 12, 15) == "met"
+    assert metrics.target_status("lower_better", 15, 15) == "met"
+    assert metrics.target_status("lower_better", 20, 15) == "not_met"
+    assert metrics.target_status("lower_better", None, 15) == "no_data"
+    assert metrics.target_status("higher_better", float("nan"), 80) == "no_data"
+    with pytest.raises(ValueError, match="higher_better"):
+        metrics.target_status("sideways", 1, 1)
+
+
+def test_target_scorecard():
+    def row(code, direction, base, target, year, actual, unit="10"):
+        return {"indicator_code": code, "name_vi": code, "name_en": code, "unit": "%",
+                "direction": direction, "unit_code": unit, "baseline_value": base,
+                "target_value": target, "year": year, "actual_value": actual}
+
+    targets = pd.DataFrame([
+        row("up", "higher_better", 40, 80, 2024, 60),
+        row("up", "higher_better", 40, 80, 2025, 85),      # latest: 85 >= 80 -> met
+        row("down", "lower_better", 30, 15, 2024, 20),
+        row("down", "lower_better", 30, 15, 2025, None),   # latest with a value: 2024's 20
+        row("none", "higher_better", 10, 20, 2025, None),  # never reported -> no data
+        row("flat", "higher_better", 50, 50, 2025, 50),    # baseline = target
+        row("up", "higher_better", 40, 80, 2025, 10, unit="11"),  # other unit
+    ])
+    card = metrics.target_scorecard(targets, "10").set_index("indicator_code")
+    assert len(card) == 4
+    assert card.loc["up", "latest_value"] == 85 and card.loc["up", "latest_year"] == 2025
+    assert card.loc["up", "progress_ratio"] == pytest.approx((85 - 40) / (80 - 40))  # 1.125
+    assert card.loc["up", "status"] == "met"
+    assert card.loc["down", "latest_value"] == 20 and card.loc["down", "latest_year"] == 2024
+    assert card.loc["down", "progress_ratio"] == pytest.approx((20 - 30) / (15 - 30))  # 0.667
+    assert card.loc["down", "status"] == "not_met"
+    assert card.loc["none", "status"] == "no_data"
+    assert math.isnan(card.loc["none", "progress_ratio"])
+    assert math.isnan(card.loc["flat", "progress_ratio"])  # (50 - 50) / 0: undefined
+    assert card.loc["flat", "status"] == "met"
+    # up to 2024: "up" falls back to 60 -> (60 - 40) / 40 = 0.5, not met
+    early = metrics.target_scorecard(targets, "10", up_to_year=2024).set_index("indicator_code")
+    assert early.loc["up", "progress_ratio"] == pytest.approx(0.5)
+    assert early.loc["up", "status"] == "not_met"
+    # "N of M met": up, flat met; down not met; none no data -> 2 of 4
+    assert metrics.targets_met(card.reset_index()) == {"met": 2, "not_met": 1, "no_data": 1,
+                                                       "total": 4}
+
+
+# --------------------------------------------------------------------------- timing
+def test_months_to_share():
+    a = alloc([{"plan_year": 2024, "amount_mvnd": 1000.0},
+               {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 1000.0}])
+    d = snaps(a, [(0, "2024-03-31", 400), (0, "2024-04-30", 500), (0, "2024-05-31", 900),
+                  (1, "2024-12-31", 499)])
+    months = metrics.months_to_share(a, d, 0.5)
+    # line 0 reaches 500 = 50 % on 30 Apr 2024: 1 Jan -> 30 Apr 2024 = 31+29+31+29 = 120 days
+    assert months.iloc[0] == pytest.approx(120 / DAYS_PER_MONTH)  # 3.94 months
+    assert math.isnan(months.iloc[1])  # 499 < 500: never reached
+    # 90 %: 900 on 31 May: 120 + 31 = 151 days
+    assert metrics.months_to_share(a, d, 0.9).iloc[0] == pytest.approx(151 / DAYS_PER_MONTH)
+
+
+def test_median_months_counts_never_reached_as_late():
+    assert metrics.median_months(pd.Series([1.0, 2.0, np.nan])) == 2.0  # 1, 2, inf -> 2
+    assert math.isnan(metrics.median_months(pd.Series([1.0, np.nan, np.nan])))  # inf
+    assert math.isnan(metrics.median_months(pd.Series([], dtype=float)))
+
+
+def test_district_comparison_ranking_and_province_reference():
+    a = alloc([
+        {"plan_year": 2024, "unit_code": "11", "amount_mvnd": 1000.0},
+        {"plan_year": 2024, "unit_code": "111", "amount_mvnd": 1000.0},  # commune of 11
+        {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 500.0},
+        {"plan_year": 2024, "unit_code": "10", "amount_mvnd": 500.0},  # province's own line
+    ])
+    d = snaps(a, [(0, "2024-06-30", 500), (0, "2025-01-31", 800),
+                  (1, "2024-09-30", 600),
+                  (2, "2024-03-31", 450),
+                  (3, "2025-01-31", 100)])
+    out = metrics.district_comparison(line_table(a, d), d, UNITS, "10")
+    assert list(out["unit_code"]) == ["12", "11", "13", "10"]  # ranked, no-line 13, province
+    r = out.set_index("unit_code")
+    # district 11 = its line + commune 111: (800 + 600) / (1000 + 1000) = 0.7
+    assert r.loc["11", "allocated_mvnd"] == 2000
+    assert r.loc["11", "execution_rate"] == pytest.approx(0.7)
+    assert r.loc["12", "execution_rate"] == pytest.approx(450 / 500)  # 0.9
+    # province: (800 + 600 + 450 + 100) / 3000 = 1950 / 3000 = 0.65
+    assert r.loc["10", "execution_rate"] == pytest.approx(0.65)
+    assert r.loc["12", "rank"] == 1 and r.loc["11", "rank"] == 2
+    assert pd.isna(r.loc["13", "rank"]) and math.isnan(r.loc["13", "execution_rate"])
+    assert pd.isna(r.loc["10", "rank"]) and r.loc["10", "level"] == "province"
+    assert r.loc["12", "vs_province_pp"] == pytest.approx((0.9 - 0.65) * 100)  # 25 pp
+    assert r.loc["11", "vs_province_pp"] == pytest.approx((0.7 - 0.65) * 100)  # 5 pp
+    # months to 50 % from 1 Jan 2024 (leap year): line 11 on 30 Jun = 31+29+31+30+31+29 =
+    # 181 days; commune on 30 Sep = 181+31+31+30 = 273 days; district 12 on 31 Mar =
+    # 31+29+30 = 90 days; the province line never (100 of 500)
+    m11, m111, m12 = 181 / DAYS_PER_MONTH, 273 / DAYS_PER_MONTH, 90 / DAYS_PER_MONTH
+    assert r.loc["11", "median_months_to_50"] == pytest.approx((m11 + m111) / 2)
+    assert r.loc["12", "median_months_to_50"] == pytest.approx(m12)
+    # province: median of m12, m11, m111, inf = (m11 + m111) / 2
+    assert r.loc["10", "median_months_to_50"] == pytest.approx((m11 + m111) / 2)
+
+
+# --------------------------------------------------------------------------- summary
+def test_summary_metrics_on_a_tiny_dataset():
+    from helpers import intake
+    from helpers.datasets import resolve_scope
+
+    units = UNITS[UNITS["unit_code"].isin(["10", "11", "12"])].copy()
+    a = alloc([
+        {"plan_year": 2024, "unit_code": "11", "amount_mvnd": 1000.0},
+        {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 600.0, "source": "local",
+         "capital_type": "recurrent"},
+    ])
+    d = snaps(a, [(0, "2025-01-31", 800), (1, "2024-12-31", 300)])
+    ds = intake.validate_frames({"units": units, "allocations": a.drop(columns="line_id"),
+                                 "disbursements": d.drop(columns="line_id")},
+                                origin="test", sha256="0" * 64)
+    m = metrics.summary_metrics(ds, resolve_scope(ds, "province"), range(2021, 2026), "en")
+    assert m["scope"] == "province" and m["unit_code"] == "10" and m["demo"] is False
+    assert m["allocated_mvnd"] == 1600  # 1000 + 600
+    assert m["disbursed_mvnd"] == 1100  # 800 + 300
+    years = {y["plan_year"]: y for y in m["by_year"]}
+    assert years[2021]["status"] == "no_allocation"
+    assert years[2021]["execution_rate_deadline"] is None
+    assert years[2024]["disbursed_dec31_mvnd"] == 300  # line 0 had no snapshot by 31 Dec
+    assert m["by_capital_type"]["investment"]["allocated_mvnd"] == 1000
+    assert m["by_capital_type"]["recurrent"]["by_source"]["local"]["disbursed_mvnd"] == 300
+    assert m["by_source"]["credit"] == {"allocated_mvnd": 0.0, "disbursed_mvnd": 0.0,
+                                        "disbursed_deadline_mvnd": 0.0, "execution_rate": None}
+    assert m["pefa_aggregate_grade"] is None  # one completed year only
+    assert m["targets_total"] == 0
+    district = metrics.summary_metrics(ds, resolve_scope(ds, "12"), [2024])
+    assert district["scope"] == "12" and district["allocated_mvnd"] == 600
+    assert district["district_rank"] == 2  # 300/600 = 0.5 < 800/1000 = 0.8
