@@ -88,8 +88,15 @@ png = run.save(fig, "allocation_vs_disbursement")
 
 # %% [markdown]
 # Totals over the selected years by capital type and by source (central budget, local
-# counterpart, …). For the province these reproduce the public totals of the seed reports:
-# central capital 5,801,640 = 2,679,114 investment + 3,122,526 recurrent (million VND).
+# counterpart, …). For the province, the next table sets the data's totals beside the public
+# figures the package ships for this province (`reference/public_figures.csv`, each with its
+# source); "equal" says whether they agree to 0.001 million VND. It is empty for a district or
+# for a province with no shipped figures.
+
+# %%
+from helpers.summary import public_figure_checks
+
+public_figure_checks(run.dataset) if run.scope.is_province else None
 
 # %%
 cols = ["allocated_mvnd", "disbursed_deadline_mvnd", "disbursed_last_mvnd",
