@@ -477,3 +477,20 @@ def test_summary_metrics_on_a_tiny_dataset():
     district = metrics.summary_metrics(ds, resolve_scope(ds, "12"), [2024])
     assert district["scope"] == "12" and district["allocated_mvnd"] == 600
     assert district["district_rank"] == 2  # 300/600 = 0.5 < 800/1000 = 0.8
+
+
+def test_summary_lists_the_district_ranking_and_scorecard_for_the_brief():
+    from helpers.datasets import open_dataset, resolve_scope
+
+    ds = open_dataset("demo")
+    m = metrics.summary_metrics(ds, resolve_scope(ds, "province"))
+    ranking = m["district_ranking"]
+    districts = [r for r in ranking if r["level"] == "district"]
+    # the demo province has 10 districts, ranked 1..10 once each, plus the province row
+    assert sorted(r["rank"] for r in districts) == list(range(1, 11))
+    assert sum(r["level"] == "province" for r in ranking) == 1
+    rates = [r["execution_rate"] for r in sorted(districts, key=lambda r: r["rank"])]
+    assert rates == sorted(rates, reverse=True)
+    card = m["target_scorecard"]
+    assert len(card) == m["targets_total"]
+    assert sum(r["status"] == "met" for r in card) == m["targets_met"]

@@ -749,7 +749,29 @@ def summary_metrics(dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAU
         "districts_ranked": int(ranking["rank"].notna().sum()),
         "province_execution_rate_deadline": _num(
             ranking.loc[ranking["level"] == "province", "execution_rate"].iloc[0], 4),
+        "district_ranking": _records(ranking, [
+            "unit_code", "name_vi", "name_en", "level", "execution_rate",
+            "median_months_to_50", "rank"]),
+        "target_scorecard": _records(card, [
+            "indicator_code", "name_vi", "name_en", "unit", "direction", "baseline_value",
+            "target_value", "latest_value", "latest_year", "progress_ratio", "status"]),
     }
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
+    """Rows as JSON-ready dicts: missing values become None, numpy scalars plain Python."""
+    out = []
+    for rec in frame[[c for c in columns if c in frame]].to_dict("records"):
+        row = {}
+        for k, v in rec.items():
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                row[k] = None
+            elif hasattr(v, "item"):
+                row[k] = v.item()
+            else:
+                row[k] = v
+        out.append(row)
+    return out
 
 
 def _year_json(r: Mapping[str, object]) -> dict:
