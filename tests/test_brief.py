@@ -1,0 +1,489 @@
+"""The workshop brief: sentences (vi/en), proposals, escaping, offline HTML, slugs, index.
+
+Fast tests: briefs are rendered from the small hand-made JSON files in tests/fixtures/brief/,
+no kernel and no browser (those are in test_brief_browser.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import brief
+from helpers.brief import Brief, BriefInputError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "brief"
+XSS = "<script>alert(1)</script>"
+
+NETWORK_REF = re.compile(r"""(?:src|href|action|srcset)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""",
+                         re.I)
+HTTP_REF = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|ftp:|ws:|wss:)""", re.I)
+
+
+def _load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def metrics() -> dict:
+    return _load("metrics_province.json")
+
+
+@pytest.fixture
+def lag() -> dict:
+    return _load("lag_province.json")
+
+
+def _scope_dirs(root: Path, slug: str, metrics: dict, lag: dict) -> Path:
+    base = root / slug
+    (base / "assessment").mkdir(parents=True)
+    (base / "lag").mkdir(parents=True)
+    (base / "assessment" / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False),
+                                                      encoding="utf-8")
+    (base / "lag" / "lag.json").write_text(json.dumps(lag, ensure_ascii=False),
+                                           encoding="utf-8")
+    return base
+
+
+def _html(metrics: dict, lag: dict, lang: str = "vi", **kw) -> str:
+    return brief.render_html(Brief(metrics=metrics, lag=lag, lang=lang, **kw))
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, str]:
+    """The fixture province brief in both languages, rendered once for the read-only tests."""
+    m, la = _load("metrics_province.json"), _load("lag_province.json")
+    return {lang: _html(m, la, lang) for lang in ("vi", "en")}
+
+
+# --------------------------------------------------------------------------- sentences
+def test_totals_sentence_vi_uses_vietnamese_number_format_and_diacritics(metrics):
+    text = brief.sentence_totals(metrics, "vi")
+    assert "1.526.790 triệu đồng" in text
+    assert "1.221.432 triệu đồng" in text
+    assert "toàn tỉnh Cao Bằng được giao" in text
+    assert "80,0 %" in text  # 1,221,432 / 1,526,790
+    assert "31/01/2026" in text and "2021–2025" in text
+
+
+def test_totals_sentence_en_uses_english_number_format(metrics):
+    text = brief.sentence_totals(metrics, "en")
+    assert "VND 1,526,790 million" in text
+    assert "VND 1,221,432 million" in text
+    assert "Cao Bang province was allocated" in text
+    assert "80.0%" in text
+    assert "31 Jan 2026" in text
+
+
+def test_cutoff_sentences_quote_the_three_rates(metrics):
+    vi = " ".join(brief.sentence_cutoffs(metrics, "vi"))
+    assert "70,0 %" in vi and "50,0 %" in vi  # deadline 0.7; 31 Dec 763,395 / 1,526,790
+    assert "31/01" in vi and "31/12" in vi
+    # 1,221,432 − 1,068,753 = 152,679 disbursed after the deadline, 10.0 % of the allocation
+    assert "152.679 triệu đồng (10,0 % vốn giao)" in vi
+    en = " ".join(brief.sentence_cutoffs(metrics, "en"))
+    assert "70.0%" in en and "VND 152,679 million (10.0% of the allocation)" in en
+
+
+def test_year_sentences_name_empty_years_and_best_and_worst(metrics):
+    vi = brief.sentence_years(metrics, "vi")
+    assert vi[0] == "Năm 2021: không có vốn được giao."
+    # 2024: 650,000 / 1,000,000 = 65.0 %; 2025: 418,753 / 526,790 = 79.5 %
+    assert "thấp nhất là năm 2024 (65,0 %)" in vi[1] and "cao nhất là năm 2025 (79,5 %)" in vi[1]
+
+
+def test_capital_type_gap_in_points(metrics):
+    # investment 640,000 / 800,000 = 80.0 %; recurrent 428,753 / 726,790 = 59.0 %: 21.0 points
+    en = brief.sentence_capital_types(metrics, "en")
+    assert "80.0%" in en and "59.0%" in en and "recurrent capital is 21.0 percentage points lower" in en
+    vi = brief.sentence_capital_types(metrics, "vi")
+    assert "vốn sự nghiệp thấp hơn 21,0 điểm phần trăm" in vi
+
+
+def test_timing_effect_sentence_with_interval(lag):
+    vi = brief.sentence_timing_effect(lag, "vi")
+    assert "giảm bình quân 2,2 điểm phần trăm" in vi
+    assert "khoảng tin cậy 95 %: từ 1,8 đến 2,6 điểm phần trăm" in vi
+    assert "812 dòng kế hoạch" in vi
+    en = brief.sentence_timing_effect(lag, "en")
+    assert "lowers the share" in en and "by 2.2 percentage points" in en
+    assert "95% confidence interval: 1.8 to 2.6 percentage points; 812 plan lines" in en
+
+
+def test_counterfactual_sentence_quotes_gain_interval_and_date(lag, metrics):
+    vi = brief.sentence_counterfactual(lag, metrics, "vi")
+    assert "ngày 31/01 của năm kế hoạch" in vi
+    assert "443.723 triệu đồng" in vi and "từ 371.048 triệu đồng đến 516.397 triệu đồng" in vi
+    en = brief.sentence_counterfactual(lag, metrics, "en")
+    assert "by 31 January of the plan year" in en
+    assert "VND 443,723 million" in en and "VND 371,048 million to VND 516,397 million" in en
+    assert "29.1% of the allocation" in en  # 443,723 / 1,526,790
+
+
+def test_too_few_lines_says_so_instead_of_quoting_an_estimate():
+    lag = _load("lag_district_few.json")
+    assert brief.timing_effect_status(lag) == "few"
+    vi = brief.sentence_timing_effect(lag, "vi")
+    assert vi.startswith("Số liệu quá ít để kết luận") and "chỉ có 8 dòng kế hoạch" in vi
+    assert "3,7" not in vi
+    en = brief.sentence_timing_effect(lag, "en")
+    assert en.startswith("The data are too few to say") and "only 8 plan lines" in en
+    assert "3.7" not in en
+    cf = brief.sentence_counterfactual(lag, {"allocated_mvnd": 1.0}, "en")
+    assert cf.startswith("The data are too few") and "5,321" not in cf
+    assert "1 January 2025" not in cf and "31 Jan 2025" in cf
+
+
+def test_interval_including_zero_says_the_data_cannot_tell(lag):
+    wide = copy.deepcopy(lag)
+    wide["timing_effect_pp_per_month"].update(ci_low=-1.0, ci_high=0.4)
+    wide["counterfactual"].update(ci_low=-5000.0, ci_high=90000.0)
+    en = brief.sentence_timing_effect(wide, "en")
+    assert "too few to say" in en and "includes no effect" in en and "-1.0 to 0.4" in en
+    vi = brief.sentence_counterfactual(wide, {}, "vi")
+    assert vi.startswith("Số liệu chưa đủ") and "bao gồm giá trị không" in vi
+    assert brief.findings(Brief(metrics=_load("metrics_province.json"), lag=wide))[0].key != \
+        "late_allocation"
+
+
+def test_missing_estimates_say_not_available(lag):
+    none = copy.deepcopy(lag)
+    none["timing_effect_pp_per_month"]["estimate"] = None
+    none["counterfactual"]["gain_mvnd"] = None
+    none["months_to_50pct"] = None
+    assert brief.sentence_timing_effect(none, "en") == "No estimate of the timing effect is available."
+    assert brief.sentence_counterfactual(none, {}, "vi") == "Chưa có ước tính kịch bản giao vốn sớm."
+    assert "No estimate" in brief.sentence_months(none, "en")
+
+
+def test_months_sentence_uses_kaplan_meier_when_the_profile_never_reaches_90(lag):
+    lag = copy.deepcopy(lag)
+    lag["months_to_90pct"] = None
+    lag["months_to_share"] = {"90pct": {"km_median": 29.17, "asymptote": 0.856}}
+    en = brief.sentence_months(lag, "en")
+    assert "7.3 months" in en and "levels off at 86%" in en and "29.2 months" in en
+
+
+def test_targets_sentence(metrics):
+    assert brief.sentence_targets(metrics, "vi") == (
+        "12 trên 21 chỉ tiêu đã đạt mục tiêu; 8 chưa đạt; 1 chưa có số liệu.")
+    assert brief.sentence_targets({"targets_met": 0, "targets_total": 0}, "en") == \
+        "No target data for this scope."
+
+
+def test_templates_contain_no_digits():
+    """Numbers enter sentences only through placeholders filled from the results."""
+    for key, entry in brief.TEXT.items():
+        for lang in ("vi", "en"):
+            prose = re.sub(r"\{\w*\}", "", entry[lang])  # placeholder names may hold digits
+            assert not re.search(r"\d", prose), f"TEXT[{key!r}][{lang!r}] has a digit"
+
+
+# --------------------------------------------------------------------------- proposals
+def test_each_proposal_rests_on_a_finding_with_its_number(metrics, lag):
+    b = Brief(metrics=metrics, lag=lag, lang="en")
+    props = {p.key: p for p in brief.proposals(b)}
+    assert list(props) == ["late_allocation", "recurrent_slow", "carry_over", "year_end",
+                           "targets", "districts_behind"]
+    early = props["late_allocation"]
+    assert early.title == "Assign each year's capital to projects by 31 January of the plan year"
+    assert "VND 443,723 million" in early.finding.text
+    assert "VND 371,048 million to VND 516,397 million" in early.finding.text
+    assert "21.0 percentage points" in props["recurrent_slow"].finding.text
+    # 302,049 / 1,526,790 = 19.8 %
+    assert "VND 302,049 million (19.8% of the allocation)" in props["carry_over"].finding.text
+    assert "36.0%" in props["year_end"].finding.text
+    assert props["targets"].finding.text == "8 of 21 targets were not met."
+    # province 70 %: Quảng Hòa at 60 % is 10 points below (more than 5); Bảo Lạc is not
+    assert "Quang Hoa (60.0%)" in props["districts_behind"].finding.text
+    assert "Bao Lac" not in props["districts_behind"].finding.text
+    for p in props.values():
+        assert re.search(r"\d", p.finding.text), p.key
+
+
+def test_no_proposal_without_a_strong_finding(metrics, lag):
+    calm = copy.deepcopy(metrics)
+    calm.update(carried_over_mvnd=1000.0, dec_jan_share=0.15, targets_met=21, targets_not_met=0,
+                targets_no_data=0)
+    calm["by_capital_type"]["recurrent"]["disbursed_deadline_mvnd"] = 580000.0  # 79.8 %
+    calm["district_ranking"] = None
+    few = _load("lag_district_few.json") | {"scope": "04"}
+    b = Brief(metrics=calm, lag=few, lang="vi")
+    assert brief.proposals(b) == []
+    html = brief.render_html(b)
+    assert "Không có phát hiện nào đủ căn cứ" in html
+
+
+def test_district_brief_ranks_the_district_and_proposes_support():
+    m, province = _load("metrics_district.json"), _load("metrics_province.json")
+    b = Brief(metrics=m, lag=_load("lag_district_few.json"), lang="vi",
+              ranking=brief.district_ranking(m, province))
+    text = " ".join(brief.sentence_ranking(b))
+    assert "Quảng Hòa xếp thứ 3 trên 3 huyện (60,0 %; toàn tỉnh 70,0 %, thấp hơn 10,0 điểm" in text
+    keys = [p.key for p in brief.proposals(b)]
+    assert "district_behind" in keys and "late_allocation" not in keys
+    html = brief.render_html(b)
+    assert "Vị trí so với các huyện trong tỉnh" in html and 'class="highlight"' in html
+    assert "01/07/2025" in html  # the district level ended
+
+
+# --------------------------------------------------------------------------- inputs
+def test_missing_required_key_names_the_file_and_the_key(tmp_path, metrics, lag):
+    del metrics["targets_total"]
+    _scope_dirs(tmp_path, "province", metrics, lag)
+    with pytest.raises(BriefInputError) as err:
+        brief.load_brief(scope="province", outputs_dir=tmp_path)
+    assert "metrics.json" in str(err.value) and "'targets_total'" in str(err.value)
+    assert str(tmp_path) in str(err.value)
+
+
+def test_missing_nested_lag_key_names_it(tmp_path, metrics, lag):
+    del lag["counterfactual"]["gain_mvnd"]
+    _scope_dirs(tmp_path, "province", metrics, lag)
+    with pytest.raises(BriefInputError, match=r"lag\.json: missing required key "
+                                              r"'counterfactual\.gain_mvnd'"):
+        brief.load_brief(scope="province", outputs_dir=tmp_path)
+
+
+def test_missing_result_file_says_which_notebook_to_run(tmp_path):
+    with pytest.raises(BriefInputError, match="01_assessment"):
+        brief.load_brief(scope="province", outputs_dir=tmp_path)
+
+
+def test_results_of_different_scopes_are_refused(tmp_path, metrics, lag):
+    lag["scope"] = "049"
+    _scope_dirs(tmp_path, "province", metrics, lag)
+    with pytest.raises(BriefInputError, match="same scope"):
+        brief.load_brief(scope="province", outputs_dir=tmp_path)
+
+
+def test_only_required_keys_still_renders_and_says_not_available(metrics, lag):
+    minimal = {k: metrics[k] for k in brief.REQUIRED_METRICS}
+    minimal_lag = {k: lag[k] for k in brief.REQUIRED_LAG}
+    html = _html(minimal, minimal_lag, "en")
+    panel = re.search(r'data-key="carried_over".*?</div>', html, re.S).group(0)
+    assert "not available" in panel
+    assert "VND 1,526,790 million" in html
+
+
+def test_bad_language_is_refused(metrics, lag):
+    with pytest.raises(ValueError, match="vi, en"):
+        Brief(metrics=metrics, lag=lag, lang="fr")
+
+
+# --------------------------------------------------------------------------- html
+def test_xss_in_data_strings_is_shown_as_text(metrics, lag):
+    m = copy.deepcopy(metrics)
+    m["scope_name_vi"] = XSS
+    m["data_origin"] = f'{XSS}"><img src=x onerror=alert(2)>'
+    m["district_ranking"][0]["name_vi"] = XSS
+    la = copy.deepcopy(lag)
+    la["caveats"] = [{"vi": XSS, "en": XSS}]
+    html = _html(m, la, "vi")
+    assert "<script" not in html.lower()
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "&lt;script&gt;" in title
+
+
+def test_html_has_no_network_reference_and_no_script(rendered):
+    html = rendered["en"]
+    assert not NETWORK_REF.search(html)
+    assert not HTTP_REF.search(html)
+    assert not re.search(r"<(script|link|iframe|object|embed)\b", html, re.I)
+    assert "@import" not in html and "url(" not in html
+    assert "default-src 'none'" in html  # Content-Security-Policy: no network, no script
+    srcs = re.findall(r'<img[^>]*\ssrc="([^"]*)"', html)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+
+
+def test_html_has_no_code_prompts_or_tracebacks(rendered):
+    html = rendered["vi"]
+    for needle in ("In [", "Out[", "load_brief", "import ", "Traceback", "jp-", "stderr"):
+        assert needle not in html, needle
+
+
+def test_sections_are_in_the_order_of_the_issue(rendered):
+    html = rendered["en"]
+    ids = re.findall(r'<section id="([^"]+)"', html)
+    assert ids == ["title", "key-figures", "capital", "timing", "targets", "ranking",
+                   "proposals", "method", "provenance-footer"]
+    assert "for the 2026–2030 proposal workshop".lower() in html.lower()
+
+
+def test_key_figures_panel_has_stable_keys_and_formatted_values(metrics, lag):
+    b = Brief(metrics=metrics, lag=lag, lang="vi")
+    values = {k["key"]: k["value"] for k in brief.key_figures(b)}
+    assert values == {"allocated": "1.526.790 triệu đồng",
+                      "disbursed": "1.221.432 triệu đồng",
+                      "execution_rate_deadline": "70,0 %",
+                      "carried_over": "302.049 triệu đồng",
+                      "targets_met": "12 / 21"}
+    html = brief.render_html(b)
+    for key in values:
+        assert f'data-key="{key}"' in html
+
+
+def test_demo_is_marked_in_title_on_every_page_and_in_footer(rendered):
+    html = rendered["vi"]
+    assert re.search(r"<title>DEMO", html)
+    assert 'class="demo-badge" data-demo="title"' in html
+    assert 'id="demo-mark" class="demo-mark"' in html
+    assert 'data-demo="footer"' in html
+    css = (brief.TEMPLATES_DIR / "brief.css").read_text()
+    assert re.search(r"\.demo-mark\s*\{[^}]*position:\s*fixed", css)
+
+
+def test_real_data_has_no_demo_mark(metrics, lag):
+    real = metrics | {"demo": False}
+    html = _html(real, lag | {"demo": False}, "en")
+    body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    assert "DEMO" not in body and "demo-mark" not in body and "demo-badge" not in body
+
+
+def test_print_stylesheet_is_a4_with_page_breaks(rendered):
+    css = (brief.TEMPLATES_DIR / "brief.css").read_text()
+    assert re.search(r"@page\s*\{[^}]*size:\s*A4", css)
+    assert "break-before: page" in css
+    html = rendered["vi"]
+    assert html.count('class="brief-section page-break"') >= 5
+
+
+def test_provenance_footer(tmp_path, metrics, lag, monkeypatch):
+    monkeypatch.setenv("MTQG_COMMIT", "abc1234")
+    _scope_dirs(tmp_path, "province", metrics, lag)
+    b = brief.load_brief(scope="province", lang="en", outputs_dir=tmp_path)
+    rows = dict(brief.provenance(b))
+    assert rows["SHA-256"] == metrics["data_sha256"]
+    assert rows["Data source"] == "demo (fixture)"
+    assert rows["Commit"] == "abc1234"
+    assert rows["Workbench version"].startswith("mtqg-workbench ")
+    assert "scope='province'" in rows["Parameters"] and "lang='en'" in rows["Parameters"]
+    assert "metrics.json" in rows["Input results"] and "lag.json" in rows["Input results"]
+
+
+# --------------------------------------------------------------------------- files and slugs
+def test_output_folder_is_a_slug_of_the_unit_code(tmp_path, monkeypatch):
+    """A unit whose code is "../../x" (from an input file) still writes under outputs/."""
+    import helpers.datasets as datasets
+
+    class _Data:
+        province_code = "04"
+
+    monkeypatch.setattr(datasets, "open_dataset", lambda data: _Data())
+    monkeypatch.setattr(datasets, "resolve_scope", lambda ds, scope: datasets.Scope(
+        code="../../x", name_vi=XSS, name_en=XSS, level="district"))
+    dirs = brief.brief_dirs("huyện X", outputs_dir=tmp_path)
+    assert dirs.slug == "x"
+    assert dirs.out_dir == tmp_path / "x" / "brief"
+    for d in (dirs.out_dir, dirs.assessment_dir, dirs.lag_dir):
+        assert d.resolve().is_relative_to(tmp_path.resolve())
+    assert brief.brief_dirs("province", outputs_dir=tmp_path).out_dir == \
+        tmp_path / "province" / "brief"
+    (tmp_path / "049").mkdir()
+    assert brief.resolve_scope_slug("049", outputs_dir=tmp_path) == "049"
+
+
+def test_write_brief_writes_atomically_named_files(tmp_path, metrics, lag):
+    m = metrics | {"scope_name_vi": "../../evil"}
+    b = Brief(metrics=m, lag=lag, lang="vi", out_dir=tmp_path / "province" / "brief")
+    paths = brief.write_brief(b)
+    assert paths["html"] == tmp_path / "province" / "brief" / "brief.vi.html"
+    assert sorted(p.name for p in (tmp_path / "province" / "brief").iterdir()) == \
+        ["brief.vi.html", "brief.vi.json"]
+    entry = json.loads(paths["entry"].read_text())
+    assert entry["html"] == "brief.vi.html" and entry["allocated_mvnd"] == 1526790.0
+
+
+def test_upstream_png_only_from_its_own_folder_and_language(tmp_path, metrics, lag):
+    folder = tmp_path / "lag"
+    folder.mkdir()
+    (folder / "profiles.png").write_bytes(brief.PNG_SIGNATURE + b"rest")
+    (tmp_path / "secret.png").write_bytes(brief.PNG_SIGNATURE + b"secret")
+    la = lag | {"figures": ["profiles.png", "../secret.png"]}
+    b = Brief(metrics=metrics, lag=la, lang="vi", inputs={"lag": folder / "lag.json"})
+    assert brief.upstream_png(b, "lag", "profiles.png").startswith("data:image/png;base64,")
+    assert brief.upstream_png(b, "lag", "../secret.png") is None
+    b_en = Brief(metrics=metrics, lag=la, lang="en", inputs={"lag": folder / "lag.json"})
+    assert brief.upstream_png(b_en, "lag", "profiles.png") is None  # drawn in vi
+
+
+# --------------------------------------------------------------------------- index
+def test_index_lists_every_brief_with_relative_links(tmp_path, metrics, lag):
+    district = _load("metrics_district.json") | {"scope_name_vi": XSS}
+    for m, la, slug in ((metrics, lag, "province"),
+                        (district, _load("lag_district_few.json"), "049")):
+        for lang in ("vi", "en"):
+            brief.write_brief(Brief(metrics=m, lag=la, lang=lang, slug=slug),
+                              tmp_path / slug / "brief")
+    entries = brief.collect_entries(tmp_path)
+    assert len(entries) == 4
+    out = brief.write_index(entries, tmp_path / "index.html", lang="vi")
+    html = out.read_text()
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert sorted(hrefs) == ["049/brief/brief.en.html", "049/brief/brief.vi.html",
+                             "province/brief/brief.en.html", "province/brief/brief.vi.html"]
+    for h in hrefs:
+        assert (tmp_path / h).is_file()
+    assert "1.526.790" in html and "70,0 %" in html and "12 / 21" in html
+    assert "<script" not in html.lower() and "&lt;script&gt;" in html
+    assert html.index('data-slug="province"') < html.index('data-slug="049"')
+    assert "DEMO" in html
+    assert not NETWORK_REF.search(html) and not HTTP_REF.search(html)
+
+
+def test_index_links_are_relative_from_a_different_folder(tmp_path, metrics, lag):
+    paths = brief.write_brief(Brief(metrics=metrics, lag=lag, lang="en", slug="province"),
+                              tmp_path / "run" / "province" / "brief")
+    entry = json.loads(paths["entry"].read_text()) | {"html_path": str(paths["html"])}
+    out = brief.write_index([entry], tmp_path / "site" / "index.html", lang="en")
+    assert 'href="../run/province/brief/brief.en.html"' in out.read_text()
+
+
+def test_cli_renders_a_brief(tmp_path, metrics, lag, capsys):
+    base = _scope_dirs(tmp_path, "province", metrics, lag)
+    code = brief.main(["render", "--assessment-dir", str(base / "assessment"),
+                       "--lag-dir", str(base / "lag"), "--out-dir", str(base / "brief"),
+                       "--lang", "en"])
+    assert code == 0
+    assert (base / "brief" / "brief.en.html").is_file()
+    assert brief.main(["index", str(tmp_path)]) == 0
+    assert (tmp_path / "index.html").is_file()
+    del metrics["by_year"]
+    bad = _scope_dirs(tmp_path / "bad", "province", metrics, lag)
+    assert brief.main(["render", "--assessment-dir", str(bad / "assessment"),
+                       "--lag-dir", str(bad / "lag"), "--out-dir", str(bad / "brief")]) == 2
+    assert "'by_year'" in capsys.readouterr().err
+
+
+def test_profile_curves_are_drawn_from_the_fitted_parameters(metrics, lag):
+    import math
+
+    gompertz = {"capital_type": "investment", "form": "gompertz",
+                "fits": {"gompertz": {"params": {"a": 0.9, "b": 3.0, "k": 0.25}}}}
+    logistic = {"capital_type": "recurrent", "form": "logistic",
+                "fits": {"logistic": {"params": {"a": 0.8, "k": 0.4, "t0": 6.0}}}}
+    curve = brief.profile_curve(gompertz)
+    assert curve(0) == pytest.approx(0.9 * math.exp(-3.0))
+    assert brief.profile_curve(logistic)(6.0) == pytest.approx(0.4)
+    assert brief.profile_curve({"form": "weibull", "fits": {}}) is None
+    la = lag | {"profile": {"province_by_capital_type": {"groups": [gompertz, logistic]}}}
+    uri = brief.chart_profiles(Brief(metrics=metrics, lag=la, lang="en"))
+    assert uri.startswith("data:image/png;base64,")
+    assert brief.chart_profiles(Brief(metrics=metrics, lag=lag, lang="en")) is None
+
+
+def test_notebook_parameters_are_the_documented_ones():
+    import papermill
+
+    from helpers.paths import NOTEBOOKS_DIR
+
+    params = papermill.inspect_notebook(str(NOTEBOOKS_DIR / "03_brief.ipynb"))
+    assert list(params) == ["data", "scope", "lang", "out_dir", "assessment_dir", "lag_dir",
+                            "province_assessment_dir"]
+    assert all(p["inferred_type_name"] == "str" and p["help"] for p in params.values())

@@ -1,0 +1,196 @@
+"""Briefs checked as a reader would: rendered from the demo, opened in headless Chromium.
+
+The notebooks run for real (01_assessment, 02_disbursement_lag, then 03_brief, through
+papermill, into a temporary folder) for the province (Vietnamese) and one district (English).
+Each brief is opened from disk in the Debian ``chromium`` driven by Playwright (never a
+downloaded browser): every request is recorded and anything that is not ``file:``/``data:`` is
+blocked and reported; there must be no failed request, no console error, every image must have
+loaded, the key-figures panel must show the totals of ``metrics.json`` formatted for the
+language, and the DEMO mark must be visible, on screen and in print. A screenshot and an A4 PDF
+of each brief are written to ``outputs/browser-checks/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import brief
+from helpers.formatting import mvnd, percent
+from helpers.paths import NOTEBOOKS_DIR, OUTPUTS_DIR
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("brief_browser")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHECKS_DIR = OUTPUTS_DIR / "browser-checks"
+DISTRICT = "043"
+CASES = [("province", "vi"), (DISTRICT, "en")]
+"""(scope, language) of each brief checked: the province in Vietnamese, a district in English."""
+
+
+def _papermill(notebook: str, out: Path, **parameters: str) -> None:
+    import papermill
+
+    papermill.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(out), parameters=parameters,
+                               kernel_name="python3", progress_bar=False,
+                               request_save_on_cell_execute=False)
+
+
+@pytest.fixture(scope="module")
+def run_root(tmp_path_factory) -> Path:
+    """Assessment, lag and brief of each case, executed with papermill like a user would."""
+    root = tmp_path_factory.mktemp("brief-run")
+    for scope, lang in CASES:
+        slug = brief.scope_slug(scope)
+        base = root / slug
+        _papermill("01_assessment.ipynb", root / f"01-{slug}.ipynb", scope=scope, lang=lang,
+                   out_dir=str(base / "assessment"))
+        _papermill("02_disbursement_lag.ipynb", root / f"02-{slug}.ipynb", scope=scope,
+                   lang=lang, out_dir=str(base / "lag"))
+    for scope, lang in CASES:
+        slug = brief.scope_slug(scope)
+        base = root / slug
+        _papermill("03_brief.ipynb", root / f"03-{slug}-{lang}.ipynb", data="demo", scope=scope,
+                   lang=lang, out_dir=str(base / "brief"),
+                   assessment_dir=str(base / "assessment"), lag_dir=str(base / "lag"),
+                   province_assessment_dir=str(root / "province" / "assessment"))
+    brief.write_index(brief.collect_entries(root), root / "index.html", lang="vi")
+    return root
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: the browser checks need the Debian chromium package; "
+                    "install it with `apt-get install -y chromium` (CI does this in .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened from disk with every request, failure and console message recorded."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.failed: list[str] = []
+        self.console: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1100, "height": 1400})
+        self.context.route(lambda url: not url.startswith(("file:", "data:")), self._block)
+        self.page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.page.goto(path.as_uri(), wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+
+    def _block(self, route) -> None:
+        self.blocked.append(route.request.url)
+        route.abort()
+
+    def assert_offline_and_clean(self) -> None:
+        assert not self.blocked, f"requests to the network: {self.blocked}"
+        assert all(u.startswith(("file:", "data:")) for u in self.requests), self.requests
+        assert not self.failed, f"failed requests: {self.failed}"
+        assert not self.console, f"console errors: {self.console}"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _expected_key_figures(metrics: dict, lang: str) -> dict[str, str]:
+    """The panel's values computed here from metrics.json (not from the brief's own code)."""
+    met, total = metrics["targets_met"], metrics["targets_total"]
+    allocated = sum(r["allocated_mvnd"] for r in metrics["by_year"])
+    assert allocated == pytest.approx(metrics["allocated_mvnd"], abs=0.01)
+    return {
+        "allocated": mvnd(metrics["allocated_mvnd"], lang),
+        "disbursed": mvnd(metrics["disbursed_mvnd"], lang),
+        "execution_rate_deadline": percent(metrics["execution_rate_deadline"], lang),
+        "carried_over": mvnd(metrics["carried_over_mvnd"], lang),
+        "targets_met": f"{met} / {total}" if lang == "vi" else f"{met} of {total}",
+    }
+
+
+@pytest.mark.parametrize(("scope", "lang"), CASES, ids=[f"{s}-{lang}" for s, lang in CASES])
+def test_brief_reads_right_in_a_browser(run_root, browser, scope, lang):
+    slug = brief.scope_slug(scope)
+    html_path = run_root / slug / "brief" / f"brief.{lang}.html"
+    assert html_path.is_file()
+    metrics = json.loads((run_root / slug / "assessment" / "metrics.json").read_text())
+    visit = Visit(browser, html_path)
+    page = visit.page
+    try:
+        visit.assert_offline_and_clean()
+
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.complete, e.naturalWidth, e.alt])")
+        assert len(images) >= 3, images
+        assert all(done and width > 0 for done, width, _ in images), images
+
+        for key, value in _expected_key_figures(metrics, lang).items():
+            shown = page.inner_text(f'#key-figures [data-key="{key}"] .kf-value').strip()
+            assert shown == value, (key, shown, value)
+
+        assert page.title().startswith("DEMO")
+        assert page.locator("h1 .demo-badge").is_visible()
+        assert page.locator('[data-demo="footer"]').is_visible()
+        mark = page.locator("#demo-mark")
+        box = mark.bounding_box()
+        assert mark.is_visible() and box and box["width"] > 0 and box["height"] > 0
+
+        text = page.inner_text("body")
+        for needle in ("import ", "In [", "Traceback", "load_brief", "brief."):
+            assert needle not in text, needle
+        name = metrics[f"scope_name_{lang}"]
+        assert name in page.inner_text("h1")
+        if scope != "province":
+            assert page.locator("#table-ranking tr.highlight").inner_text().find(name) >= 0
+
+        CHECKS_DIR.mkdir(parents=True, exist_ok=True)
+        png = CHECKS_DIR / f"brief-{slug}-{lang}.png"
+        page.screenshot(path=str(png), full_page=True)
+        page.emulate_media(media="print")
+        box = mark.bounding_box()
+        assert mark.is_visible() and box and box["width"] > 0, "DEMO mark hidden in print"
+        pdf = CHECKS_DIR / f"brief-{slug}-{lang}.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+        assert pages >= 4, f"{pdf}: {pages} pages; expected a page per section"
+        assert png.stat().st_size > 10_000
+        shutil.copy(html_path, CHECKS_DIR / f"brief-{slug}-{lang}.html")
+        visit.assert_offline_and_clean()
+    finally:
+        visit.close()
+
+
+def test_index_links_every_brief(run_root, browser):
+    visit = Visit(browser, run_root / "index.html")
+    try:
+        visit.assert_offline_and_clean()
+        hrefs = visit.page.eval_on_selector_all("#index-table a", "els => els.map(e => e.href)")
+        assert len(hrefs) == len(CASES)
+        for href in hrefs:
+            assert href.startswith("file://")
+            from urllib.parse import unquote, urlparse
+
+            assert Path(unquote(urlparse(href).path)).is_file(), href
+        rows = visit.page.locator("#index-table tbody tr")
+        assert rows.count() == len({s for s, _ in CASES})
+        assert visit.page.locator(".demo-badge").is_visible()
+        CHECKS_DIR.mkdir(parents=True, exist_ok=True)
+        visit.page.screenshot(path=str(CHECKS_DIR / "index.png"), full_page=True)
+    finally:
+        visit.close()
