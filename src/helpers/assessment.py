@@ -27,7 +27,8 @@ from helpers.files import atomic_write_json
 from helpers.formatting import LANGS, number, percent
 from helpers.i18n import label
 from helpers.lines import line_table
-from helpers.paths import REPO_ROOT, scope_slug
+from helpers.paths import resolve_out_dir as paths_resolve_out_dir
+from helpers.paths import scope_slug
 from helpers.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
 
 METRICS_FILE = "metrics.json"
@@ -78,15 +79,8 @@ def check_lang(lang: str) -> str:
 
 
 def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:
-    """The output folder: ``{scope}`` is replaced by the scope's slug ("province" or the unit
-    code); a relative path is taken from the repository root, so any working directory works.
-    """
-    text = str(out_dir).strip()
-    if not text:
-        raise ParameterError("out_dir: expected a folder path, e.g. "
-                             "'outputs/{scope}/assessment'; got an empty value")
-    path = Path(text.replace("{scope}", slug)).expanduser()
-    return path if path.is_absolute() else REPO_ROOT / path
+    """The output folder (:func:`helpers.paths.resolve_out_dir`)."""
+    return paths_resolve_out_dir(out_dir, slug, "outputs/{scope}/assessment")
 
 
 @dataclass
@@ -151,21 +145,6 @@ class Assessment:
         return out
 
 
-def _open(data: str | Path) -> Dataset:
-    """Open ``data``; a relative path is looked up under the repository root first, then in
-    the working directory."""
-    text = str(data).strip()
-    if not text:
-        raise ParameterError("data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
-                             ".xlsx workbook; got an empty value")
-    if text.lower().startswith("demo"):
-        return open_dataset(text)
-    path = Path(text).expanduser()
-    if not path.is_absolute() and (REPO_ROOT / path).exists():
-        path = REPO_ROOT / path
-    return open_dataset(path)
-
-
 def check_parameters(data: str | Path, scope: str | int, years: str | int | Sequence[int],
                      lang: str, out_dir: str | Path) -> Assessment:
     """Check every parameter of the notebook, open the data and resolve the scope.
@@ -184,7 +163,7 @@ def check_parameters(data: str | Path, scope: str | int, years: str | int | Sequ
     """
     lang = check_lang(lang)
     year_list = parse_years(years)
-    dataset = _open(data)
+    dataset = open_dataset(data)
     sc = resolve_scope(dataset, str(scope))
     slug = scope_slug(sc.code, dataset.province_code)
     folder = resolve_out_dir(out_dir, slug)

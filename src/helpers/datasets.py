@@ -1,7 +1,8 @@
 """Open a dataset by what a user passes as ``data``, and resolve an analysis scope.
 
 ``data`` is ``"demo"`` (the embedded synthetic dataset, default seed), ``"demo:SEED"`` (another
-calibrated draw), a folder of CSV files, or one ``.xlsx`` workbook. Every route returns a
+calibrated draw), a folder of CSV files, or one ``.xlsx`` workbook; a relative path is looked
+up under the repository root first, then in the working directory. Every route returns a
 validated :class:`~helpers.dataset.Dataset`; the demo route goes through the same validation as
 files do.
 """
@@ -16,6 +17,7 @@ import pandas as pd
 
 from helpers.dataset import Dataset
 from helpers.errors import ParameterError
+from helpers.paths import REPO_ROOT
 
 DEMO = "demo"
 
@@ -60,7 +62,13 @@ def open_dataset(data: str | Path = DEMO) -> Dataset:
         origin = f"demo (helpers.demo, seed {seed})"
         return intake.validate_frames(generated.tables, origin=origin,
                                       sha256=frames_sha256(generated.tables))
-    path = Path(data)
+    text = str(data).strip()
+    if not text:
+        raise ParameterError("data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
+                             ".xlsx workbook; got an empty value")
+    path = Path(text).expanduser()
+    if not path.is_absolute() and (REPO_ROOT / path).exists():
+        path = REPO_ROOT / path  # notebooks run from any folder: the repo root comes first
     if not path.exists():
         raise ParameterError(f"data: {str(data)!r} does not exist; expected 'demo', "
                              "'demo:SEED', a folder of CSV files or an .xlsx workbook")

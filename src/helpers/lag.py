@@ -1791,38 +1791,10 @@ DEFAULT_OUT_DIR = "outputs/{scope}/lag"
 
 
 def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:
-    """The output folder: ``{scope}`` is replaced by ``slug``; a relative path is taken from
-    the repository root, so the notebook works from any working directory.
+    """The output folder (:func:`helpers.paths.resolve_out_dir`)."""
+    from helpers.paths import resolve_out_dir as paths_resolve_out_dir
 
-    Raises:
-        ParameterError: empty ``out_dir``.
-    """
-    from helpers.paths import REPO_ROOT
-
-    text = str(out_dir).strip()
-    if not text:
-        raise ParameterError(f"out_dir: expected a folder path, e.g. {DEFAULT_OUT_DIR!r}; got "
-                             "an empty value")
-    path = Path(text.replace("{scope}", slug)).expanduser()
-    return path if path.is_absolute() else REPO_ROOT / path
-
-
-def _open_data(data: str | Path) -> Dataset:
-    """Open ``data`` ("demo", "demo:SEED", a folder or a workbook; a relative path is looked up
-    under the repository root first, then in the working directory)."""
-    from helpers.datasets import open_dataset
-    from helpers.paths import REPO_ROOT
-
-    text = str(data).strip()
-    if not text:
-        raise ParameterError("data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
-                             ".xlsx workbook; got an empty value")
-    if text.lower().startswith("demo"):
-        return open_dataset(text)
-    path = Path(text).expanduser()
-    if not path.is_absolute() and (REPO_ROOT / path).exists():
-        path = REPO_ROOT / path
-    return open_dataset(path)
+    return paths_resolve_out_dir(out_dir, slug, DEFAULT_OUT_DIR)
 
 
 @dataclass
@@ -1908,7 +1880,9 @@ def check_parameters(data: str | Path, scope: str | int, counterfactual_date: st
     if lang not in LANGS:
         raise ParameterError(f"lang: expected one of {', '.join(LANGS)}; got {lang!r}")
     parse_counterfactual_date(counterfactual_date)
-    dataset = _open_data(data)
+    from helpers.datasets import open_dataset
+
+    dataset = open_dataset(data)
     sc = resolve_scope(dataset, str(scope))
     folder = resolve_out_dir(out_dir, scope_slug(sc.code, dataset.province_code))
     return LagRun(dataset=dataset, scope=sc, counterfactual_date=str(counterfactual_date),

@@ -47,3 +47,20 @@ def scope_output_dirs(out_root: str | Path, slug: str) -> dict[str, Path]:
     """Where each step of a scope writes: ``{assessment, lag, brief}`` under ``out_root/slug``."""
     base = Path(out_root) / slug
     return {step: base / step for step in ("assessment", "lag", "brief")}
+
+
+def resolve_out_dir(out_dir: str | Path, slug: str, example: str = "outputs/{scope}/…") -> Path:
+    """A notebook's output folder: ``{scope}`` is replaced by ``slug`` ("province" or the unit
+    code); a relative path is taken from the repository root, so any working directory works.
+
+    Raises:
+        helpers.errors.ParameterError: ``out_dir`` is empty.
+    """
+    from helpers.errors import ParameterError
+
+    text = str(out_dir).strip()
+    if not text:
+        raise ParameterError(f"out_dir: expected a folder path, e.g. {example!r}; got an empty "
+                             "value")
+    path = Path(text.replace("{scope}", slug)).expanduser()
+    return path if path.is_absolute() else REPO_ROOT / path
