@@ -1,0 +1,152 @@
+"""How fast is ``mtqg run``? Measured against a floor and a naive loop, in one run.
+
+Prints, on this machine:
+
+(a) the floor: one papermill CLI run of a notebook that only imports pandas, matplotlib,
+    seaborn and statsmodels (kernel start + imports, no work), times the number of notebook
+    executions the batch needs, divided by the jobs;
+(b) a naive serial loop of the ``papermill`` CLI over the same notebooks and scopes (province
+    first, then each district: assessment, lag, one brief per language);
+(c) ``mtqg run --force`` (every step runs);
+(d) ``mtqg run`` again with nothing changed (every step skipped);
+
+then the ratios c/a and c/b and the time d, against the targets of issue 6 (c/b ≤ 0.6 on 2
+cores, c/a ≤ 1.3, d ≤ 3 s). (b) and (c) both reuse the lag module's fitted-model cache
+(``data/processed/lag``) when it exists, so they are compared on equal terms.
+
+    .venv/bin/python benchmarks/batch.py                 # all scopes, both languages
+    .venv/bin/python benchmarks/batch.py --jobs 2 --scope province 042 --skip-naive
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from helpers import batch
+from helpers.paths import NOTEBOOKS_DIR, REPO_ROOT
+
+BIN = Path(sys.executable).parent
+TARGETS = {"c/b": 0.6, "c/a": 1.3, "d": 3.0}
+
+
+def _run(cmd: list[str], what: str) -> float:
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"{what} failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
+                 f"{done.stderr[-2000:]}")
+    return seconds
+
+
+def floor_run(tmp: Path) -> float:
+    """Seconds of one papermill CLI run of an imports-only notebook (best of two)."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('x: int = 1  # unused', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import pandas, matplotlib.pyplot, seaborn, statsmodels.api"),
+    ])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
+                              "language": "python"}
+    path = tmp / "imports.ipynb"
+    nbformat.write(nb, path)
+    cmd = [str(BIN / "papermill"), str(path), str(tmp / "imports.out.ipynb"),
+           "--no-progress-bar"]
+    return min(_run(cmd, "papermill (floor)") for _ in range(2))
+
+
+def plan(scopes: list[str], lang: str) -> tuple[list[batch.ScopeInfo], list[str], int]:
+    """The scopes, languages and number of notebook executions of ``mtqg run``."""
+    cache = Path(tempfile.mkdtemp(prefix="mtqg-bench-cache-"))
+    info = batch.load_data("demo", cache, batch.code_sha256())
+    chosen = batch.resolve_scopes(info.dataset, scopes)
+    province = batch.resolve_scopes(info.dataset, [info.dataset.province_code])[0]
+    langs = list(batch.LANGS if lang == "both" else (lang,))
+    declared = {s.name: {"parameters": list(batch._inspect_parameters(
+        s.notebook, batch.notebook_sha256(s.notebook), {}))} for s in batch.default_steps()}
+    nodes = batch.build_plan(batch.default_steps(), chosen, province, langs, "demo",
+                             cache / "out", declared)
+    return [n.scope for n in nodes if n.spec.name == "assessment"], langs, len(nodes)
+
+
+def naive_loop(scopes: list[batch.ScopeInfo], langs: list[str], out: Path) -> float:
+    """Seconds of a serial loop of the papermill CLI, one kernel per notebook."""
+    pm = str(BIN / "papermill")
+    province = next(s for s in scopes if s.is_province)
+    t0 = time.perf_counter()
+    for scope in [province] + [s for s in scopes if not s.is_province]:
+        base = out / scope.slug
+        base.mkdir(parents=True, exist_ok=True)
+        flag = ["-p", "scope", "province"] if scope.is_province else ["-r", "scope", scope.code]
+        common = ["--no-progress-bar", *flag]
+        _run([pm, str(NOTEBOOKS_DIR / "01_assessment.ipynb"), str(base / "a.ipynb"), *common,
+              "-p", "out_dir", str(base / "assessment")], f"papermill assessment {scope.slug}")
+        _run([pm, str(NOTEBOOKS_DIR / "02_disbursement_lag.ipynb"), str(base / "l.ipynb"),
+              *common, "-p", "out_dir", str(base / "lag")], f"papermill lag {scope.slug}")
+        for lang in langs:
+            _run([pm, str(NOTEBOOKS_DIR / "03_brief.ipynb"), str(base / f"b.{lang}.ipynb"),
+                  *common, "-p", "lang", lang, "-p", "out_dir", str(base / "brief"),
+                  "-p", "assessment_dir", str(base / "assessment"),
+                  "-p", "lag_dir", str(base / "lag"),
+                  "-p", "province_assessment_dir", str(out / "province" / "assessment")],
+                 f"papermill brief {scope.slug} {lang}")
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=batch.default_jobs())
+    parser.add_argument("--scope", nargs="+", default=["all"])
+    parser.add_argument("--lang", choices=batch.LANG_CHOICES, default="both")
+    parser.add_argument("--skip-naive", action="store_true",
+                        help="skip (b), the slowest measurement (c/b is then not printed)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+
+    scopes, langs, executions = plan(args.scope, args.lang)
+    tmp = Path(tempfile.mkdtemp(prefix="mtqg-bench-"))
+    print(f"{len(scopes)} scopes, languages {'+'.join(langs)}: {executions} notebook "
+          f"executions; --jobs {args.jobs}; {os.cpu_count()} cores", flush=True)
+
+    one = floor_run(tmp)
+    a = one * executions / args.jobs
+    print(f"(a) floor: {one:.2f} s per imports-only papermill run x {executions} / "
+          f"{args.jobs} = {a:.1f} s", flush=True)
+    b = None
+    if not args.skip_naive:
+        b = naive_loop(scopes, langs, tmp / "naive")
+        print(f"(b) naive serial papermill loop: {b:.1f} s", flush=True)
+    run = [str(BIN / "mtqg"), "run", "--data", "demo", "--scope", *args.scope, "--lang",
+           args.lang, "--jobs", str(args.jobs), "--out", str(tmp / "batch")]
+    c = _run([*run, "--force"], "mtqg run --force")
+    print(f"(c) mtqg run --force: {c:.1f} s", flush=True)
+    d = _run(run, "mtqg run (nothing changed)")
+    print(f"(d) mtqg run, nothing changed: {d:.2f} s", flush=True)
+
+    figures = {"scopes": len(scopes), "executions": executions, "jobs": args.jobs,
+               "cores": os.cpu_count(), "floor_one_run_s": round(one, 2), "a": round(a, 1),
+               "b": None if b is None else round(b, 1), "c": round(c, 1), "d": round(d, 2),
+               "c/a": round(c / a, 2), "c/b": None if b is None else round(c / b, 2)}
+    print()
+    for key, target in TARGETS.items():
+        value = figures[key]
+        if value is None:
+            continue
+        verdict = "ok" if value <= target else "MISSED"
+        unit = " s" if key == "d" else ""
+        print(f"{key:>4} = {value:.2f}{unit}  (target ≤ {target}{unit}: {verdict})")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # the batch starts worker processes with "spawn"
+    sys.exit(main())
