@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create .venv and install the workbench with its dev tools
 
-run: $(STAMP) ## run the main job on the embedded demo data
+run: $(STAMP) ## run every notebook for the province and each district on the demo data
+	$(VENV)/bin/mtqg run --data demo --scope all
+
+demo: $(STAMP) ## write the DEMO dataset into data/demo and validate it
 	$(VENV)/bin/mtqg demo --out data/demo
 	$(VENV)/bin/mtqg validate data/demo
 

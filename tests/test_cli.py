@@ -88,3 +88,24 @@ def test_console_script_is_installed():
     exe = Path(sys.executable).with_name("mtqg")
     res = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and "validate" in res.stdout
+
+
+def test_preloaded_dataset_is_returned_as_a_copy_without_validating_again(monkeypatch):
+    from helpers import datasets, intake
+
+    ds = datasets.open_dataset("demo:5")
+    try:
+        datasets.preload("demo:5", ds)
+
+        def boom(*args, **kwargs):
+            raise AssertionError("validated again")
+
+        monkeypatch.setattr(intake, "validate_frames", boom)
+        again = datasets.open_dataset("DEMO:5")
+        assert again is not ds and again.sha256 == ds.sha256
+        again.allocations.loc[0, "amount_mvnd"] = -1.0  # a copy: the preloaded one is intact
+        assert ds.allocations.loc[0, "amount_mvnd"] >= 0
+        with __import__("pytest").raises(AssertionError, match="validated again"):
+            datasets.open_dataset("demo:6")  # another argument is opened (validated) as usual
+    finally:
+        datasets._PRELOADED.clear()

@@ -46,9 +46,10 @@ model is fitted once (see above). Both checks are cached under ``<out>/.mtqg/cac
 what they depend on (the notebook file, the raw input bytes and the helper code), so a run with
 nothing to do neither imports papermill nor re-validates unchanged input. The notebooks load the
 data themselves (each one stays runnable alone), so each worker's kernel is seeded with the
-dataset the parent validated: in that kernel, ``open_dataset(<the run's data argument>)``
-returns a fresh copy of it instead of generating and validating it again (about 1 s per
-notebook, twice in a brief); any other argument goes to the real ``open_dataset``. Outputs are
+dataset the parent validated through :func:`helpers.datasets.preload`: in that kernel,
+``open_dataset(<the run's data argument>)`` returns a fresh copy of it instead of generating
+and validating it again (about 1 s per notebook, twice in a brief); any other argument is
+opened as usual. Outputs are
 identical to a papermill CLI run (checked: PNGs byte-identical, JSON equal but for timings).
 
 Atomic outputs
@@ -904,36 +905,11 @@ def _mtqg_prelude(modules, cwd, preload):
 
 
 def _mtqg_preload_dataset(argument, pickle_path):
-    """The dataset the batch validated once: open_dataset(argument) returns a fresh copy of it
-    instead of validating again; any other argument goes to the real open_dataset."""
-    import dataclasses, pickle, sys
-    from pathlib import Path
-    datasets = sys.modules.get("helpers.datasets") or __import__("helpers.datasets").datasets
+    """Register the dataset the batch validated once (helpers.datasets.preload)."""
+    import pickle
+    from helpers import datasets
     with open(pickle_path, "rb") as fh:
-        base = pickle.load(fh)
-    original = getattr(datasets.open_dataset, "__wrapped__", datasets.open_dataset)
-
-    def key(data):
-        text = str(data).strip()
-        if text.lower() == "demo" or text.lower().startswith("demo:"):
-            return text.lower()
-        return str(Path(text).expanduser().resolve())
-
-    def open_dataset(data=datasets.DEMO):
-        try:
-            same = key(data) == argument
-        except Exception:
-            same = False
-        if not same:
-            return original(data)
-        frames = {name: frame.copy() for name, frame in base.tables().items()}
-        return dataclasses.replace(base, **frames, warnings=list(base.warnings))
-
-    open_dataset.__wrapped__ = original
-    open_dataset.__doc__ = original.__doc__
-    for name, module in list(sys.modules.items()):
-        if name.startswith("helpers") and getattr(module, "open_dataset", None) is original:
-            module.open_dataset = open_dataset
+        datasets.preload(argument, pickle.load(fh))
 print(_mtqg_prelude(%r, %r, %r))
 del _mtqg_prelude, _mtqg_preload_dataset
 '''

@@ -10,7 +10,7 @@ files do.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -47,21 +47,12 @@ def frames_sha256(tables: dict[str, pd.DataFrame]) -> str:
     return h.hexdigest()
 
 
-def open_dataset(data: str | Path = DEMO) -> Dataset:
-    """Load and validate the dataset ``data`` names (see the module docstring).
+_PRELOADED: dict[str, Dataset] = {}
+"""Datasets already validated in this process, by :func:`data_key` (see :func:`preload`)."""
 
-    Raises:
-        helpers.errors.InputError: the files have problems (every problem is listed).
-        helpers.errors.ParameterError: ``data`` names nothing that exists.
-    """
-    from helpers import demo, intake
 
-    seed = parse_demo(data)
-    if seed is not None:
-        generated = demo.generate(seed)
-        origin = f"demo (helpers.demo, seed {seed})"
-        return intake.validate_frames(generated.tables, origin=origin,
-                                      sha256=frames_sha256(generated.tables))
+def _locate(data: str | Path) -> Path:
+    """The path ``data`` names: relative paths are looked up under the repo root first."""
     text = str(data).strip()
     if not text:
         raise ParameterError("data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
@@ -72,7 +63,49 @@ def open_dataset(data: str | Path = DEMO) -> Dataset:
     if not path.exists():
         raise ParameterError(f"data: {str(data)!r} does not exist; expected 'demo', "
                              "'demo:SEED', a folder of CSV files or an .xlsx workbook")
-    return intake.load_dataset(path)
+    return path
+
+
+def data_key(data: str | Path) -> str:
+    """Canonical form of a ``data`` argument: ``demo:SEED`` or the absolute path."""
+    seed = parse_demo(data)
+    return f"demo:{seed}" if seed is not None else str(_locate(data).resolve())
+
+
+def preload(data: str | Path, dataset: Dataset) -> None:
+    """Register an already validated ``dataset`` as what ``open_dataset(data)`` returns.
+
+    The batch runner validates the data once and preloads it into each warm kernel, so the
+    notebooks it runs skip validating again; a notebook run alone validates as usual. Only
+    the caller that validated the dataset should preload it.
+    """
+    _PRELOADED[data_key(data)] = dataset
+
+
+def open_dataset(data: str | Path = DEMO) -> Dataset:
+    """Load and validate the dataset ``data`` names (see the module docstring).
+
+    A dataset registered with :func:`preload` for the same ``data`` is returned as a copy
+    (frames copied, so callers may modify them) instead of being validated again.
+
+    Raises:
+        helpers.errors.InputError: the files have problems (every problem is listed).
+        helpers.errors.ParameterError: ``data`` names nothing that exists.
+    """
+    from helpers import demo, intake
+
+    key = data_key(data)
+    if key in _PRELOADED:
+        base = _PRELOADED[key]
+        frames = {name: frame.copy() for name, frame in base.tables().items()}
+        return replace(base, **frames, warnings=list(base.warnings))
+    seed = parse_demo(data)
+    if seed is not None:
+        generated = demo.generate(seed)
+        origin = f"demo (helpers.demo, seed {seed})"
+        return intake.validate_frames(generated.tables, origin=origin,
+                                      sha256=frames_sha256(generated.tables))
+    return intake.load_dataset(Path(key))
 
 
 @dataclass(frozen=True)
