@@ -135,7 +135,7 @@ def test_a_failing_scope_does_not_stop_the_others(tmp_path, run_batch):
     assert states["042/lag"] == "ran"
     assert all(v == "ran" for k, v in states.items() if not k.startswith("042/"))
     # the summary names the cell (index, execution count, first source line) and the error
-    assert ("FAILED 042/assessment: cell 3 (In [3]) `import hashlib, json, os, pathlib`: "
+    assert ("FAILED 042/assessment: cell 3 (In [3]) `import hashlib`: "
             "ValueError: unknown scope 'no-such-unit'") in text
     assert "BLOCKED 042/brief.vi: Blocked: upstream 042/assessment failed" in text
     # one line per finished scope (not a terminal), then the closing table
