@@ -117,6 +117,8 @@ from typing import Any
 
 from helpers.errors import ParameterError
 from helpers.paths import NOTEBOOKS_DIR, OUTPUTS_DIR, PACKAGE_DIR, REPO_ROOT, scope_slug
+from helpers.provenance import git_commit
+from helpers.scope import Scope
 
 MANIFEST_FORMAT = "mtqg-batch-manifest/1"
 MANIFEST_NAME = "manifest.json"
@@ -379,32 +381,6 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def git_commit(root: Path = REPO_ROOT) -> str | None:
-    """The checked-out commit, read from ``.git`` (no git process); None outside a checkout."""
-    try:
-        git = root / ".git"
-        if git.is_file():  # a worktree: "gitdir: <path>"
-            git = (root / git.read_text().split(":", 1)[1].strip()).resolve()
-        head = (git / "HEAD").read_text().strip()
-        if not head.startswith("ref:"):
-            return head or None
-        ref = head.split(":", 1)[1].strip()
-        common = git
-        if (git / "commondir").exists():
-            common = (git / (git / "commondir").read_text().strip()).resolve()
-        for base in (git, common):
-            if (base / ref).exists():
-                return (base / ref).read_text().strip()
-        packed = common / "packed-refs"
-        if packed.exists():
-            for line in packed.read_text().splitlines():
-                if line.endswith(" " + ref):
-                    return line.split(" ", 1)[0]
-    except OSError:
-        return None
-    return None
-
-
 def _now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
@@ -482,16 +458,10 @@ class DataInfo:
 
 
 @dataclass(frozen=True)
-class ScopeInfo:
-    code: str
-    slug: str
-    name_vi: str
-    name_en: str
-    level: str
+class ScopeInfo(Scope):
+    """A :class:`helpers.datasets.Scope` with the folder slug a run writes it to."""
 
-    @property
-    def is_province(self) -> bool:
-        return self.level == "province"
+    slug: str = ""
 
     @property
     def parameter(self) -> str:

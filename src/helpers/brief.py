@@ -71,6 +71,7 @@ from helpers.formatting import check_lang, mvnd, number, percent, pp
 from helpers.formatting import date as fmt_date
 from helpers.i18n import label
 from helpers.paths import OUTPUTS_DIR, PACKAGE_DIR, REPO_ROOT, scope_slug
+from helpers.provenance import git_commit
 
 TEMPLATES_DIR: Path = PACKAGE_DIR / "templates"
 
@@ -834,39 +835,6 @@ def brief_dirs(scope: str, data: str = "demo", out_dir: str | Path = "",
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def git_commit(root: Path = REPO_ROOT) -> str | None:
-    """The checked-out commit, read from ``.git`` without running git (None if unknown).
-    ``MTQG_COMMIT`` in the environment wins (a batch may pass it)."""
-    env = os.environ.get("MTQG_COMMIT")
-    if env:
-        return env
-    git = root / ".git"
-    try:
-        if git.is_file():  # worktree: "gitdir: …"
-            git = (root / git.read_text().split(":", 1)[1].strip()).resolve()
-        head = (git / "HEAD").read_text().strip()
-        if not head.startswith("ref:"):
-            return head or None
-        ref = head.split(":", 1)[1].strip()
-        for base in (git, _common_dir(git)):
-            p = base / ref
-            if p.is_file():
-                return p.read_text().strip()
-            packed = base / "packed-refs"
-            if packed.is_file():
-                for line in packed.read_text().splitlines():
-                    if line.endswith(" " + ref):
-                        return line.split(" ", 1)[0]
-    except (OSError, IndexError):
-        return None
-    return None
-
-
-def _common_dir(git: Path) -> Path:
-    p = git / "commondir"
-    return (git / p.read_text().strip()).resolve() if p.is_file() else git
 
 
 # --------------------------------------------------------------------------- the brief

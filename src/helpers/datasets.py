@@ -10,7 +10,7 @@ files do.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +18,10 @@ import pandas as pd
 from helpers.dataset import Dataset
 from helpers.errors import ParameterError
 from helpers.paths import REPO_ROOT
+from helpers.scope import Scope
+
+__all__ = ["DEMO", "Scope", "data_key", "open_dataset", "preload", "resolve_scope",
+           "scope_codes"]
 
 DEMO = "demo"
 
@@ -106,23 +110,6 @@ def open_dataset(data: str | Path = DEMO) -> Dataset:
         return intake.validate_frames(generated.tables, origin=origin,
                                       sha256=frames_sha256(generated.tables))
     return intake.load_dataset(Path(key))
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What an analysis covers: the whole province or one of its units."""
-
-    code: str
-    name_vi: str
-    name_en: str
-    level: str
-
-    @property
-    def is_province(self) -> bool:
-        return self.level == "province"
-
-    def name(self, lang: str = "vi") -> str:
-        return self.name_vi if lang == "vi" else self.name_en
 
 
 def resolve_scope(dataset: Dataset, scope: str) -> Scope:
