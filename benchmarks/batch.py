@@ -31,8 +31,8 @@ from pathlib import Path
 
 import nbformat
 
-from helpers import batch
-from helpers.paths import NOTEBOOKS_DIR, REPO_ROOT
+from helpers.core.paths import NOTEBOOKS_DIR, REPO_ROOT
+from helpers.run import batch
 
 BIN = Path(sys.executable).parent
 TARGETS = {"c/b": 0.6, "c/a": 1.3, "d": 3.0}
@@ -43,23 +43,24 @@ def _run(cmd: list[str], what: str) -> float:
     done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
-        sys.exit(f"{what} failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
-                 f"{done.stderr[-2000:]}")
+        sys.exit(
+            f"{what} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
     return seconds
 
 
 def floor_run(tmp: Path) -> float:
     """Seconds of one papermill CLI run of an imports-only notebook (best of two)."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell('x: int = 1  # unused', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import pandas, matplotlib.pyplot, seaborn, statsmodels.api"),
-    ])
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
-                              "language": "python"}
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x: int = 1  # unused", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("import pandas, matplotlib.pyplot, seaborn, statsmodels.api"),
+        ]
+    )
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp / "imports.ipynb"
     nbformat.write(nb, path)
-    cmd = [str(BIN / "papermill"), str(path), str(tmp / "imports.out.ipynb"),
-           "--no-progress-bar"]
+    cmd = [str(BIN / "papermill"), str(path), str(tmp / "imports.out.ipynb"), "--no-progress-bar"]
     return min(_run(cmd, "papermill (floor)") for _ in range(2))
 
 
@@ -70,10 +71,17 @@ def plan(scopes: list[str], lang: str) -> tuple[list[batch.ScopeInfo], list[str]
     chosen = batch.resolve_scopes(info.dataset, scopes)
     province = batch.resolve_scopes(info.dataset, [info.dataset.province_code])[0]
     langs = list(batch.LANGS if lang == "both" else (lang,))
-    declared = {s.name: {"parameters": list(batch._inspect_parameters(
-        s.notebook, batch.notebook_sha256(s.notebook), {}))} for s in batch.default_steps()}
-    nodes = batch.build_plan(batch.default_steps(), chosen, province, langs, "demo",
-                             cache / "out", declared)
+    declared = {
+        s.name: {
+            "parameters": list(
+                batch._inspect_parameters(s.notebook, batch.notebook_sha256(s.notebook), {})
+            )
+        }
+        for s in batch.default_steps()
+    }
+    nodes = batch.build_plan(
+        batch.default_steps(), chosen, province, langs, "demo", cache / "out", declared
+    )
     return [n.scope for n in nodes if n.spec.name == "assessment"], langs, len(nodes)
 
 
@@ -87,17 +95,55 @@ def naive_loop(scopes: list[batch.ScopeInfo], langs: list[str], out: Path) -> fl
         base.mkdir(parents=True, exist_ok=True)
         flag = ["-p", "scope", "province"] if scope.is_province else ["-r", "scope", scope.code]
         common = ["--no-progress-bar", *flag]
-        _run([pm, str(NOTEBOOKS_DIR / "01_assessment.ipynb"), str(base / "a.ipynb"), *common,
-              "-p", "out_dir", str(base / "assessment")], f"papermill assessment {scope.slug}")
-        _run([pm, str(NOTEBOOKS_DIR / "02_disbursement_lag.ipynb"), str(base / "l.ipynb"),
-              *common, "-p", "out_dir", str(base / "lag")], f"papermill lag {scope.slug}")
+        _run(
+            [
+                pm,
+                str(NOTEBOOKS_DIR / "01_assessment.ipynb"),
+                str(base / "a.ipynb"),
+                *common,
+                "-p",
+                "out_dir",
+                str(base / "assessment"),
+            ],
+            f"papermill assessment {scope.slug}",
+        )
+        _run(
+            [
+                pm,
+                str(NOTEBOOKS_DIR / "02_disbursement_lag.ipynb"),
+                str(base / "l.ipynb"),
+                *common,
+                "-p",
+                "out_dir",
+                str(base / "lag"),
+            ],
+            f"papermill lag {scope.slug}",
+        )
         for lang in langs:
-            _run([pm, str(NOTEBOOKS_DIR / "03_brief.ipynb"), str(base / f"b.{lang}.ipynb"),
-                  *common, "-p", "lang", lang, "-p", "out_dir", str(base / "brief"),
-                  "-p", "assessment_dir", str(base / "assessment"),
-                  "-p", "lag_dir", str(base / "lag"),
-                  "-p", "province_assessment_dir", str(out / "province" / "assessment")],
-                 f"papermill brief {scope.slug} {lang}")
+            _run(
+                [
+                    pm,
+                    str(NOTEBOOKS_DIR / "03_brief.ipynb"),
+                    str(base / f"b.{lang}.ipynb"),
+                    *common,
+                    "-p",
+                    "lang",
+                    lang,
+                    "-p",
+                    "out_dir",
+                    str(base / "brief"),
+                    "-p",
+                    "assessment_dir",
+                    str(base / "assessment"),
+                    "-p",
+                    "lag_dir",
+                    str(base / "lag"),
+                    "-p",
+                    "province_assessment_dir",
+                    str(out / "province" / "assessment"),
+                ],
+                f"papermill brief {scope.slug} {lang}",
+            )
     return time.perf_counter() - t0
 
 
@@ -106,35 +152,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=batch.default_jobs())
     parser.add_argument("--scope", nargs="+", default=["all"])
     parser.add_argument("--lang", choices=batch.LANG_CHOICES, default="both")
-    parser.add_argument("--skip-naive", action="store_true",
-                        help="skip (b), the slowest measurement (c/b is then not printed)")
+    parser.add_argument(
+        "--skip-naive",
+        action="store_true",
+        help="skip (b), the slowest measurement (c/b is then not printed)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
 
     scopes, langs, executions = plan(args.scope, args.lang)
     tmp = Path(tempfile.mkdtemp(prefix="mtqg-bench-"))
-    print(f"{len(scopes)} scopes, languages {'+'.join(langs)}: {executions} notebook "
-          f"executions; --jobs {args.jobs}; {os.cpu_count()} cores", flush=True)
+    print(
+        f"{len(scopes)} scopes, languages {'+'.join(langs)}: {executions} notebook "
+        f"executions; --jobs {args.jobs}; {os.cpu_count()} cores",
+        flush=True,
+    )
 
     one = floor_run(tmp)
     a = one * executions / args.jobs
-    print(f"(a) floor: {one:.2f} s per imports-only papermill run x {executions} / "
-          f"{args.jobs} = {a:.1f} s", flush=True)
+    print(
+        f"(a) floor: {one:.2f} s per imports-only papermill run x {executions} / "
+        f"{args.jobs} = {a:.1f} s",
+        flush=True,
+    )
     b = None
     if not args.skip_naive:
         b = naive_loop(scopes, langs, tmp / "naive")
         print(f"(b) naive serial papermill loop: {b:.1f} s", flush=True)
-    run = [str(BIN / "mtqg"), "run", "--data", "demo", "--scope", *args.scope, "--lang",
-           args.lang, "--jobs", str(args.jobs), "--out", str(tmp / "batch")]
+    run = [
+        str(BIN / "mtqg"),
+        "run",
+        "--data",
+        "demo",
+        "--scope",
+        *args.scope,
+        "--lang",
+        args.lang,
+        "--jobs",
+        str(args.jobs),
+        "--out",
+        str(tmp / "batch"),
+    ]
     c = _run([*run, "--force"], "mtqg run --force")
     print(f"(c) mtqg run --force: {c:.1f} s", flush=True)
     d = _run(run, "mtqg run (nothing changed)")
     print(f"(d) mtqg run, nothing changed: {d:.2f} s", flush=True)
 
-    figures = {"scopes": len(scopes), "executions": executions, "jobs": args.jobs,
-               "cores": os.cpu_count(), "floor_one_run_s": round(one, 2), "a": round(a, 1),
-               "b": None if b is None else round(b, 1), "c": round(c, 1), "d": round(d, 2),
-               "c/a": round(c / a, 2), "c/b": None if b is None else round(c / b, 2)}
+    figures = {
+        "scopes": len(scopes),
+        "executions": executions,
+        "jobs": args.jobs,
+        "cores": os.cpu_count(),
+        "floor_one_run_s": round(one, 2),
+        "a": round(a, 1),
+        "b": None if b is None else round(b, 1),
+        "c": round(c, 1),
+        "d": round(d, 2),
+        "c/a": round(c / a, 2),
+        "c/b": None if b is None else round(c / b, 2),
+    }
     print()
     for key, target in TARGETS.items():
         value = figures[key]

@@ -11,11 +11,11 @@ new and no two lines share snapshots) and decision dates jittered by a uniform Â
 kept at commune level), so the number of fixed effects (projects, years, 11 districts) stays
 that of the demo while the number of lines, snapshots and panel rows grows 100-fold. Snapshots
 dated before a jittered decision are kept (the lag code clips times at 0). The dataset is
-built with :class:`helpers.dataset.Dataset` directly (no intake validation: that is not what is
+built with :class:`helpers.data.dataset.Dataset` directly (no intake validation: that is not what is
 being timed).
 
-Timed separately: data preparation (:func:`helpers.lag.prepare_lag_data`, line table and the
-line x report-date panel), then each model of :func:`helpers.lag.fit_province_models`
+Timed separately: data preparation (:func:`helpers.analysis.lag.prepare_lag_data`, line table and the
+line x report-date panel), then each model of :func:`helpers.analysis.lag.fit_province_models`
 (profiles with ``n_boot`` bootstrap replicates, time to 50 % / 90 % with Kaplan-Meier and Cox,
 the fractional logit with the district checks), then one district summary from the fitted
 models (what each district notebook pays).
@@ -38,9 +38,10 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers import demo, lag, schema  # noqa: E402
-from helpers.dataset import Dataset  # noqa: E402
-from helpers.datasets import Scope  # noqa: E402
+from helpers.analysis import lag
+from helpers.data import demo, schema  # noqa: E402
+from helpers.data.dataset import Dataset  # noqa: E402
+from helpers.data.datasets import Scope  # noqa: E402
 
 
 def demo_dataset(seed: int = demo.DEFAULT_SEED) -> Dataset:
@@ -69,12 +70,23 @@ def replicate(ds: Dataset, scale: int, seed: int = 0) -> Dataset:
     d = pd.concat([disb] * scale, ignore_index=True)
     rep_of_row = np.repeat(np.arange(scale), len(disb))
     d["line_id"] = new_ids[rep_of_row, np.tile(pos, scale)]
-    d["subproject_code"] = big["subproject_code"].to_numpy().reshape(scale, len(alloc))[
-        rep_of_row, np.tile(pos, scale)]
-    return Dataset(units=ds.units, program_components=ds.program_components, allocations=big,
-                   disbursements=d, targets=ds.targets, sources=ds.sources,
-                   metadata=ds.metadata, origin=f"{ds.origin} x{scale}", sha256="benchmark",
-                   demo=True)
+    d["subproject_code"] = (
+        big["subproject_code"]
+        .to_numpy()
+        .reshape(scale, len(alloc))[rep_of_row, np.tile(pos, scale)]
+    )
+    return Dataset(
+        units=ds.units,
+        program_components=ds.program_components,
+        allocations=big,
+        disbursements=d,
+        targets=ds.targets,
+        sources=ds.sources,
+        metadata=ds.metadata,
+        origin=f"{ds.origin} x{scale}",
+        sha256="benchmark",
+        demo=True,
+    )
 
 
 def _timed(fn, *args, **kwargs):
@@ -87,15 +99,25 @@ def _timed(fn, *args, **kwargs):
 def bench(ds: Dataset, label: str, n_boot: int) -> None:
     """Print preparation and fit times of every lag model on ``ds`` (wall and CPU)."""
     data, *t_prep = _timed(lag.prepare_lag_data, ds)
-    print(f"\n{label}: {len(data.lines):,} lines, {len(ds.disbursements):,} snapshots, "
-          f"{len(data.panel):,} panel rows")
+    print(
+        f"\n{label}: {len(data.lines):,} lines, {len(ds.disbursements):,} snapshots, "
+        f"{len(data.panel):,} panel rows"
+    )
     print(f"  {'step':44s} {'wall s':>7s} {'CPU s':>7s}")
     print(f"  {'prepare (line table + panel)':44s} {t_prep[0]:7.2f} {t_prep[1]:7.2f}")
     steps = [
-        (f"profiles by quarter x type ({n_boot} boot)", lag.fit_disbursement_profile,
-         (data,), {"n_boot": n_boot}),
-        ("profiles by capital type", lag.fit_disbursement_profile, (data, ("capital_type",)),
-         {"n_boot": n_boot, "pooled": False}),
+        (
+            f"profiles by quarter x type ({n_boot} boot)",
+            lag.fit_disbursement_profile,
+            (data,),
+            {"n_boot": n_boot},
+        ),
+        (
+            "profiles by capital type",
+            lag.fit_disbursement_profile,
+            (data, ("capital_type",)),
+            {"n_boot": n_boot, "pooled": False},
+        ),
         ("time to 50 %: Kaplan-Meier + Cox (Efron)", lag.fit_time_to_share, (data, 0.5), {}),
         ("time to 90 %: Kaplan-Meier + Cox (Efron)", lag.fit_time_to_share, (data, 0.9), {}),
         ("year-end fractional logit + district checks", lag.fit_year_end_share, (data,), {}),
@@ -109,13 +131,19 @@ def bench(ds: Dataset, label: str, n_boot: int) -> None:
     models, wall, cpu = _timed(lag.fit_province_models, data, n_boot=n_boot)
     print(f"  {'fit_province_models (all of the above once)':44s} {wall:7.2f} {cpu:7.2f}")
     row = ds.districts.iloc[0]
-    scope = Scope(code=str(row["unit_code"]), name_vi=str(row["name_vi"]),
-                  name_en=str(row["name_en"]), level="district")
+    scope = Scope(
+        code=str(row["unit_code"]),
+        name_vi=str(row["name_vi"]),
+        name_en=str(row["name_en"]),
+        level="district",
+    )
     _, wall, cpu = _timed(lag.summary_lag, ds, scope, "01-31", models=models)
     print(f"  {'one district summary from fitted models':44s} {wall:7.2f} {cpu:7.2f}")
     ame = models.year_end.ame()
-    print(f"  timing effect {ame['estimate']:.3f} pp/month "
-          f"[{ame['ci_low']:.3f}, {ame['ci_high']:.3f}]")
+    print(
+        f"  timing effect {ame['estimate']:.3f} pp/month "
+        f"[{ame['ci_low']:.3f}, {ame['ci_high']:.3f}]"
+    )
 
 
 def main() -> None:
@@ -123,9 +151,11 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100)
     parser.add_argument("--n-boot", type=int, default=200)
     args = parser.parse_args()
-    print(f"python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs, "
-          f"load {os.getloadavg()[0]:.1f}), numpy {np.__version__}, pandas {pd.__version__}, "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f}), numpy {np.__version__}, pandas {pd.__version__}, "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
+    )
     ds = demo_dataset()
     bench(ds, "demo (default seed)", args.n_boot)
     big, t_build, _ = _timed(replicate, ds, args.scale)

@@ -55,7 +55,9 @@ out_dir: str = "outputs/{scope}/assessment"  # output folder; {scope} becomes pr
 # including the province's own lines; for a district, that district's lines.
 
 # %%
-from helpers import assessment, figures, metrics
+from helpers.analysis import metrics
+from helpers.report import figures
+from helpers.steps import assessment
 
 run = assessment.check_parameters(data, scope, years, lang, out_dir)
 print(run.title(), "|", run.dataset.origin, "| last report:", run.lines.attrs["as_of"].date())
@@ -94,7 +96,7 @@ png = run.save(fig, "allocation_vs_disbursement")
 # for a province with no shipped figures.
 
 # %%
-from helpers.summary import public_figure_checks
+from helpers.report.validation import public_figure_checks
 
 public_figure_checks(run.dataset) if run.scope.is_province else None
 
@@ -159,7 +161,7 @@ assessment.view(metrics.year_end_concentration(run.lines, run.disbursements), la
 #   A: < 5 %, B: < 10 %, C: < 15 %, else D.
 #
 # The band values are recalled from the PEFA 2016 framework, not confirmed in a primary
-# source; they are parameters of `helpers.metrics` (`PI1_BANDS`, `PI2_BANDS`).
+# source; they are parameters of `helpers.analysis.metrics` (`PI1_BANDS`, `PI2_BANDS`).
 
 # %%
 pi1 = metrics.pefa_aggregate_outturn(run.lines)

@@ -60,7 +60,8 @@ out_dir: str = "outputs/{scope}/lag"  # output folder; {scope} becomes province 
 # "MM-DD" or "prev-MM-DD"); then it opens and validates the data.
 
 # %%
-from helpers import lag, lag_figures  # noqa: E402 (imports follow the parameters cell)
+from helpers.analysis import lag  # noqa: E402 (imports follow the parameters cell)
+from helpers.report import lag_figures
 
 run = lag.check_parameters(data, scope, counterfactual_date, lang, out_dir)
 print(run.title(), "|", run.dataset.origin, "| outputs ->", run.out_dir)

@@ -44,7 +44,7 @@ province_assessment_dir: str = ""  # province metrics.json for the district rank
 # repository root.
 
 # %%
-from helpers import brief  # noqa: E402 (after the parameters cell)
+from helpers.report import brief  # noqa: E402 (after the parameters cell)
 
 b = brief.load_brief(data=data, scope=scope, lang=lang, out_dir=out_dir,
                      assessment_dir=assessment_dir, lag_dir=lag_dir,

@@ -1,4 +1,4 @@
-"""``mtqg run`` (helpers.batch): failure isolation, killed workers, skip logic, manifest, usage.
+"""``mtqg run`` (helpers.run.batch): failure isolation, killed workers, skip logic, manifest, usage.
 
 Most tests run the real runner (worker processes, warm Jupyter kernels, papermill) on small
 fixture notebooks (tests/fixtures/notebooks, papermill's own test style) through a step table
@@ -22,9 +22,10 @@ import nbformat
 import pytest
 from rich.console import Console
 
-from helpers import batch, cli
-from helpers.batch import RunOptions, StepSpec, Upstream
-from helpers.errors import ParameterError
+from helpers import cli
+from helpers.core.errors import ParameterError
+from helpers.run import batch
+from helpers.run.batch import RunOptions, StepSpec, Upstream
 
 pytestmark = pytest.mark.xdist_group("batch")  # one xdist worker: they start kernels
 
@@ -42,25 +43,41 @@ def _common(ctx: batch.StepContext, name: str, data: bool = True) -> dict:
     return params
 
 
-def fixture_steps(folder: Path = FIXTURES, *, assessment: str = "ok.ipynb",
-                  extra=lambda ctx: {}, lag_reads_data: bool = True) -> tuple[StepSpec, ...]:
+def fixture_steps(
+    folder: Path = FIXTURES,
+    *,
+    assessment: str = "ok.ipynb",
+    extra=lambda ctx: {},
+    lag_reads_data: bool = True,
+) -> tuple[StepSpec, ...]:
     """The batch's three steps, on fixture notebooks: assessment and lag write
     ``metrics.json`` / ``lag.json``; the brief reads them and writes ``brief.<lang>.html``."""
     return (
-        StepSpec("assessment", folder / assessment,
-                 lambda c: {**_common(c, "metrics"), **extra(c)},
-                 required_outputs=("metrics.json",)),
-        StepSpec("lag", folder / "ok.ipynb", lambda c: _common(c, "lag", lag_reads_data),
-                 upstream=(Upstream("lag", "province", reads=False),),
-                 required_outputs=("lag.json",)),
-        StepSpec("brief", folder / "brief.ipynb",
-                 lambda c: {"scope": c.scope, "lang": c.lang, "out_dir": str(c.out_dir)},
-                 per_lang=True,
-                 upstream=(Upstream("assessment", parameter="assessment_dir"),
-                           Upstream("lag", parameter="lag_dir"),
-                           Upstream("assessment", "province",
-                                    parameter="province_assessment_dir")),
-                 required_outputs=("brief.{lang}.html",)),
+        StepSpec(
+            "assessment",
+            folder / assessment,
+            lambda c: {**_common(c, "metrics"), **extra(c)},
+            required_outputs=("metrics.json",),
+        ),
+        StepSpec(
+            "lag",
+            folder / "ok.ipynb",
+            lambda c: _common(c, "lag", lag_reads_data),
+            upstream=(Upstream("lag", "province", reads=False),),
+            required_outputs=("lag.json",),
+        ),
+        StepSpec(
+            "brief",
+            folder / "brief.ipynb",
+            lambda c: {"scope": c.scope, "lang": c.lang, "out_dir": str(c.out_dir)},
+            per_lang=True,
+            upstream=(
+                Upstream("assessment", parameter="assessment_dir"),
+                Upstream("lag", parameter="lag_dir"),
+                Upstream("assessment", "province", parameter="province_assessment_dir"),
+            ),
+            required_outputs=("brief.{lang}.html",),
+        ),
     )
 
 
@@ -86,9 +103,11 @@ def run_batch(dataset_cache):
         kw.setdefault("jobs", 2)
         kw.setdefault("warm_imports", ())
         buf = io.StringIO()
-        report = batch.run_batch(RunOptions(out=out, **kw),
-                                 fixture_steps() if steps is None else steps,
-                                 console=Console(file=buf, width=200))
+        report = batch.run_batch(
+            RunOptions(out=out, **kw),
+            fixture_steps() if steps is None else steps,
+            console=Console(file=buf, width=200),
+        )
         return report, buf.getvalue()
 
     return run
@@ -135,8 +154,10 @@ def test_a_failing_scope_does_not_stop_the_others(tmp_path, run_batch):
     assert states["042/lag"] == "ran"
     assert all(v == "ran" for k, v in states.items() if not k.startswith("042/"))
     # the summary names the cell (index, execution count, first source line) and the error
-    assert ("FAILED 042/assessment: cell 3 (In [3]) `import hashlib`: "
-            "ValueError: unknown scope 'no-such-unit'") in text
+    assert (
+        "FAILED 042/assessment: cell 3 (In [3]) `import hashlib`: "
+        "ValueError: unknown scope 'no-such-unit'"
+    ) in text
     assert "BLOCKED 042/brief.vi: Blocked: upstream 042/assessment failed" in text
     # one line per finished scope (not a terminal), then the closing table
     assert sum(line.startswith("[") and "/3] " in line for line in text.splitlines()) == 3
@@ -145,8 +166,9 @@ def test_a_failing_scope_does_not_stop_the_others(tmp_path, run_batch):
     kept = out / "042" / "assessment" / "ok.failed.ipynb"
     assert f"executed notebook kept: {kept}" in text
     nb = nbformat.read(kept, as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert errors and errors[0].ename == "ValueError"
     assert not (out / "042" / "assessment" / "metrics.json").exists()
     assert (out / "043" / "brief" / "brief.vi.html").exists()
@@ -169,12 +191,15 @@ def test_cli_exit_code_is_1_when_a_step_fails(tmp_path, monkeypatch, dataset_cac
         shutil.copy2(pickle, cache / pickle.name)
     monkeypatch.setattr(batch, "default_steps", lambda: fixture_steps(assessment="failing.ipynb"))
     monkeypatch.setattr(batch, "WARM_IMPORTS", ())
-    code = cli.main(["run", "--scope", "042", "--jobs", "1", "--lang", "en",
-                     "--out", str(tmp_path / "out")])
+    code = cli.main(
+        ["run", "--scope", "042", "--jobs", "1", "--lang", "en", "--out", str(tmp_path / "out")]
+    )
     printed = capsys.readouterr().out
     assert code == 1
-    assert ("FAILED 042/assessment: cell 4 (In [4]) `raise RuntimeError(\"boom in the third "
-            "cell\")`: RuntimeError: boom in the third cell") in printed
+    assert (
+        'FAILED 042/assessment: cell 4 (In [4]) `raise RuntimeError("boom in the third '
+        'cell")`: RuntimeError: boom in the third cell'
+    ) in printed
     assert "FAILED province/assessment" in printed  # pulled in as the ranking's upstream
 
 
@@ -185,11 +210,13 @@ def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path
     out = tmp_path / "out"
     hold = tmp_path / "hold"
     hold.touch()
-    steps = fixture_steps(assessment="slow.ipynb", extra=lambda c: {
-        "hold_file": str(hold) if c.slug == "042" else ""})
+    steps = fixture_steps(
+        assessment="slow.ipynb", extra=lambda c: {"hold_file": str(hold) if c.slug == "042" else ""}
+    )
     result = {}
-    runner = threading.Thread(target=lambda: result.update(
-        zip(("report", "text"), run_batch(out, steps), strict=True)))
+    runner = threading.Thread(
+        target=lambda: result.update(zip(("report", "text"), run_batch(out, steps), strict=True))
+    )
     runner.start()
     pids = json.loads(_wait_for(".mtqg/staging/*-042-assessment/pids.json", out).read_text())
     assert (out / batch.STATE_DIR / "staging").exists()
@@ -203,8 +230,9 @@ def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path
     assert states["042/assessment"] == "failed"
     assert states["042/brief.vi"] == states["042/brief.en"] == "blocked"
     assert all(states[f"province/{k}"] == "ran" for k in ("assessment", "lag", "brief.vi"))
-    error = json.loads((out / "manifest.json").read_text())[
-        "scopes"]["042"]["steps"]["assessment"]["last_run"]["error"]
+    error = json.loads((out / "manifest.json").read_text())["scopes"]["042"]["steps"]["assessment"][
+        "last_run"
+    ]["error"]
     assert error["ename"] == "WorkerDied" and "SIGKILL" in error["evalue"]
     assert "SIGKILL" in result["text"]
     # nothing half-written reached the outputs; the staging folder is gone
@@ -229,11 +257,15 @@ def test_a_killed_kernel_fails_its_step_and_the_worker_carries_on(tmp_path, run_
     out = tmp_path / "out"
     hold = tmp_path / "hold"
     hold.touch()
-    steps = fixture_steps(assessment="slow.ipynb", extra=lambda c: {
-        "hold_file": str(hold) if c.is_province else ""})
+    steps = fixture_steps(
+        assessment="slow.ipynb", extra=lambda c: {"hold_file": str(hold) if c.is_province else ""}
+    )
     result = {}
-    runner = threading.Thread(target=lambda: result.update(
-        zip(("report", "text"), run_batch(out, steps, jobs=1), strict=True)))
+    runner = threading.Thread(
+        target=lambda: result.update(
+            zip(("report", "text"), run_batch(out, steps, jobs=1), strict=True)
+        )
+    )
     runner.start()
     pids = json.loads(_wait_for(".mtqg/staging/*-province-assessment/pids.json", out).read_text())
     os.kill(pids["kernel"], signal.SIGKILL)
@@ -256,17 +288,23 @@ def test_killing_the_run_itself_stops_its_workers_and_kernels(tmp_path, dataset_
     hold.touch()
     driver = (
         f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-        "from pathlib import Path\nfrom helpers import batch\n"
+        "from pathlib import Path\nfrom helpers.run import batch\n"
         "from test_batch import fixture_steps\n"
         f"steps = fixture_steps(assessment='slow.ipynb', extra=lambda c: {{'hold_file': "
         f"{str(hold)!r}}})\n"
         f"batch.run_batch(batch.RunOptions(out=Path({str(out)!r}), scopes=['province'], "
-        "jobs=1, warm_imports=()), steps)\n")
-    parent = subprocess.Popen([sys.executable, "-c", driver], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        "jobs=1, warm_imports=()), steps)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", driver],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        pids = json.loads(_wait_for(".mtqg/staging/*-province-assessment/pids.json",
-                                    out).read_text())
+        pids = json.loads(
+            _wait_for(".mtqg/staging/*-province-assessment/pids.json", out).read_text()
+        )
     finally:
         parent.kill()
         parent.wait()
@@ -312,15 +350,19 @@ def test_editing_the_brief_notebook_reruns_only_the_briefs(tmp_path, run_batch):
     nb.cells.append(nbformat.v4.new_code_cell('print("edited")'))
     nbformat.write(nb, folder / "brief.ipynb")
     report, _ = run_batch(out, fixture_steps(folder))
-    assert _non_skipped(report) == {"province/brief.vi", "province/brief.en", "042/brief.vi",
-                                    "042/brief.en"}
+    assert _non_skipped(report) == {
+        "province/brief.vi",
+        "province/brief.en",
+        "042/brief.vi",
+        "042/brief.en",
+    }
     record = json.loads((out / "manifest.json").read_text())
     assert record["scopes"]["042"]["steps"]["brief.en"]["last_run"]["reason"] == (
-        "notebook changed")
+        "notebook changed"
+    )
 
 
-def test_an_upstream_rerun_with_identical_results_does_not_rerun_its_readers(tmp_path,
-                                                                             run_batch):
+def test_an_upstream_rerun_with_identical_results_does_not_rerun_its_readers(tmp_path, run_batch):
     folder = tmp_path / "notebooks"
     shutil.copytree(FIXTURES, folder)
     out = tmp_path / "out"
@@ -329,12 +371,16 @@ def test_an_upstream_rerun_with_identical_results_does_not_rerun_its_readers(tmp
     nb.cells.append(nbformat.v4.new_markdown_cell("A new explanation, same results."))
     nbformat.write(nb, folder / "ok.ipynb")
     report, _ = run_batch(out, fixture_steps(folder))
-    assert _non_skipped(report) == {"province/assessment", "province/lag", "042/assessment",
-                                    "042/lag"}  # the briefs read the same JSON: skipped
+    assert _non_skipped(report) == {
+        "province/assessment",
+        "province/lag",
+        "042/assessment",
+        "042/lag",
+    }  # the briefs read the same JSON: skipped
 
 
 def test_a_changed_data_value_reruns_the_steps_that_read_it(tmp_path, run_batch):
-    from helpers import demo
+    from helpers.data import demo
 
     data = tmp_path / "data"
     demo.write_demo(data, seed=1719)
@@ -356,8 +402,13 @@ def test_a_changed_data_value_reruns_the_steps_that_read_it(tmp_path, run_batch)
     assert report.exit_code == 0
     states = report.states()
     assert {k for k, v in states.items() if v == "ran"} == {
-        "province/assessment", "042/assessment", "province/brief.vi", "province/brief.en",
-        "042/brief.vi", "042/brief.en"}
+        "province/assessment",
+        "042/assessment",
+        "province/brief.vi",
+        "province/brief.en",
+        "042/brief.vi",
+        "042/brief.en",
+    }
     assert states["province/lag"] == states["042/lag"] == "skipped"  # reads no data
     steps_rec = json.loads((out / "manifest.json").read_text())["scopes"]["042"]["steps"]
     assert steps_rec["assessment"]["last_run"]["reason"] == "data changed"
@@ -367,8 +418,7 @@ def test_a_changed_data_value_reruns_the_steps_that_read_it(tmp_path, run_batch)
 # ----------------------------------------------------------------------------- manifest
 
 
-def test_the_manifest_records_inputs_parameters_versions_times_status_outputs(tmp_path,
-                                                                              run_batch):
+def test_the_manifest_records_inputs_parameters_versions_times_status_outputs(tmp_path, run_batch):
     out = tmp_path / "out"
     report, _ = run_batch(out, scopes=["042"], lang="vi", jobs=1)
     m = json.loads((out / "manifest.json").read_text())
@@ -385,7 +435,13 @@ def test_the_manifest_records_inputs_parameters_versions_times_status_outputs(tm
     assert m["data"]["argument"] == "demo" and m["data"]["demo"] is True
     assert len(m["data"]["sha256"]) == 64
     assert m["notebooks"]["assessment"]["parameters"] == [
-        "data", "lang", "name", "out_dir", "scope", "upstream_dir"]
+        "data",
+        "lang",
+        "name",
+        "out_dir",
+        "scope",
+        "upstream_dir",
+    ]
 
     # the district's brief, and the province assessment it needs (the ranking)
     assert set(m["scopes"]) == {"042", "province"}
@@ -455,12 +511,16 @@ def cli_run(tmp_path, monkeypatch, capsys):
     return run
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--scope", "province", "Nowhere"], "scope: unknown unit 'Nowhere'"),
-    (["--data", "no/such/folder"], "--data: 'no/such/folder' does not exist"),
-    (["--jobs", "0"], "argument --jobs/-j: expected a whole number ≥ 1; got 0"),
-    (["--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
-], ids=["unknown-scope", "missing-data", "jobs-0", "bad-lang"])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--scope", "province", "Nowhere"], "scope: unknown unit 'Nowhere'"),
+        (["--data", "no/such/folder"], "--data: 'no/such/folder' does not exist"),
+        (["--jobs", "0"], "argument --jobs/-j: expected a whole number ≥ 1; got 0"),
+        (["--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
+    ],
+    ids=["unknown-scope", "missing-data", "jobs-0", "bad-lang"],
+)
 def test_bad_arguments_exit_2_before_any_work(cli_run, tmp_path, argv, message):
     code, err = cli_run(*argv)
     assert code == 2
@@ -479,8 +539,11 @@ def test_jobs_below_one_is_refused_by_the_api_too(tmp_path):
 
 def test_a_parameter_the_notebook_does_not_declare_is_refused(tmp_path, run_batch):
     steps = fixture_steps(extra=lambda c: {"colour": "red"})
-    with pytest.raises(ParameterError, match=r"ok\.ipynb does not declare the parameter\(s\) "
-                                             r"colour"):
+    with pytest.raises(
+        ParameterError,
+        match=r"ok\.ipynb does not declare the parameter\(s\) "
+        r"colour",
+    ):
         run_batch(tmp_path / "out", steps)
     assert not (tmp_path / "out" / "manifest.json").exists()
 
@@ -497,8 +560,19 @@ def test_a_missing_notebook_is_refused(tmp_path, run_batch):
 @pytest.mark.slow
 def test_mtqg_run_on_the_demo_data_end_to_end(tmp_path):
     out = tmp_path / "out"
-    cmd = [str(ROOT / ".venv" / "bin" / "mtqg"), "run", "--data", "demo", "--scope", "province",
-           "042", "--jobs", "2", "--out", str(out)]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "mtqg"),
+        "run",
+        "--data",
+        "demo",
+        "--scope",
+        "province",
+        "042",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     for slug in ("province", "042"):

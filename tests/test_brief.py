@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from helpers import brief
-from helpers.brief import Brief, BriefInputError
+from helpers.report import brief
+from helpers.report.brief import Brief, BriefInputError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "brief"
 XSS = "<script>alert(1)</script>"
 
-NETWORK_REF = re.compile(r"""(?:src|href|action|srcset)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""",
-                         re.I)
+NETWORK_REF = re.compile(
+    r"""(?:src|href|action|srcset)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""", re.I
+)
 HTTP_REF = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|ftp:|ws:|wss:)""", re.I)
 
 
@@ -42,10 +43,10 @@ def _scope_dirs(root: Path, slug: str, metrics: dict, lag: dict) -> Path:
     base = root / slug
     (base / "assessment").mkdir(parents=True)
     (base / "lag").mkdir(parents=True)
-    (base / "assessment" / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False),
-                                                      encoding="utf-8")
-    (base / "lag" / "lag.json").write_text(json.dumps(lag, ensure_ascii=False),
-                                           encoding="utf-8")
+    (base / "assessment" / "metrics.json").write_text(
+        json.dumps(metrics, ensure_ascii=False), encoding="utf-8"
+    )
+    (base / "lag" / "lag.json").write_text(json.dumps(lag, ensure_ascii=False), encoding="utf-8")
     return base
 
 
@@ -66,7 +67,7 @@ def test_totals_sentence_vi_uses_vietnamese_number_format_and_diacritics(metrics
     assert "1.526.790 triệu đồng" in text
     assert "1.221.432 triệu đồng" in text
     assert "toàn tỉnh Cao Bằng được giao" in text
-    assert "80,0 %" in text  # 1,221,432 / 1,526,790
+    assert "80,0%" in text  # 1,221,432 / 1,526,790
     assert "31/01/2026" in text and "2021–2025" in text
 
 
@@ -81,10 +82,10 @@ def test_totals_sentence_en_uses_english_number_format(metrics):
 
 def test_cutoff_sentences_quote_the_three_rates(metrics):
     vi = " ".join(brief.sentence_cutoffs(metrics, "vi"))
-    assert "70,0 %" in vi and "50,0 %" in vi  # deadline 0.7; 31 Dec 763,395 / 1,526,790
+    assert "70,0%" in vi and "50,0%" in vi  # deadline 0.7; 31 Dec 763,395 / 1,526,790
     assert "31/01" in vi and "31/12" in vi
     # 1,221,432 − 1,068,753 = 152,679 disbursed after the deadline, 10.0 % of the allocation
-    assert "152.679 triệu đồng (10,0 % vốn giao)" in vi
+    assert "152.679 triệu đồng (10,0% vốn giao)" in vi
     en = " ".join(brief.sentence_cutoffs(metrics, "en"))
     assert "70.0%" in en and "VND 152,679 million (10.0% of the allocation)" in en
 
@@ -93,13 +94,17 @@ def test_year_sentences_name_empty_years_and_best_and_worst(metrics):
     vi = brief.sentence_years(metrics, "vi")
     assert vi[0] == "Năm 2021: không có vốn được giao."
     # 2024: 650,000 / 1,000,000 = 65.0 %; 2025: 418,753 / 526,790 = 79.5 %
-    assert "thấp nhất là năm 2024 (65,0 %)" in vi[1] and "cao nhất là năm 2025 (79,5 %)" in vi[1]
+    assert "thấp nhất là năm 2024 (65,0%)" in vi[1] and "cao nhất là năm 2025 (79,5%)" in vi[1]
 
 
 def test_capital_type_gap_in_points(metrics):
     # investment 640,000 / 800,000 = 80.0 %; recurrent 428,753 / 726,790 = 59.0 %: 21.0 points
     en = brief.sentence_capital_types(metrics, "en")
-    assert "80.0%" in en and "59.0%" in en and "recurrent capital is 21.0 percentage points lower" in en
+    assert (
+        "80.0%" in en
+        and "59.0%" in en
+        and "recurrent capital is 21.0 percentage points lower" in en
+    )
     vi = brief.sentence_capital_types(metrics, "vi")
     assert "vốn sự nghiệp thấp hơn 21,0 điểm phần trăm" in vi
 
@@ -107,7 +112,7 @@ def test_capital_type_gap_in_points(metrics):
 def test_timing_effect_sentence_with_interval(lag):
     vi = brief.sentence_timing_effect(lag, "vi")
     assert "giảm bình quân 2,2 điểm phần trăm" in vi
-    assert "khoảng tin cậy 95 %: từ 1,8 đến 2,6 điểm phần trăm" in vi
+    assert "khoảng tin cậy 95%: từ 1,8 đến 2,6 điểm phần trăm" in vi
     assert "812 dòng kế hoạch" in vi
     en = brief.sentence_timing_effect(lag, "en")
     assert "lowers the share" in en and "by 2.2 percentage points" in en
@@ -146,8 +151,10 @@ def test_interval_including_zero_says_the_data_cannot_tell(lag):
     assert "too few to say" in en and "includes no effect" in en and "-1.0 to 0.4" in en
     vi = brief.sentence_counterfactual(wide, {}, "vi")
     assert vi.startswith("Số liệu chưa đủ") and "bao gồm giá trị không" in vi
-    assert brief.findings(Brief(metrics=_load("metrics_province.json"), lag=wide))[0].key != \
-        "late_allocation"
+    assert (
+        brief.findings(Brief(metrics=_load("metrics_province.json"), lag=wide))[0].key
+        != "late_allocation"
+    )
 
 
 def test_missing_estimates_say_not_available(lag):
@@ -155,8 +162,12 @@ def test_missing_estimates_say_not_available(lag):
     none["timing_effect_pp_per_month"]["estimate"] = None
     none["counterfactual"]["gain_mvnd"] = None
     none["months_to_50pct"] = None
-    assert brief.sentence_timing_effect(none, "en") == "No estimate of the timing effect is available."
-    assert brief.sentence_counterfactual(none, {}, "vi") == "Chưa có ước tính kịch bản giao vốn sớm."
+    assert (
+        brief.sentence_timing_effect(none, "en") == "No estimate of the timing effect is available."
+    )
+    assert (
+        brief.sentence_counterfactual(none, {}, "vi") == "Chưa có ước tính kịch bản giao vốn sớm."
+    )
     assert "No estimate" in brief.sentence_months(none, "en")
 
 
@@ -170,9 +181,12 @@ def test_months_sentence_uses_kaplan_meier_when_the_profile_never_reaches_90(lag
 
 def test_targets_sentence(metrics):
     assert brief.sentence_targets(metrics, "vi") == (
-        "12 trên 21 chỉ tiêu đã đạt mục tiêu; 8 chưa đạt; 1 chưa có số liệu.")
-    assert brief.sentence_targets({"targets_met": 0, "targets_total": 0}, "en") == \
-        "No target data for this scope."
+        "12 trên 21 chỉ tiêu đã đạt mục tiêu; 8 chưa đạt; 1 chưa có số liệu."
+    )
+    assert (
+        brief.sentence_targets({"targets_met": 0, "targets_total": 0}, "en")
+        == "No target data for this scope."
+    )
 
 
 def test_templates_contain_no_digits():
@@ -187,8 +201,14 @@ def test_templates_contain_no_digits():
 def test_each_proposal_rests_on_a_finding_with_its_number(metrics, lag):
     b = Brief(metrics=metrics, lag=lag, lang="en")
     props = {p.key: p for p in brief.proposals(b)}
-    assert list(props) == ["late_allocation", "recurrent_slow", "carry_over", "year_end",
-                           "targets", "districts_behind"]
+    assert list(props) == [
+        "late_allocation",
+        "recurrent_slow",
+        "carry_over",
+        "year_end",
+        "targets",
+        "districts_behind",
+    ]
     early = props["late_allocation"]
     assert early.title == "Assign each year's capital to projects by 31 January of the plan year"
     assert "VND 443,723 million" in early.finding.text
@@ -198,7 +218,7 @@ def test_each_proposal_rests_on_a_finding_with_its_number(metrics, lag):
     assert "VND 302,049 million (19.8% of the allocation)" in props["carry_over"].finding.text
     assert "36.0%" in props["year_end"].finding.text
     assert props["targets"].finding.text == "8 of 21 targets were not met."
-    # province 70 %: Quảng Hòa at 60 % is 10 points below (more than 5); Bảo Lạc is not
+    # province 70%: Quảng Hòa at 60% is 10 points below (more than 5); Bảo Lạc is not
     assert "Quang Hoa (60.0%)" in props["districts_behind"].finding.text
     assert "Bao Lac" not in props["districts_behind"].finding.text
     for p in props.values():
@@ -207,8 +227,13 @@ def test_each_proposal_rests_on_a_finding_with_its_number(metrics, lag):
 
 def test_no_proposal_without_a_strong_finding(metrics, lag):
     calm = copy.deepcopy(metrics)
-    calm.update(carried_over_mvnd=1000.0, dec_jan_share=0.15, targets_met=21, targets_not_met=0,
-                targets_no_data=0)
+    calm.update(
+        carried_over_mvnd=1000.0,
+        dec_jan_share=0.15,
+        targets_met=21,
+        targets_not_met=0,
+        targets_no_data=0,
+    )
     calm["by_capital_type"]["recurrent"]["disbursed_deadline_mvnd"] = 580000.0  # 79.8 %
     calm["district_ranking"] = None
     few = _load("lag_district_few.json") | {"scope": "04"}
@@ -220,10 +245,14 @@ def test_no_proposal_without_a_strong_finding(metrics, lag):
 
 def test_district_brief_ranks_the_district_and_proposes_support():
     m, province = _load("metrics_district.json"), _load("metrics_province.json")
-    b = Brief(metrics=m, lag=_load("lag_district_few.json"), lang="vi",
-              ranking=brief.district_ranking(m, province))
+    b = Brief(
+        metrics=m,
+        lag=_load("lag_district_few.json"),
+        lang="vi",
+        ranking=brief.district_ranking(m, province),
+    )
     text = " ".join(brief.sentence_ranking(b))
-    assert "Quảng Hòa xếp thứ 3 trên 3 huyện (60,0 %; toàn tỉnh 70,0 %, thấp hơn 10,0 điểm" in text
+    assert "Quảng Hòa xếp thứ 3 trên 3 huyện (60,0%; toàn tỉnh 70,0%, thấp hơn 10,0 điểm" in text
     keys = [p.key for p in brief.proposals(b)]
     assert "district_behind" in keys and "late_allocation" not in keys
     html = brief.render_html(b)
@@ -244,8 +273,11 @@ def test_missing_required_key_names_the_file_and_the_key(tmp_path, metrics, lag)
 def test_missing_nested_lag_key_names_it(tmp_path, metrics, lag):
     del lag["counterfactual"]["gain_mvnd"]
     _scope_dirs(tmp_path, "province", metrics, lag)
-    with pytest.raises(BriefInputError, match=r"lag\.json: missing required key "
-                                              r"'counterfactual\.gain_mvnd'"):
+    with pytest.raises(
+        BriefInputError,
+        match=r"lag\.json: missing required key "
+        r"'counterfactual\.gain_mvnd'",
+    ):
         brief.load_brief(scope="province", outputs_dir=tmp_path)
 
 
@@ -311,19 +343,30 @@ def test_html_has_no_code_prompts_or_tracebacks(rendered):
 def test_sections_are_in_the_order_of_the_issue(rendered):
     html = rendered["en"]
     ids = re.findall(r'<section id="([^"]+)"', html)
-    assert ids == ["title", "key-figures", "capital", "timing", "targets", "ranking",
-                   "proposals", "method", "provenance-footer"]
+    assert ids == [
+        "title",
+        "key-figures",
+        "capital",
+        "timing",
+        "targets",
+        "ranking",
+        "proposals",
+        "method",
+        "provenance-footer",
+    ]
     assert "for the 2026–2030 proposal workshop".lower() in html.lower()
 
 
 def test_key_figures_panel_has_stable_keys_and_formatted_values(metrics, lag):
     b = Brief(metrics=metrics, lag=lag, lang="vi")
     values = {k["key"]: k["value"] for k in brief.key_figures(b)}
-    assert values == {"allocated": "1.526.790 triệu đồng",
-                      "disbursed": "1.221.432 triệu đồng",
-                      "execution_rate_deadline": "70,0 %",
-                      "carried_over": "302.049 triệu đồng",
-                      "targets_met": "12 / 21"}
+    assert values == {
+        "allocated": "1.526.790 triệu đồng",
+        "disbursed": "1.221.432 triệu đồng",
+        "execution_rate_deadline": "70,0%",
+        "carried_over": "302.049 triệu đồng",
+        "targets_met": "12 / 21",
+    }
     html = brief.render_html(b)
     for key in values:
         assert f'data-key="{key}"' in html
@@ -370,21 +413,28 @@ def test_provenance_footer(tmp_path, metrics, lag, monkeypatch):
 # --------------------------------------------------------------------------- files and slugs
 def test_output_folder_is_a_slug_of_the_unit_code(tmp_path, monkeypatch):
     """A unit whose code is "../../x" (from an input file) still writes under outputs/."""
-    import helpers.datasets as datasets
+    import helpers.data.datasets as datasets
 
     class _Data:
         province_code = "04"
 
     monkeypatch.setattr(datasets, "open_dataset", lambda data: _Data())
-    monkeypatch.setattr(datasets, "resolve_scope", lambda ds, scope: datasets.Scope(
-        code="../../x", name_vi=XSS, name_en=XSS, level="district"))
+    monkeypatch.setattr(
+        datasets,
+        "resolve_scope",
+        lambda ds, scope: datasets.Scope(
+            code="../../x", name_vi=XSS, name_en=XSS, level="district"
+        ),
+    )
     dirs = brief.brief_dirs("huyện X", outputs_dir=tmp_path)
     assert dirs.slug == "x"
     assert dirs.out_dir == tmp_path / "x" / "brief"
     for d in (dirs.out_dir, dirs.assessment_dir, dirs.lag_dir):
         assert d.resolve().is_relative_to(tmp_path.resolve())
-    assert brief.brief_dirs("province", outputs_dir=tmp_path).out_dir == \
-        tmp_path / "province" / "brief"
+    assert (
+        brief.brief_dirs("province", outputs_dir=tmp_path).out_dir
+        == tmp_path / "province" / "brief"
+    )
     (tmp_path / "049").mkdir()
     assert brief.resolve_scope_slug("049", outputs_dir=tmp_path) == "049"
 
@@ -394,8 +444,10 @@ def test_write_brief_writes_atomically_named_files(tmp_path, metrics, lag):
     b = Brief(metrics=m, lag=lag, lang="vi", out_dir=tmp_path / "province" / "brief")
     paths = brief.write_brief(b)
     assert paths["html"] == tmp_path / "province" / "brief" / "brief.vi.html"
-    assert sorted(p.name for p in (tmp_path / "province" / "brief").iterdir()) == \
-        ["brief.vi.html", "brief.vi.json"]
+    assert sorted(p.name for p in (tmp_path / "province" / "brief").iterdir()) == [
+        "brief.vi.html",
+        "brief.vi.json",
+    ]
     entry = json.loads(paths["entry"].read_text())
     assert entry["html"] == "brief.vi.html" and entry["allocated_mvnd"] == 1526790.0
 
@@ -416,21 +468,28 @@ def test_upstream_png_only_from_its_own_folder_and_language(tmp_path, metrics, l
 # --------------------------------------------------------------------------- index
 def test_index_lists_every_brief_with_relative_links(tmp_path, metrics, lag):
     district = _load("metrics_district.json") | {"scope_name_vi": XSS}
-    for m, la, slug in ((metrics, lag, "province"),
-                        (district, _load("lag_district_few.json"), "049")):
+    for m, la, slug in (
+        (metrics, lag, "province"),
+        (district, _load("lag_district_few.json"), "049"),
+    ):
         for lang in ("vi", "en"):
-            brief.write_brief(Brief(metrics=m, lag=la, lang=lang, slug=slug),
-                              tmp_path / slug / "brief")
+            brief.write_brief(
+                Brief(metrics=m, lag=la, lang=lang, slug=slug), tmp_path / slug / "brief"
+            )
     entries = brief.collect_entries(tmp_path)
     assert len(entries) == 4
     out = brief.write_index(entries, tmp_path / "index.html", lang="vi")
     html = out.read_text()
     hrefs = re.findall(r'href="([^"]+)"', html)
-    assert sorted(hrefs) == ["049/brief/brief.en.html", "049/brief/brief.vi.html",
-                             "province/brief/brief.en.html", "province/brief/brief.vi.html"]
+    assert sorted(hrefs) == [
+        "049/brief/brief.en.html",
+        "049/brief/brief.vi.html",
+        "province/brief/brief.en.html",
+        "province/brief/brief.vi.html",
+    ]
     for h in hrefs:
         assert (tmp_path / h).is_file()
-    assert "1.526.790" in html and "70,0 %" in html and "12 / 21" in html
+    assert "1.526.790" in html and "70,0%" in html and "12 / 21" in html
     assert "<script" not in html.lower() and "&lt;script&gt;" in html
     assert html.index('data-slug="province"') < html.index('data-slug="049"')
     assert "DEMO" in html
@@ -438,8 +497,10 @@ def test_index_lists_every_brief_with_relative_links(tmp_path, metrics, lag):
 
 
 def test_index_links_are_relative_from_a_different_folder(tmp_path, metrics, lag):
-    paths = brief.write_brief(Brief(metrics=metrics, lag=lag, lang="en", slug="province"),
-                              tmp_path / "run" / "province" / "brief")
+    paths = brief.write_brief(
+        Brief(metrics=metrics, lag=lag, lang="en", slug="province"),
+        tmp_path / "run" / "province" / "brief",
+    )
     entry = json.loads(paths["entry"].read_text()) | {"html_path": str(paths["html"])}
     out = brief.write_index([entry], tmp_path / "site" / "index.html", lang="en")
     assert 'href="../run/province/brief/brief.en.html"' in out.read_text()
@@ -447,27 +508,55 @@ def test_index_links_are_relative_from_a_different_folder(tmp_path, metrics, lag
 
 def test_cli_renders_a_brief(tmp_path, metrics, lag, capsys):
     base = _scope_dirs(tmp_path, "province", metrics, lag)
-    code = brief.main(["render", "--assessment-dir", str(base / "assessment"),
-                       "--lag-dir", str(base / "lag"), "--out-dir", str(base / "brief"),
-                       "--lang", "en"])
+    code = brief.main(
+        [
+            "render",
+            "--assessment-dir",
+            str(base / "assessment"),
+            "--lag-dir",
+            str(base / "lag"),
+            "--out-dir",
+            str(base / "brief"),
+            "--lang",
+            "en",
+        ]
+    )
     assert code == 0
     assert (base / "brief" / "brief.en.html").is_file()
     assert brief.main(["index", str(tmp_path)]) == 0
     assert (tmp_path / "index.html").is_file()
     del metrics["by_year"]
     bad = _scope_dirs(tmp_path / "bad", "province", metrics, lag)
-    assert brief.main(["render", "--assessment-dir", str(bad / "assessment"),
-                       "--lag-dir", str(bad / "lag"), "--out-dir", str(bad / "brief")]) == 2
+    assert (
+        brief.main(
+            [
+                "render",
+                "--assessment-dir",
+                str(bad / "assessment"),
+                "--lag-dir",
+                str(bad / "lag"),
+                "--out-dir",
+                str(bad / "brief"),
+            ]
+        )
+        == 2
+    )
     assert "'by_year'" in capsys.readouterr().err
 
 
 def test_profile_curves_are_drawn_from_the_fitted_parameters(metrics, lag):
     import math
 
-    gompertz = {"capital_type": "investment", "form": "gompertz",
-                "fits": {"gompertz": {"params": {"a": 0.9, "b": 3.0, "k": 0.25}}}}
-    logistic = {"capital_type": "recurrent", "form": "logistic",
-                "fits": {"logistic": {"params": {"a": 0.8, "k": 0.4, "t0": 6.0}}}}
+    gompertz = {
+        "capital_type": "investment",
+        "form": "gompertz",
+        "fits": {"gompertz": {"params": {"a": 0.9, "b": 3.0, "k": 0.25}}},
+    }
+    logistic = {
+        "capital_type": "recurrent",
+        "form": "logistic",
+        "fits": {"logistic": {"params": {"a": 0.8, "k": 0.4, "t0": 6.0}}},
+    }
     curve = brief.profile_curve(gompertz)
     assert curve(0) == pytest.approx(0.9 * math.exp(-3.0))
     assert brief.profile_curve(logistic)(6.0) == pytest.approx(0.4)
@@ -481,9 +570,16 @@ def test_profile_curves_are_drawn_from_the_fitted_parameters(metrics, lag):
 def test_notebook_parameters_are_the_documented_ones():
     import papermill
 
-    from helpers.paths import NOTEBOOKS_DIR
+    from helpers.core.paths import NOTEBOOKS_DIR
 
     params = papermill.inspect_notebook(str(NOTEBOOKS_DIR / "03_brief.ipynb"))
-    assert list(params) == ["data", "scope", "lang", "out_dir", "assessment_dir", "lag_dir",
-                            "province_assessment_dir"]
+    assert list(params) == [
+        "data",
+        "scope",
+        "lang",
+        "out_dir",
+        "assessment_dir",
+        "lag_dir",
+        "province_assessment_dir",
+    ]
     assert all(p["inferred_type_name"] == "str" and p["help"] for p in params.values())

@@ -19,15 +19,21 @@ from pathlib import Path
 
 import pytest
 
-from helpers import brief
-from helpers.formatting import mvnd, percent
-from helpers.paths import NOTEBOOKS_DIR, OUTPUTS_DIR
+from helpers.core.formatting import mvnd, percent
+from helpers.core.paths import NOTEBOOKS_DIR, OUTPUTS_DIR
+from helpers.report import brief
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("brief_browser")]
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CHECKS_DIR = OUTPUTS_DIR / "browser-checks"
 DISTRICT = "043"
 CASES = [("province", "vi"), (DISTRICT, "en")]
@@ -37,9 +43,14 @@ CASES = [("province", "vi"), (DISTRICT, "en")]
 def _papermill(notebook: str, out: Path, **parameters: str) -> None:
     import papermill
 
-    papermill.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(out), parameters=parameters,
-                               kernel_name="python3", progress_bar=False,
-                               request_save_on_cell_execute=False)
+    papermill.execute_notebook(
+        str(NOTEBOOKS_DIR / notebook),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +60,34 @@ def run_root(tmp_path_factory) -> Path:
     for scope, lang in CASES:
         slug = brief.scope_slug(scope)
         base = root / slug
-        _papermill("01_assessment.ipynb", root / f"01-{slug}.ipynb", scope=scope, lang=lang,
-                   out_dir=str(base / "assessment"))
-        _papermill("02_disbursement_lag.ipynb", root / f"02-{slug}.ipynb", scope=scope,
-                   lang=lang, out_dir=str(base / "lag"))
+        _papermill(
+            "01_assessment.ipynb",
+            root / f"01-{slug}.ipynb",
+            scope=scope,
+            lang=lang,
+            out_dir=str(base / "assessment"),
+        )
+        _papermill(
+            "02_disbursement_lag.ipynb",
+            root / f"02-{slug}.ipynb",
+            scope=scope,
+            lang=lang,
+            out_dir=str(base / "lag"),
+        )
     for scope, lang in CASES:
         slug = brief.scope_slug(scope)
         base = root / slug
-        _papermill("03_brief.ipynb", root / f"03-{slug}-{lang}.ipynb", data="demo", scope=scope,
-                   lang=lang, out_dir=str(base / "brief"),
-                   assessment_dir=str(base / "assessment"), lag_dir=str(base / "lag"),
-                   province_assessment_dir=str(root / "province" / "assessment"))
+        _papermill(
+            "03_brief.ipynb",
+            root / f"03-{slug}-{lang}.ipynb",
+            data="demo",
+            scope=scope,
+            lang=lang,
+            out_dir=str(base / "brief"),
+            assessment_dir=str(base / "assessment"),
+            lag_dir=str(base / "lag"),
+            province_assessment_dir=str(root / "province" / "assessment"),
+        )
     brief.write_index(brief.collect_entries(root), root / "index.html", lang="vi")
     return root
 
@@ -67,8 +95,10 @@ def run_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: the browser checks need the Debian chromium package; "
-                    "install it with `apt-get install -y chromium` (CI does this in .ci/run)")
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser checks need the Debian chromium package; "
+            "install it with `apt-get install -y chromium` (CI does this in .ci/run)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -90,8 +120,14 @@ class Visit:
         self.page = self.context.new_page()
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
-        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}")
-                     if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console",
+            lambda m: (
+                self.console.append(f"{m.type}: {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
         self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
         self.page.goto(path.as_uri(), wait_until="load")
         self.page.wait_for_load_state("networkidle")
@@ -136,7 +172,8 @@ def test_brief_reads_right_in_a_browser(run_root, browser, scope, lang):
         visit.assert_offline_and_clean()
 
         images = page.eval_on_selector_all(
-            "img", "els => els.map(e => [e.complete, e.naturalWidth, e.alt])")
+            "img", "els => els.map(e => [e.complete, e.naturalWidth, e.alt])"
+        )
         assert len(images) >= 3, images
         assert all(done and width > 0 for done, width, _ in images), images
 

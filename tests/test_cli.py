@@ -8,13 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from helpers import reference
 from helpers.cli import main
+from helpers.data import reference
 
 
 def _mtqg(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +36,14 @@ def test_demo_then_validate_prints_the_public_totals(demo_dir):
     assert "DEMO" in out
     fig = reference.public_figure_values("04")
     # every public figure is printed beside an equal dataset total
-    for figure_id in ("central_capital_2021_2025", "central_investment_2021_2025",
-                      "central_recurrent_2021_2025", "local_counterpart_2021_2025",
-                      "plan_2024_all_sources", "disbursed_2024_as_of_2024_05_21"):
+    for figure_id in (
+        "central_capital_2021_2025",
+        "central_investment_2021_2025",
+        "central_recurrent_2021_2025",
+        "local_counterpart_2021_2025",
+        "plan_2024_all_sources",
+        "disbursed_2024_as_of_2024_05_21",
+    ):
         line = next(ln for ln in out.splitlines() if figure_id in ln)
         assert line.rstrip().endswith("equal"), line
         assert f"{fig[figure_id]:,.0f}" in line
@@ -91,7 +101,7 @@ def test_console_script_is_installed():
 
 
 def test_preloaded_dataset_is_returned_as_a_copy_without_validating_again(monkeypatch):
-    from helpers import datasets, intake
+    from helpers.data import datasets, intake
 
     ds = datasets.open_dataset("demo:5")
     try:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import demo, schema
+from helpers.data import demo, schema
 
 # The public figures (seed reports), typed here by hand from ../shared/seeds.
 CENTRAL_INVESTMENT = 2_679_114
@@ -85,8 +85,12 @@ def _rate_at(tables, cut, ctype):
     d = tables["disbursements"].copy()
     a["line_id"] = schema.line_ids(a)
     d["line_id"] = schema.line_ids(d)
-    last = d[d["report_date"] <= cut].sort_values("report_date").groupby("line_id")[
-        "disbursed_cum_mvnd"].last()
+    last = (
+        d[d["report_date"] <= cut]
+        .sort_values("report_date")
+        .groupby("line_id")["disbursed_cum_mvnd"]
+        .last()
+    )
     sel = a[a["capital_type"] == ctype]
     return last.reindex(sel["line_id"]).fillna(0).sum() / sel["amount_mvnd"].sum()
 
@@ -135,7 +139,8 @@ def test_truth_is_written_and_consistent(default, tmp_path):
     # recompute the AME by hand from the per-line means: -100 * mean(b_k mu (1 - mu))
     b = lines["capital_type"].map({"investment": 0.18, "recurrent": 0.10})
     assert t.ame_pp_per_month_later == pytest.approx(
-        -100 * float(np.mean(b * lines["mu"] * (1 - lines["mu"]))), abs=1e-5)
+        -100 * float(np.mean(b * lines["mu"] * (1 - lines["mu"]))), abs=1e-5
+    )
     written = demo.write_demo(tmp_path, seed=demo.DEFAULT_SEED)
     assert (tmp_path / "truth.json").exists() and (tmp_path / "allocations.csv") in written
 
@@ -149,6 +154,7 @@ def test_null_generator_has_no_timing_effect():
 def test_demo_is_marked(default):
     a = default.tables["allocations"]
     assert a["decision_ref"].str.startswith("DEMO").all()
-    meta = dict(zip(default.tables["metadata"]["key"], default.tables["metadata"]["value"],
-                    strict=True))
+    meta = dict(
+        zip(default.tables["metadata"]["key"], default.tables["metadata"]["value"], strict=True)
+    )
     assert meta["demo"] == "true"

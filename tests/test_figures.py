@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import figures  # noqa: E402
+from helpers.report import figures  # noqa: E402
 
 LANGS = ("vi", "en")
 
@@ -21,56 +21,92 @@ def by_year_type() -> pd.DataFrame:
     for year, alloc in ((2022, 3_000_000.0), (2023, 2_500_000.0)):
         for ctype, f in (("investment", 1.0), ("recurrent", 0.8)):
             a = alloc * f
-            rows.append({"plan_year": year, "capital_type": ctype, "allocated_mvnd": a,
-                         "disbursed_dec31_mvnd": 0.5 * a, "disbursed_deadline_mvnd": 0.7 * a,
-                         "disbursed_last_mvnd": 0.9 * a})
+            rows.append(
+                {
+                    "plan_year": year,
+                    "capital_type": ctype,
+                    "allocated_mvnd": a,
+                    "disbursed_dec31_mvnd": 0.5 * a,
+                    "disbursed_deadline_mvnd": 0.7 * a,
+                    "disbursed_last_mvnd": 0.9 * a,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def by_project() -> pd.DataFrame:
-    return pd.DataFrame({"project_code": ["DA1", "DA4", "DA10"],
-                         "allocated_mvnd": [100.0, 200.0, 50.0],
-                         "execution_rate_deadline": [0.6, 0.8, 0.3],
-                         "execution_rate_last": [0.9, 0.95, 0.4]})
+    return pd.DataFrame(
+        {
+            "project_code": ["DA1", "DA4", "DA10"],
+            "allocated_mvnd": [100.0, 200.0, 50.0],
+            "execution_rate_deadline": [0.6, 0.8, 0.3],
+            "execution_rate_last": [0.9, 0.95, 0.4],
+        }
+    )
 
 
 def profile() -> pd.DataFrame:
-    rows = [{"plan_year": y, "month": m, "share_of_allocated": min(1.0, m * s),
-             "linear_share": min(m, 12) / 12} for y, s in ((2023, 0.05), (2024, 0.07))
-            for m in range(1, 14)]
+    rows = [
+        {
+            "plan_year": y,
+            "month": m,
+            "share_of_allocated": min(1.0, m * s),
+            "linear_share": min(m, 12) / 12,
+        }
+        for y, s in ((2023, 0.05), (2024, 0.07))
+        for m in range(1, 14)
+    ]
     return pd.DataFrame(rows)
 
 
 def ranking() -> pd.DataFrame:
-    return pd.DataFrame({
-        "unit_code": ["049", "051", "04"], "name_vi": ["Quảng Hòa", "Hòa An", "Cao Bằng"],
-        "name_en": ["Quang Hoa", "Hoa An", "Cao Bang"], "level": ["district", "district",
-                                                                  "province"],
-        "execution_rate": [0.8, 0.6, 0.7], "median_months_to_50": [7.5, float("nan"), 8.0],
-        "rank": pd.array([1, 2, None], dtype="Int64")})
+    return pd.DataFrame(
+        {
+            "unit_code": ["049", "051", "04"],
+            "name_vi": ["Quảng Hòa", "Hòa An", "Cao Bằng"],
+            "name_en": ["Quang Hoa", "Hoa An", "Cao Bang"],
+            "level": ["district", "district", "province"],
+            "execution_rate": [0.8, 0.6, 0.7],
+            "median_months_to_50": [7.5, float("nan"), 8.0],
+            "rank": pd.array([1, 2, None], dtype="Int64"),
+        }
+    )
 
 
 def scorecard() -> pd.DataFrame:
-    return pd.DataFrame({
-        "indicator_code": ["a", "b", "c"],
-        "name_vi": ["Tỷ lệ hộ nghèo trong đồng bào dân tộc thiểu số",
-                    "Tỷ lệ trẻ em 5 tuổi đi học mẫu giáo", "Số xã, thôn đặc biệt khó khăn"],
-        "name_en": ["ethnic minority poverty rate", "5-year-olds in kindergarten",
-                    "extremely difficult communes and villages"],
-        "progress_ratio": [1.2, 0.5, float("nan")], "status": ["met", "not_met", "no_data"]})
+    return pd.DataFrame(
+        {
+            "indicator_code": ["a", "b", "c"],
+            "name_vi": [
+                "Tỷ lệ hộ nghèo trong đồng bào dân tộc thiểu số",
+                "Tỷ lệ trẻ em 5 tuổi đi học mẫu giáo",
+                "Số xã, thôn đặc biệt khó khăn",
+            ],
+            "name_en": [
+                "ethnic minority poverty rate",
+                "5-year-olds in kindergarten",
+                "extremely difficult communes and villages",
+            ],
+            "progress_ratio": [1.2, 0.5, float("nan")],
+            "status": ["met", "not_met", "no_data"],
+        }
+    )
 
 
 CHARTS = {
     "allocation_vs_disbursement": lambda lang, demo: figures.plot_allocation_vs_disbursement(
-        by_year_type(), lang, years=[2021, 2022, 2023], demo=demo),
+        by_year_type(), lang, years=[2021, 2022, 2023], demo=demo
+    ),
     "execution_by_project": lambda lang, demo: figures.plot_execution_by_project(
-        by_project(), lang, demo=demo),
-    "monthly_profile": lambda lang, demo: figures.plot_monthly_profile(profile(), lang,
-                                                                       demo=demo),
+        by_project(), lang, demo=demo
+    ),
+    "monthly_profile": lambda lang, demo: figures.plot_monthly_profile(profile(), lang, demo=demo),
     "district_ranking": lambda lang, demo: figures.plot_district_ranking(
-        ranking(), lang, highlight="051", demo=demo),
-    "target_scorecard": lambda lang, demo: figures.plot_target_scorecard(scorecard(), lang,
-                                                                         demo=demo),
+        ranking(), lang, highlight="051", demo=demo
+    ),
+    "target_scorecard": lambda lang, demo: figures.plot_target_scorecard(
+        scorecard(), lang, demo=demo
+    ),
 }
 
 TITLES = {  # a word of each chart's title in each language

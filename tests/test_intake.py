@@ -13,8 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import intake, paths, schema
-from helpers.errors import InputError, InputProblem
+from helpers.core import paths
+from helpers.core.errors import InputError, InputProblem
+from helpers.data import intake, schema
 
 LINE_011 = "2024|011|DA1|-|investment|central"
 LINE_012 = "2024|012|DA3|DA3.TDA1|recurrent|central"
@@ -90,9 +91,14 @@ def test_nfd_old_style_names_and_headers(load, valid_tables) -> None:
 
 @pytest.mark.parametrize(
     ("text", "day"),
-    [("15/03/2024", dt.date(2024, 3, 15)), ("5/3/2024", dt.date(2024, 3, 5)),
-     ("15-03-2024", dt.date(2024, 3, 15)), ("15.03.2024", dt.date(2024, 3, 15)),
-     ("2024-03-15", dt.date(2024, 3, 15)), ("03/12/2024", dt.date(2024, 12, 3))],
+    [
+        ("15/03/2024", dt.date(2024, 3, 15)),
+        ("5/3/2024", dt.date(2024, 3, 5)),
+        ("15-03-2024", dt.date(2024, 3, 15)),
+        ("15.03.2024", dt.date(2024, 3, 15)),
+        ("2024-03-15", dt.date(2024, 3, 15)),
+        ("03/12/2024", dt.date(2024, 12, 3)),
+    ],
 )
 def test_date_text_is_day_first(load, valid_tables, text, day) -> None:
     set_cell(valid_tables["allocations"], 2, "decision_date", text)
@@ -102,10 +108,20 @@ def test_date_text_is_day_first(load, valid_tables, text, day) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1526790", 1526790.0), ("1526790.5", 1526790.5), ("1.526.790", 1526790.0),
-     ("1.526.790,5", 1526790.5), ("1,526,790", 1526790.0), ("1,526,790.25", 1526790.25),
-     ("  12 ", 12.0), ("1526,5", 1526.5), ("0.125", 0.125), ("1.526,5", 1526.5),
-     ("1,526.5", 1526.5), ("0", 0.0)],
+    [
+        ("1526790", 1526790.0),
+        ("1526790.5", 1526790.5),
+        ("1.526.790", 1526790.0),
+        ("1.526.790,5", 1526790.5),
+        ("1,526,790", 1526790.0),
+        ("1,526,790.25", 1526790.25),
+        ("  12 ", 12.0),
+        ("1526,5", 1526.5),
+        ("0.125", 0.125),
+        ("1.526,5", 1526.5),
+        ("1,526.5", 1526.5),
+        ("0", 0.0),
+    ],
 )
 def test_amount_text(load, valid_tables, text, value) -> None:
     set_cell(valid_tables["allocations"], 2, "amount_mvnd", text)
@@ -114,8 +130,9 @@ def test_amount_text(load, valid_tables, text, value) -> None:
 
 
 @pytest.mark.parametrize(("text", "value"), [("1.526", 1526.0), ("1,526", 1.526)])
-def test_ambiguous_number_is_read_with_the_files_own_convention(load, valid_tables, text,
-                                                                 value) -> None:
+def test_ambiguous_number_is_read_with_the_files_own_convention(
+    load, valid_tables, text, value
+) -> None:
     # line 3 of the fixture's allocations holds "1.526.790,5": Vietnamese grouping and comma
     set_cell(valid_tables["allocations"], 2, "amount_mvnd", text)
     ds = load(valid_tables)
@@ -145,32 +162,75 @@ def _typed(valid_tables) -> dict[str, list[list[object]]]:
     """The valid input with Excel-typed cells (numbers, datetimes, drop-down values)."""
     d = dt.datetime
     tables: dict[str, list[list[object]]] = {
-        n: [list(r) for r in valid_tables[n]]
-        for n in ("units", "program_components", "metadata")
+        n: [list(r) for r in valid_tables[n]] for n in ("units", "program_components", "metadata")
     }
-    tables["sources"] = [valid_tables["sources"][0],
-                         ["test", "Test fixture", "Team", d(2024, 1, 1), None, None]]
+    tables["sources"] = [
+        valid_tables["sources"][0],
+        ["test", "Test fixture", "Team", d(2024, 1, 1), None, None],
+    ]
     tables["allocations"] = [
         valid_tables["allocations"][0],
-        [2024, "011 - Quảng Hòa", "DA1", None, "investment", "central", 1000, d(2024, 3, 15),
-         "QD-1/2024", None, None],
-        [2024, "Bảo Lạc", "DA3", "DA3.TDA1", "Vốn sự nghiệp", "NSTW", 1526790.5,
-         d(2024, 2, 1), None, None, None],
+        [
+            2024,
+            "011 - Quảng Hòa",
+            "DA1",
+            None,
+            "investment",
+            "central",
+            1000,
+            d(2024, 3, 15),
+            "QD-1/2024",
+            None,
+            None,
+        ],
+        [
+            2024,
+            "Bảo Lạc",
+            "DA3",
+            "DA3.TDA1",
+            "Vốn sự nghiệp",
+            "NSTW",
+            1526790.5,
+            d(2024, 2, 1),
+            None,
+            None,
+            None,
+        ],
     ]
     rows = [valid_tables["disbursements"][0]]
-    for (day, value), src in zip([(d(2024, 3, 31), 100), (d(2024, 4, 30), 250),
-                                  (d(2024, 3, 31), 1000), (d(2025, 1, 31), 2000)],
-                                 valid_tables["disbursements"][1:], strict=True):
+    for (day, value), src in zip(
+        [
+            (d(2024, 3, 31), 100),
+            (d(2024, 4, 30), 250),
+            (d(2024, 3, 31), 1000),
+            (d(2025, 1, 31), 2000),
+        ],
+        valid_tables["disbursements"][1:],
+        strict=True,
+    ):
         rows.append([day, 2024, *src[2:7], value, None])
     tables["disbursements"] = rows
-    tables["targets"] = [valid_tables["targets"][0],
-                         ["poverty", "Tỷ lệ hộ nghèo", "Poverty rate", "%", "lower_better", "011",
-                          40, 20, 2024, 30.0]]
+    tables["targets"] = [
+        valid_tables["targets"][0],
+        [
+            "poverty",
+            "Tỷ lệ hộ nghèo",
+            "Poverty rate",
+            "%",
+            "lower_better",
+            "011",
+            40,
+            20,
+            2024,
+            30.0,
+        ],
+    ]
     return tables
 
 
-def write_workbook(path: Path, tables: dict[str, list[list[object]]],
-                   extra_sheets: tuple[str, ...] = ()) -> Path:
+def write_workbook(
+    path: Path, tables: dict[str, list[list[object]]], extra_sheets: tuple[str, ...] = ()
+) -> Path:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for title in extra_sheets:
@@ -216,8 +276,7 @@ def test_validate_frames_locates_rows(valid_tables) -> None:
     assert (p.file, p.row, p.column) == ("allocations", 3, "amount_mvnd")
     located = intake.Location(file="gen.xlsx", sheet="allocations", header_row=4, rows=(7, 9))
     with pytest.raises(InputError) as info:
-        intake.validate_frames(frames, origin="memory", sha256="",
-                               locate={"allocations": located})
+        intake.validate_frames(frames, origin="memory", sha256="", locate={"allocations": located})
     [p] = info.value.problems
     assert (p.file, p.sheet, p.row) == ("gen.xlsx", "allocations", 9)
 
@@ -232,8 +291,10 @@ def test_multiline_cells_and_blank_rows_keep_line_numbers(load, valid_tables) ->
     with pytest.raises(InputError) as info:
         load(valid_tables)
     rows = {(p.file, p.row, p.column) for p in info.value.problems}
-    assert rows == {("allocations.csv", 4, "amount_mvnd"),
-                    ("disbursements.csv", 3, "disbursed_cum_mvnd")}
+    assert rows == {
+        ("allocations.csv", 4, "amount_mvnd"),
+        ("disbursements.csv", 3, "disbursed_cum_mvnd"),
+    }
 
 
 def test_shipped_reference_tables_are_used_when_omitted(load, valid_tables) -> None:
@@ -268,17 +329,33 @@ def test_disbursed_above_allocated_is_a_warning(load, valid_tables) -> None:
     assert w.severity == "warning"
     assert (w.file, w.row, w.column) == ("disbursements.csv", 3, "disbursed_cum_mvnd")
     text = str(w)
-    for part in ("plan_year 2024", "unit 011", "project DA1", "sub-project -", "investment",
-                 "central", "2024-04-30", "1,200", "1,000", "disbursed above allocated"):
+    for part in (
+        "plan_year 2024",
+        "unit 011",
+        "project DA1",
+        "sub-project -",
+        "investment",
+        "central",
+        "2024-04-30",
+        "1,200",
+        "1,000",
+        "disbursed above allocated",
+    ):
         assert part in text
     assert intake.format_problems(ds.warnings) == text
 
 
 @pytest.mark.parametrize(
     ("metadata", "ref", "demo"),
-    [([["demo", "true"]], "", True), ([["Demo", " YES "]], "", True), ([["demo", "1"]], "", True),
-     ([["demo", "false"]], "", False), ([], "", False), ([], "DEMO-0001/QĐ-UBND", True),
-     ([], "QĐ DEMO", False)],
+    [
+        ([["demo", "true"]], "", True),
+        ([["Demo", " YES "]], "", True),
+        ([["demo", "1"]], "", True),
+        ([["demo", "false"]], "", False),
+        ([], "", False),
+        ([], "DEMO-0001/QĐ-UBND", True),
+        ([], "QĐ DEMO", False),
+    ],
 )
 def test_demo_flag(load, valid_tables, metadata, ref, demo) -> None:
     valid_tables["metadata"] = [["key", "value"], *metadata]
@@ -291,33 +368,50 @@ def test_demo_flag(load, valid_tables, metadata, ref, demo) -> None:
 def test_format_problems_one_line_each() -> None:
     problems = [
         InputProblem("warning: something odd", file="a.csv", row=3, severity="warning"),
-        InputProblem("not a number", file="a.csv", row=2, column="x", value="1\n2",
-                     expected="a number"),
+        InputProblem(
+            "not a number", file="a.csv", row=2, column="x", value="1\n2", expected="a number"
+        ),
     ]
     lines = intake.format_problems(problems).splitlines()
-    assert lines == ["a.csv, row 2, column 'x': not a number (value: '1\\n2'); expected a number",
-                     "a.csv, row 3: warning: something odd"]
+    assert lines == [
+        "a.csv, row 2, column 'x': not a number (value: '1\\n2'); expected a number",
+        "a.csv, row 3: warning: something odd",
+    ]
 
 
 def test_lines_decided_after_a_unit_ceased_give_one_warning_per_unit_listing_rows():
-    from helpers import reference
+    from helpers.data import reference
 
     units = reference.load("units")
     dcode = units.loc[units["level"] == "district", "unit_code"].iloc[0]
-    alloc = pd.DataFrame({
-        "plan_year": [2025, 2025, 2025], "unit_code": [dcode] * 3,
-        "project_code": ["DA1", "DA7", "DA8"], "subproject_code": [None] * 3,
-        "capital_type": ["recurrent"] * 3, "source": ["central"] * 3,
-        "amount_mvnd": [10.0, 20.0, 30.0],
-        # valid_to of districts is 2025-06-30: rows 2 and 4 (CSV numbering) are after it
-        "decision_date": pd.to_datetime(["2025-08-01", "2025-03-01", "2025-09-15"]),
-    })
-    disb = pd.DataFrame({
-        "report_date": pd.to_datetime(["2025-10-31"]), "plan_year": [2025],
-        "unit_code": [dcode], "project_code": ["DA8"], "subproject_code": [None],
-        "capital_type": ["recurrent"], "source": ["central"], "disbursed_cum_mvnd": [5.0]})
-    ds = intake.validate_frames({"allocations": alloc, "disbursements": disb},
-                                origin="t", sha256="x")
+    alloc = pd.DataFrame(
+        {
+            "plan_year": [2025, 2025, 2025],
+            "unit_code": [dcode] * 3,
+            "project_code": ["DA1", "DA7", "DA8"],
+            "subproject_code": [None] * 3,
+            "capital_type": ["recurrent"] * 3,
+            "source": ["central"] * 3,
+            "amount_mvnd": [10.0, 20.0, 30.0],
+            # valid_to of districts is 2025-06-30: rows 2 and 4 (CSV numbering) are after it
+            "decision_date": pd.to_datetime(["2025-08-01", "2025-03-01", "2025-09-15"]),
+        }
+    )
+    disb = pd.DataFrame(
+        {
+            "report_date": pd.to_datetime(["2025-10-31"]),
+            "plan_year": [2025],
+            "unit_code": [dcode],
+            "project_code": ["DA8"],
+            "subproject_code": [None],
+            "capital_type": ["recurrent"],
+            "source": ["central"],
+            "disbursed_cum_mvnd": [5.0],
+        }
+    )
+    ds = intake.validate_frames(
+        {"allocations": alloc, "disbursements": disb}, origin="t", sha256="x"
+    )
     ceased = [w for w in ds.warnings if "ceased" in w.message]
     assert len(ceased) == 1
     assert "2 line(s)" in ceased[0].message and "rows 2, 4" in ceased[0].message

@@ -1,6 +1,6 @@
 """Preparation step of the lag models on tiny hand-built tables (expected values by hand).
 
-Months are days / 30.4375 (365.25 / 12), as in helpers.deadlines.
+Months are days / 30.4375 (365.25 / 12), as in helpers.data.deadlines.
 """
 
 from __future__ import annotations
@@ -9,20 +9,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import lag, schema
-from helpers.dataset import Dataset
-from helpers.errors import ParameterError
+from helpers.analysis import lag
+from helpers.core.errors import ParameterError
+from helpers.data import schema
+from helpers.data.dataset import Dataset
 
 M = 30.4375  # days per month
 AS_OF = pd.Timestamp("2025-06-30")
 
 
 def _line(plan_year, unit, project, ctype, amount, decision, extended=None):
-    return {"plan_year": plan_year, "unit_code": unit, "project_code": project,
-            "subproject_code": None, "capital_type": ctype, "source": "central",
-            "amount_mvnd": float(amount), "decision_date": pd.Timestamp(decision),
-            "decision_ref": None,
-            "extended_until": pd.Timestamp(extended) if extended else pd.NaT, "note": None}
+    return {
+        "plan_year": plan_year,
+        "unit_code": unit,
+        "project_code": project,
+        "subproject_code": None,
+        "capital_type": ctype,
+        "source": "central",
+        "amount_mvnd": float(amount),
+        "decision_date": pd.Timestamp(decision),
+        "decision_ref": None,
+        "extended_until": pd.Timestamp(extended) if extended else pd.NaT,
+        "note": None,
+    }
 
 
 # A: decided 1 Dec 2024 (plan 2024), 30 by 31 Dec, 80 by 31 Jan (deadline), not extended.
@@ -38,32 +47,56 @@ LINES = [
     _line(2024, "D2", "DA1", "investment", 100, "2024-09-30"),
 ]
 SNAPSHOTS = [  # (line index, report date, cumulative)
-    (0, "2024-12-31", 30.0), (0, "2025-01-31", 80.0),
-    (1, "2024-03-31", 20.0), (1, "2024-12-31", 60.0), (1, "2025-01-31", 80.0),
+    (0, "2024-12-31", 30.0),
+    (0, "2025-01-31", 80.0),
+    (1, "2024-03-31", 20.0),
+    (1, "2024-12-31", 60.0),
+    (1, "2025-01-31", 80.0),
     (1, "2025-06-30", 90.0),
-    (2, "2025-03-31", 5.0), (2, "2025-04-30", 10.0),
-    (4, "2024-12-31", 95.0), (4, "2025-01-31", 110.0),
+    (2, "2025-03-31", 5.0),
+    (2, "2025-04-30", 10.0),
+    (4, "2024-12-31", 95.0),
+    (4, "2025-01-31", 110.0),
 ]
 
 
 def tiny_dataset() -> Dataset:
-    units = pd.DataFrame({"unit_code": ["P", "D1", "D2"], "name_vi": ["Tỉnh", "Một", "Hai"],
-                          "name_en": ["Prov", "One", "Two"],
-                          "level": ["province", "district", "district"],
-                          "parent_code": [None, "P", "P"]})
+    units = pd.DataFrame(
+        {
+            "unit_code": ["P", "D1", "D2"],
+            "name_vi": ["Tỉnh", "Một", "Hai"],
+            "name_en": ["Prov", "One", "Two"],
+            "level": ["province", "district", "district"],
+            "parent_code": [None, "P", "P"],
+        }
+    )
     alloc = pd.DataFrame(LINES)
     alloc["line_id"] = schema.line_ids(alloc)
     key = list(schema.LINE_KEY)
     rows = []
     for i, date, value in SNAPSHOTS:
-        rows.append({"report_date": pd.Timestamp(date), **alloc.loc[i, key].to_dict(),
-                     "disbursed_cum_mvnd": value, "note": None})
+        rows.append(
+            {
+                "report_date": pd.Timestamp(date),
+                **alloc.loc[i, key].to_dict(),
+                "disbursed_cum_mvnd": value,
+                "note": None,
+            }
+        )
     disb = pd.DataFrame(rows)
     disb["line_id"] = schema.line_ids(disb)
-    empty = {n: schema.empty_frame(n) for n in ("program_components", "targets", "sources",
-                                                "metadata")}
-    return Dataset(units=units, allocations=alloc, disbursements=disb, origin="test",
-                   sha256="test", demo=False, **empty)
+    empty = {
+        n: schema.empty_frame(n) for n in ("program_components", "targets", "sources", "metadata")
+    }
+    return Dataset(
+        units=units,
+        allocations=alloc,
+        disbursements=disb,
+        origin="test",
+        sha256="test",
+        demo=False,
+        **empty,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +120,7 @@ def test_no_line_is_dropped(data):
 def test_months_available_to_31_jan_and_31_dec(data):
     # 1 Dec 2024 -> 31 Dec 2024 is 30 days, -> 31 Jan 2025 another 31: 61 days between the
     # dates (62 calendar days if both the decision day and the deadline day are counted; the
-    # workbench counts the difference, as helpers.deadlines does everywhere).
+    # workbench counts the difference, as helpers.data.deadlines does everywhere).
     a = _row(data, 0)
     assert a["months_available"] == pytest.approx(61 / M)
     assert a["months_available_dec31"] == pytest.approx(30 / M)
@@ -110,11 +143,22 @@ def test_allocation_month_and_quarter(data):
 
 
 def test_quarter_boundaries():
-    d = pd.Series(pd.to_datetime(["2023-12-31", "2024-01-01", "2024-03-31", "2024-04-01",
-                                  "2024-09-30", "2024-10-01", "2024-12-31", "2022-11-15"]))
+    d = pd.Series(
+        pd.to_datetime(
+            [
+                "2023-12-31",
+                "2024-01-01",
+                "2024-03-31",
+                "2024-04-01",
+                "2024-09-30",
+                "2024-10-01",
+                "2024-12-31",
+                "2022-11-15",
+            ]
+        )
+    )
     y = pd.Series([2024] * 7 + [2023])
-    assert lag.allocation_quarter(d, y).tolist() == ["Q0", "Q1", "Q1", "Q2", "Q3", "Q4", "Q4",
-                                                     "Q0"]
+    assert lag.allocation_quarter(d, y).tolist() == ["Q0", "Q1", "Q1", "Q2", "Q3", "Q4", "Q4", "Q0"]
     assert lag.allocation_month(d, y).tolist() == [0, 1, 3, 4, 9, 10, 12, -1]
 
 
@@ -145,7 +189,8 @@ def test_line_whose_reports_stop_is_censored_at_its_last_snapshot(data):
     c = _row(data, 2)  # 20 % at 30 Apr 2025, then no report while the line is still open
     assert c["reached50"] == 0
     assert c["t50_months"] == pytest.approx(
-        (pd.Timestamp("2025-04-30") - pd.Timestamp("2025-02-10")).days / M)
+        (pd.Timestamp("2025-04-30") - pd.Timestamp("2025-02-10")).days / M
+    )
     assert not bool(c["deadline_usable"])  # its 31 Jan 2026 deadline is after the data
 
 
@@ -168,7 +213,12 @@ def test_panel_carries_the_final_share_forward_after_the_deadline(data):
     p = data.panel[data.panel["line_id"] == lid].sort_values("report_date")
     # report dates of the data from 1 Dec 2024 to 30 Jun 2025
     assert p["report_date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2024-12-31", "2025-01-31", "2025-03-31", "2025-04-30", "2025-06-30"]
+        "2024-12-31",
+        "2025-01-31",
+        "2025-03-31",
+        "2025-04-30",
+        "2025-06-30",
+    ]
     assert p["share_disbursed"].tolist() == pytest.approx([0.3, 0.8, 0.8, 0.8, 0.8])
     assert p["snapshot"].tolist() == [True, True, False, False, False]
     assert p["months_since_decision"].iloc[0] == pytest.approx(30 / M)
@@ -183,15 +233,26 @@ def test_panel_is_zero_before_the_first_report(data):
 
 
 def test_every_panel_row_has_the_line_attributes(data):
-    for col in ("months_since_decision", "share_disbursed", "months_available",
-                "months_available_dec31", "allocation_month", "allocation_quarter",
-                "capital_type", "source", "project_code", "unit_code", "extended"):
+    for col in (
+        "months_since_decision",
+        "share_disbursed",
+        "months_available",
+        "months_available_dec31",
+        "allocation_month",
+        "allocation_quarter",
+        "capital_type",
+        "source",
+        "project_code",
+        "unit_code",
+        "extended",
+    ):
         assert col in data.panel, col
         assert data.panel[col].notna().all(), col
 
 
-@pytest.mark.parametrize("text, expected", [("01-31", (0, 1, 31)), ("12-15", (0, 12, 15)),
-                                            ("prev-12-31", (-1, 12, 31))])
+@pytest.mark.parametrize(
+    "text, expected", [("01-31", (0, 1, 31)), ("12-15", (0, 12, 15)), ("prev-12-31", (-1, 12, 31))]
+)
 def test_counterfactual_date_forms(text, expected):
     assert lag.parse_counterfactual_date(text) == expected
 

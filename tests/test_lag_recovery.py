@@ -1,4 +1,4 @@
-"""The lag models recover the known timing effect of the synthetic demo (helpers.demo.Truth).
+"""The lag models recover the known timing effect of the synthetic demo (helpers.data.demo.Truth).
 
 * default seed and two other seeds: the true average marginal effect of a decision one month
   later (``Truth.ame_pp_per_month_later``, pp per month, negative) lies in the estimated 95 %
@@ -18,13 +18,13 @@ import pickle
 import numpy as np
 import pytest
 
-from helpers import demo, lag, schema
-from helpers.dataset import Dataset
-from helpers.datasets import Scope
+from helpers.analysis import lag
+from helpers.data import demo, schema
+from helpers.data.dataset import Dataset
+from helpers.data.datasets import Scope
 
 
-def _dataset(seed: int, timing_scale: float = 1.0, sha256: str = "x") -> tuple[Dataset,
-                                                                                demo.Truth]:
+def _dataset(seed: int, timing_scale: float = 1.0, sha256: str = "x") -> tuple[Dataset, demo.Truth]:
     generated = demo.generate(seed, timing_scale=timing_scale)
     t = generated.tables
     for n in ("allocations", "disbursements"):
@@ -34,8 +34,7 @@ def _dataset(seed: int, timing_scale: float = 1.0, sha256: str = "x") -> tuple[D
 
 def _year_end(seed: int, timing_scale: float = 1.0):
     ds, truth = _dataset(seed, timing_scale)
-    model = lag.fit_year_end_share(lag.prepare_lag_data(ds, panel=False),
-                                   district_checks=False)
+    model = lag.fit_year_end_share(lag.prepare_lag_data(ds, panel=False), district_checks=False)
     return model, truth
 
 
@@ -100,8 +99,12 @@ def test_timing_is_not_confused_with_district_capacity(default):
 def test_district_results_come_from_the_province_model(default, monkeypatch):
     ds, _, models = default
     row = ds.districts.iloc[0]
-    scope = Scope(code=str(row["unit_code"]), name_vi=str(row["name_vi"]),
-                  name_en=str(row["name_en"]), level="district")
+    scope = Scope(
+        code=str(row["unit_code"]),
+        name_vi=str(row["name_vi"]),
+        name_en=str(row["name_en"]),
+        level="district",
+    )
 
     def refit(*args, **kwargs):
         raise AssertionError("the province model was refitted for a district")
@@ -112,10 +115,12 @@ def test_district_results_come_from_the_province_model(default, monkeypatch):
     province_cf = lag.counterfactual_on_time(models.year_end)
     by_district = {r["unit_code"]: r for r in province_cf.by_district}
     assert out["counterfactual"]["gain_mvnd"] == pytest.approx(
-        by_district[scope.code]["gain_mvnd"], rel=1e-5)
+        by_district[scope.code]["gain_mvnd"], rel=1e-5
+    )
     assert out["n_lines"] == int((models.data.lines["unit_code"] == scope.code).sum())
     assert out["timing_effect_pp_per_month"]["province"]["estimate"] == pytest.approx(
-        models.year_end.ame()["estimate"], rel=1e-5)
+        models.year_end.ame()["estimate"], rel=1e-5
+    )
 
 
 def test_fitted_models_are_cached_by_data_hash(default, tmp_path, monkeypatch):
@@ -160,12 +165,18 @@ def test_every_demo_district_has_a_summary_that_adds_up(default):
     own lines add up to the province's gain."""
     ds, _, models = default
     total = lag.counterfactual_on_time(models.year_end).total["gain_mvnd"]
-    own = {r["unit_code"]: r["gain_mvnd"] for r in
-           lag.counterfactual_on_time(models.year_end).by_district}[ds.province_code]
+    own = {
+        r["unit_code"]: r["gain_mvnd"]
+        for r in lag.counterfactual_on_time(models.year_end).by_district
+    }[ds.province_code]
     gains = 0.0
     for row in ds.districts.itertuples():
-        scope = Scope(code=str(row.unit_code), name_vi=str(row.name_vi),
-                      name_en=str(row.name_en), level="district")
+        scope = Scope(
+            code=str(row.unit_code),
+            name_vi=str(row.name_vi),
+            name_en=str(row.name_en),
+            level="district",
+        )
         out = lag.summary_lag(ds, scope, "01-31", models=models)
         assert out["n_lines"] > 0 and out["scope"] == scope.code
         t = out["timing_effect_pp_per_month"]

@@ -1,4 +1,4 @@
-"""Every metric of helpers.metrics on small hand-built tables.
+"""Every metric of helpers.analysis.metrics on small hand-built tables.
 
 Expected values are worked out by hand in each test (the arithmetic is in the comments), never
 copied from the functions' own output. Amounts are million VND.
@@ -12,29 +12,45 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import metrics, schema
-from helpers.deadlines import DAYS_PER_MONTH
-from helpers.lines import line_table
+from helpers.analysis import metrics
+from helpers.analysis.lines import line_table
+from helpers.data import schema
+from helpers.data.deadlines import DAYS_PER_MONTH
 
 T = pd.Timestamp
 
 # province 10; districts 11, 12, 13 (13 has no lines); commune 111 in district 11;
 # 20 is another province with its district 21.
-UNITS = pd.DataFrame({
-    "unit_code": ["10", "11", "12", "13", "111", "20", "21"],
-    "name_vi": ["Tỉnh A", "Huyện Một", "Huyện Hai", "Huyện Ba", "Xã Một", "Tỉnh B", "Huyện B"],
-    "name_en": ["Province A", "One", "Two", "Three", "Commune One", "Province B", "B"],
-    "level": ["province", "district", "district", "district", "commune", "province",
-              "district"],
-    "parent_code": [None, "10", "10", "10", "11", None, "20"],
-})
+UNITS = pd.DataFrame(
+    {
+        "unit_code": ["10", "11", "12", "13", "111", "20", "21"],
+        "name_vi": ["Tỉnh A", "Huyện Một", "Huyện Hai", "Huyện Ba", "Xã Một", "Tỉnh B", "Huyện B"],
+        "name_en": ["Province A", "One", "Two", "Three", "Commune One", "Province B", "B"],
+        "level": [
+            "province",
+            "district",
+            "district",
+            "district",
+            "commune",
+            "province",
+            "district",
+        ],
+        "parent_code": [None, "10", "10", "10", "11", None, "20"],
+    }
+)
 
 
 def alloc(rows: list[dict]) -> pd.DataFrame:
     """Allocation rows with defaults for the key columns, and their line_id."""
-    base = {"unit_code": "11", "project_code": "DA1", "subproject_code": None,
-            "capital_type": "investment", "source": "central", "decision_date": T("2024-01-01"),
-            "extended_until": pd.NaT}
+    base = {
+        "unit_code": "11",
+        "project_code": "DA1",
+        "subproject_code": None,
+        "capital_type": "investment",
+        "source": "central",
+        "decision_date": T("2024-01-01"),
+        "extended_until": pd.NaT,
+    }
     frame = pd.DataFrame([{**base, **r} for r in rows])
     frame["decision_date"] = pd.to_datetime(frame["decision_date"])
     frame["extended_until"] = pd.to_datetime(frame["extended_until"])
@@ -45,15 +61,21 @@ def alloc(rows: list[dict]) -> pd.DataFrame:
 def snaps(allocations: pd.DataFrame, rows: list[tuple[int, str, float]]) -> pd.DataFrame:
     """Snapshots ``(row of allocations, report date, cumulative)`` keyed like their line."""
     keys = list(schema.LINE_KEY) + ["line_id"]
-    out = [{**allocations.iloc[i][keys].to_dict(), "report_date": T(d),
-            "disbursed_cum_mvnd": float(v)} for i, d, v in rows]
+    out = [
+        {**allocations.iloc[i][keys].to_dict(), "report_date": T(d), "disbursed_cum_mvnd": float(v)}
+        for i, d, v in rows
+    ]
     return pd.DataFrame(out, columns=keys + ["report_date", "disbursed_cum_mvnd"])
 
 
 # --------------------------------------------------------------------------- scope
 def test_filter_scope_province_includes_province_lines_and_communes():
-    a = alloc([{"plan_year": 2024, "unit_code": u, "amount_mvnd": 1.0}
-               for u in ("10", "11", "111", "12", "21")])
+    a = alloc(
+        [
+            {"plan_year": 2024, "unit_code": u, "amount_mvnd": 1.0}
+            for u in ("10", "11", "111", "12", "21")
+        ]
+    )
     prov = metrics.filter_scope(a, UNITS, "10")
     # province 10 = its own line + district 11 + commune 111 (in 11) + district 12; not 21
     assert sorted(prov["unit_code"]) == ["10", "11", "111", "12"]
@@ -74,14 +96,32 @@ def test_filter_scope_years_and_demo_flag():
 @pytest.fixture
 def two_lines_2024():
     """Line A (1000, extended to 31 Dec 2025) and line B (500, not extended)."""
-    a = alloc([
-        {"plan_year": 2024, "project_code": "DA1", "amount_mvnd": 1000.0,
-         "extended_until": "2025-12-31"},
-        {"plan_year": 2024, "project_code": "DA4", "capital_type": "recurrent",
-         "amount_mvnd": 500.0},
-    ])
-    d = snaps(a, [(0, "2024-12-31", 400), (0, "2025-01-31", 700), (0, "2025-03-31", 900),
-                  (1, "2024-11-30", 100), (1, "2025-02-01", 300)])
+    a = alloc(
+        [
+            {
+                "plan_year": 2024,
+                "project_code": "DA1",
+                "amount_mvnd": 1000.0,
+                "extended_until": "2025-12-31",
+            },
+            {
+                "plan_year": 2024,
+                "project_code": "DA4",
+                "capital_type": "recurrent",
+                "amount_mvnd": 500.0,
+            },
+        ]
+    )
+    d = snaps(
+        a,
+        [
+            (0, "2024-12-31", 400),
+            (0, "2025-01-31", 700),
+            (0, "2025-03-31", 900),
+            (1, "2024-11-30", 100),
+            (1, "2025-02-01", 300),
+        ],
+    )
     return a, d
 
 
@@ -147,17 +187,27 @@ def test_execution_by_zero_allocation_gives_missing_rate():
 
 # --------------------------------------------------------------------------- carry-over
 def test_carry_over_vs_lapse():
-    a = alloc([
-        # A: 2024, 1000, extended to 31 Dec 2025 (still open on 31 Mar 2025)
-        {"plan_year": 2024, "amount_mvnd": 1000.0, "extended_until": "2025-12-31"},
-        # B: 2024, 500, not extended
-        {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 500.0},
-        # C: 2023, 200, extended to 31 Dec 2024 (ended before the last report)
-        {"plan_year": 2023, "amount_mvnd": 200.0, "extended_until": "2024-12-31"},
-    ])
-    d = snaps(a, [(0, "2025-01-31", 700), (0, "2025-03-31", 900),
-                  (1, "2024-11-30", 100),
-                  (2, "2024-01-31", 50), (2, "2024-06-30", 120), (2, "2025-03-31", 120)])
+    a = alloc(
+        [
+            # A: 2024, 1000, extended to 31 Dec 2025 (still open on 31 Mar 2025)
+            {"plan_year": 2024, "amount_mvnd": 1000.0, "extended_until": "2025-12-31"},
+            # B: 2024, 500, not extended
+            {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 500.0},
+            # C: 2023, 200, extended to 31 Dec 2024 (ended before the last report)
+            {"plan_year": 2023, "amount_mvnd": 200.0, "extended_until": "2024-12-31"},
+        ]
+    )
+    d = snaps(
+        a,
+        [
+            (0, "2025-01-31", 700),
+            (0, "2025-03-31", 900),
+            (1, "2024-11-30", 100),
+            (2, "2024-01-31", 50),
+            (2, "2024-06-30", 120),
+            (2, "2025-03-31", 120),
+        ],
+    )
     lines = line_table(a, d)
     out = metrics.carry_over_by(lines, "plan_year").set_index("plan_year")
     y24, y23 = out.loc[2024], out.loc[2023]
@@ -182,10 +232,13 @@ def test_carry_over_vs_lapse():
     # invariants, and agreement with lines.line_table's own lapsed amounts (400 + 80)
     total = out.sum()
     assert total["undisbursed_deadline_mvnd"] == pytest.approx(
-        total["carried_over_mvnd"] + total["lapsed_at_deadline_mvnd"])
+        total["carried_over_mvnd"] + total["lapsed_at_deadline_mvnd"]
+    )
     assert total["carried_over_mvnd"] == pytest.approx(
-        total["carried_over_disbursed_mvnd"] + total["lapsed_after_extension_mvnd"]
-        + total["carried_over_open_mvnd"])
+        total["carried_over_disbursed_mvnd"]
+        + total["lapsed_after_extension_mvnd"]
+        + total["carried_over_open_mvnd"]
+    )
     assert total["lapsed_mvnd"] == pytest.approx(lines["lapsed_mvnd"].sum()) == 480
     by_unit = metrics.carry_over_by(lines, "unit_code").set_index("unit_code")
     assert by_unit.loc["12", "lapsed_mvnd"] == pytest.approx(400)  # line B
@@ -194,10 +247,18 @@ def test_carry_over_vs_lapse():
 
 # --------------------------------------------------------------------------- profile
 def test_monthly_profile_against_linear():
-    a = alloc([{"plan_year": 2024, "amount_mvnd": 1200.0},
-               {"plan_year": 2023, "amount_mvnd": 100.0}])
-    d = snaps(a, [(0, "2024-03-31", 300), (0, "2024-06-30", 600), (0, "2024-12-31", 1200),
-                  (1, "2023-12-31", 50)])
+    a = alloc(
+        [{"plan_year": 2024, "amount_mvnd": 1200.0}, {"plan_year": 2023, "amount_mvnd": 100.0}]
+    )
+    d = snaps(
+        a,
+        [
+            (0, "2024-03-31", 300),
+            (0, "2024-06-30", 600),
+            (0, "2024-12-31", 1200),
+            (1, "2023-12-31", 50),
+        ],
+    )
     lines = line_table(a, d)  # last report 31 Dec 2024
     prof = metrics.monthly_profile(lines, d).set_index(["plan_year", "month"])
     p24 = prof.loc[2024]
@@ -223,56 +284,70 @@ def test_monthly_profile_against_linear():
 
 def test_year_end_concentration():
     a = alloc([{"plan_year": 2024, "amount_mvnd": 1000.0}])
-    d = snaps(a, [(0, "2024-09-30", 300), (0, "2024-11-30", 500), (0, "2024-12-31", 700),
-                  (0, "2025-01-31", 800)])
+    d = snaps(
+        a,
+        [
+            (0, "2024-09-30", 300),
+            (0, "2024-11-30", 500),
+            (0, "2024-12-31", 700),
+            (0, "2025-01-31", 800),
+        ],
+    )
     out = metrics.year_end_concentration(line_table(a, d), d).iloc[0]
     # Q4 = D(31 Dec) - D(30 Sep) = 700 - 300 = 400 of the 800 disbursed by the deadline
     assert out["q4_mvnd"] == pytest.approx(400)
     assert out["q4_share"] == pytest.approx(0.5)
     # Dec-Jan = D(31 Jan) - D(30 Nov) = 800 - 500 = 300 -> 300 / 800 = 0.375
     assert out["dec_jan_share"] == pytest.approx(0.375)
-    assert metrics.concentration_total(metrics.year_end_concentration(
-        line_table(a, d), d))["q4_share"] == pytest.approx(0.5)
+    assert metrics.concentration_total(metrics.year_end_concentration(line_table(a, d), d))[
+        "q4_share"
+    ] == pytest.approx(0.5)
 
 
 # --------------------------------------------------------------------------- PEFA PI-1
 def yearly(outturns: dict[int, float], observed: dict[int, bool] | None = None) -> pd.DataFrame:
     """A line table with one line per year: 1000 allocated, outturn × 1000 disbursed."""
     observed = observed or {}
-    return pd.DataFrame({
-        "plan_year": list(outturns),
-        "amount_mvnd": 1000.0,
-        "disbursed_deadline_mvnd": [1000.0 * v for v in outturns.values()],
-        "deadline_observed": [observed.get(y, True) for y in outturns],
-    })
+    return pd.DataFrame(
+        {
+            "plan_year": list(outturns),
+            "amount_mvnd": 1000.0,
+            "disbursed_deadline_mvnd": [1000.0 * v for v in outturns.values()],
+            "deadline_observed": [observed.get(y, True) for y in outturns],
+        }
+    )
 
 
-@pytest.mark.parametrize(("outturns", "grade"), [
-    ((0.95, 1.05, 0.80), "A"),   # 95 % and 105 % are inside A (bounds inclusive): 2 of 3
-    ((0.949, 1.05, 0.80), "B"),  # only one year in A; 94.9 % and 105 % are within 90–110 %
-    ((0.90, 1.10, 0.50), "B"),   # B bounds inclusive
-    ((0.85, 1.15, 1.00), "C"),   # one year in A/B only; all three within 85–115 %
-    ((0.84, 1.16, 1.00), "D"),   # only one year within any band
-])
+@pytest.mark.parametrize(
+    ("outturns", "grade"),
+    [
+        ((0.95, 1.05, 0.80), "A"),  # 95 % and 105 % are inside A (bounds inclusive): 2 of 3
+        ((0.949, 1.05, 0.80), "B"),  # only one year in A; 94.9 % and 105 % are within 90–110 %
+        ((0.90, 1.10, 0.50), "B"),  # B bounds inclusive
+        ((0.85, 1.15, 1.00), "C"),  # one year in A/B only; all three within 85–115 %
+        ((0.84, 1.16, 1.00), "D"),  # only one year within any band
+    ],
+)
 def test_pefa_pi1_grade_boundaries(outturns, grade):
-    score = metrics.pefa_aggregate_outturn(yearly(dict(zip((2022, 2023, 2024), outturns,
-                                                           strict=True))))
+    score = metrics.pefa_aggregate_outturn(
+        yearly(dict(zip((2022, 2023, 2024), outturns, strict=True)))
+    )
     assert score.grade == grade
     assert score.years == [2022, 2023, 2024]
 
 
 def test_pefa_pi1_per_year_values_and_window():
     # four completed years: the window is the last three (2023–2025)
-    score = metrics.pefa_aggregate_outturn(yearly({2022: 0.5, 2023: 0.5, 2024: 1.0,
-                                                   2025: 1.0}))
+    score = metrics.pefa_aggregate_outturn(yearly({2022: 0.5, 2023: 0.5, 2024: 1.0, 2025: 1.0}))
     assert score.years == [2023, 2024, 2025]
     assert score.grade == "A"  # 2024 and 2025 at 100 %
     t = score.table.set_index("plan_year")
     assert t.loc[2023, "outturn"] == pytest.approx(0.5)  # 500 / 1000
     assert t.loc[2023, "grade"] == "D"
     # 2025's deadline not observed: the window becomes 2022–2024 -> only 2024 in A -> D
-    late = metrics.pefa_aggregate_outturn(yearly({2022: 0.5, 2023: 0.5, 2024: 1.0,
-                                                  2025: 1.0}, observed={2025: False}))
+    late = metrics.pefa_aggregate_outturn(
+        yearly({2022: 0.5, 2023: 0.5, 2024: 1.0, 2025: 1.0}, observed={2025: False})
+    )
     assert late.years == [2022, 2023, 2024]
     assert late.grade == "D"
 
@@ -281,15 +356,26 @@ def test_pefa_pi1_needs_two_years_and_bands_are_configurable():
     one = metrics.pefa_aggregate_outturn(yearly({2024: 1.0}))
     assert one.grade is None and "2" in one.note
     wide = {"A": 0.25, "B": 0.30, "C": 0.35}
-    assert metrics.pefa_aggregate_outturn(yearly({2023: 0.8, 2024: 0.8}), bands=wide
-                                          ).grade == "A"  # |0.8 - 1| = 0.2 <= 0.25
+    assert (
+        metrics.pefa_aggregate_outturn(yearly({2023: 0.8, 2024: 0.8}), bands=wide).grade == "A"
+    )  # |0.8 - 1| = 0.2 <= 0.25
 
 
 def test_pefa_pi1_ignores_years_without_allocation():
     t = yearly({2023: 1.0, 2024: 1.0})
-    t = pd.concat([t, pd.DataFrame({"plan_year": [2021], "amount_mvnd": [0.0],
-                                    "disbursed_deadline_mvnd": [0.0],
-                                    "deadline_observed": [True]})])
+    t = pd.concat(
+        [
+            t,
+            pd.DataFrame(
+                {
+                    "plan_year": [2021],
+                    "amount_mvnd": [0.0],
+                    "disbursed_deadline_mvnd": [0.0],
+                    "deadline_observed": [True],
+                }
+            ),
+        ]
+    )
     assert metrics.pefa_aggregate_outturn(t).years == [2023, 2024]
 
 
@@ -299,19 +385,39 @@ def composition(devs: dict[int, float]) -> pd.DataFrame:
     variance = (|d| + |d|) / 1000 = 2d / 1000."""
     rows = []
     for year, d in devs.items():
-        rows.append({"plan_year": year, "project_code": "DA1", "amount_mvnd": 500.0,
-                     "disbursed_deadline_mvnd": 500.0 + d, "deadline_observed": True})
-        rows.append({"plan_year": year, "project_code": "DA2", "amount_mvnd": 500.0,
-                     "disbursed_deadline_mvnd": 500.0 - d, "deadline_observed": True})
+        rows.append(
+            {
+                "plan_year": year,
+                "project_code": "DA1",
+                "amount_mvnd": 500.0,
+                "disbursed_deadline_mvnd": 500.0 + d,
+                "deadline_observed": True,
+            }
+        )
+        rows.append(
+            {
+                "plan_year": year,
+                "project_code": "DA2",
+                "amount_mvnd": 500.0,
+                "disbursed_deadline_mvnd": 500.0 - d,
+                "deadline_observed": True,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def test_pefa_pi2_formula_with_scaling():
     # allocated 600 / 400, actual 540 / 260: k = 800 / 1000 = 0.8;
     # adjusted 480 / 320; |540 - 480| + |260 - 320| = 120; variance = 120 / 800 = 0.15
-    t = pd.DataFrame({"plan_year": [2024, 2024], "project_code": ["DA1", "DA2"],
-                      "amount_mvnd": [600.0, 400.0], "disbursed_deadline_mvnd": [540.0, 260.0],
-                      "deadline_observed": [True, True]})
+    t = pd.DataFrame(
+        {
+            "plan_year": [2024, 2024],
+            "project_code": ["DA1", "DA2"],
+            "amount_mvnd": [600.0, 400.0],
+            "disbursed_deadline_mvnd": [540.0, 260.0],
+            "deadline_observed": [True, True],
+        }
+    )
     score = metrics.pefa_composition_variance(t)
     row = score.table.iloc[0]
     assert row["k"] == pytest.approx(0.8)
@@ -321,15 +427,19 @@ def test_pefa_pi2_formula_with_scaling():
     assert score.grade is None  # one year only
 
 
-@pytest.mark.parametrize(("devs", "grade"), [
-    ((20, 20, 100), "A"),  # 4 %, 4 %, 20 %: two years < 5 %
-    ((25, 20, 100), "B"),  # 5 % is not < 5 % (strict); 5 % and 4 % < 10 %
-    ((50, 74, 100), "C"),  # 10 % not < 10 %; 10 % and 14.8 % < 15 %
-    ((75, 75, 100), "D"),  # 15 %, 15 %, 20 %: none < 15 %
-])
+@pytest.mark.parametrize(
+    ("devs", "grade"),
+    [
+        ((20, 20, 100), "A"),  # 4 %, 4 %, 20 %: two years < 5 %
+        ((25, 20, 100), "B"),  # 5 % is not < 5 % (strict); 5 % and 4 % < 10 %
+        ((50, 74, 100), "C"),  # 10 % not < 10 %; 10 % and 14.8 % < 15 %
+        ((75, 75, 100), "D"),  # 15 %, 15 %, 20 %: none < 15 %
+    ],
+)
 def test_pefa_pi2_grade_boundaries(devs, grade):
-    score = metrics.pefa_composition_variance(composition(dict(zip((2022, 2023, 2024), devs,
-                                                                   strict=True))))
+    score = metrics.pefa_composition_variance(
+        composition(dict(zip((2022, 2023, 2024), devs, strict=True)))
+    )
     assert score.grade == grade
 
 
@@ -356,19 +466,30 @@ def test_target_status_both_directions_and_no_data():
 
 def test_target_scorecard():
     def row(code, direction, base, target, year, actual, unit="10"):
-        return {"indicator_code": code, "name_vi": code, "name_en": code, "unit": "%",
-                "direction": direction, "unit_code": unit, "baseline_value": base,
-                "target_value": target, "year": year, "actual_value": actual}
+        return {
+            "indicator_code": code,
+            "name_vi": code,
+            "name_en": code,
+            "unit": "%",
+            "direction": direction,
+            "unit_code": unit,
+            "baseline_value": base,
+            "target_value": target,
+            "year": year,
+            "actual_value": actual,
+        }
 
-    targets = pd.DataFrame([
-        row("up", "higher_better", 40, 80, 2024, 60),
-        row("up", "higher_better", 40, 80, 2025, 85),      # latest: 85 >= 80 -> met
-        row("down", "lower_better", 30, 15, 2024, 20),
-        row("down", "lower_better", 30, 15, 2025, None),   # latest with a value: 2024's 20
-        row("none", "higher_better", 10, 20, 2025, None),  # never reported -> no data
-        row("flat", "higher_better", 50, 50, 2025, 50),    # baseline = target
-        row("up", "higher_better", 40, 80, 2025, 10, unit="11"),  # other unit
-    ])
+    targets = pd.DataFrame(
+        [
+            row("up", "higher_better", 40, 80, 2024, 60),
+            row("up", "higher_better", 40, 80, 2025, 85),  # latest: 85 >= 80 -> met
+            row("down", "lower_better", 30, 15, 2024, 20),
+            row("down", "lower_better", 30, 15, 2025, None),  # latest with a value: 2024's 20
+            row("none", "higher_better", 10, 20, 2025, None),  # never reported -> no data
+            row("flat", "higher_better", 50, 50, 2025, 50),  # baseline = target
+            row("up", "higher_better", 40, 80, 2025, 10, unit="11"),  # other unit
+        ]
+    )
     card = metrics.target_scorecard(targets, "10").set_index("indicator_code")
     assert len(card) == 4
     assert card.loc["up", "latest_value"] == 85 and card.loc["up", "latest_year"] == 2025
@@ -386,16 +507,31 @@ def test_target_scorecard():
     assert early.loc["up", "progress_ratio"] == pytest.approx(0.5)
     assert early.loc["up", "status"] == "not_met"
     # "N of M met": up, flat met; down not met; none no data -> 2 of 4
-    assert metrics.targets_met(card.reset_index()) == {"met": 2, "not_met": 1, "no_data": 1,
-                                                       "total": 4}
+    assert metrics.targets_met(card.reset_index()) == {
+        "met": 2,
+        "not_met": 1,
+        "no_data": 1,
+        "total": 4,
+    }
 
 
 # --------------------------------------------------------------------------- timing
 def test_months_to_share():
-    a = alloc([{"plan_year": 2024, "amount_mvnd": 1000.0},
-               {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 1000.0}])
-    d = snaps(a, [(0, "2024-03-31", 400), (0, "2024-04-30", 500), (0, "2024-05-31", 900),
-                  (1, "2024-12-31", 499)])
+    a = alloc(
+        [
+            {"plan_year": 2024, "amount_mvnd": 1000.0},
+            {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 1000.0},
+        ]
+    )
+    d = snaps(
+        a,
+        [
+            (0, "2024-03-31", 400),
+            (0, "2024-04-30", 500),
+            (0, "2024-05-31", 900),
+            (1, "2024-12-31", 499),
+        ],
+    )
     months = metrics.months_to_share(a, d, 0.5)
     # line 0 reaches 500 = 50 % on 30 Apr 2024: 1 Jan -> 30 Apr 2024 = 31+29+31+29 = 120 days
     assert months.iloc[0] == pytest.approx(120 / DAYS_PER_MONTH)  # 3.94 months
@@ -411,16 +547,24 @@ def test_median_months_counts_never_reached_as_late():
 
 
 def test_district_comparison_ranking_and_province_reference():
-    a = alloc([
-        {"plan_year": 2024, "unit_code": "11", "amount_mvnd": 1000.0},
-        {"plan_year": 2024, "unit_code": "111", "amount_mvnd": 1000.0},  # commune of 11
-        {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 500.0},
-        {"plan_year": 2024, "unit_code": "10", "amount_mvnd": 500.0},  # province's own line
-    ])
-    d = snaps(a, [(0, "2024-06-30", 500), (0, "2025-01-31", 800),
-                  (1, "2024-09-30", 600),
-                  (2, "2024-03-31", 450),
-                  (3, "2025-01-31", 100)])
+    a = alloc(
+        [
+            {"plan_year": 2024, "unit_code": "11", "amount_mvnd": 1000.0},
+            {"plan_year": 2024, "unit_code": "111", "amount_mvnd": 1000.0},  # commune of 11
+            {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 500.0},
+            {"plan_year": 2024, "unit_code": "10", "amount_mvnd": 500.0},  # province's own line
+        ]
+    )
+    d = snaps(
+        a,
+        [
+            (0, "2024-06-30", 500),
+            (0, "2025-01-31", 800),
+            (1, "2024-09-30", 600),
+            (2, "2024-03-31", 450),
+            (3, "2025-01-31", 100),
+        ],
+    )
     out = metrics.district_comparison(line_table(a, d), d, UNITS, "10")
     assert list(out["unit_code"]) == ["12", "11", "13", "10"]  # ranked, no-line 13, province
     r = out.set_index("unit_code")
@@ -447,19 +591,32 @@ def test_district_comparison_ranking_and_province_reference():
 
 # --------------------------------------------------------------------------- summary
 def test_summary_metrics_on_a_tiny_dataset():
-    from helpers import intake
-    from helpers.datasets import resolve_scope
+    from helpers.data import intake
+    from helpers.data.datasets import resolve_scope
 
     units = UNITS[UNITS["unit_code"].isin(["10", "11", "12"])].copy()
-    a = alloc([
-        {"plan_year": 2024, "unit_code": "11", "amount_mvnd": 1000.0},
-        {"plan_year": 2024, "unit_code": "12", "amount_mvnd": 600.0, "source": "local",
-         "capital_type": "recurrent"},
-    ])
+    a = alloc(
+        [
+            {"plan_year": 2024, "unit_code": "11", "amount_mvnd": 1000.0},
+            {
+                "plan_year": 2024,
+                "unit_code": "12",
+                "amount_mvnd": 600.0,
+                "source": "local",
+                "capital_type": "recurrent",
+            },
+        ]
+    )
     d = snaps(a, [(0, "2025-01-31", 800), (1, "2024-12-31", 300)])
-    ds = intake.validate_frames({"units": units, "allocations": a.drop(columns="line_id"),
-                                 "disbursements": d.drop(columns="line_id")},
-                                origin="test", sha256="0" * 64)
+    ds = intake.validate_frames(
+        {
+            "units": units,
+            "allocations": a.drop(columns="line_id"),
+            "disbursements": d.drop(columns="line_id"),
+        },
+        origin="test",
+        sha256="0" * 64,
+    )
     m = metrics.summary_metrics(ds, resolve_scope(ds, "province"), range(2021, 2026), "en")
     assert m["scope"] == "province" and m["unit_code"] == "10" and m["demo"] is False
     assert m["allocated_mvnd"] == 1600  # 1000 + 600
@@ -470,8 +627,12 @@ def test_summary_metrics_on_a_tiny_dataset():
     assert years[2024]["disbursed_dec31_mvnd"] == 300  # line 0 had no snapshot by 31 Dec
     assert m["by_capital_type"]["investment"]["allocated_mvnd"] == 1000
     assert m["by_capital_type"]["recurrent"]["by_source"]["local"]["disbursed_mvnd"] == 300
-    assert m["by_source"]["credit"] == {"allocated_mvnd": 0.0, "disbursed_mvnd": 0.0,
-                                        "disbursed_deadline_mvnd": 0.0, "execution_rate": None}
+    assert m["by_source"]["credit"] == {
+        "allocated_mvnd": 0.0,
+        "disbursed_mvnd": 0.0,
+        "disbursed_deadline_mvnd": 0.0,
+        "execution_rate": None,
+    }
     assert m["pefa_aggregate_grade"] is None  # one completed year only
     assert m["targets_total"] == 0
     district = metrics.summary_metrics(ds, resolve_scope(ds, "12"), [2024])
@@ -480,7 +641,7 @@ def test_summary_metrics_on_a_tiny_dataset():
 
 
 def test_summary_lists_the_district_ranking_and_scorecard_for_the_brief():
-    from helpers.datasets import open_dataset, resolve_scope
+    from helpers.data.datasets import open_dataset, resolve_scope
 
     ds = open_dataset("demo")
     m = metrics.summary_metrics(ds, resolve_scope(ds, "province"))

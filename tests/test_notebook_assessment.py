@@ -8,18 +8,39 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from helpers import assessment, reference
-from helpers.errors import ParameterError
-from helpers.paths import REPO_ROOT
+from helpers.core.errors import ParameterError
+from helpers.core.paths import REPO_ROOT
+from helpers.data import reference
+from helpers.steps import assessment
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_assessment.ipynb"
-CONTRACT_KEYS = {"scope", "demo", "allocated_mvnd", "disbursed_mvnd", "by_year",
-                 "by_capital_type", "by_source", "pefa_aggregate_grade",
-                 "pefa_composition_grade", "targets_met", "targets_total"}
-YEAR_KEYS = {"plan_year", "allocated_mvnd", "disbursed_dec31_mvnd", "disbursed_deadline_mvnd",
-             "disbursed_last_mvnd"}
-FIGURES = {"allocation_vs_disbursement.png", "execution_by_project.png",
-           "monthly_profile.png", "district_ranking.png", "target_scorecard.png"}
+CONTRACT_KEYS = {
+    "scope",
+    "demo",
+    "allocated_mvnd",
+    "disbursed_mvnd",
+    "by_year",
+    "by_capital_type",
+    "by_source",
+    "pefa_aggregate_grade",
+    "pefa_composition_grade",
+    "targets_met",
+    "targets_total",
+}
+YEAR_KEYS = {
+    "plan_year",
+    "allocated_mvnd",
+    "disbursed_dec31_mvnd",
+    "disbursed_deadline_mvnd",
+    "disbursed_last_mvnd",
+}
+FIGURES = {
+    "allocation_vs_disbursement.png",
+    "execution_by_project.png",
+    "monthly_profile.png",
+    "district_ranking.png",
+    "target_scorecard.png",
+}
 
 
 # --------------------------------------------------------------------------- fast
@@ -30,13 +51,16 @@ def test_parameters_cell_is_what_papermill_sees():
     assert params["scope"]["default"] == '"province"'
 
 
-@pytest.mark.parametrize(("given", "years"), [
-    ("2021-2025", [2021, 2022, 2023, 2024, 2025]),
-    ("2022–2023", [2022, 2023]),
-    ("2024, 2022", [2022, 2024]),
-    (2024, [2024]),
-    ([2025, 2023], [2023, 2025]),
-])
+@pytest.mark.parametrize(
+    ("given", "years"),
+    [
+        ("2021-2025", [2021, 2022, 2023, 2024, 2025]),
+        ("2022–2023", [2022, 2023]),
+        ("2024, 2022", [2022, 2024]),
+        (2024, [2024]),
+        ([2025, 2023], [2023, 2025]),
+    ],
+)
 def test_parse_years(given, years):
     assert assessment.parse_years(given) == years
 
@@ -54,9 +78,11 @@ def test_bad_lang_names_the_allowed_values():
 
 def test_out_dir_template_and_repo_relative(tmp_path):
     assert assessment.resolve_out_dir("outputs/{scope}/assessment", "051") == (
-        REPO_ROOT / "outputs" / "051" / "assessment")
+        REPO_ROOT / "outputs" / "051" / "assessment"
+    )
     assert assessment.resolve_out_dir(str(tmp_path / "{scope}"), "province") == (
-        tmp_path / "province")
+        tmp_path / "province"
+    )
     with pytest.raises(ParameterError, match="out_dir"):
         assessment.resolve_out_dir(" ", "province")
 
@@ -78,8 +104,14 @@ def test_bad_scope_names_the_allowed_values(tmp_path):
 # --------------------------------------------------------------------------- slow
 def _execute(tmp_path: Path, **parameters) -> Path:
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, kernel_name="python3",
-                        cwd=str(tmp_path), progress_bar=False)
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
     return out
 
 
@@ -88,8 +120,10 @@ def province_run(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("province")
     _execute(tmp, scope="province", out_dir=str(tmp / "{scope}"))
     out = tmp / "province"
-    return {"metrics": json.loads((out / "metrics.json").read_text(encoding="utf-8")),
-            "files": {p.name for p in out.iterdir()}}
+    return {
+        "metrics": json.loads((out / "metrics.json").read_text(encoding="utf-8")),
+        "files": {p.name for p in out.iterdir()},
+    }
 
 
 @pytest.mark.slow
@@ -104,8 +138,9 @@ def test_province_metrics_reproduce_the_public_totals(province_run):
     assert investment + recurrent == public["central_capital_2021_2025"]  # 5,801,640
     assert m["by_source"]["central"]["allocated_mvnd"] == public["central_capital_2021_2025"]
     assert m["by_source"]["local"]["allocated_mvnd"] == public["local_counterpart_2021_2025"]
-    assert m["allocated_mvnd"] == (public["central_capital_2021_2025"]
-                                   + public["local_counterpart_2021_2025"])
+    assert m["allocated_mvnd"] == (
+        public["central_capital_2021_2025"] + public["local_counterpart_2021_2025"]
+    )
     year_2024 = next(y for y in m["by_year"] if y["plan_year"] == 2024)
     assert year_2024["allocated_mvnd"] == public["plan_2024_all_sources"]
 
@@ -126,8 +161,11 @@ def test_province_metrics_keys_and_demo(province_run):
     assert 0 <= m["targets_met"] <= m["targets_total"]
     # disbursed never decreases across cut-offs
     for y in m["by_year"]:
-        assert y["disbursed_dec31_mvnd"] <= y["disbursed_deadline_mvnd"] <= (
-            y["disbursed_last_mvnd"] + 1e-6)
+        assert (
+            y["disbursed_dec31_mvnd"]
+            <= y["disbursed_deadline_mvnd"]
+            <= (y["disbursed_last_mvnd"] + 1e-6)
+        )
     assert FIGURES | {"metrics.json"} <= province_run["files"]
 
 
@@ -157,8 +195,9 @@ def test_bad_scope_fails_in_the_first_cell_naming_allowed_values(tmp_path):
 
 def test_run_assessment_on_a_csv_folder(tmp_path, valid_tables, write_folder):
     folder = write_folder(tmp_path / "input", valid_tables)
-    m = assessment.run_assessment(str(folder), "province", "2021-2025", "en",
-                                  str(tmp_path / "out" / "{scope}"))
+    m = assessment.run_assessment(
+        str(folder), "province", "2021-2025", "en", str(tmp_path / "out" / "{scope}")
+    )
     out = tmp_path / "out" / "province"
     assert json.loads((out / "metrics.json").read_text(encoding="utf-8")) == m
     assert FIGURES <= {p.name for p in out.iterdir()}

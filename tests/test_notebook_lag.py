@@ -19,10 +19,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebook_lag")]
 
 def _run(tmp_path: Path, **params) -> tuple[dict, Path]:
     out_dir = tmp_path / "out"
-    pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "executed.ipynb"),
-                        parameters={**params, "out_dir": str(out_dir)}, kernel_name="python3",
-                        progress_bar=False, request_save_on_cell_execute=False,
-                        cwd=str(tmp_path))
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / "executed.ipynb"),
+        parameters={**params, "out_dir": str(out_dir)},
+        kernel_name="python3",
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+        cwd=str(tmp_path),
+    )
     return json.loads((out_dir / "lag.json").read_text(encoding="utf-8")), out_dir
 
 
@@ -37,9 +42,19 @@ def _check_interval(obj: dict, *keys: str) -> None:
 
 
 def _check_contract(out: dict) -> None:
-    for key in ("scope", "demo", "n_lines", "timing_effect_pp_per_month", "months_to_50pct",
-                "months_to_90pct", "counterfactual", "caveats", "n_per_model", "fit_seconds",
-                "ph_check"):
+    for key in (
+        "scope",
+        "demo",
+        "n_lines",
+        "timing_effect_pp_per_month",
+        "months_to_50pct",
+        "months_to_90pct",
+        "counterfactual",
+        "caveats",
+        "n_per_model",
+        "fit_seconds",
+        "ph_check",
+    ):
         assert key in out, key
     assert isinstance(out["scope"], str)
     assert out["demo"] is True
@@ -84,8 +99,7 @@ def test_district_run_uses_its_own_lines_and_the_province_model(tmp_path):
     _check_contract(out)
     assert out["scope"] == "043" and out["scope_level"] == "district"
     assert out["n_lines"] < out["n_per_model"]["year_end_lines_fitted"]
-    _check_interval(out["timing_effect_pp_per_month"]["province"], "estimate", "ci_low",
-                    "ci_high")
+    _check_interval(out["timing_effect_pp_per_month"]["province"], "estimate", "ci_low", "ci_high")
     assert FIGURES <= {p.name for p in out_dir.glob("*.png")}
 
 
@@ -95,7 +109,10 @@ def test_bad_parameter_fails_in_the_first_cell_naming_the_allowed_values(tmp_pat
     assert "vi" in err.value.evalue and "en" in err.value.evalue
     nb = nbformat.read(tmp_path / "executed.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    failed = [i for i, c in enumerate(code) if any(o.get("output_type") == "error"
-                                                   for o in c.get("outputs", []))]
+    failed = [
+        i
+        for i, c in enumerate(code)
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]
     # parameters, injected parameters, then the checking cell
     assert failed == [2]

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 FORBIDDEN = [
-    (re.compile(r"pd\.read_(csv|excel|parquet)|open\("), "reads data without helpers.intake"),
+    (re.compile(r"pd\.read_(csv|excel|parquet)|open\("), "reads data without helpers.data.intake"),
     (re.compile(r"['\"]/(home|root|work|tmp|Users)/"), "absolute path"),
     (re.compile(r"^\s*(def|class) ", re.M), "defines logic: move it into src/helpers"),
 ]
@@ -64,6 +64,7 @@ def test_notebook_cells_are_thin(path):
             continue
         for pattern, why in FORBIDDEN:
             assert not pattern.search(cell.source), f"cell {i}: {why}"
-        lines = [ln for ln in cell.source.splitlines() if ln.strip()
-                 and not ln.strip().startswith("#")]
+        lines = [
+            ln for ln in cell.source.splitlines() if ln.strip() and not ln.strip().startswith("#")
+        ]
         assert len(lines) <= 15, f"cell {i} has {len(lines)} lines: move logic into helpers"

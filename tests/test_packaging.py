@@ -34,8 +34,19 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
 
 
 def test_required_top_level_layout_exists():
-    for name in ("notebooks", "src/helpers", "data", "outputs", "environment.yml", "tests",
-                 "README.md", "pyproject.toml", "Makefile", ".ci/run", "benchmarks"):
+    for name in (
+        "notebooks",
+        "src/helpers",
+        "data",
+        "outputs",
+        "environment.yml",
+        "tests",
+        "README.md",
+        "pyproject.toml",
+        "Makefile",
+        ".ci/run",
+        "benchmarks",
+    ):
         assert (ROOT / name).exists(), name
 
 

@@ -7,10 +7,9 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from helpers import reference, schema
+from helpers.data import reference, schema
 
-REFERENCE_TABLES = ["units", "program_components", "sources", "target_indicators",
-                    "public_figures"]
+REFERENCE_TABLES = ["units", "program_components", "sources", "target_indicators", "public_figures"]
 
 
 @pytest.mark.parametrize("name", REFERENCE_TABLES)

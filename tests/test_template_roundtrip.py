@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from helpers import demo, intake, template
-from helpers.schema import INPUT_TABLES, TABLES
+from helpers.data import demo, intake, template
+from helpers.data.schema import INPUT_TABLES, TABLES
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,11 @@ def test_template_has_a_sheet_per_input_table_with_headers_and_dropdowns(tmp_pat
     text = " ".join(str(c.value) for row in wb["instructions"].iter_rows() for c in row)
     assert "triệu đồng" in text and "million VND" in text  # Vietnamese and English
     ws = wb["allocations"]
-    validated = {str(dv.sqref).split(":")[0][:-1] for dv in ws.data_validations.dataValidation
-                 if isinstance(dv, DataValidation) and dv.type == "list"}
+    validated = {
+        str(dv.sqref).split(":")[0][:-1]
+        for dv in ws.data_validations.dataValidation
+        if isinstance(dv, DataValidation) and dv.type == "list"
+    }
     # unit_code (B), project_code (C), subproject_code (D), capital_type (E), source (F)
     assert {"B", "C", "D", "E", "F"} <= validated
     assert ws.column_dimensions["G"].number_format == "#,##0.000"
@@ -62,7 +65,8 @@ def test_filled_template_loads_like_the_csv_route(subset, tmp_path):
 
     assert from_xlsx.demo and from_csv.demo
     for name in from_csv.table_names():
-        pd.testing.assert_frame_equal(from_xlsx.tables()[name], from_csv.tables()[name],
-                                      check_like=False, obj=name)
+        pd.testing.assert_frame_equal(
+            from_xlsx.tables()[name], from_csv.tables()[name], check_like=False, obj=name
+        )
     assert len(from_csv.allocations) == len(subset["allocations"])
     assert len(from_csv.disbursements) == len(subset["disbursements"])

@@ -8,8 +8,9 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from helpers import paths, schema
-from helpers.units import (
+from helpers.core import paths
+from helpers.data import schema
+from helpers.data.units import (
     CAPITAL_TYPE,
     DIRECTION,
     SOURCE,
@@ -81,10 +82,22 @@ def resolver() -> UnitResolver:
     units = pd.DataFrame(
         {
             "unit_code": ["010", "011", "012", "013", "013001", "020"],
-            "name_vi": ["Miền Sơn", "Quảng Hòa", "Bảo Lạc", "Trùng Khánh",
-                        "Thị trấn Trùng Khánh", "Thành phố Miền Sơn"],
-            "name_en": ["Mien Son", "Quang Hoa", "Bao Lac", "Trung Khanh",
-                        "Trung Khanh Town", "Mien Son City"],
+            "name_vi": [
+                "Miền Sơn",
+                "Quảng Hòa",
+                "Bảo Lạc",
+                "Trùng Khánh",
+                "Thị trấn Trùng Khánh",
+                "Thành phố Miền Sơn",
+            ],
+            "name_en": [
+                "Mien Son",
+                "Quang Hoa",
+                "Bao Lac",
+                "Trung Khanh",
+                "Trung Khanh Town",
+                "Mien Son City",
+            ],
             "level": ["province", "district", "district", "district", "commune", "district"],
         }
     )
@@ -130,8 +143,14 @@ def test_resolver_ambiguous_name_lists_candidates(resolver: UnitResolver) -> Non
     # the district's own name is exact; the commune needs its prefix (see above)
     assert resolver.resolve("Trùng Khánh") == "013"
     # two units whose names differ only by prefix: the bare name is ambiguous
-    units = pd.DataFrame({"unit_code": ["A", "B"], "name_vi": ["Xã Na", "Phường Na"],
-                          "name_en": ["Na", "Na"], "level": ["commune", "commune"]})
+    units = pd.DataFrame(
+        {
+            "unit_code": ["A", "B"],
+            "name_vi": ["Xã Na", "Phường Na"],
+            "name_en": ["Na", "Na"],
+            "level": ["commune", "commune"],
+        }
+    )
     r = UnitResolver(units)
     assert r.resolve("Na") is None
     assert r.candidates("Na") == ["A", "B"]
@@ -139,8 +158,15 @@ def test_resolver_ambiguous_name_lists_candidates(resolver: UnitResolver) -> Non
 
 
 def test_leading_zero_match_only_when_unambiguous() -> None:
-    r = UnitResolver(pd.DataFrame({"unit_code": ["01", "001", "040"],
-                                   "name_vi": ["A", "B", "C"], "name_en": ["A", "B", "C"]}))
+    r = UnitResolver(
+        pd.DataFrame(
+            {
+                "unit_code": ["01", "001", "040"],
+                "name_vi": ["A", "B", "C"],
+                "name_en": ["A", "B", "C"],
+            }
+        )
+    )
     assert r.resolve("1") is None
     assert r.candidates("1") == ["001", "01"]
     assert r.resolve("40") == "040"
@@ -153,8 +179,9 @@ def test_suggest_finds_the_typo(resolver: UnitResolver) -> None:
     assert len(resolver.suggest("Miền", n=2)) <= 2
 
 
-@pytest.mark.skipif(not (paths.REFERENCE_DIR / "units.csv").exists(),
-                    reason="shipped units.csv not written yet")
+@pytest.mark.skipif(
+    not (paths.REFERENCE_DIR / "units.csv").exists(), reason="shipped units.csv not written yet"
+)
 def test_resolver_on_shipped_units() -> None:
     with open(paths.REFERENCE_DIR / "units.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -175,11 +202,18 @@ def test_resolver_on_shipped_units() -> None:
 @pytest.mark.parametrize(
     ("typed", "value"),
     [
-        ("investment", "investment"), ("INVESTMENT", "investment"), ("đầu tư", "investment"),
-        ("Đầu tư phát triển", "investment"), (nfd("vốn đầu tư phát triển"), "investment"),
-        ("ĐTPT", "investment"), ("đtpt", "investment"),
-        ("recurrent", "recurrent"), ("sự nghiệp", "recurrent"), ("Vốn sự nghiệp", "recurrent"),
-        ("SN", "recurrent"), (nfd("VỐN SỰ NGHIỆP"), "recurrent"),
+        ("investment", "investment"),
+        ("INVESTMENT", "investment"),
+        ("đầu tư", "investment"),
+        ("Đầu tư phát triển", "investment"),
+        (nfd("vốn đầu tư phát triển"), "investment"),
+        ("ĐTPT", "investment"),
+        ("đtpt", "investment"),
+        ("recurrent", "recurrent"),
+        ("sự nghiệp", "recurrent"),
+        ("Vốn sự nghiệp", "recurrent"),
+        ("SN", "recurrent"),
+        (nfd("VỐN SỰ NGHIỆP"), "recurrent"),
     ],
 )
 def test_capital_type_aliases(typed: str, value: str) -> None:
@@ -189,12 +223,23 @@ def test_capital_type_aliases(typed: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("typed", "value"),
     [
-        ("central", "central"), ("Trung ương", "central"), ("ngân sách trung ương", "central"),
-        ("NSTW", "central"), ("local", "local"), ("địa phương", "local"),
-        ("Ngân sách địa phương", "local"), ("đối ứng", "local"), ("NSĐP", "local"),
-        (nfd("nsđp"), "local"), ("credit", "credit"), ("tín dụng", "credit"),
-        ("Tín dụng chính sách", "credit"), ("other", "other"), ("khác", "other"),
-        ("huy động khác", "other"), ("  OTHER ", "other"),
+        ("central", "central"),
+        ("Trung ương", "central"),
+        ("ngân sách trung ương", "central"),
+        ("NSTW", "central"),
+        ("local", "local"),
+        ("địa phương", "local"),
+        ("Ngân sách địa phương", "local"),
+        ("đối ứng", "local"),
+        ("NSĐP", "local"),
+        (nfd("nsđp"), "local"),
+        ("credit", "credit"),
+        ("tín dụng", "credit"),
+        ("Tín dụng chính sách", "credit"),
+        ("other", "other"),
+        ("khác", "other"),
+        ("huy động khác", "other"),
+        ("  OTHER ", "other"),
     ],
 )
 def test_source_aliases(typed: str, value: str) -> None:
@@ -217,8 +262,7 @@ def test_direction_accepts_canonical_values_only() -> None:
 def test_enum_resolver_of_schema_columns() -> None:
     column = schema.TABLES["allocations"].column("capital_type")
     assert enum_resolver(column).resolve("SN") == "recurrent"
-    assert enum_resolver(schema.TABLES["targets"].column("direction")).allowed == \
-        schema.DIRECTIONS
+    assert enum_resolver(schema.TABLES["targets"].column("direction")).allowed == schema.DIRECTIONS
 
 
 def test_alias_tables_are_checked() -> None:

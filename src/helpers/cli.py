@@ -2,7 +2,7 @@
 
 Subcommands: ``demo`` (write the demo dataset), ``template`` (write the Excel intake
 workbook), ``validate`` (check a CSV folder or workbook and summarise it) and ``run`` (the
-batch of notebooks, :mod:`helpers.batch`). A user mistake (bad input file, bad argument) prints
+batch of notebooks, :mod:`helpers.run.batch`). A user mistake (bad input file, bad argument) prints
 what is wrong, one line per problem, with no traceback, and exits with code 2.
 """
 
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers.errors import InputError, ParameterError
+from helpers.core.errors import InputError, ParameterError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -29,16 +29,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from helpers import demo
+    from helpers.data import demo
 
     written = demo.write_demo(args.out, seed=args.seed)
-    print(f"DEMO dataset (synthetic, seed {args.seed}) written to {args.out}: "
-          + ", ".join(p.name for p in written))
+    print(
+        f"DEMO dataset (synthetic, seed {args.seed}) written to {args.out}: "
+        + ", ".join(p.name for p in written)
+    )
     return EXIT_OK
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from helpers import template
+    from helpers.data import template
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
@@ -49,8 +51,8 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from helpers.datasets import open_dataset
-    from helpers.summary import describe_dataset
+    from helpers.data.datasets import open_dataset
+    from helpers.report.validation import describe_dataset
 
     dataset = open_dataset(args.path)
     print(describe_dataset(dataset))
@@ -58,24 +60,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from helpers import batch
+    from helpers.run import batch
 
     return batch.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mtqg``."""
-    from helpers.demo import DEFAULT_SEED
+    from helpers.data.demo import DEFAULT_SEED
 
-    parser = _Parser(prog="mtqg", description=(
-        "Analysis workbench for the National Target Program 1719 (ethnic minority and "
-        "mountainous areas)."))
+    parser = _Parser(
+        prog="mtqg",
+        description=(
+            "Analysis workbench for the National Target Program 1719 (ethnic minority and "
+            "mountainous areas)."
+        ),
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="write the synthetic DEMO dataset as CSV files")
     p.add_argument("--out", required=True, help="folder to write the CSV files into")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"seed of the synthetic draw (default {DEFAULT_SEED})")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"seed of the synthetic draw (default {DEFAULT_SEED})",
+    )
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("template", help="write the Excel intake workbook")
@@ -87,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     try:
-        from helpers import batch
+        from helpers.run import batch
     except ImportError:  # the batch runner is optional until it exists
         batch = None
     if batch is not None:

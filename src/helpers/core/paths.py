@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE_DIR: Path = Path(__file__).resolve().parent
+PACKAGE_DIR: Path = Path(__file__).resolve().parent.parent
 """``src/helpers``: the importable package."""
 
-REFERENCE_DIR: Path = PACKAGE_DIR / "reference"
+REFERENCE_DIR: Path = PACKAGE_DIR / "data" / "reference"
 """Shipped reference tables (units, program components, target indicators, sources, figures)."""
 
 
@@ -54,13 +54,14 @@ def resolve_out_dir(out_dir: str | Path, slug: str, example: str = "outputs/{sco
     code); a relative path is taken from the repository root, so any working directory works.
 
     Raises:
-        helpers.errors.ParameterError: ``out_dir`` is empty.
+        helpers.core.errors.ParameterError: ``out_dir`` is empty.
     """
-    from helpers.errors import ParameterError
+    from helpers.core.errors import ParameterError
 
     text = str(out_dir).strip()
     if not text:
-        raise ParameterError(f"out_dir: expected a folder path, e.g. {example!r}; got an empty "
-                             "value")
+        raise ParameterError(
+            f"out_dir: expected a folder path, e.g. {example!r}; got an empty value"
+        )
     path = Path(text.replace("{scope}", slug)).expanduser()
     return path if path.is_absolute() else REPO_ROOT / path

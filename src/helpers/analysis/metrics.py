@@ -1,6 +1,6 @@
 """Assessment metrics of the 2021–2025 implementation: plain functions on DataFrames.
 
-Most functions take the **line table** of :func:`helpers.lines.line_table` (one row per plan
+Most functions take the **line table** of :func:`helpers.analysis.lines.line_table` (one row per plan
 line, with ``amount_mvnd`` and the cumulative disbursement at the three cut-offs), so every
 metric measures disbursement the same way:
 
@@ -31,11 +31,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from helpers import schema
-from helpers.dataset import Dataset
-from helpers.datasets import Scope
-from helpers.deadlines import months_between
-from helpers.lines import cumulative_at, line_table
+from helpers.analysis.lines import cumulative_at, line_table
+from helpers.data import schema
+from helpers.data.dataset import Dataset
+from helpers.data.datasets import Scope
+from helpers.data.deadlines import months_between
 
 Cutoff = Literal["dec31", "deadline", "last"]
 CUTOFFS: tuple[str, ...] = ("dec31", "deadline", "last")
@@ -104,8 +104,9 @@ def scope_unit_codes(units: pd.DataFrame, unit_code: str) -> set[str]:
     return found
 
 
-def filter_scope(frame: pd.DataFrame, units: pd.DataFrame, unit_code: str,
-                 years: Iterable[int] | None = None) -> pd.DataFrame:
+def filter_scope(
+    frame: pd.DataFrame, units: pd.DataFrame, unit_code: str, years: Iterable[int] | None = None
+) -> pd.DataFrame:
     """Rows of ``frame`` that belong to ``unit_code`` (and, if given, to ``years``).
 
     Province scope = every unit of the province, including the province's own lines
@@ -125,15 +126,14 @@ def filter_scope(frame: pd.DataFrame, units: pd.DataFrame, unit_code: str,
 
 
 # --------------------------------------------------------------------------- execution
-_AMOUNTS = ("amount_mvnd", "disbursed_dec31_mvnd", "disbursed_deadline_mvnd",
-            "disbursed_last_mvnd")
+_AMOUNTS = ("amount_mvnd", "disbursed_dec31_mvnd", "disbursed_deadline_mvnd", "disbursed_last_mvnd")
 
 
 def execution_by(lines: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
     """Allocated vs disbursed at the three cut-offs, grouped by ``by``.
 
     Args:
-        lines: line table (:func:`helpers.lines.line_table`).
+        lines: line table (:func:`helpers.analysis.lines.line_table`).
         by: grouping column(s), e.g. ``"plan_year"``, ``["plan_year", "capital_type"]``,
             ``"source"``, ``"project_code"``, ``"unit_code"``.
 
@@ -152,8 +152,7 @@ def execution_by(lines: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
     return _tag(out.reset_index(), lines)
 
 
-def execution_at_cutoffs(lines: pd.DataFrame,
-                         years: Iterable[int] = DEFAULT_YEARS) -> pd.DataFrame:
+def execution_at_cutoffs(lines: pd.DataFrame, years: Iterable[int] = DEFAULT_YEARS) -> pd.DataFrame:
     """Execution by plan year at the three cut-offs, one row for every requested year.
 
     A requested year without any allocation gets ``allocated_mvnd`` 0, missing rates and
@@ -176,8 +175,11 @@ def execution_at_cutoffs(lines: pd.DataFrame,
     idx = pd.Series(out.index, index=out.index)
     out["dec31_observed"] = pd.to_datetime(idx.astype(str) + "-12-31") <= as_of
     out["deadline_observed"] = pd.to_datetime((idx + 1).astype(str) + "-01-31") <= as_of
-    out["status"] = np.where(out["allocated_mvnd"] <= 0, "no_allocation",
-                             np.where(out["deadline_observed"], "complete", "in_progress"))
+    out["status"] = np.where(
+        out["allocated_mvnd"] <= 0,
+        "no_allocation",
+        np.where(out["deadline_observed"], "complete", "in_progress"),
+    )
     return _tag(out.reset_index(), lines)
 
 
@@ -191,10 +193,10 @@ def carry_over_by(lines: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
     ``carried_over_disbursed`` (disbursed after the deadline, up to the last report),
     ``lapsed_after_extension`` (left when the extension ended) and ``carried_over_open``
     (extension still running at the last report). ``lapsed_mvnd`` =
-    ``lapsed_at_deadline + lapsed_after_extension``, as in :func:`helpers.lines.line_table`.
+    ``lapsed_at_deadline + lapsed_after_extension``, as in :func:`helpers.analysis.lines.line_table`.
 
     Args:
-        lines: line table (:func:`helpers.lines.line_table`).
+        lines: line table (:func:`helpers.analysis.lines.line_table`).
         by: grouping column(s), e.g. ``"plan_year"``, ``["plan_year", "capital_type"]``,
             ``"unit_code"``.
 
@@ -221,12 +223,20 @@ def carry_over_by(lines: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
     ln["lapsed_after_extension_mvnd"] = remaining.where(ext & final_passed, 0.0)
     ln["carried_over_open_mvnd"] = remaining.where(ext & ~final_passed, 0.0)
     ln["lapsed_mvnd"] = ln["lapsed_at_deadline_mvnd"] + ln["lapsed_after_extension_mvnd"]
-    cols = ["allocated_mvnd", "undisbursed_deadline_mvnd", "carried_over_mvnd",
-            "lapsed_at_deadline_mvnd", "carried_over_disbursed_mvnd",
-            "lapsed_after_extension_mvnd", "carried_over_open_mvnd", "lapsed_mvnd"]
+    cols = [
+        "allocated_mvnd",
+        "undisbursed_deadline_mvnd",
+        "carried_over_mvnd",
+        "lapsed_at_deadline_mvnd",
+        "carried_over_disbursed_mvnd",
+        "lapsed_after_extension_mvnd",
+        "carried_over_open_mvnd",
+        "lapsed_mvnd",
+    ]
     out = ln.groupby(keys, dropna=False, sort=True)[cols].sum()
-    out["carried_over_disbursed_share"] = _rate(out["carried_over_disbursed_mvnd"],
-                                                out["carried_over_mvnd"])
+    out["carried_over_disbursed_share"] = _rate(
+        out["carried_over_disbursed_mvnd"], out["carried_over_mvnd"]
+    )
     return _tag(out.reset_index(), lines)
 
 
@@ -240,8 +250,9 @@ def _month_end(year: pd.Series | int, month: int) -> pd.Series | pd.Timestamp:
     return pd.Timestamp(year=int(year) + y_off, month=m, day=1) + pd.offsets.MonthEnd(0)
 
 
-def monthly_profile(lines: pd.DataFrame, disbursements: pd.DataFrame,
-                    by: str | None = "plan_year") -> pd.DataFrame:
+def monthly_profile(
+    lines: pd.DataFrame, disbursements: pd.DataFrame, by: str | None = "plan_year"
+) -> pd.DataFrame:
     """Cumulative share of the plan disbursed at each month end of the plan year.
 
     Month 1..12 are the month ends of the plan year, month 13 is 31 January of the next year
@@ -263,23 +274,36 @@ def monthly_profile(lines: pd.DataFrame, disbursements: pd.DataFrame,
     """
     as_of = pd.Timestamp(lines.attrs.get("as_of", disbursements["report_date"].max()))
     frames = []
-    deadline = lines["disbursed_deadline_mvnd"] if "disbursed_deadline_mvnd" in lines else (
-        cumulative_at(disbursements, lines["line_id"], _month_end(lines["plan_year"], 13)))
+    deadline = (
+        lines["disbursed_deadline_mvnd"]
+        if "disbursed_deadline_mvnd" in lines
+        else (cumulative_at(disbursements, lines["line_id"], _month_end(lines["plan_year"], 13)))
+    )
     for month in range(1, 14):
         when = _month_end(lines["plan_year"], month)
         seen = when <= as_of
         if not seen.any():
             continue
         ln = lines.loc[seen]
-        frames.append(pd.DataFrame({
-            "plan_year": ln["plan_year"].to_numpy(), "month": month,
-            "allocated_mvnd": ln["amount_mvnd"].to_numpy(),
-            "disbursed_cum_mvnd": cumulative_at(disbursements, ln["line_id"],
-                                                when[seen]).to_numpy(),
-            "deadline_mvnd": deadline[seen].to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "plan_year": ln["plan_year"].to_numpy(),
+                    "month": month,
+                    "allocated_mvnd": ln["amount_mvnd"].to_numpy(),
+                    "disbursed_cum_mvnd": cumulative_at(
+                        disbursements, ln["line_id"], when[seen]
+                    ).to_numpy(),
+                    "deadline_mvnd": deadline[seen].to_numpy(),
+                }
+            )
+        )
     cols = ["allocated_mvnd", "disbursed_cum_mvnd", "deadline_mvnd"]
-    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["plan_year", "month", *cols])
+    long = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["plan_year", "month", *cols])
+    )
     keys = ["plan_year", "month"] if by else ["month"]
     out = long.groupby(keys, sort=True)[cols].sum().reset_index()
     out["share_of_allocated"] = _rate(out["disbursed_cum_mvnd"], out["allocated_mvnd"])
@@ -309,8 +333,14 @@ def year_end_concentration(lines: pd.DataFrame, disbursements: pd.DataFrame) -> 
     d_nov = cumulative_at(disbursements, ids, _month_end(py, 11))
     d_dec = cumulative_at(disbursements, ids, _month_end(py, 12))
     d_dl = cumulative_at(disbursements, ids, _month_end(py, 13))
-    frame = pd.DataFrame({"plan_year": py, "disbursed_deadline_mvnd": d_dl,
-                          "q4_mvnd": d_dec - d_sep, "dec_jan_mvnd": d_dl - d_nov})
+    frame = pd.DataFrame(
+        {
+            "plan_year": py,
+            "disbursed_deadline_mvnd": d_dl,
+            "q4_mvnd": d_dec - d_sep,
+            "dec_jan_mvnd": d_dl - d_nov,
+        }
+    )
     out = frame.groupby("plan_year", sort=True).sum()
     out = _shares(out)
     as_of = pd.Timestamp(lines.attrs.get("as_of", disbursements["report_date"].max()))
@@ -328,8 +358,10 @@ def concentration_total(concentration: pd.DataFrame) -> dict[str, float]:
     """Pooled Q4 and December–January shares over the vintages of
     :func:`year_end_concentration` (amounts summed first, then divided)."""
     tot = concentration[["disbursed_deadline_mvnd", "q4_mvnd", "dec_jan_mvnd"]].sum()
-    return {"q4_share": _rate(tot["q4_mvnd"], tot["disbursed_deadline_mvnd"]),
-            "dec_jan_share": _rate(tot["dec_jan_mvnd"], tot["disbursed_deadline_mvnd"])}
+    return {
+        "q4_share": _rate(tot["q4_mvnd"], tot["disbursed_deadline_mvnd"]),
+        "dec_jan_share": _rate(tot["dec_jan_mvnd"], tot["disbursed_deadline_mvnd"]),
+    }
 
 
 # --------------------------------------------------------------------------- PEFA
@@ -374,9 +406,13 @@ def _grade_one(value: float, passes, bands: Mapping[str, float]) -> str | None:
     return next((g for g, b in bands.items() if passes(value, b)), "D")
 
 
-def pefa_aggregate_outturn(lines: pd.DataFrame, cutoff: Cutoff = "deadline",
-                           bands: Mapping[str, float] = PI1_BANDS, window: int = PEFA_WINDOW,
-                           min_years: int = PEFA_MIN_YEARS) -> PefaScore:
+def pefa_aggregate_outturn(
+    lines: pd.DataFrame,
+    cutoff: Cutoff = "deadline",
+    bands: Mapping[str, float] = PI1_BANDS,
+    window: int = PEFA_WINDOW,
+    min_years: int = PEFA_MIN_YEARS,
+) -> PefaScore:
     """PEFA 2016 PI-1 (aggregate expenditure outturn), applied to the program's capital.
 
     For each plan year *t*: ``outturn_t = actual_t / allocated_t``, with ``actual`` the
@@ -407,18 +443,23 @@ def pefa_aggregate_outturn(lines: pd.DataFrame, cutoff: Cutoff = "deadline",
     table["grade"] = [_grade_one(v, passes, bands) for v in table["deviation"]]
     table = _tag(table.reset_index(drop=True), lines)
     if len(years) < min_years:
-        return PefaScore(None, table, years, f"needs {min_years} completed years; "
-                                             f"found {len(years)}")
+        return PefaScore(
+            None, table, years, f"needs {min_years} completed years; found {len(years)}"
+        )
     grade = _overall(table["deviation"], passes, bands, min_years)
-    return PefaScore(grade, table, years, f"PI-1 on {cutoff} disbursement, years "
-                                          + ", ".join(map(str, years)))
+    return PefaScore(
+        grade, table, years, f"PI-1 on {cutoff} disbursement, years " + ", ".join(map(str, years))
+    )
 
 
-def pefa_composition_variance(lines: pd.DataFrame, by: str = "project_code",
-                              cutoff: Cutoff = "deadline",
-                              bands: Mapping[str, float] = PI2_BANDS,
-                              window: int = PEFA_WINDOW,
-                              min_years: int = PEFA_MIN_YEARS) -> PefaScore:
+def pefa_composition_variance(
+    lines: pd.DataFrame,
+    by: str = "project_code",
+    cutoff: Cutoff = "deadline",
+    bands: Mapping[str, float] = PI2_BANDS,
+    window: int = PEFA_WINDOW,
+    min_years: int = PEFA_MIN_YEARS,
+) -> PefaScore:
     """PEFA 2016 PI-2(i) (expenditure composition outturn) by ``by`` (project or district).
 
     For each plan year *t*, with categories *i* (e.g. projects DA1..DA10):
@@ -439,10 +480,19 @@ def pefa_composition_variance(lines: pd.DataFrame, by: str = "project_code",
         ``k``, ``abs_deviation_mvnd`` (Σ |actual − adjusted|), ``variance``, ``grade``.
     """
     detail = _yearly(lines, _cut(cutoff), [by])
-    totals = detail.groupby("plan_year").agg(
-        allocated_mvnd=("allocated_mvnd", "sum"), actual_mvnd=("actual_mvnd", "sum"),
-        **({"deadline_observed": ("deadline_observed", "all")}
-           if "deadline_observed" in detail else {})).reset_index()
+    totals = (
+        detail.groupby("plan_year")
+        .agg(
+            allocated_mvnd=("allocated_mvnd", "sum"),
+            actual_mvnd=("actual_mvnd", "sum"),
+            **(
+                {"deadline_observed": ("deadline_observed", "all")}
+                if "deadline_observed" in detail
+                else {}
+            ),
+        )
+        .reset_index()
+    )
     years = _completed_years(totals, window)
     totals = totals[totals["plan_year"].isin(years)].reset_index(drop=True)
     totals["k"] = _rate(totals["actual_mvnd"], totals["allocated_mvnd"])
@@ -458,14 +508,18 @@ def pefa_composition_variance(lines: pd.DataFrame, by: str = "project_code",
         return not pd.isna(var) and var < bound - _EPS
 
     totals["grade"] = [_grade_one(v, passes, bands) for v in totals["variance"]]
-    table = _tag(totals.drop(columns=[c for c in ("deadline_observed",) if c in totals]),
-                 lines)
+    table = _tag(totals.drop(columns=[c for c in ("deadline_observed",) if c in totals]), lines)
     if len(years) < min_years:
-        return PefaScore(None, table, years, f"needs {min_years} completed years; "
-                                             f"found {len(years)}")
+        return PefaScore(
+            None, table, years, f"needs {min_years} completed years; found {len(years)}"
+        )
     grade = _overall(totals["variance"], passes, bands, min_years)
-    return PefaScore(grade, table, years, f"PI-2(i) by {by} on {cutoff} disbursement, years "
-                                          + ", ".join(map(str, years)))
+    return PefaScore(
+        grade,
+        table,
+        years,
+        f"PI-2(i) by {by} on {cutoff} disbursement, years " + ", ".join(map(str, years)),
+    )
 
 
 # --------------------------------------------------------------------------- targets
@@ -485,12 +539,12 @@ def target_status(direction: str, latest: float | None, target: float | None) ->
         return "met" if latest >= target - _EPS else "not_met"
     if direction == "lower_better":
         return "met" if latest <= target + _EPS else "not_met"
-    raise ValueError(f"direction must be one of {', '.join(schema.DIRECTIONS)}; "
-                     f"got {direction!r}")
+    raise ValueError(f"direction must be one of {', '.join(schema.DIRECTIONS)}; got {direction!r}")
 
 
-def target_scorecard(targets: pd.DataFrame, unit_code: str | None = None,
-                     up_to_year: int | None = None) -> pd.DataFrame:
+def target_scorecard(
+    targets: pd.DataFrame, unit_code: str | None = None, up_to_year: int | None = None
+) -> pd.DataFrame:
     """Per indicator: baseline, target, latest actual, progress ratio and status.
 
     ``latest`` is the actual value of the latest year with a value (up to ``up_to_year``);
@@ -508,26 +562,40 @@ def target_scorecard(targets: pd.DataFrame, unit_code: str | None = None,
         ``direction``, ``baseline_value``, ``target_value``, ``latest_value``,
         ``latest_year``, ``progress_ratio``, ``status``.
     """
-    t = targets if unit_code is None else targets[targets["unit_code"].astype(str)
-                                                  == str(unit_code)]
+    t = (
+        targets
+        if unit_code is None
+        else targets[targets["unit_code"].astype(str) == str(unit_code)]
+    )
     if up_to_year is not None:
         t = t[t["year"] <= up_to_year]
     keys = ["unit_code", "indicator_code"]
-    info = t.sort_values("year").groupby(keys, sort=True).agg(
-        name_vi=("name_vi", "last"), name_en=("name_en", "last"), unit=("unit", "last"),
-        direction=("direction", "last"), baseline_value=("baseline_value", "last"),
-        target_value=("target_value", "last"))
+    info = (
+        t.sort_values("year")
+        .groupby(keys, sort=True)
+        .agg(
+            name_vi=("name_vi", "last"),
+            name_en=("name_en", "last"),
+            unit=("unit", "last"),
+            direction=("direction", "last"),
+            baseline_value=("baseline_value", "last"),
+            target_value=("target_value", "last"),
+        )
+    )
     with_value = t[t["actual_value"].notna()].sort_values("year")
-    latest = with_value.groupby(keys).agg(latest_value=("actual_value", "last"),
-                                          latest_year=("year", "last"))
+    latest = with_value.groupby(keys).agg(
+        latest_value=("actual_value", "last"), latest_year=("year", "last")
+    )
     out = info.join(latest, how="left").reset_index()
     out["latest_year"] = out["latest_year"].astype("Int64")
     span = out["target_value"] - out["baseline_value"]
     out["progress_ratio"] = (out["latest_value"] - out["baseline_value"]) / span.where(
-        span.abs() > _EPS)
-    out["status"] = [target_status(d, v, g) for d, v, g in
-                     zip(out["direction"], out["latest_value"], out["target_value"],
-                         strict=True)]
+        span.abs() > _EPS
+    )
+    out["status"] = [
+        target_status(d, v, g)
+        for d, v, g in zip(out["direction"], out["latest_value"], out["target_value"], strict=True)
+    ]
     return _tag(out, targets)
 
 
@@ -540,11 +608,12 @@ def targets_met(scorecard: pd.DataFrame) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- timing
-def months_to_share(lines: pd.DataFrame, disbursements: pd.DataFrame,
-                    share: float = 0.5) -> pd.Series:
+def months_to_share(
+    lines: pd.DataFrame, disbursements: pd.DataFrame, share: float = 0.5
+) -> pd.Series:
     """Months from each line's decision to the first report with ``share`` of it disbursed.
 
-    Months are days / 30.4375 (:mod:`helpers.deadlines`), counted from ``decision_date`` to the
+    Months are days / 30.4375 (:mod:`helpers.data.deadlines`), counted from ``decision_date`` to the
     first ``report_date`` whose cumulative disbursed is at least ``share × amount_mvnd``
     (reports are monthly, so this is the month end by which the share was reached). NaN when
     the share was never reached by the last report, or the line has no amount.
@@ -573,9 +642,14 @@ def median_months(months: pd.Series) -> float:
     return m if np.isfinite(m) else float("nan")
 
 
-def district_comparison(lines: pd.DataFrame, disbursements: pd.DataFrame,
-                        units: pd.DataFrame, province_code: str,
-                        cutoff: Cutoff = "deadline", share: float = 0.5) -> pd.DataFrame:
+def district_comparison(
+    lines: pd.DataFrame,
+    disbursements: pd.DataFrame,
+    units: pd.DataFrame,
+    province_code: str,
+    cutoff: Cutoff = "deadline",
+    share: float = 0.5,
+) -> pd.DataFrame:
     """Execution rate and timing per district, ranked, with the province as reference.
 
     Each line belongs to the district it or its parent commune sits in; province-level lines
@@ -592,26 +666,43 @@ def district_comparison(lines: pd.DataFrame, disbursements: pd.DataFrame,
     """
     col = _cut(cutoff)
     u = units.assign(unit_code=units["unit_code"].astype(str))
-    districts = u[(u["level"] == "district")
-                  & (u["parent_code"].astype("string") == str(province_code))]
+    districts = u[
+        (u["level"] == "district") & (u["parent_code"].astype("string") == str(province_code))
+    ]
     owner: dict[str, str] = {}
     for code in districts["unit_code"]:
         for member in scope_unit_codes(u, code):
             owner[member] = code
-    ln = lines.assign(_district=lines["unit_code"].astype(str).map(owner),
-                      _months=months_to_share(lines, disbursements, share))
+    ln = lines.assign(
+        _district=lines["unit_code"].astype(str).map(owner),
+        _months=months_to_share(lines, disbursements, share),
+    )
     rows = []
     for d in districts.itertuples():
         part = ln[ln["_district"] == d.unit_code]
-        rows.append({"unit_code": d.unit_code, "name_vi": d.name_vi, "name_en": d.name_en,
-                     "level": "district", "allocated_mvnd": part["amount_mvnd"].sum(),
-                     "disbursed_mvnd": part[col].sum(),
-                     "median_months_to_50": median_months(part["_months"])})
+        rows.append(
+            {
+                "unit_code": d.unit_code,
+                "name_vi": d.name_vi,
+                "name_en": d.name_en,
+                "level": "district",
+                "allocated_mvnd": part["amount_mvnd"].sum(),
+                "disbursed_mvnd": part[col].sum(),
+                "median_months_to_50": median_months(part["_months"]),
+            }
+        )
     prov = u[u["unit_code"] == str(province_code)].iloc[0]
-    rows.append({"unit_code": str(province_code), "name_vi": prov["name_vi"],
-                 "name_en": prov["name_en"], "level": "province",
-                 "allocated_mvnd": ln["amount_mvnd"].sum(), "disbursed_mvnd": ln[col].sum(),
-                 "median_months_to_50": median_months(ln["_months"])})
+    rows.append(
+        {
+            "unit_code": str(province_code),
+            "name_vi": prov["name_vi"],
+            "name_en": prov["name_en"],
+            "level": "province",
+            "allocated_mvnd": ln["amount_mvnd"].sum(),
+            "disbursed_mvnd": ln[col].sum(),
+            "median_months_to_50": median_months(ln["_months"]),
+        }
+    )
     out = pd.DataFrame(rows)
     out["execution_rate"] = _rate(out["disbursed_mvnd"], out["allocated_mvnd"])
     is_d = out["level"] == "district"
@@ -619,10 +710,22 @@ def district_comparison(lines: pd.DataFrame, disbursements: pd.DataFrame,
     out["rank"] = out["rank"].astype("Int64")
     prov_rate = out.loc[~is_d, "execution_rate"].iloc[0]
     out["vs_province_pp"] = (out["execution_rate"] - prov_rate) * 100
-    out = pd.concat([out[is_d].sort_values(["rank", "unit_code"], na_position="last"),
-                     out[~is_d]], ignore_index=True)
-    cols = ["unit_code", "name_vi", "name_en", "level", "allocated_mvnd", "disbursed_mvnd",
-            "execution_rate", "median_months_to_50", "rank", "vs_province_pp"]
+    out = pd.concat(
+        [out[is_d].sort_values(["rank", "unit_code"], na_position="last"), out[~is_d]],
+        ignore_index=True,
+    )
+    cols = [
+        "unit_code",
+        "name_vi",
+        "name_en",
+        "level",
+        "allocated_mvnd",
+        "disbursed_mvnd",
+        "execution_rate",
+        "median_months_to_50",
+        "rank",
+        "vs_province_pp",
+    ]
     return _tag(out[cols], lines)
 
 
@@ -641,20 +744,25 @@ def _amounts(table: pd.DataFrame, key: str, values: Sequence[str]) -> dict[str, 
         row = idx.loc[v] if v in idx.index else None
         alloc = float(row["allocated_mvnd"]) if row is not None else 0.0
         disb = float(row["disbursed_last_mvnd"]) if row is not None else 0.0
-        out[v] = {"allocated_mvnd": _num(alloc), "disbursed_mvnd": _num(disb),
-                  "disbursed_deadline_mvnd": _num(row["disbursed_deadline_mvnd"]
-                                                  if row is not None else 0.0),
-                  "execution_rate": _num(_rate(disb, alloc), 4)}
+        out[v] = {
+            "allocated_mvnd": _num(alloc),
+            "disbursed_mvnd": _num(disb),
+            "disbursed_deadline_mvnd": _num(
+                row["disbursed_deadline_mvnd"] if row is not None else 0.0
+            ),
+            "execution_rate": _num(_rate(disb, alloc), 4),
+        }
     return out
 
 
-def summary_metrics(dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAULT_YEARS,
-                    lang: str | None = None) -> dict:
+def summary_metrics(
+    dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAULT_YEARS, lang: str | None = None
+) -> dict:
     """The ``metrics.json`` dict of an assessment (amounts million VND, rates fractions).
 
     Args:
         dataset: the validated dataset.
-        scope: a :class:`helpers.datasets.Scope` (``code``, ``level``, ``name_vi``,
+        scope: a :class:`helpers.data.datasets.Scope` (``code``, ``level``, ``name_vi``,
             ``name_en``, ``is_province``).
         years: plan years covered (default 2021–2025).
         lang: language of the run (recorded only).
@@ -671,8 +779,9 @@ def summary_metrics(dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAU
     years = sorted({int(y) for y in years})
     prov = dataset.province_code
     alloc = filter_scope(dataset.allocations, dataset.units, scope.code, years)
-    lines = line_table(alloc, dataset.disbursements,
-                       as_of=dataset.disbursements["report_date"].max())
+    lines = line_table(
+        alloc, dataset.disbursements, as_of=dataset.disbursements["report_date"].max()
+    )
     lines.attrs["demo"] = dataset.demo
     allocated = float(lines["amount_mvnd"].sum())
     by_year = execution_at_cutoffs(lines, years)
@@ -685,9 +794,11 @@ def summary_metrics(dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAU
     pi2 = pefa_composition_variance(lines, by="project_code")
     card = target_scorecard(dataset.targets, scope.code, up_to_year=max(years))
     counts = targets_met(card)
-    all_lines = line_table(filter_scope(dataset.allocations, dataset.units, prov, years),
-                           dataset.disbursements,
-                           as_of=dataset.disbursements["report_date"].max())
+    all_lines = line_table(
+        filter_scope(dataset.allocations, dataset.units, prov, years),
+        dataset.disbursements,
+        as_of=dataset.disbursements["report_date"].max(),
+    )
     ranking = district_comparison(all_lines, dataset.disbursements, dataset.units, prov)
     me = ranking[ranking["unit_code"] == scope.code]
 
@@ -712,8 +823,9 @@ def summary_metrics(dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAU
         "lang": lang,
         "as_of": pd.Timestamp(lines.attrs["as_of"]).date().isoformat(),
         "years": years,
-        "years_with_allocation": [int(y) for y in by_year.loc[
-            by_year["status"] != "no_allocation", "plan_year"]],
+        "years_with_allocation": [
+            int(y) for y in by_year.loc[by_year["status"] != "no_allocation", "plan_year"]
+        ],
         "allocated_mvnd": _num(allocated),
         "disbursed_mvnd": _num(total("disbursed_last_mvnd")),
         "disbursed_dec31_mvnd": _num(total("disbursed_dec31_mvnd")),
@@ -733,28 +845,54 @@ def summary_metrics(dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAU
         "dec_jan_share": _num(conc["dec_jan_share"], 4),
         "pefa_aggregate_grade": pi1.grade,
         "pefa_aggregate_years": pi1.years,
-        "pefa_aggregate_outturn": {str(r["plan_year"]): _num(r["outturn"], 4)
-                                   for r in pi1.table.to_dict("records")},
+        "pefa_aggregate_outturn": {
+            str(r["plan_year"]): _num(r["outturn"], 4) for r in pi1.table.to_dict("records")
+        },
         "pefa_composition_grade": pi2.grade,
         "pefa_composition_by": "project_code",
-        "pefa_composition_variance": {str(r["plan_year"]): _num(r["variance"], 4)
-                                      for r in pi2.table.to_dict("records")},
+        "pefa_composition_variance": {
+            str(r["plan_year"]): _num(r["variance"], 4) for r in pi2.table.to_dict("records")
+        },
         "targets_met": counts["met"],
         "targets_not_met": counts["not_met"],
         "targets_no_data": counts["no_data"],
         "targets_total": counts["total"],
         "median_months_to_50": _num(me["median_months_to_50"].iloc[0], 2) if len(me) else None,
-        "district_rank": (int(me["rank"].iloc[0]) if len(me) and not pd.isna(me["rank"].iloc[0])
-                          else None),
+        "district_rank": (
+            int(me["rank"].iloc[0]) if len(me) and not pd.isna(me["rank"].iloc[0]) else None
+        ),
         "districts_ranked": int(ranking["rank"].notna().sum()),
         "province_execution_rate_deadline": _num(
-            ranking.loc[ranking["level"] == "province", "execution_rate"].iloc[0], 4),
-        "district_ranking": _records(ranking, [
-            "unit_code", "name_vi", "name_en", "level", "execution_rate",
-            "median_months_to_50", "rank"]),
-        "target_scorecard": _records(card, [
-            "indicator_code", "name_vi", "name_en", "unit", "direction", "baseline_value",
-            "target_value", "latest_value", "latest_year", "progress_ratio", "status"]),
+            ranking.loc[ranking["level"] == "province", "execution_rate"].iloc[0], 4
+        ),
+        "district_ranking": _records(
+            ranking,
+            [
+                "unit_code",
+                "name_vi",
+                "name_en",
+                "level",
+                "execution_rate",
+                "median_months_to_50",
+                "rank",
+            ],
+        ),
+        "target_scorecard": _records(
+            card,
+            [
+                "indicator_code",
+                "name_vi",
+                "name_en",
+                "unit",
+                "direction",
+                "baseline_value",
+                "target_value",
+                "latest_value",
+                "latest_year",
+                "progress_ratio",
+                "status",
+            ],
+        ),
     }
 
 
@@ -789,10 +927,26 @@ def _year_json(r: Mapping[str, object]) -> dict:
 
 
 __all__ = [
-    "CUTOFFS", "DEFAULT_YEARS", "PI1_BANDS", "PI2_BANDS", "PefaScore",
-    "carry_over_by", "concentration_total", "district_comparison", "execution_at_cutoffs",
-    "execution_by", "filter_scope", "median_months", "monthly_profile", "months_to_share",
-    "pefa_aggregate_outturn", "pefa_composition_variance", "scope_unit_codes",
-    "summary_metrics", "target_scorecard", "target_status", "targets_met",
+    "CUTOFFS",
+    "DEFAULT_YEARS",
+    "PI1_BANDS",
+    "PI2_BANDS",
+    "PefaScore",
+    "carry_over_by",
+    "concentration_total",
+    "district_comparison",
+    "execution_at_cutoffs",
+    "execution_by",
+    "filter_scope",
+    "median_months",
+    "monthly_profile",
+    "months_to_share",
+    "pefa_aggregate_outturn",
+    "pefa_composition_variance",
+    "scope_unit_codes",
+    "summary_metrics",
+    "target_scorecard",
+    "target_status",
+    "targets_met",
     "year_end_concentration",
 ]

@@ -2,8 +2,8 @@
 
 Snapshots are cumulative and irregular (month ends, plus ad-hoc report dates), so the amount
 disbursed by a line "as of" a date is its latest snapshot on or before that date, and zero when
-it has none yet. This module computes that once for the metrics (:mod:`helpers.metrics`) and
-the lag models (:mod:`helpers.lag`).
+it has none yet. This module computes that once for the metrics (:mod:`helpers.analysis.metrics`) and
+the lag models (:mod:`helpers.analysis.lag`).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.deadlines import line_deadline, months_available, regular_deadline, year_end
+from helpers.data.deadlines import line_deadline, months_available, regular_deadline, year_end
 
 
-def cumulative_at(disbursements: pd.DataFrame, line_id: pd.Series,
-                  as_of: pd.Series | pd.Timestamp) -> pd.Series:
+def cumulative_at(
+    disbursements: pd.DataFrame, line_id: pd.Series, as_of: pd.Series | pd.Timestamp
+) -> pd.Series:
     """Cumulative disbursed of each line as of a date (latest snapshot on or before it).
 
     Args:
@@ -27,18 +28,26 @@ def cumulative_at(disbursements: pd.DataFrame, line_id: pd.Series,
     Returns:
         Float Series aligned with ``line_id``: 0.0 for a line with no snapshot by then.
     """
-    dates = as_of if isinstance(as_of, pd.Series) else pd.Series(
-        pd.Timestamp(as_of), index=line_id.index)
-    query = pd.DataFrame({"line_id": line_id.astype(str).to_numpy(),
-                          "as_of": pd.to_datetime(dates).to_numpy().astype("datetime64[ns]"),
-                          "pos": np.arange(len(line_id))})
+    dates = (
+        as_of
+        if isinstance(as_of, pd.Series)
+        else pd.Series(pd.Timestamp(as_of), index=line_id.index)
+    )
+    query = pd.DataFrame(
+        {
+            "line_id": line_id.astype(str).to_numpy(),
+            "as_of": pd.to_datetime(dates).to_numpy().astype("datetime64[ns]"),
+            "pos": np.arange(len(line_id)),
+        }
+    )
     snaps = disbursements[["line_id", "report_date", "disbursed_cum_mvnd"]].copy()
     snaps["line_id"] = snaps["line_id"].astype(str)
     snaps["report_date"] = snaps["report_date"].astype("datetime64[ns]")
     snaps = snaps.sort_values("report_date")
     query = query.sort_values("as_of")
-    merged = pd.merge_asof(query, snaps, left_on="as_of", right_on="report_date",
-                           by="line_id", direction="backward")
+    merged = pd.merge_asof(
+        query, snaps, left_on="as_of", right_on="report_date", by="line_id", direction="backward"
+    )
     out = merged.sort_values("pos")["disbursed_cum_mvnd"].fillna(0.0).to_numpy()
     return pd.Series(out, index=line_id.index, dtype="float64")
 
@@ -48,8 +57,9 @@ def last_report_date(disbursements: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(disbursements["report_date"].max())
 
 
-def line_table(allocations: pd.DataFrame, disbursements: pd.DataFrame,
-               as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def line_table(
+    allocations: pd.DataFrame, disbursements: pd.DataFrame, as_of: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """One row per plan line with its deadlines and disbursement at the standard cut-offs.
 
     Columns added to the allocation columns:
@@ -73,16 +83,19 @@ def line_table(allocations: pd.DataFrame, disbursements: pd.DataFrame,
     lines["disbursed_dec31_mvnd"] = cumulative_at(disbursements, ids, lines["year_end"])
     lines["disbursed_deadline_mvnd"] = cumulative_at(disbursements, ids, lines["deadline"])
     lines["disbursed_last_mvnd"] = cumulative_at(disbursements, ids, as_of)
-    at_final = cumulative_at(disbursements, ids, lines["line_deadline"].where(
-        lines["line_deadline"] <= as_of, as_of))
+    at_final = cumulative_at(
+        disbursements, ids, lines["line_deadline"].where(lines["line_deadline"] <= as_of, as_of)
+    )
     lines["deadline_observed"] = lines["deadline"] <= as_of
     undisbursed = (lines["amount_mvnd"] - lines["disbursed_deadline_mvnd"]).clip(lower=0)
     lines["undisbursed_deadline_mvnd"] = undisbursed.where(lines["deadline_observed"], np.nan)
     lines["carried_over_mvnd"] = undisbursed.where(lines["extended"], 0.0).where(
-        lines["deadline_observed"], np.nan)
+        lines["deadline_observed"], np.nan
+    )
     final_passed = lines["line_deadline"] <= as_of
-    lines["lapsed_mvnd"] = (lines["amount_mvnd"] - at_final).clip(lower=0).where(
-        final_passed, np.nan)
+    lines["lapsed_mvnd"] = (
+        (lines["amount_mvnd"] - at_final).clip(lower=0).where(final_passed, np.nan)
+    )
     lines.attrs["as_of"] = as_of
     lines.attrs["demo"] = bool(allocations.attrs.get("demo", False))
     return lines

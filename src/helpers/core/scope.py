@@ -1,6 +1,6 @@
 """What an analysis covers (pandas-free, so the batch runner imports it cheaply).
 
-:func:`helpers.datasets.resolve_scope` turns what a user types into a :class:`Scope`.
+:func:`helpers.data.datasets.resolve_scope` turns what a user types into a :class:`Scope`.
 """
 
 from __future__ import annotations

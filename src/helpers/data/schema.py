@@ -6,10 +6,10 @@ from these declarations:
 
 * :func:`pandera_schema` builds the pandera ``DataFrameSchema`` that is the contract at the
   boundary: the intake module validates with it, tests and notebooks may too;
-* :mod:`helpers.intake` parses raw cells according to :attr:`Column.kind` and reports
+* :mod:`helpers.data.intake` parses raw cells according to :attr:`Column.kind` and reports
   problems with the file, row and column;
-* :mod:`helpers.template` writes the Excel header rows, drop-downs and number formats;
-* :mod:`helpers.demo` writes frames with exactly these columns.
+* :mod:`helpers.data.template` writes the Excel header rows, drop-downs and number formats;
+* :mod:`helpers.data.demo` writes frames with exactly these columns.
 
 No other module re-states the list of columns of a table: it asks :data:`TABLES`.
 
@@ -112,14 +112,34 @@ UNITS = Table(
         Column("name_en", "text", "ASCII / English display name."),
         Column("level", "enum", "Administrative level.", allowed=LEVELS),
         Column("parent_code", "code", "Parent unit (province for districts).", nullable=True),
-        Column("valid_from", "date", "First day the unit existed (empty: before the data).",
-               required=False, nullable=True),
-        Column("valid_to", "date", "Last day the unit existed (empty: still exists).",
-               required=False, nullable=True),
-        Column("extremely_difficult", "bool", "xã đặc biệt khó khăn (communes).",
-               required=False, nullable=True),
-        Column("source_id", "code", "Row of `sources` that backs this row.", required=False,
-               nullable=True),
+        Column(
+            "valid_from",
+            "date",
+            "First day the unit existed (empty: before the data).",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "valid_to",
+            "date",
+            "Last day the unit existed (empty: still exists).",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "extremely_difficult",
+            "bool",
+            "xã đặc biệt khó khăn (communes).",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "source_id",
+            "code",
+            "Row of `sources` that backs this row.",
+            required=False,
+            nullable=True,
+        ),
     ),
     key=("unit_code",),
     reference=True,
@@ -130,31 +150,54 @@ PROGRAM_COMPONENTS = Table(
     "The program's projects (DA1..DA10) and sub-projects (e.g. DA3.TDA2).",
     (
         Column("project_code", "code", "Project code DA1..DA10."),
-        Column("subproject_code", "code", "Sub-project code, empty on the project's own row.",
-               nullable=True),
+        Column(
+            "subproject_code",
+            "code",
+            "Sub-project code, empty on the project's own row.",
+            nullable=True,
+        ),
         Column("name_vi", "text", "Vietnamese name."),
         Column("name_en", "text", "English name."),
-        Column("source_id", "code", "Row of `sources` that backs this row.", required=False,
-               nullable=True),
+        Column(
+            "source_id",
+            "code",
+            "Row of `sources` that backs this row.",
+            required=False,
+            nullable=True,
+        ),
     ),
     key=("project_code", "subproject_code"),
     reference=True,
 )
 
 _LINE_COLUMNS = (
-    Column("plan_year", "int", "Year of the capital plan (the vintage).",
-           min_value=PLAN_YEAR_MIN, max_value=PLAN_YEAR_MAX),
+    Column(
+        "plan_year",
+        "int",
+        "Year of the capital plan (the vintage).",
+        min_value=PLAN_YEAR_MIN,
+        max_value=PLAN_YEAR_MAX,
+    ),
     Column("unit_code", "code", "Implementing unit (code, or a name the loader resolves)."),
     Column("project_code", "code", "Project code from program_components."),
-    Column("subproject_code", "code", "Sub-project code from program_components, or empty.",
-           nullable=True),
-    Column("capital_type", "enum", "investment (đầu tư phát triển) or recurrent (sự nghiệp).",
-           allowed=CAPITAL_TYPES),
+    Column(
+        "subproject_code",
+        "code",
+        "Sub-project code from program_components, or empty.",
+        nullable=True,
+    ),
+    Column(
+        "capital_type",
+        "enum",
+        "investment (đầu tư phát triển) or recurrent (sự nghiệp).",
+        allowed=CAPITAL_TYPES,
+    ),
     Column("source", "enum", "central, local, credit or other.", allowed=SOURCES),
 )
 
 _LINE_ID = Column(
-    "line_id", "code",
+    "line_id",
+    "code",
     "Derived: the plan-line key joined with '|' (subproject '-' when empty); one per line.",
 )
 
@@ -163,16 +206,31 @@ ALLOCATIONS = Table(
     "Capital assigned: one row per plan line.",
     _LINE_COLUMNS
     + (
-        Column("amount_mvnd", "amount", "Capital assigned to the line.", unit="million VND",
-               min_value=0),
+        Column(
+            "amount_mvnd",
+            "amount",
+            "Capital assigned to the line.",
+            unit="million VND",
+            min_value=0,
+        ),
         Column("decision_date", "date", "When the line was assigned to the implementing unit."),
-        Column("decision_ref", "text", "Decision reference, e.g. 'Quyết định số …/QĐ-UBND'.",
-               required=False, nullable=True),
-        Column("extended_until", "date",
-               "Empty: regular deadline 31 Jan of plan_year + 1; a date: extended to it.",
-               required=False, nullable=True),
-        Column("note", "text", "Free text; kept, never interpreted.", required=False,
-               nullable=True),
+        Column(
+            "decision_ref",
+            "text",
+            "Decision reference, e.g. 'Quyết định số …/QĐ-UBND'.",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "extended_until",
+            "date",
+            "Empty: regular deadline 31 Jan of plan_year + 1; a date: extended to it.",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "note", "text", "Free text; kept, never interpreted.", required=False, nullable=True
+        ),
     ),
     key=LINE_KEY,
     derived=(_LINE_ID,),
@@ -184,10 +242,16 @@ DISBURSEMENTS = Table(
     (Column("report_date", "date", "Date of the report (month end or any report date)."),)
     + _LINE_COLUMNS
     + (
-        Column("disbursed_cum_mvnd", "amount", "Cumulative disbursed as of report_date.",
-               unit="million VND", min_value=0),
-        Column("note", "text", "Free text; kept, never interpreted.", required=False,
-               nullable=True),
+        Column(
+            "disbursed_cum_mvnd",
+            "amount",
+            "Cumulative disbursed as of report_date.",
+            unit="million VND",
+            min_value=0,
+        ),
+        Column(
+            "note", "text", "Free text; kept, never interpreted.", required=False, nullable=True
+        ),
     ),
     key=("report_date",) + LINE_KEY,
     derived=(_LINE_ID,),
@@ -206,10 +270,12 @@ TARGETS = Table(
         Column("baseline_value", "number", "Value in the baseline year (2020).", nullable=True),
         Column("target_value", "number", "Value to reach by the target year (2025)."),
         Column("year", "int", "Year of actual_value.", min_value=2000, max_value=2100),
-        Column("actual_value", "number", "Observed value in `year`; empty: no data.",
-               nullable=True),
-        Column("note", "text", "Free text; kept, never interpreted.", required=False,
-               nullable=True),
+        Column(
+            "actual_value", "number", "Observed value in `year`; empty: no data.", nullable=True
+        ),
+        Column(
+            "note", "text", "Free text; kept, never interpreted.", required=False, nullable=True
+        ),
     ),
     key=("indicator_code", "unit_code", "year"),
     optional=True,
@@ -225,8 +291,14 @@ SOURCES_TABLE = Table(
         Column("date", "date", "Publication date.", nullable=True),
         Column("url", "text", "Address, when known.", nullable=True),
         Column("quote", "text", "The sentence the figure comes from.", nullable=True),
-        Column("confidence", "enum", "confirmed in a public source, or unconfirmed.",
-               allowed=("confirmed", "unconfirmed"), required=False, nullable=True),
+        Column(
+            "confidence",
+            "enum",
+            "confirmed in a public source, or unconfirmed.",
+            allowed=("confirmed", "unconfirmed"),
+            required=False,
+            nullable=True,
+        ),
     ),
     key=("source_id",),
     reference=True,
@@ -252,9 +324,12 @@ TARGET_INDICATORS = Table(
         Column("name_en", "text", "English name."),
         Column("unit", "text", "Unit."),
         Column("direction", "enum", "higher_better or lower_better.", allowed=DIRECTIONS),
-        Column("target_kind", "enum", "How national_target_value reads.",
-               allowed=("level", "ratio_to_baseline", "change_pp_per_year",
-                        "pct_change_vs_baseline")),
+        Column(
+            "target_kind",
+            "enum",
+            "How national_target_value reads.",
+            allowed=("level", "ratio_to_baseline", "change_pp_per_year", "pct_change_vs_baseline"),
+        ),
         Column("national_target_value", "number", "The national 2025 target."),
         _SOURCE_ID,
         Column("note", "text", "Caveats.", nullable=True),
@@ -347,8 +422,14 @@ def pandera_schema(table: str | Table, *, with_derived: bool = True) -> pa.DataF
     cols = t.columns + (t.derived if with_derived else ())
     return pa.DataFrameSchema(
         {
-            c.name: pa.Column(dtype_of(c), checks=_checks(c), nullable=c.nullable,
-                              required=True, description=c.description, title=c.unit)
+            c.name: pa.Column(
+                dtype_of(c),
+                checks=_checks(c),
+                nullable=c.nullable,
+                required=True,
+                description=c.description,
+                title=c.unit,
+            )
             for c in cols
         },
         unique=list(t.key) if t.key else None,

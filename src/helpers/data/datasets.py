@@ -3,7 +3,7 @@
 ``data`` is ``"demo"`` (the embedded synthetic dataset, default seed), ``"demo:SEED"`` (another
 calibrated draw), a folder of CSV files, or one ``.xlsx`` workbook; a relative path is looked
 up under the repository root first, then in the working directory. Every route returns a
-validated :class:`~helpers.dataset.Dataset`; the demo route goes through the same validation as
+validated :class:`~helpers.data.dataset.Dataset`; the demo route goes through the same validation as
 files do.
 """
 
@@ -15,20 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.dataset import Dataset
-from helpers.errors import ParameterError
-from helpers.paths import REPO_ROOT
-from helpers.scope import Scope
+from helpers.core.errors import ParameterError
+from helpers.core.paths import REPO_ROOT
+from helpers.core.scope import Scope
+from helpers.data.dataset import Dataset
 
-__all__ = ["DEMO", "Scope", "data_key", "open_dataset", "preload", "resolve_scope",
-           "scope_codes"]
+__all__ = ["DEMO", "Scope", "data_key", "open_dataset", "preload", "resolve_scope", "scope_codes"]
 
 DEMO = "demo"
 
 
 def parse_demo(data: str | Path) -> int | None:
     """The seed when ``data`` names the demo dataset ("demo" or "demo:SEED"), else None."""
-    from helpers.demo import DEFAULT_SEED
+    from helpers.data.demo import DEFAULT_SEED
 
     text = str(data).strip().lower()
     if text == DEMO:
@@ -37,8 +36,9 @@ def parse_demo(data: str | Path) -> int | None:
         try:
             return int(text.split(":", 1)[1])
         except ValueError:
-            raise ParameterError(f"data: expected 'demo' or 'demo:SEED' with an integer seed; "
-                                 f"got {data!r}") from None
+            raise ParameterError(
+                f"data: expected 'demo' or 'demo:SEED' with an integer seed; got {data!r}"
+            ) from None
     return None
 
 
@@ -59,14 +59,18 @@ def _locate(data: str | Path) -> Path:
     """The path ``data`` names: relative paths are looked up under the repo root first."""
     text = str(data).strip()
     if not text:
-        raise ParameterError("data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
-                             ".xlsx workbook; got an empty value")
+        raise ParameterError(
+            "data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
+            ".xlsx workbook; got an empty value"
+        )
     path = Path(text).expanduser()
     if not path.is_absolute() and (REPO_ROOT / path).exists():
         path = REPO_ROOT / path  # notebooks run from any folder: the repo root comes first
     if not path.exists():
-        raise ParameterError(f"data: {str(data)!r} does not exist; expected 'demo', "
-                             "'demo:SEED', a folder of CSV files or an .xlsx workbook")
+        raise ParameterError(
+            f"data: {str(data)!r} does not exist; expected 'demo', "
+            "'demo:SEED', a folder of CSV files or an .xlsx workbook"
+        )
     return path
 
 
@@ -93,10 +97,10 @@ def open_dataset(data: str | Path = DEMO) -> Dataset:
     (frames copied, so callers may modify them) instead of being validated again.
 
     Raises:
-        helpers.errors.InputError: the files have problems (every problem is listed).
-        helpers.errors.ParameterError: ``data`` names nothing that exists.
+        helpers.core.errors.InputError: the files have problems (every problem is listed).
+        helpers.core.errors.ParameterError: ``data`` names nothing that exists.
     """
-    from helpers import demo, intake
+    from helpers.data import demo, intake
 
     key = data_key(data)
     if key in _PRELOADED:
@@ -106,9 +110,10 @@ def open_dataset(data: str | Path = DEMO) -> Dataset:
     seed = parse_demo(data)
     if seed is not None:
         generated = demo.generate(seed)
-        origin = f"demo (helpers.demo, seed {seed})"
-        return intake.validate_frames(generated.tables, origin=origin,
-                                      sha256=frames_sha256(generated.tables))
+        origin = f"demo (helpers.data.demo, seed {seed})"
+        return intake.validate_frames(
+            generated.tables, origin=origin, sha256=frames_sha256(generated.tables)
+        )
     return intake.load_dataset(Path(key))
 
 
@@ -119,7 +124,7 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
         ParameterError: the scope matches no unit; the message lists the allowed values and
         the closest names.
     """
-    from helpers.units import UnitResolver
+    from helpers.data.units import UnitResolver
 
     units = dataset.units
     text = str(scope).strip()
@@ -129,15 +134,21 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
         resolver = UnitResolver(units)
         code = resolver.resolve(text)
         if code is None:
-            allowed = ["province"] + [f"{r.unit_code} ({r.name_vi})"
-                                      for r in dataset.districts.itertuples()]
+            allowed = ["province"] + [
+                f"{r.unit_code} ({r.name_vi})" for r in dataset.districts.itertuples()
+            ]
             close = resolver.suggest(text)
             hint = f" Closest: {', '.join(close)}." if close else ""
-            raise ParameterError(f"scope: unknown unit {scope!r}.{hint} Allowed: "
-                                 + ", ".join(allowed))
+            raise ParameterError(
+                f"scope: unknown unit {scope!r}.{hint} Allowed: " + ", ".join(allowed)
+            )
     row = units.loc[units["unit_code"] == code].iloc[0]
-    return Scope(code=str(code), name_vi=str(row["name_vi"]), name_en=str(row["name_en"]),
-                 level=str(row["level"]))
+    return Scope(
+        code=str(code),
+        name_vi=str(row["name_vi"]),
+        name_en=str(row["name_en"]),
+        level=str(row["level"]),
+    )
 
 
 def scope_codes(dataset: Dataset) -> list[str]:

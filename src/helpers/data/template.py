@@ -1,12 +1,12 @@
 """The Excel intake workbook (``mtqg template OUT.xlsx``).
 
-One sheet per input table of :mod:`helpers.schema`, named like the table, with the header row,
+One sheet per input table of :mod:`helpers.data.schema`, named like the table, with the header row,
 a comment on each header cell saying what the column means, number and date formats, and
 drop-down lists for codes (units, projects, sub-projects, capital type, source, direction).
 The reference sheets (units, program_components, sources) come filled with the shipped rows,
 so a province edits them instead of starting from nothing. An ``instructions`` sheet explains the
 workbook in Vietnamese and English; a hidden ``_lists`` sheet holds the drop-down values.
-A filled copy loads with :func:`helpers.intake.load_dataset` without edits.
+A filled copy loads with :func:`helpers.data.intake.load_dataset` without edits.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from helpers import reference
-from helpers.files import atomic_write_bytes
-from helpers.schema import INPUT_TABLES, TABLES, Column
+from helpers.core.files import atomic_write_bytes
+from helpers.data import reference
+from helpers.data.schema import INPUT_TABLES, TABLES, Column
 
 TEMPLATE_ROWS = 5000
 """Rows of each data sheet covered by drop-downs and formats."""
@@ -31,36 +31,53 @@ TEMPLATE_ROWS = 5000
 INSTRUCTIONS_SHEET = "instructions"
 LISTS_SHEET = "_lists"
 
-_NUMBER_FORMATS = {"amount": "#,##0.000", "number": "#,##0.00", "int": "0",
-                   "date": "dd/mm/yyyy"}
+_NUMBER_FORMATS = {"amount": "#,##0.000", "number": "#,##0.00", "int": "0", "date": "dd/mm/yyyy"}
 
 INSTRUCTIONS: list[tuple[str, str]] = [
     ("Sổ nhập liệu Chương trình MTQG 1719", "Intake workbook, National Target Program 1719"),
-    ("Mỗi trang tính là một bảng; tên trang và tên cột giữ nguyên, không đổi.",
-     "Each sheet is one table; keep sheet names and column headers unchanged."),
-    ("Số tiền tính bằng triệu đồng (ví dụ 1.526.790).",
-     "Amounts are in million VND (e.g. 1,526,790)."),
-    ("Ngày nhập theo dạng ngày/tháng/năm (21/05/2024) hoặc định dạng ngày của Excel.",
-     "Dates as day/month/year (21/05/2024) or as Excel dates."),
-    ("allocations: mỗi dòng là một dòng kế hoạch vốn (năm KH, đơn vị, dự án, tiểu dự án, "
-     "loại vốn, nguồn vốn); extended_until để trống nếu hạn giải ngân là 31/01 năm sau.",
-     "allocations: one row per plan line (plan year, unit, project, sub-project, capital type, "
-     "source); leave extended_until empty when the deadline is 31 Jan of the next year."),
-    ("disbursements: số giải ngân lũy kế của từng dòng kế hoạch tại mỗi kỳ báo cáo; "
-     "lũy kế không được giảm.",
-     "disbursements: cumulative disbursed of each plan line at each report date; it never "
-     "decreases."),
-    ("targets: giá trị cơ sở (2020), mục tiêu (2025) và thực hiện theo năm; trạng thái "
-     "'đạt' do phần mềm tính, không nhập tay.",
-     "targets: baseline (2020), target (2025) and actual by year; 'met' is computed, never "
-     "typed in."),
-    ("units, program_components, sources: danh mục tham chiếu; sửa cho phù hợp với tỉnh.",
-     "units, program_components, sources: reference lists; edit them for your province."),
-    ("Chọn mã trong danh sách thả xuống; có thể nhập tên đơn vị (ví dụ 'huyện Bảo Lạc').",
-     "Pick codes from the drop-down lists; unit names are accepted too (e.g. 'huyện Bảo Lạc')."),
-    ("Kiểm tra: mtqg validate <tệp.xlsx> — lỗi ghi rõ trang, dòng, cột và giá trị mong đợi.",
-     "Check: mtqg validate <file.xlsx>: errors name the sheet, row, column and what was "
-     "expected."),
+    (
+        "Mỗi trang tính là một bảng; tên trang và tên cột giữ nguyên, không đổi.",
+        "Each sheet is one table; keep sheet names and column headers unchanged.",
+    ),
+    (
+        "Số tiền tính bằng triệu đồng (ví dụ 1.526.790).",
+        "Amounts are in million VND (e.g. 1,526,790).",
+    ),
+    (
+        "Ngày nhập theo dạng ngày/tháng/năm (21/05/2024) hoặc định dạng ngày của Excel.",
+        "Dates as day/month/year (21/05/2024) or as Excel dates.",
+    ),
+    (
+        "allocations: mỗi dòng là một dòng kế hoạch vốn (năm KH, đơn vị, dự án, tiểu dự án, "
+        "loại vốn, nguồn vốn); extended_until để trống nếu hạn giải ngân là 31/01 năm sau.",
+        "allocations: one row per plan line (plan year, unit, project, sub-project, capital type, "
+        "source); leave extended_until empty when the deadline is 31 Jan of the next year.",
+    ),
+    (
+        "disbursements: số giải ngân lũy kế của từng dòng kế hoạch tại mỗi kỳ báo cáo; "
+        "lũy kế không được giảm.",
+        "disbursements: cumulative disbursed of each plan line at each report date; it never "
+        "decreases.",
+    ),
+    (
+        "targets: giá trị cơ sở (2020), mục tiêu (2025) và thực hiện theo năm; trạng thái "
+        "'đạt' do phần mềm tính, không nhập tay.",
+        "targets: baseline (2020), target (2025) and actual by year; 'met' is computed, never "
+        "typed in.",
+    ),
+    (
+        "units, program_components, sources: danh mục tham chiếu; sửa cho phù hợp với tỉnh.",
+        "units, program_components, sources: reference lists; edit them for your province.",
+    ),
+    (
+        "Chọn mã trong danh sách thả xuống; có thể nhập tên đơn vị (ví dụ 'huyện Bảo Lạc').",
+        "Pick codes from the drop-down lists; unit names are accepted too (e.g. 'huyện Bảo Lạc').",
+    ),
+    (
+        "Kiểm tra: mtqg validate <tệp.xlsx> — lỗi ghi rõ trang, dòng, cột và giá trị mong đợi.",
+        "Check: mtqg validate <file.xlsx>: errors name the sheet, row, column and what was "
+        "expected.",
+    ),
 ]
 
 
@@ -73,8 +90,10 @@ def _lists(units: pd.DataFrame, components: pd.DataFrame) -> dict[str, list[str]
     subs = components["subproject_code"].dropna().astype(str).tolist()
     return {
         "unit_code": [unit_choice(r.unit_code, r.name_vi) for r in units.itertuples()],
-        "project_code": sorted(components["project_code"].astype(str).unique(),
-                               key=lambda c: int(c[2:]) if c[2:].isdigit() else 99),
+        "project_code": sorted(
+            components["project_code"].astype(str).unique(),
+            key=lambda c: int(c[2:]) if c[2:].isdigit() else 99,
+        ),
         "subproject_code": subs,
         "capital_type": list(TABLES["allocations"].column("capital_type").allowed or ()),
         "source": list(TABLES["allocations"].column("source").allowed or ()),
@@ -104,8 +123,9 @@ def _cell_value(value: object) -> object:
     return value
 
 
-def _write_table_sheet(wb: Workbook, table_name: str, refs: dict[str, str],
-                       rows: pd.DataFrame | None) -> None:
+def _write_table_sheet(
+    wb: Workbook, table_name: str, refs: dict[str, str], rows: pd.DataFrame | None
+) -> None:
     table = TABLES[table_name]
     ws = wb.create_sheet(table_name)
     header_fill = PatternFill("solid", fgColor="DCE6F1")
@@ -139,26 +159,39 @@ def _apply_format(ws, col: Column, letter: str) -> None:
     ws.column_dimensions[letter].number_format = number_format(col)
 
 
-def _apply_validation(ws, col: Column, letter: str, refs: dict[str, str],
-                      table_name: str) -> None:
+def _apply_validation(ws, col: Column, letter: str, refs: dict[str, str], table_name: str) -> None:
     rng = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
     key = col.name
     if table_name == "units" and key == "parent_code":
         key = "unit_code"
-    list_name = key if key in refs and table_name not in ("units", "program_components",
-                                                          "sources") else None
+    list_name = (
+        key
+        if key in refs and table_name not in ("units", "program_components", "sources")
+        else None
+    )
     if table_name == "units" and col.name == "level":
         list_name = "level"
     if list_name:
-        dv = DataValidation(type="list", formula1=refs[list_name], allow_blank=True,
-                            showErrorMessage=True, errorTitle="mtqg",
-                            error=f"{col.name}: pick a value from the list")
+        dv = DataValidation(
+            type="list",
+            formula1=refs[list_name],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="mtqg",
+            error=f"{col.name}: pick a value from the list",
+        )
         ws.add_data_validation(dv)
         dv.add(rng)
     elif col.kind == "amount":
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                            allow_blank=True, showErrorMessage=True, errorTitle="mtqg",
-                            error=f"{col.name}: a number ≥ 0 (million VND)")
+        dv = DataValidation(
+            type="decimal",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="mtqg",
+            error=f"{col.name}: a number ≥ 0 (million VND)",
+        )
         ws.add_data_validation(dv)
         dv.add(rng)
 

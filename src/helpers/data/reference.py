@@ -2,9 +2,9 @@
 
 Units, program components, target indicators, sources and public figures, each row naming a
 ``source_id`` (a test checks that every one exists in ``sources``). They are trusted files of
-the package, so they are converted strictly with the dtypes of :mod:`helpers.schema` (a
+the package, so they are converted strictly with the dtypes of :mod:`helpers.data.schema` (a
 conversion failure is a bug in the package, raised as is); user files go through
-:mod:`helpers.intake` instead.
+:mod:`helpers.data.intake` instead.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from functools import cache
 
 import pandas as pd
 
-from helpers.paths import REFERENCE_DIR
-from helpers.schema import TABLES, dtype_of
+from helpers.core.paths import REFERENCE_DIR
+from helpers.data.schema import TABLES, dtype_of
 
 
 @cache
 def _load(name: str) -> pd.DataFrame:
     table = TABLES[name]
-    raw = pd.read_csv(REFERENCE_DIR / f"{name}.csv", dtype=str, keep_default_na=False,
-                      encoding="utf-8")
+    raw = pd.read_csv(
+        REFERENCE_DIR / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8"
+    )
     out = pd.DataFrame(index=raw.index)
     for col in table.columns:
         s = raw[col.name] if col.name in raw else pd.Series("", index=raw.index)

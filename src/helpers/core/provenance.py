@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from helpers.paths import REPO_ROOT
+from helpers.core.paths import REPO_ROOT
 
 
 def git_commit(root: Path = REPO_ROOT) -> str | None:

@@ -8,7 +8,7 @@
   from synthetic data; :func:`finish` applies it from the data's DEMO flag, so a chart cannot
   forget it;
 * the assessment charts (``plot_*``, below the house-style helpers): each takes a table of
-  :mod:`helpers.metrics`, a language and ``demo`` (default: the table's DEMO flag), labels in
+  :mod:`helpers.analysis.metrics`, a language and ``demo`` (default: the table's DEMO flag), labels in
   that language, amounts in billion VND with the language's number format.
 """
 
@@ -29,10 +29,10 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
-from helpers.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI, is_demo
-from helpers.files import atomic_write_bytes
-from helpers.formatting import number, percent
-from helpers.i18n import label
+from helpers.core.files import atomic_write_bytes
+from helpers.core.formatting import number, percent
+from helpers.core.text import label
+from helpers.data.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI, is_demo
 
 A4_WIDTH_IN = 6.7
 FONT_FAMILY = "DejaVu Sans"
@@ -55,13 +55,24 @@ PALETTE_BY_KEY: dict[str, str] = {
 
 def apply_style() -> None:
     """Set the house style for every later figure (idempotent)."""
-    sns.set_theme(style="whitegrid", context="paper", palette=list(PALETTE),
-                  font=FONT_FAMILY, rc={
-                      "figure.dpi": 110, "savefig.dpi": 110, "savefig.bbox": "tight",
-                      "axes.titlesize": 11, "axes.labelsize": 9, "xtick.labelsize": 8,
-                      "ytick.labelsize": 8, "legend.fontsize": 8, "axes.titleweight": "bold",
-                      "figure.figsize": (A4_WIDTH_IN, 3.4),
-                  })
+    sns.set_theme(
+        style="whitegrid",
+        context="paper",
+        palette=list(PALETTE),
+        font=FONT_FAMILY,
+        rc={
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.titlesize": 11,
+            "axes.labelsize": 9,
+            "xtick.labelsize": 8,
+            "ytick.labelsize": 8,
+            "legend.fontsize": 8,
+            "axes.titleweight": "bold",
+            "figure.figsize": (A4_WIDTH_IN, 3.4),
+        },
+    )
 
 
 def new_figure(height: float = 3.4, ncols: int = 1, nrows: int = 1, **kwargs):
@@ -70,8 +81,7 @@ def new_figure(height: float = 3.4, ncols: int = 1, nrows: int = 1, **kwargs):
     return plt.subplots(nrows, ncols, figsize=(A4_WIDTH_IN, height), **kwargs)
 
 
-def amount_axis(ax, lang: str = "vi", axis: str = "y", scale: float = 1.0,
-                digits: int = 0) -> None:
+def amount_axis(ax, lang: str = "vi", axis: str = "y", scale: float = 1.0, digits: int = 0) -> None:
     """Format an amount axis with the language's number format (values divided by scale)."""
     fmt = FuncFormatter(lambda v, _pos: number(v / scale, lang, digits))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
@@ -86,10 +96,30 @@ def percent_axis(ax, lang: str = "vi", axis: str = "y") -> None:
 
 def mark_demo(fig: Figure, lang: str = "vi") -> Figure:
     """Stamp a figure as DEMO: a diagonal watermark and a footnote naming synthetic data."""
-    fig.text(0.5, 0.5, "DEMO", fontsize=64, color="#d62728", alpha=0.18, rotation=25,
-             ha="center", va="center", fontweight="bold", zorder=1000, gid="demo-mark")
-    fig.text(0.01, 0.005, DEMO_NOTE_VI if lang == "vi" else DEMO_NOTE_EN, fontsize=7,
-             color="#d62728", ha="left", va="bottom", gid="demo-note")
+    fig.text(
+        0.5,
+        0.5,
+        "DEMO",
+        fontsize=64,
+        color="#d62728",
+        alpha=0.18,
+        rotation=25,
+        ha="center",
+        va="center",
+        fontweight="bold",
+        zorder=1000,
+        gid="demo-mark",
+    )
+    fig.text(
+        0.01,
+        0.005,
+        DEMO_NOTE_VI if lang == "vi" else DEMO_NOTE_EN,
+        fontsize=7,
+        color="#d62728",
+        ha="left",
+        va="bottom",
+        gid="demo-note",
+    )
     fig.demo_marked = True  # type: ignore[attr-defined]
     return fig
 
@@ -118,28 +148,33 @@ def check_font_covers(text: str, family: str = FONT_FAMILY) -> list[str]:
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in charmap})
 
 
-def legend_below(ax, ncol: int = 3, handles: Sequence | None = None,
-                 labels: Sequence[str] | None = None) -> None:
+def legend_below(
+    ax, ncol: int = 3, handles: Sequence | None = None, labels: Sequence[str] | None = None
+) -> None:
     """Put the legend under the plot, centred, without a frame."""
     kwargs = {"handles": handles, "labels": labels} if handles is not None else {}
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=ncol, frameon=False,
-              **kwargs)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=ncol, frameon=False, **kwargs)
 
 
 # =========================================================================== assessment charts
 # The charts of the assessment notebook (01_assessment). Each takes a table of
-# :mod:`helpers.metrics`, the language, and ``demo`` (default: the table's DEMO flag), and ends
+# :mod:`helpers.analysis.metrics`, the language, and ``demo`` (default: the table's DEMO flag), and ends
 # with :func:`finish`, so a chart made from synthetic data always carries the DEMO mark.
 
 LABELS: dict[str, dict[str, str]] = {
-    "alloc_vs_disb_title": {"vi": "Kế hoạch vốn và giải ngân theo năm kế hoạch",
-                            "en": "Allocation and disbursement by plan year"},
-    "by_project_title": {"vi": "Tỷ lệ giải ngân theo dự án",
-                         "en": "Execution rate by project"},
-    "profile_title": {"vi": "Lũy kế giải ngân trong năm so với tiến độ đều",
-                      "en": "Cumulative in-year disbursement against an even pace"},
-    "ranking_title": {"vi": "Xếp hạng huyện theo tỷ lệ giải ngân đến hạn 31/01",
-                      "en": "Districts ranked by execution rate at the 31 Jan deadline"},
+    "alloc_vs_disb_title": {
+        "vi": "Kế hoạch vốn và giải ngân theo năm kế hoạch",
+        "en": "Allocation and disbursement by plan year",
+    },
+    "by_project_title": {"vi": "Tỷ lệ giải ngân theo dự án", "en": "Execution rate by project"},
+    "profile_title": {
+        "vi": "Lũy kế giải ngân trong năm so với tiến độ đều",
+        "en": "Cumulative in-year disbursement against an even pace",
+    },
+    "ranking_title": {
+        "vi": "Xếp hạng huyện theo tỷ lệ giải ngân đến hạn 31/01",
+        "en": "Districts ranked by execution rate at the 31 Jan deadline",
+    },
     "scorecard_title": {"vi": "Chỉ tiêu: {met}/{total} đạt", "en": "Targets: {met} of {total} met"},
     "linear": {"vi": "Tiến độ đều (tháng/12)", "en": "Even pace (month/12)"},
     "share_of_plan": {"vi": "Tỷ lệ lũy kế so với kế hoạch", "en": "Cumulative share of plan"},
@@ -148,8 +183,10 @@ LABELS: dict[str, dict[str, str]] = {
     "project_n": {"vi": "Dự án {n}", "en": "Project {n}"},
     "province_ref": {"vi": "Toàn tỉnh: {rate}", "en": "Province: {rate}"},
     "months_to_50": {"vi": "{m} tháng đến 50 %", "en": "{m} months to 50%"},
-    "progress": {"vi": "Tiến độ so với mục tiêu (0 = năm gốc, 100 % = đạt mục tiêu)",
-                 "en": "Progress to target (0 = baseline, 100% = target)"},
+    "progress": {
+        "vi": "Tiến độ so với mục tiêu (0 = năm gốc, 100 % = đạt mục tiêu)",
+        "en": "Progress to target (0 = baseline, 100% = target)",
+    },
     "target_line": {"vi": "Mục tiêu", "en": "Target"},
     "met": {"vi": "Đạt", "en": "Met"},
     "not_met": {"vi": "Chưa đạt", "en": "Not met"},
@@ -159,11 +196,14 @@ LABELS: dict[str, dict[str, str]] = {
 """Labels of the assessment charts; shared ones (capital types, cut-offs) are in i18n."""
 
 CUTOFF_COLORS: dict[str, str] = {
-    "allocated": "#d9d9d9", "dec31": "#9ecae1", "deadline": "#4292c6", "last": "#08306b"}
+    "allocated": "#d9d9d9",
+    "dec31": "#9ecae1",
+    "deadline": "#4292c6",
+    "last": "#08306b",
+}
 """Allocated and the three cut-offs, from light to dark (reads in grey)."""
 
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-              "Dec")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _YEAR_STYLES = ("-", "--", "-.", ":")
 
 
@@ -190,38 +230,59 @@ def month_label(month: int, lang: str = "vi") -> str:
 
 
 def project_label(code: str, lang: str = "vi") -> str:
-    """"Dự án 4" / "Project 4" for ``DA4``; other codes as given."""
+    """ "Dự án 4" / "Project 4" for ``DA4``; other codes as given."""
     digits = str(code).removeprefix("DA")
     return _lbl("project_n", lang, n=digits) if digits.isdigit() else str(code)
 
 
-def plot_allocation_vs_disbursement(by_year_type: pd.DataFrame, lang: str = "vi",
-                                    years: list[int] | None = None,
-                                    demo: bool | None = None) -> Figure:
+def plot_allocation_vs_disbursement(
+    by_year_type: pd.DataFrame,
+    lang: str = "vi",
+    years: list[int] | None = None,
+    demo: bool | None = None,
+) -> Figure:
     """Grouped bars per plan year, one panel per capital type: allocated and disbursed at
     31 Dec, at the 31 Jan deadline and at the last report (billion VND).
 
     Args:
-        by_year_type: :func:`helpers.metrics.execution_by` by ``["plan_year", "capital_type"]``.
+        by_year_type: :func:`helpers.analysis.metrics.execution_by` by ``["plan_year", "capital_type"]``.
         years: years on the axis (a year without rows is marked "no allocation").
     """
     years = sorted(set(years or []) | set(by_year_type["plan_year"].astype(int)))
     fig, axes = new_figure(height=3.6, ncols=2, sharey=True)
-    series = [("allocated", "allocated_mvnd"), ("dec31", "disbursed_dec31_mvnd"),
-              ("deadline", "disbursed_deadline_mvnd"), ("last", "disbursed_last_mvnd")]
+    series = [
+        ("allocated", "allocated_mvnd"),
+        ("dec31", "disbursed_dec31_mvnd"),
+        ("deadline", "disbursed_deadline_mvnd"),
+        ("last", "disbursed_last_mvnd"),
+    ]
     width = 0.2
     for ax, ctype in zip(axes, ("investment", "recurrent"), strict=True):
         part = by_year_type[by_year_type["capital_type"] == ctype].set_index("plan_year")
         part = part.reindex(years)
         x = range(len(years))
         for i, (key, col) in enumerate(series):
-            ax.bar([v + (i - 1.5) * width for v in x], part[col].fillna(0.0), width=width,
-                   color=CUTOFF_COLORS[key], edgecolor="#525252", linewidth=0.3,
-                   label=label(key, lang))
+            ax.bar(
+                [v + (i - 1.5) * width for v in x],
+                part[col].fillna(0.0),
+                width=width,
+                color=CUTOFF_COLORS[key],
+                edgecolor="#525252",
+                linewidth=0.3,
+                label=label(key, lang),
+            )
         for v, y in zip(x, years, strict=True):
             if not (part.loc[y, "allocated_mvnd"] > 0):
-                ax.text(v, 0, _lbl("no_allocation", lang), rotation=90, ha="center",
-                        va="bottom", fontsize=7, color="#525252")
+                ax.text(
+                    v,
+                    0,
+                    _lbl("no_allocation", lang),
+                    rotation=90,
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    color="#525252",
+                )
         ax.set_xticks(list(x), [str(y) for y in years])
         ax.set_title(label(ctype, lang), fontsize=9)
         ax.set_xlabel(label("plan_year", lang))
@@ -229,29 +290,49 @@ def plot_allocation_vs_disbursement(by_year_type: pd.DataFrame, lang: str = "vi"
     axes[1].set_ylabel("")
     fig.suptitle(_lbl("alloc_vs_disb_title", lang), fontsize=11, fontweight="bold")
     handles, labels_ = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels_, loc="lower center", ncol=2, frameon=False,
-               bbox_to_anchor=(0.5, 0.03))
+    fig.legend(
+        handles, labels_, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.03)
+    )
     finish(fig, demo=_demo(by_year_type, demo), lang=lang)
     fig.subplots_adjust(bottom=0.3)
     return fig
 
 
-def plot_execution_by_project(by_project: pd.DataFrame, lang: str = "vi",
-                              demo: bool | None = None) -> Figure:
+def plot_execution_by_project(
+    by_project: pd.DataFrame, lang: str = "vi", demo: bool | None = None
+) -> Figure:
     """Horizontal bars: execution rate by project at the deadline, with the rate at the last
-    report as a dark tick. Input: :func:`helpers.metrics.execution_by` by ``project_code``."""
+    report as a dark tick. Input: :func:`helpers.analysis.metrics.execution_by` by ``project_code``."""
     t = by_project[by_project["allocated_mvnd"] > 0].copy()
     t["_n"] = t["project_code"].astype(str).str.removeprefix("DA").str.zfill(3)
     t = t.sort_values("_n", ascending=False)
     fig, ax = new_figure(height=0.5 + 0.3 * max(len(t), 3))
     y = list(range(len(t)))
-    ax.barh(y, t["execution_rate_deadline"], color=CUTOFF_COLORS["deadline"],
-            label=label("deadline", lang), height=0.6)
-    ax.scatter(t["execution_rate_last"], y, marker="|", s=180, linewidths=2.5,
-               color=CUTOFF_COLORS["last"], label=label("last", lang), zorder=3)
+    ax.barh(
+        y,
+        t["execution_rate_deadline"],
+        color=CUTOFF_COLORS["deadline"],
+        label=label("deadline", lang),
+        height=0.6,
+    )
+    ax.scatter(
+        t["execution_rate_last"],
+        y,
+        marker="|",
+        s=180,
+        linewidths=2.5,
+        color=CUTOFF_COLORS["last"],
+        label=label("last", lang),
+        zorder=3,
+    )
     for yi, r in zip(y, t.itertuples(), strict=True):
-        ax.text(max(r.execution_rate_deadline, r.execution_rate_last) + 0.015, yi,
-                percent(r.execution_rate_last, lang, 0), va="center", fontsize=7)
+        ax.text(
+            max(r.execution_rate_deadline, r.execution_rate_last) + 0.015,
+            yi,
+            percent(r.execution_rate_last, lang, 0),
+            va="center",
+            fontsize=7,
+        )
     ax.set_yticks(y, [project_label(c, lang) for c in t["project_code"]])
     ax.set_xlim(0, max(1.0, float(t["execution_rate_last"].max() or 0)) * 1.12)
     percent_axis(ax, lang, axis="x")
@@ -261,20 +342,33 @@ def plot_execution_by_project(by_project: pd.DataFrame, lang: str = "vi",
     return finish(fig, demo=_demo(by_project, demo), lang=lang)
 
 
-def plot_monthly_profile(profile: pd.DataFrame, lang: str = "vi",
-                         demo: bool | None = None) -> Figure:
+def plot_monthly_profile(
+    profile: pd.DataFrame, lang: str = "vi", demo: bool | None = None
+) -> Figure:
     """Cumulative share of each vintage's plan disbursed by month (1..12, then the January
-    tail) against the even pace month/12. Input: :func:`helpers.metrics.monthly_profile`."""
+    tail) against the even pace month/12. Input: :func:`helpers.analysis.metrics.monthly_profile`."""
     fig, ax = new_figure(height=3.6)
     groups = profile.groupby("plan_year") if "plan_year" in profile else [("", profile)]
     colors = [PALETTE[0], PALETTE[2], PALETTE[1], PALETTE[4], PALETTE[5]]
     for i, (year, part) in enumerate(groups):
-        ax.plot(part["month"], part["share_of_allocated"], marker="o", markersize=3,
-                color=colors[i % len(colors)], linestyle=_YEAR_STYLES[i % len(_YEAR_STYLES)],
-                label=str(year) if year != "" else label("disbursed", lang))
+        ax.plot(
+            part["month"],
+            part["share_of_allocated"],
+            marker="o",
+            markersize=3,
+            color=colors[i % len(colors)],
+            linestyle=_YEAR_STYLES[i % len(_YEAR_STYLES)],
+            label=str(year) if year != "" else label("disbursed", lang),
+        )
     months = list(range(1, 14))
-    ax.plot(months, [min(m, 12) / 12 for m in months], color=PALETTE_BY_KEY["linear"],
-            linestyle=(0, (4, 2)), linewidth=1.5, label=_lbl("linear", lang))
+    ax.plot(
+        months,
+        [min(m, 12) / 12 for m in months],
+        color=PALETTE_BY_KEY["linear"],
+        linestyle=(0, (4, 2)),
+        linewidth=1.5,
+        label=_lbl("linear", lang),
+    )
     ax.set_xticks(months, [month_label(m, lang) for m in months], rotation=45)
     ax.set_ylim(0, 1.05)
     percent_axis(ax, lang)
@@ -285,13 +379,14 @@ def plot_monthly_profile(profile: pd.DataFrame, lang: str = "vi",
     return finish(fig, demo=_demo(profile, demo), lang=lang)
 
 
-def plot_district_ranking(ranking: pd.DataFrame, lang: str = "vi",
-                          highlight: str | None = None, demo: bool | None = None) -> Figure:
+def plot_district_ranking(
+    ranking: pd.DataFrame, lang: str = "vi", highlight: str | None = None, demo: bool | None = None
+) -> Figure:
     """Districts ranked by execution rate (bars), the province value as a dashed reference
     line, each bar annotated with the median months from decision to 50 % disbursed.
 
     Args:
-        ranking: :func:`helpers.metrics.district_comparison`.
+        ranking: :func:`helpers.analysis.metrics.district_comparison`.
         highlight: a district code drawn darker (the scope of a district run).
     """
     d = ranking[ranking["level"] == "district"].sort_values("execution_rate", ascending=True)
@@ -299,21 +394,36 @@ def plot_district_ranking(ranking: pd.DataFrame, lang: str = "vi",
     fig, ax = new_figure(height=0.6 + 0.32 * max(len(d), 3))
     name_col = "name_vi" if lang == "vi" else "name_en"
     y = list(range(len(d)))
-    colors = [PALETTE[0] if (highlight is None or c == highlight) else PALETTE[3]
-              for c in d["unit_code"]]
-    ax.barh(y, d["execution_rate"].fillna(0.0), color=colors, height=0.65,
-            edgecolor="#525252", linewidth=0.3)
+    colors = [
+        PALETTE[0] if (highlight is None or c == highlight) else PALETTE[3] for c in d["unit_code"]
+    ]
+    ax.barh(
+        y,
+        d["execution_rate"].fillna(0.0),
+        color=colors,
+        height=0.65,
+        edgecolor="#525252",
+        linewidth=0.3,
+    )
     for yi, r in zip(y, d.itertuples(), strict=True):
-        months = "–" if pd.isna(r.median_months_to_50) else number(r.median_months_to_50,
-                                                                    lang, 1)
-        ax.text((0 if pd.isna(r.execution_rate) else r.execution_rate) + 0.01, yi,
-                f"{percent(r.execution_rate, lang, 1)} · "
-                + _lbl("months_to_50", lang, m=months), va="center", fontsize=7)
+        months = "–" if pd.isna(r.median_months_to_50) else number(r.median_months_to_50, lang, 1)
+        ax.text(
+            (0 if pd.isna(r.execution_rate) else r.execution_rate) + 0.01,
+            yi,
+            f"{percent(r.execution_rate, lang, 1)} · " + _lbl("months_to_50", lang, m=months),
+            va="center",
+            fontsize=7,
+        )
     if len(prov):
         rate = float(prov["execution_rate"].iloc[0])
         if not math.isnan(rate):
-            ax.axvline(rate, color=PALETTE_BY_KEY["province"], linestyle="--", linewidth=1.2,
-                       label=_lbl("province_ref", lang, rate=percent(rate, lang, 1)))
+            ax.axvline(
+                rate,
+                color=PALETTE_BY_KEY["province"],
+                linestyle="--",
+                linewidth=1.2,
+                label=_lbl("province_ref", lang, rate=percent(rate, lang, 1)),
+            )
             ax.legend(loc="lower right", frameon=True, fontsize=7)
     ax.set_yticks(y, [f"{r.rank}. {getattr(r, name_col)}" for r in d.itertuples()])
     ax.set_xlim(0, 1.35)
@@ -323,28 +433,29 @@ def plot_district_ranking(ranking: pd.DataFrame, lang: str = "vi",
     return finish(fig, demo=_demo(ranking, demo), lang=lang)
 
 
-def plot_target_scorecard(scorecard: pd.DataFrame, lang: str = "vi",
-                          demo: bool | None = None) -> Figure:
+def plot_target_scorecard(
+    scorecard: pd.DataFrame, lang: str = "vi", demo: bool | None = None
+) -> Figure:
     """One bar per indicator: progress from baseline (0) to target (100 %), shaded by status
     (met / not met / no data); the title says "N of M met".
-    Input: :func:`helpers.metrics.target_scorecard` for one unit."""
+    Input: :func:`helpers.analysis.metrics.target_scorecard` for one unit."""
     order = {"met": 0, "not_met": 1, "no_data": 2}
     t = scorecard.assign(_o=scorecard["status"].map(order).fillna(3)).sort_values(
-        ["_o", "progress_ratio"], ascending=[False, True])  # drawn bottom-up: met on top
+        ["_o", "progress_ratio"], ascending=[False, True]
+    )  # drawn bottom-up: met on top
     fig, ax = new_figure(height=0.8 + 0.3 * max(len(t), 3))
     name_col = "name_vi" if lang == "vi" else "name_en"
     y = list(range(len(t)))
     lo, hi = -0.5, 1.5
     shown = t["progress_ratio"].fillna(0.0).clip(lo, hi)
     colors = [PALETTE_BY_KEY.get(s, "#f0f0f0") for s in t["status"]]
-    ax.barh(y, shown, color=colors, edgecolor="#525252", linewidth=0.4, height=0.65,
-            hatch=None)
+    ax.barh(y, shown, color=colors, edgecolor="#525252", linewidth=0.4, height=0.65, hatch=None)
     for yi, (s, v) in enumerate(zip(t["status"], t["progress_ratio"], strict=True)):
         text = _lbl("no_data", lang) if s == "no_data" else percent(v, lang, 0)
-        ax.text(max(0.0, min(hi, 0.0 if pd.isna(v) else v)) + 0.02, yi, text, va="center",
-                fontsize=7)
-    ax.axvline(1.0, color="#252525", linestyle="--", linewidth=1,
-               label=_lbl("target_line", lang))
+        ax.text(
+            max(0.0, min(hi, 0.0 if pd.isna(v) else v)) + 0.02, yi, text, va="center", fontsize=7
+        )
+    ax.axvline(1.0, color="#252525", linestyle="--", linewidth=1, label=_lbl("target_line", lang))
     ax.axvline(0.0, color="#525252", linewidth=0.6)
     names = ["\n".join(textwrap.wrap(str(n), 48)[:2]) for n in t[name_col]]
     ax.set_yticks(y, names, fontsize=6.5)
@@ -353,8 +464,10 @@ def plot_target_scorecard(scorecard: pd.DataFrame, lang: str = "vi",
     ax.set_xlabel(_lbl("progress", lang))
     met = int((t["status"] == "met").sum())
     ax.set_title(_lbl("scorecard_title", lang, met=met, total=len(t)))
-    handles = [Patch(facecolor=PALETTE_BY_KEY[s], edgecolor="#525252", label=_lbl(s, lang))
-               for s in ("met", "not_met", "no_data")]
+    handles = [
+        Patch(facecolor=PALETTE_BY_KEY[s], edgecolor="#525252", label=_lbl(s, lang))
+        for s in ("met", "not_met", "no_data")
+    ]
     legend_below(ax, ncol=3, handles=handles, labels=[h.get_label() for h in handles])
     return finish(fig, demo=_demo(scorecard, demo), lang=lang)
 

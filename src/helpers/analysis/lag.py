@@ -29,7 +29,7 @@ province model restricted to its lines, so a batch of districts never refits the
 :func:`check_parameters` and :class:`LagRun` serve the notebook (``02_disbursement_lag``); the
 ``*_table`` functions give its display tables.
 
-Conventions: months are days / 30.4375 (:mod:`helpers.deadlines`); shares are capped at 1 (a
+Conventions: months are days / 30.4375 (:mod:`helpers.data.deadlines`); shares are capped at 1 (a
 line that disbursed more than allocated counts as fully disbursed); "district" means the
 implementing unit (``unit_code``: districts, plus the province's own lines).
 """
@@ -51,13 +51,13 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import OptimizeWarning, curve_fit
 
-from helpers.dataset import Dataset
-from helpers.datasets import Scope
-from helpers.deadlines import DAYS_PER_MONTH, months_available, months_between
-from helpers.errors import ParameterError
-from helpers.files import atomic_write_bytes
-from helpers.lines import line_table
-from helpers.metrics import scope_unit_codes
+from helpers.analysis.lines import line_table
+from helpers.analysis.metrics import scope_unit_codes
+from helpers.core.errors import ParameterError
+from helpers.core.files import atomic_write_bytes
+from helpers.data.dataset import Dataset
+from helpers.data.datasets import Scope
+from helpers.data.deadlines import DAYS_PER_MONTH, months_available, months_between
 
 THRESHOLDS: tuple[float, ...] = (0.5, 0.9)
 """Shares of a line's capital whose attainment times are modelled."""
@@ -104,7 +104,7 @@ class LagData:
     """Prepared data of the lag models.
 
     Attributes:
-        lines: one row per plan line: the columns of :func:`helpers.lines.line_table` plus
+        lines: one row per plan line: the columns of :func:`helpers.analysis.lines.line_table` plus
             ``allocation_month``, ``allocation_quarter``, ``months_available_dec31``,
             ``share_dec31``, ``share_deadline``, ``share_last`` (capped at 1),
             ``first_snapshot_date``, ``last_snapshot_date``, ``n_snapshots``, ``closed``
@@ -117,7 +117,7 @@ class LagData:
             decision date to ``as_of``): ``line_id``, ``line_index`` (row of ``lines``),
             ``months_since_decision``, ``disbursed_cum_mvnd`` (the line's latest snapshot on
             or before that date, 0 before its first: the rule of
-            :func:`helpers.lines.cumulative_at`), ``share_disbursed`` (capped at 1),
+            :func:`helpers.analysis.lines.cumulative_at`), ``share_disbursed`` (capped at 1),
             ``snapshot`` (the line has a report at that exact date), and the line's
             attributes (plan year, unit, project, capital type, source, amount, allocation
             month and quarter, months available before 31 Dec and 31 Jan, extended).
@@ -141,9 +141,19 @@ class LagData:
         return self._bins
 
 
-_PANEL_LINE_COLUMNS = ("plan_year", "unit_code", "project_code", "capital_type", "source",
-                       "amount_mvnd", "allocation_month", "allocation_quarter",
-                       "months_available", "months_available_dec31", "extended")
+_PANEL_LINE_COLUMNS = (
+    "plan_year",
+    "unit_code",
+    "project_code",
+    "capital_type",
+    "source",
+    "amount_mvnd",
+    "allocation_month",
+    "allocation_quarter",
+    "months_available",
+    "months_available_dec31",
+    "extended",
+)
 
 
 def _share(amount: pd.Series, disbursed: pd.Series) -> pd.Series:
@@ -183,8 +193,9 @@ def _snapshots(lines: pd.DataFrame, disbursements: pd.DataFrame, as_of: pd.Times
     return _Snaps(pos, date, value, first, last)
 
 
-def _time_to_share(lines: pd.DataFrame, snaps: _Snaps, threshold: float,
-                   as_of: pd.Timestamp) -> pd.DataFrame:
+def _time_to_share(
+    lines: pd.DataFrame, snaps: _Snaps, threshold: float, as_of: pd.Timestamp
+) -> pd.DataFrame:
     amount = lines["amount_mvnd"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = snaps.value / amount[snaps.line]
@@ -203,12 +214,15 @@ def _time_to_share(lines: pd.DataFrame, snaps: _Snaps, threshold: float,
     end = np.where(reached, first_hit, censor)
     dec = pd.to_datetime(lines["decision_date"]).to_numpy(dtype="datetime64[ns]")
     days = (end - dec).astype("timedelta64[D]").astype("float64")
-    return pd.DataFrame({"time_months": np.maximum(days / DAYS_PER_MONTH, 0.0),
-                         "reached": reached.astype("int64")}, index=lines.index)
+    return pd.DataFrame(
+        {"time_months": np.maximum(days / DAYS_PER_MONTH, 0.0), "reached": reached.astype("int64")},
+        index=lines.index,
+    )
 
 
-def time_to_share(lines: pd.DataFrame, disbursements: pd.DataFrame, threshold: float,
-                  as_of: pd.Timestamp) -> pd.DataFrame:
+def time_to_share(
+    lines: pd.DataFrame, disbursements: pd.DataFrame, threshold: float, as_of: pd.Timestamp
+) -> pd.DataFrame:
     """Months from decision to the first report at which a line's share reaches ``threshold``.
 
     A line that has not reached it is censored, never dropped: at ``as_of`` (the last
@@ -230,8 +244,9 @@ def time_to_share(lines: pd.DataFrame, disbursements: pd.DataFrame, threshold: f
     return _time_to_share(lines, _snapshots(lines, disbursements, as_of), threshold, as_of)
 
 
-def _line_frame(dataset: Dataset, as_of: pd.Timestamp | None
-                ) -> tuple[pd.DataFrame, pd.Timestamp, _Snaps]:
+def _line_frame(
+    dataset: Dataset, as_of: pd.Timestamp | None
+) -> tuple[pd.DataFrame, pd.Timestamp, _Snaps]:
     lines = line_table(dataset.allocations, dataset.disbursements, as_of).reset_index(drop=True)
     as_of = pd.Timestamp(lines.attrs["as_of"])
     for col in ("unit_code", "project_code", "capital_type", "source", "line_id"):
@@ -272,21 +287,33 @@ def _panel_frame(lines: pd.DataFrame, snaps: _Snaps) -> pd.DataFrame:
     dates = grid[np.repeat(start, counts) + offsets]
     # latest snapshot of the same line on or before each date: search (line, day) keys
     day = (dates - np.datetime64("1970-01-01", "ns")).astype("timedelta64[D]").astype(np.int64)
-    sday = (snaps.date - np.datetime64("1970-01-01", "ns")).astype("timedelta64[D]").astype(
-        np.int64)
+    sday = (
+        (snaps.date - np.datetime64("1970-01-01", "ns")).astype("timedelta64[D]").astype(np.int64)
+    )
     span = int(max(day.max(initial=0), sday.max(initial=0))) + 1
-    j = np.searchsorted(snaps.line.astype(np.int64) * span + sday,
-                        row_line.astype(np.int64) * span + day, side="right") - 1
+    j = (
+        np.searchsorted(
+            snaps.line.astype(np.int64) * span + sday,
+            row_line.astype(np.int64) * span + day,
+            side="right",
+        )
+        - 1
+    )
     found = j >= 0
     found[found] = snaps.line[j[found]] == row_line[found]
     cum = np.where(found, snaps.value[np.maximum(j, 0)], 0.0)
-    panel = pd.DataFrame({"line_id": pd.Categorical.from_codes(row_line, lines["line_id"]),
-                          "line_index": row_line.astype(np.int64),
-                          "report_date": pd.to_datetime(dates),
-                          "disbursed_cum_mvnd": cum,
-                          "snapshot": found & (sday[np.maximum(j, 0)] == day)})
-    panel["months_since_decision"] = (
-        (dates - dec[row_line]).astype("timedelta64[D]").astype("float64") / DAYS_PER_MONTH)
+    panel = pd.DataFrame(
+        {
+            "line_id": pd.Categorical.from_codes(row_line, lines["line_id"]),
+            "line_index": row_line.astype(np.int64),
+            "report_date": pd.to_datetime(dates),
+            "disbursed_cum_mvnd": cum,
+            "snapshot": found & (sday[np.maximum(j, 0)] == day),
+        }
+    )
+    panel["months_since_decision"] = (dates - dec[row_line]).astype("timedelta64[D]").astype(
+        "float64"
+    ) / DAYS_PER_MONTH
     for col in _PANEL_LINE_COLUMNS:
         values = lines[col]
         if values.dtype == object or str(values.dtype) == "string":
@@ -298,8 +325,9 @@ def _panel_frame(lines: pd.DataFrame, snaps: _Snaps) -> pd.DataFrame:
     return panel
 
 
-def prepare_lag_data(dataset: Dataset, as_of: pd.Timestamp | str | None = None,
-                     *, panel: bool = True) -> LagData:
+def prepare_lag_data(
+    dataset: Dataset, as_of: pd.Timestamp | str | None = None, *, panel: bool = True
+) -> LagData:
     """Per-line and per-line x report-date data of the lag models.
 
     Args:
@@ -318,31 +346,46 @@ def prepare_lag_data(dataset: Dataset, as_of: pd.Timestamp | str | None = None,
     caveats: list[dict[str, str]] = []
     n_zero = int((~lines["usable"]).sum())
     if n_zero:
-        caveats.append(_caveat(
-            "zero_amount",
-            f"{n_zero} line(s) with a zero allocation are left out of every model.",
-            f"{n_zero} dòng kế hoạch có số vốn giao bằng 0 không được đưa vào mô hình."))
+        caveats.append(
+            _caveat(
+                "zero_amount",
+                f"{n_zero} line(s) with a zero allocation are left out of every model.",
+                f"{n_zero} dòng kế hoạch có số vốn giao bằng 0 không được đưa vào mô hình.",
+            )
+        )
     n_open = int((lines["usable"] & ~lines["deadline_observed"]).sum())
     if n_open:
-        caveats.append(_caveat(
-            "deadline_not_reached",
-            f"{n_open} line(s) whose 31 January deadline is after the last report are left out "
-            "of the year-end model and the counterfactual.",
-            f"{n_open} dòng kế hoạch chưa đến hạn 31/01 tại kỳ báo cáo cuối nên không được "
-            "đưa vào mô hình tỷ lệ giải ngân đến hạn và kịch bản giả định."))
+        caveats.append(
+            _caveat(
+                "deadline_not_reached",
+                f"{n_open} line(s) whose 31 January deadline is after the last report are left out "
+                "of the year-end model and the counterfactual.",
+                f"{n_open} dòng kế hoạch chưa đến hạn 31/01 tại kỳ báo cáo cuối nên không được "
+                "đưa vào mô hình tỷ lệ giải ngân đến hạn và kịch bản giả định.",
+            )
+        )
     n_over = int((lines["disbursed_last_mvnd"] > lines["amount_mvnd"] + 1e-6).sum())
     if n_over:
-        caveats.append(_caveat(
-            "over_disbursed",
-            f"{n_over} line(s) disbursed more than allocated; their share is capped at 100 %.",
-            f"{n_over} dòng kế hoạch giải ngân vượt số vốn giao; tỷ lệ được tính tối đa 100 %."))
+        caveats.append(
+            _caveat(
+                "over_disbursed",
+                f"{n_over} line(s) disbursed more than allocated; their share is capped at 100 %.",
+                f"{n_over} dòng kế hoạch giải ngân vượt số vốn giao; tỷ lệ được tính tối đa 100 %.",
+            )
+        )
     province = None
     prov = dataset.units.loc[dataset.units["level"] == "province", "unit_code"]
     if len(prov) == 1:
         province = str(prov.iloc[0])
-    return LagData(lines=lines, panel=frame, as_of=as_of_ts, demo=bool(dataset.demo),
-                   province_code=province, caveats=caveats,
-                   units=dataset.units[["unit_code", "parent_code", "level"]].copy())
+    return LagData(
+        lines=lines,
+        panel=frame,
+        as_of=as_of_ts,
+        demo=bool(dataset.demo),
+        province_code=province,
+        caveats=caveats,
+        units=dataset.units[["unit_code", "parent_code", "level"]].copy(),
+    )
 
 
 def _caveat(key: str, en: str, vi: str) -> dict[str, str]:
@@ -397,9 +440,15 @@ def _start_values(form: str, t: np.ndarray, y: np.ndarray) -> list[float]:
     return [a0, float(np.clip(np.log(2.0) * np.exp(k0 * t50), 1e-5, 1e5)), k0]
 
 
-def _fit_curve(form: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray,
-               p0: Sequence[float] | None = None, *,
-               fast: bool = False) -> tuple[np.ndarray, float, bool]:
+def _fit_curve(
+    form: str,
+    t: np.ndarray,
+    y: np.ndarray,
+    sigma: np.ndarray,
+    p0: Sequence[float] | None = None,
+    *,
+    fast: bool = False,
+) -> tuple[np.ndarray, float, bool]:
     """Weighted least squares fit of one curve; returns (params, rss, converged).
 
     The fit is bounded ('trf'). ``fast`` (bootstrap replicates started at the point estimate)
@@ -409,8 +458,7 @@ def _fit_curve(form: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray,
     func, _ = _CURVES[form]
     start = list(p0) if p0 is not None else _start_values(form, t, y)
     lo, hi = _BOUNDS[form]
-    start = [float(np.clip(v, lo[i] * 1.0001 + 1e-12, hi[i] * 0.9999)) for i, v in
-             enumerate(start)]
+    start = [float(np.clip(v, lo[i] * 1.0001 + 1e-12, hi[i] * 0.9999)) for i, v in enumerate(start)]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
@@ -421,12 +469,14 @@ def _fit_curve(form: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray,
                     params, pcov = curve_fit(func, t, y, p0=start, sigma=sigma, maxfev=2000)
                 except RuntimeError:
                     params = None
-                if params is not None and not (np.all(np.isfinite(params)) and np.all(
-                        params >= lo) and np.all(params <= hi)):
+                if params is not None and not (
+                    np.all(np.isfinite(params)) and np.all(params >= lo) and np.all(params <= hi)
+                ):
                     params = None
             if params is None:
-                params, pcov = curve_fit(func, t, y, p0=start, sigma=sigma, bounds=(lo, hi),
-                                         maxfev=5000)
+                params, pcov = curve_fit(
+                    func, t, y, p0=start, sigma=sigma, bounds=(lo, hi), maxfev=5000
+                )
     except (RuntimeError, ValueError):
         return np.array(start, dtype=float), float("inf"), False
     rss = float(np.sum(((func(t, *params) - y) / sigma) ** 2))
@@ -458,14 +508,20 @@ class ProfileGroup:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no arrays)."""
         return {
-            **self.key, "n_lines": self.n_lines, "n_obs": self.n_obs,
-            "allocated_mvnd": self.allocated_mvnd, "form": self.form,
-            "fits": {f: {"params": v["params"], "rss": v["rss"], "converged": v["converged"]}
-                     for f, v in self.fits.items()},
+            **self.key,
+            "n_lines": self.n_lines,
+            "n_obs": self.n_obs,
+            "allocated_mvnd": self.allocated_mvnd,
+            "form": self.form,
+            "fits": {
+                f: {"params": v["params"], "rss": v["rss"], "converged": v["converged"]}
+                for f, v in self.fits.items()
+            },
             "months_to_50pct": self.months_to.get("50"),
             "months_to_90pct": self.months_to.get("90"),
             "asymptote": self.fits[self.form]["params"]["a"] if self.form else None,
-            "n_boot_ok": self.n_boot_ok, "caveats": self.caveats,
+            "n_boot_ok": self.n_boot_ok,
+            "caveats": self.caveats,
         }
 
 
@@ -494,8 +550,13 @@ class ProfileResult:
         return found
 
     def to_dict(self) -> dict[str, Any]:
-        return {"by": list(self.by), "n_boot": self.n_boot, "seconds": self.seconds,
-                "groups": [g.to_dict() for g in self.groups], "caveats": self.caveats}
+        return {
+            "by": list(self.by),
+            "n_boot": self.n_boot,
+            "seconds": self.seconds,
+            "groups": [g.to_dict() for g in self.groups],
+            "caveats": self.caveats,
+        }
 
 
 MAX_BOOT_UNITS = 2000
@@ -524,8 +585,15 @@ class _Bins:
     """Panel rows of the row's lines (for ``n_obs``)."""
 
     def subset(self, rows: np.ndarray) -> _Bins:
-        return _Bins(self.sw[rows], self.tw[rows], self.ow[rows], self.nobs[rows],
-                     self.amount[rows], self.n_lines[rows], self.n_rows[rows])
+        return _Bins(
+            self.sw[rows],
+            self.tw[rows],
+            self.ow[rows],
+            self.nobs[rows],
+            self.amount[rows],
+            self.n_lines[rows],
+            self.n_rows[rows],
+        )
 
     def collapse(self, k: int, rng: np.random.Generator) -> _Bins:
         """Sum the rows into ``k`` clusters of randomly assigned lines (nothing when fewer).
@@ -541,8 +609,15 @@ class _Bins:
 
         cluster = rng.permutation(n) % k
         agg = sparse.csr_matrix((np.ones(n), (cluster, np.arange(n))), shape=(k, n))
-        return _Bins(agg @ self.sw, agg @ self.tw, agg @ self.ow, agg @ self.nobs,
-                     agg @ self.amount, agg @ self.n_lines, agg @ self.n_rows)
+        return _Bins(
+            agg @ self.sw,
+            agg @ self.tw,
+            agg @ self.ow,
+            agg @ self.nobs,
+            agg @ self.amount,
+            agg @ self.n_lines,
+            agg @ self.n_rows,
+        )
 
 
 def _bin_matrix(panel: pd.DataFrame, n_lines: int) -> _Bins:
@@ -562,9 +637,12 @@ def _bin_matrix(panel: pd.DataFrame, n_lines: int) -> _Bins:
     last = np.ones(len(key), bool)
     last[:-1] = key[:-1] != key[1:]
     li, bins, t, share, a = li[last], bins[last], t[last], share[last], amount_rows[last]
-    out = _Bins(*(np.zeros((n_lines, n_bins)) for _ in range(4)), np.zeros(n_lines),
-                np.ones(n_lines), np.bincount(panel["line_index"].to_numpy(dtype=np.int64),
-                                              minlength=n_lines).astype(float))
+    out = _Bins(
+        *(np.zeros((n_lines, n_bins)) for _ in range(4)),
+        np.zeros(n_lines),
+        np.ones(n_lines),
+        np.bincount(panel["line_index"].to_numpy(dtype=np.int64), minlength=n_lines).astype(float),
+    )
     out.sw[li, bins] = a * share
     out.tw[li, bins] = a * t
     out.ow[li, bins] = a
@@ -588,43 +666,63 @@ def _binned_profile(bins: _Bins, weights: np.ndarray | None = None) -> tuple[np.
     with np.errstate(invalid="ignore", divide="ignore"):
         if weights is None:
             den = bins.ow.sum(axis=0)
-            return (bins.sw.sum(axis=0) / den, bins.tw.sum(axis=0) / den, den,
-                    bins.nobs.sum(axis=0))
+            return (
+                bins.sw.sum(axis=0) / den,
+                bins.tw.sum(axis=0) / den,
+                den,
+                bins.nobs.sum(axis=0),
+            )
         den = weights @ bins.ow
         return weights @ bins.sw / den, den
 
 
-def _fit_group(key: dict[str, str], bins: _Bins, n_boot: int,
-               rng: np.random.Generator, forms: Sequence[str]) -> ProfileGroup:
+def _fit_group(
+    key: dict[str, str], bins: _Bins, n_boot: int, rng: np.random.Generator, forms: Sequence[str]
+) -> ProfileGroup:
     n_lines = int(bins.n_lines.sum())
     y, t, den, nlines = _binned_profile(bins)
     keep = (nlines >= min(MIN_LINES_BIN, max(n_lines, 1))) & (den > 0)
-    group = ProfileGroup(key=key, n_lines=n_lines, n_obs=int(bins.n_rows.sum()),
-                         allocated_mvnd=float(bins.amount.sum()), t=t[keep], share=y[keep],
-                         weight=den[keep] / max(den[keep].max(initial=0.0), 1e-12))
+    group = ProfileGroup(
+        key=key,
+        n_lines=n_lines,
+        n_obs=int(bins.n_rows.sum()),
+        allocated_mvnd=float(bins.amount.sum()),
+        t=t[keep],
+        share=y[keep],
+        weight=den[keep] / max(den[keep].max(initial=0.0), 1e-12),
+    )
     if n_lines < MIN_LINES_PROFILE or keep.sum() < 4:
-        group.caveats.append(_caveat(
-            "too_few_lines", f"Only {n_lines} line(s): no curve fitted.",
-            f"Chỉ có {n_lines} dòng kế hoạch: không ước lượng đường cong."))
+        group.caveats.append(
+            _caveat(
+                "too_few_lines",
+                f"Only {n_lines} line(s): no curve fitted.",
+                f"Chỉ có {n_lines} dòng kế hoạch: không ước lượng đường cong.",
+            )
+        )
         return group
     sigma = 1.0 / np.sqrt(group.weight)
     for form in forms:
         params, rss, ok = _fit_curve(form, group.t, group.share, sigma)
-        group.fits[form] = {"params": dict(zip(_CURVES[form][1], map(float, params),
-                                               strict=True)),
-                            "rss": rss, "converged": ok, "_p": params}
+        group.fits[form] = {
+            "params": dict(zip(_CURVES[form][1], map(float, params), strict=True)),
+            "rss": rss,
+            "converged": ok,
+            "_p": params,
+        }
     finite = {f: v for f, v in group.fits.items() if np.isfinite(v["rss"])}
     if not finite:
-        group.caveats.append(_caveat("no_fit", "The S-curve fit failed.",
-                                     "Không ước lượng được đường cong chữ S."))
+        group.caveats.append(
+            _caveat("no_fit", "The S-curve fit failed.", "Không ước lượng được đường cong chữ S.")
+        )
         return group
     group.form = min(finite, key=lambda f: finite[f]["rss"])
     _bootstrap_group(group, bins, keep, n_boot, rng)
     return group
 
 
-def _bootstrap_group(group: ProfileGroup, bins: _Bins, keep: np.ndarray, n_boot: int,
-                     rng: np.random.Generator) -> None:
+def _bootstrap_group(
+    group: ProfileGroup, bins: _Bins, keep: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> None:
     """Bands and months-to-share intervals by resampling lines (the chosen form only).
 
     Each replicate re-weights the lines (multinomial counts) and refits the curve from the
@@ -648,8 +746,9 @@ def _bootstrap_group(group: ProfileGroup, bins: _Bins, keep: np.ndarray, n_boot:
         ok = keep & (den > 0)
         if ok.sum() < 4:
             continue
-        params, rss, _ = _fit_curve(form, t_all[ok], y[ok], 1.0 / np.sqrt(den[ok] / den[ok].max()),
-                                    p0=point, fast=True)
+        params, rss, _ = _fit_curve(
+            form, t_all[ok], y[ok], 1.0 / np.sqrt(den[ok] / den[ok].max()), p0=point, fast=True
+        )
         if not np.isfinite(rss):
             continue
         curves.append(func(group.grid, *params))
@@ -661,22 +760,35 @@ def _bootstrap_group(group: ProfileGroup, bins: _Bins, keep: np.ndarray, n_boot:
     for j, (tag, value) in enumerate(est.items()):
         draws = np.array([np.inf if row[j] is None else row[j] for row in times])
         reached = float(np.isfinite(draws).mean()) if len(draws) else float("nan")
-        lo, hi = (np.percentile(draws, [2.5, 97.5], method="nearest") if len(draws)
-                  else (np.nan, np.nan))
-        group.months_to[tag] = {"estimate": value, "ci_low": _finite(lo),
-                                "ci_high": _finite(hi), "share_of_boot_reaching": reached}
+        lo, hi = (
+            np.percentile(draws, [2.5, 97.5], method="nearest") if len(draws) else (np.nan, np.nan)
+        )
+        group.months_to[tag] = {
+            "estimate": value,
+            "ci_low": _finite(lo),
+            "ci_high": _finite(hi),
+            "share_of_boot_reaching": reached,
+        }
     if group.n_boot_ok < 0.8 * n_boot:
-        group.caveats.append(_caveat(
-            "bootstrap_failures",
-            f"Only {group.n_boot_ok} of {n_boot} bootstrap fits converged: bands are rough.",
-            f"Chỉ {group.n_boot_ok}/{n_boot} lần lấy mẫu lại hội tụ: dải tin cậy chỉ gần đúng."))
+        group.caveats.append(
+            _caveat(
+                "bootstrap_failures",
+                f"Only {group.n_boot_ok} of {n_boot} bootstrap fits converged: bands are rough.",
+                f"Chỉ {group.n_boot_ok}/{n_boot} lần lấy mẫu lại hội tụ: dải tin cậy chỉ gần đúng.",
+            )
+        )
 
 
-def fit_disbursement_profile(data: LagData, by: Sequence[str] = ("allocation_quarter",
-                                                                 "capital_type"),
-                             *, lines: pd.Series | None = None, n_boot: int = 200,
-                             seed: int = 0, forms: Sequence[str] = CURVE_FORMS,
-                             pooled: bool = True) -> ProfileResult:
+def fit_disbursement_profile(
+    data: LagData,
+    by: Sequence[str] = ("allocation_quarter", "capital_type"),
+    *,
+    lines: pd.Series | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    forms: Sequence[str] = CURVE_FORMS,
+    pooled: bool = True,
+) -> ProfileResult:
     """Fit standard disbursement profiles (S-curves) per group, with bootstrap bands.
 
     For each group the cumulative share disbursed is pooled across lines as
@@ -709,28 +821,46 @@ def fit_disbursement_profile(data: LagData, by: Sequence[str] = ("allocation_qua
     bins = data.bins()
     groups: list[ProfileGroup] = []
     if pooled:
-        groups.append(_fit_group({}, bins.subset(np.flatnonzero(selected)), n_boot, rng,
-                                 forms))
+        groups.append(_fit_group({}, bins.subset(np.flatnonzero(selected)), n_boot, rng, forms))
     if by:
         chosen = data.lines.loc[selected, list(by)]
         for key, idx in chosen.groupby(list(by), observed=True, sort=True).indices.items():
             values = key if isinstance(key, tuple) else (key,)
             rows = np.flatnonzero(selected)[idx]
-            groups.append(_fit_group({b: str(v) for b, v in zip(by, values, strict=True)},
-                                     bins.subset(rows), n_boot, rng, forms))
-    caveats = [_caveat(
-        "profile_composition",
-        "Late months since decision are observed only for older vintages and extended lines, "
-        "so the right end of each curve rests on fewer lines.",
-        "Các tháng xa sau quyết định chỉ có số liệu của các năm kế hoạch cũ và các dòng được "
-        "kéo dài, nên phần cuối đường cong dựa trên ít dòng hơn.")]
+            groups.append(
+                _fit_group(
+                    {b: str(v) for b, v in zip(by, values, strict=True)},
+                    bins.subset(rows),
+                    n_boot,
+                    rng,
+                    forms,
+                )
+            )
+    caveats = [
+        _caveat(
+            "profile_composition",
+            "Late months since decision are observed only for older vintages and extended lines, "
+            "so the right end of each curve rests on fewer lines.",
+            "Các tháng xa sau quyết định chỉ có số liệu của các năm kế hoạch cũ và các dòng được "
+            "kéo dài, nên phần cuối đường cong dựa trên ít dòng hơn.",
+        )
+    ]
     small = [g for g in groups if g.n_lines < 30]
     if small:
-        caveats.append(_caveat(
-            "small_groups", f"{len(small)} group(s) have fewer than 30 lines: wide bands.",
-            f"{len(small)} nhóm có dưới 30 dòng kế hoạch: dải tin cậy rộng."))
-    return ProfileResult(by=tuple(by), groups=groups, n_boot=n_boot,
-                         seconds=time.perf_counter() - start, caveats=caveats)
+        caveats.append(
+            _caveat(
+                "small_groups",
+                f"{len(small)} group(s) have fewer than 30 lines: wide bands.",
+                f"{len(small)} nhóm có dưới 30 dòng kế hoạch: dải tin cậy rộng.",
+            )
+        )
+    return ProfileResult(
+        by=tuple(by),
+        groups=groups,
+        n_boot=n_boot,
+        seconds=time.perf_counter() - start,
+        caveats=caveats,
+    )
 
 
 # ============================================================================ 2. survival
@@ -751,19 +881,30 @@ class SurvivalResult:
     caveats: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        km = {g: {k: v for k, v in d.items() if not k.startswith("_")}
-              for g, d in self.km.items()}
-        return {"threshold": self.threshold, "n_lines": self.n_lines,
-                "n_events": self.n_events, "km": km, "logrank": self.logrank,
-                "cox": self.cox, "ph_check": self.ph_check, "seconds": self.seconds,
-                "caveats": self.caveats}
+        km = {g: {k: v for k, v in d.items() if not k.startswith("_")} for g, d in self.km.items()}
+        return {
+            "threshold": self.threshold,
+            "n_lines": self.n_lines,
+            "n_events": self.n_events,
+            "km": km,
+            "logrank": self.logrank,
+            "cox": self.cox,
+            "ph_check": self.ph_check,
+            "seconds": self.seconds,
+            "caveats": self.caveats,
+        }
 
 
 def _km(time_m: np.ndarray, status: np.ndarray) -> dict[str, Any]:
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    out: dict[str, Any] = {"n": int(len(time_m)), "events": int(status.sum()),
-                           "median": None, "ci_low": None, "ci_high": None}
+    out: dict[str, Any] = {
+        "n": int(len(time_m)),
+        "events": int(status.sum()),
+        "median": None,
+        "ci_low": None,
+        "ci_high": None,
+    }
     if len(time_m) == 0 or status.sum() == 0:
         out.update(_times=np.array([0.0]), _reached=np.array([0.0]))
         return out
@@ -772,9 +913,13 @@ def _km(time_m: np.ndarray, status: np.ndarray) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lo, hi = sf.quantile_ci(0.5)
-    out.update(median=_finite(med), ci_low=_finite(lo), ci_high=_finite(hi),
-               _times=np.concatenate([[0.0], sf.surv_times]),
-               _reached=np.concatenate([[0.0], 1.0 - sf.surv_prob]))
+    out.update(
+        median=_finite(med),
+        ci_low=_finite(lo),
+        ci_high=_finite(hi),
+        _times=np.concatenate([[0.0], sf.surv_times]),
+        _reached=np.concatenate([[0.0], 1.0 - sf.surv_prob]),
+    )
     return out
 
 
@@ -788,8 +933,12 @@ def _logrank(time_m: np.ndarray, status: np.ndarray, group: np.ndarray) -> dict[
 
     events = pd.Series(status).groupby(group).sum()
     used = sorted(events.index[events > 0])
-    out: dict[str, Any] = {"chi2": None, "p_value": None, "groups": used,
-                           "groups_without_events": sorted(events.index[events == 0])}
+    out: dict[str, Any] = {
+        "chi2": None,
+        "p_value": None,
+        "groups": used,
+        "groups_without_events": sorted(events.index[events == 0]),
+    }
     if len(used) < 2:
         return out
     keep = np.isin(group, used)
@@ -801,13 +950,13 @@ def _logrank(time_m: np.ndarray, status: np.ndarray, group: np.ndarray) -> dict[
     return out
 
 
-def _cox_design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray,
-                                                                          list[str], str]:
+def _cox_design(
+    frame: pd.DataFrame, covariates: Sequence[str]
+) -> tuple[np.ndarray, list[str], str]:
     """Cox covariates: numeric columns linearly, others as treatment dummies (no intercept)."""
     cols, names, terms = [], [], []
     for c in covariates:
-        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
-                frame[c]):
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]):
             cols.append(frame[c].to_numpy(dtype=float)[:, None])
             names.append(c)
             terms.append(c)
@@ -822,8 +971,10 @@ def _cox_design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndar
 
 _TERM_LABELS = {
     "allocation_month": {"en": "the allocation month", "vi": "tháng giao vốn"},
-    "C(capital_type)[T.recurrent]": {"en": "the capital type (recurrent vs investment)",
-                                     "vi": "loại vốn (sự nghiệp so với đầu tư)"},
+    "C(capital_type)[T.recurrent]": {
+        "en": "the capital type (recurrent vs investment)",
+        "vi": "loại vốn (sự nghiệp so với đầu tư)",
+    },
 }
 
 
@@ -831,8 +982,9 @@ def _term_label(term: str, lang: str) -> str:
     return _TERM_LABELS.get(term, {}).get(lang, term)
 
 
-def _ph_check(res: Any, names: Sequence[str], time_m: np.ndarray, status: np.ndarray,
-              focus: Sequence[str]) -> dict[str, Any]:
+def _ph_check(
+    res: Any, names: Sequence[str], time_m: np.ndarray, status: np.ndarray, focus: Sequence[str]
+) -> dict[str, Any]:
     """Correlation of Schoenfeld residuals with the rank of the event time, per covariate."""
     resid = res.schoenfeld_residuals
     ev = (status == 1) & np.all(np.isfinite(resid), axis=1)
@@ -854,54 +1006,82 @@ def _ph_check(res: Any, names: Sequence[str], time_m: np.ndarray, status: np.nda
         verdict_vi = "Quá ít sự kiện để kiểm tra giả định tỷ lệ rủi ro."
         ok = None
     elif bad:
-        verdict_en = ("Proportional hazards do not hold for " + bad_en + " (Schoenfeld "
-                      "residuals trend with time, Bonferroni-adjusted p < 0.05): read those hazard "
-                      "ratios as averages over time, and prefer the Kaplan-Meier curves.")
-        verdict_vi = ("Giả định tỷ lệ rủi ro không thỏa mãn với " + bad_vi + " (phần dư "
-                      "Schoenfeld thay đổi theo thời gian, p hiệu chỉnh Bonferroni < 0,05): tỷ số "
-                      "rủi ro chỉ là mức trung bình theo thời gian; nên đọc đường Kaplan-Meier.")
+        verdict_en = (
+            "Proportional hazards do not hold for " + bad_en + " (Schoenfeld "
+            "residuals trend with time, Bonferroni-adjusted p < 0.05): read those hazard "
+            "ratios as averages over time, and prefer the Kaplan-Meier curves."
+        )
+        verdict_vi = (
+            "Giả định tỷ lệ rủi ro không thỏa mãn với " + bad_vi + " (phần dư "
+            "Schoenfeld thay đổi theo thời gian, p hiệu chỉnh Bonferroni < 0,05): tỷ số "
+            "rủi ro chỉ là mức trung bình theo thời gian; nên đọc đường Kaplan-Meier."
+        )
         ok = False
     else:
-        verdict_en = ("No evidence against proportional hazards for the timing and capital-type "
-                      "terms (Schoenfeld residuals show no trend with time).")
-        verdict_vi = ("Không có bằng chứng vi phạm giả định tỷ lệ rủi ro đối với thời điểm giao "
-                      "vốn và loại vốn (phần dư Schoenfeld không thay đổi theo thời gian).")
+        verdict_en = (
+            "No evidence against proportional hazards for the timing and capital-type "
+            "terms (Schoenfeld residuals show no trend with time)."
+        )
+        verdict_vi = (
+            "Không có bằng chứng vi phạm giả định tỷ lệ rủi ro đối với thời điểm giao "
+            "vốn và loại vốn (phần dư Schoenfeld không thay đổi theo thời gian)."
+        )
         ok = True
-    return {"method": "correlation of Schoenfeld residuals with the rank of the event time "
-                      "(Bonferroni over the terms tested)",
-            "tests": tests, "proportional": ok, "verdict_en": verdict_en,
-            "verdict_vi": verdict_vi}
+    return {
+        "method": "correlation of Schoenfeld residuals with the rank of the event time "
+        "(Bonferroni over the terms tested)",
+        "tests": tests,
+        "proportional": ok,
+        "verdict_en": verdict_en,
+        "verdict_vi": verdict_vi,
+    }
 
 
-def _fit_cox(frame: pd.DataFrame, covariates: Sequence[str],
-             focus: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _fit_cox(
+    frame: pd.DataFrame, covariates: Sequence[str], focus: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     from statsmodels.duration.hazard_regression import PHReg
 
     X, names, formula = _cox_design(frame, covariates)
     status = frame["reached"].to_numpy(dtype=float)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = PHReg(frame["time_months"].to_numpy(dtype=float), X, status=status,
-                      ties="efron")
+        model = PHReg(frame["time_months"].to_numpy(dtype=float), X, status=status, ties="efron")
         res = model.fit()
     ci = res.conf_int()
-    terms = {n: {"coef": float(res.params[i]), "hazard_ratio": float(np.exp(res.params[i])),
-                 "hr_ci_low": float(np.exp(ci[i, 0])), "hr_ci_high": float(np.exp(ci[i, 1])),
-                 "p_value": float(res.pvalues[i])}
-             for i, n in enumerate(names) if any(n.startswith(f) or n.startswith(f"C({f})")
-                                                  for f in focus)}
-    cox = {"formula": formula, "ties": "efron", "n": int(len(frame)),
-           "events": int(status.sum()), "terms": terms, "llf": float(res.llf),
-           "warnings": sorted({str(w.message)[:200] for w in caught})}
+    terms = {
+        n: {
+            "coef": float(res.params[i]),
+            "hazard_ratio": float(np.exp(res.params[i])),
+            "hr_ci_low": float(np.exp(ci[i, 0])),
+            "hr_ci_high": float(np.exp(ci[i, 1])),
+            "p_value": float(res.pvalues[i]),
+        }
+        for i, n in enumerate(names)
+        if any(n.startswith(f) or n.startswith(f"C({f})") for f in focus)
+    }
+    cox = {
+        "formula": formula,
+        "ties": "efron",
+        "n": int(len(frame)),
+        "events": int(status.sum()),
+        "terms": terms,
+        "llf": float(res.llf),
+        "warnings": sorted({str(w.message)[:200] for w in caught}),
+    }
     ph = _ph_check(res, names, frame["time_months"].to_numpy(dtype=float), status, focus)
     return cox, ph
 
 
-def fit_time_to_share(data: LagData, threshold: float = 0.5, *,
-                      lines: pd.Series | None = None, group: str = "allocation_quarter",
-                      covariates: Sequence[str] = ("allocation_month", "capital_type",
-                                                   "project_code", "unit_code"),
-                      cox: bool = True) -> SurvivalResult:
+def fit_time_to_share(
+    data: LagData,
+    threshold: float = 0.5,
+    *,
+    lines: pd.Series | None = None,
+    group: str = "allocation_quarter",
+    covariates: Sequence[str] = ("allocation_month", "capital_type", "project_code", "unit_code"),
+    cox: bool = True,
+) -> SurvivalResult:
     """Kaplan-Meier curves and a Cox model of the months from decision to ``threshold``.
 
     Lines that have not reached the threshold are censored (see :func:`time_to_share`). The
@@ -930,41 +1110,66 @@ def fit_time_to_share(data: LagData, threshold: float = 0.5, *,
     if f"t{tag}_months" not in data.lines:
         raise ParameterError(f"threshold: expected one of {THRESHOLDS}; got {threshold!r}")
     mask = data.lines["usable"] if lines is None else data.lines["usable"] & lines
-    frame = data.lines.loc[mask].rename(columns={f"t{tag}_months": "time_months",
-                                                 f"reached{tag}": "reached"})
+    frame = data.lines.loc[mask].rename(
+        columns={f"t{tag}_months": "time_months", f"reached{tag}": "reached"}
+    )
 
     time_m = frame["time_months"].to_numpy(dtype=float)
     status = frame["reached"].to_numpy(dtype=float)
     km = {"all": _km(time_m, status)}
     for g, sub in frame.groupby(group, sort=True, observed=True):
-        km[str(g)] = _km(sub["time_months"].to_numpy(dtype=float),
-                         sub["reached"].to_numpy(dtype=float))
+        km[str(g)] = _km(
+            sub["time_months"].to_numpy(dtype=float), sub["reached"].to_numpy(dtype=float)
+        )
     logrank = _logrank(time_m, status, frame[group].astype(str).to_numpy())
-    caveats = [_caveat(
-        "interval_censoring",
-        "Times are known only to the report date at which a line crossed the threshold "
-        "(monthly reports), so they are rounded up to the next report.",
-        "Thời gian chỉ biết đến kỳ báo cáo mà dòng kế hoạch vượt ngưỡng (báo cáo hằng tháng), "
-        "nên được làm tròn lên kỳ báo cáo tiếp theo.")]
+    caveats = [
+        _caveat(
+            "interval_censoring",
+            "Times are known only to the report date at which a line crossed the threshold "
+            "(monthly reports), so they are rounded up to the next report.",
+            "Thời gian chỉ biết đến kỳ báo cáo mà dòng kế hoạch vượt ngưỡng (báo cáo hằng tháng), "
+            "nên được làm tròn lên kỳ báo cáo tiếp theo.",
+        )
+    ]
     cox_out: dict[str, Any] = {}
-    ph: dict[str, Any] = {"proportional": None, "verdict_en": "Cox model not fitted.",
-                          "verdict_vi": "Không ước lượng mô hình Cox.", "tests": {}}
+    ph: dict[str, Any] = {
+        "proportional": None,
+        "verdict_en": "Cox model not fitted.",
+        "verdict_vi": "Không ước lượng mô hình Cox.",
+        "tests": {},
+    }
     n_events = int(status.sum())
     if cox and n_events >= 10:
         cox_out, ph = _fit_cox(frame, covariates, focus=("allocation_month", "capital_type"))
     elif cox:
-        caveats.append(_caveat("few_events", f"Only {n_events} event(s): no Cox model.",
-                               f"Chỉ có {n_events} sự kiện: không ước lượng mô hình Cox."))
+        caveats.append(
+            _caveat(
+                "few_events",
+                f"Only {n_events} event(s): no Cox model.",
+                f"Chỉ có {n_events} sự kiện: không ước lượng mô hình Cox.",
+            )
+        )
     if len(frame) and n_events / len(frame) < 0.5:
-        caveats.append(_caveat(
-            "heavy_censoring",
-            f"Only {n_events} of {len(frame)} lines reached {round(100 * threshold)} %: "
-            "the median may be undefined.",
-            f"Chỉ {n_events}/{len(frame)} dòng đạt {round(100 * threshold)} %: có thể không "
-            "xác định được trung vị."))
-    return SurvivalResult(threshold=threshold, km=km, logrank=logrank, cox=cox_out,
-                          ph_check=ph, n_lines=int(len(frame)), n_events=n_events,
-                          seconds=time.perf_counter() - start, caveats=caveats)
+        caveats.append(
+            _caveat(
+                "heavy_censoring",
+                f"Only {n_events} of {len(frame)} lines reached {round(100 * threshold)} %: "
+                "the median may be undefined.",
+                f"Chỉ {n_events}/{len(frame)} dòng đạt {round(100 * threshold)} %: có thể không "
+                "xác định được trung vị.",
+            )
+        )
+    return SurvivalResult(
+        threshold=threshold,
+        km=km,
+        logrank=logrank,
+        cox=cox_out,
+        ph_check=ph,
+        n_lines=int(len(frame)),
+        n_events=n_events,
+        seconds=time.perf_counter() - start,
+        caveats=caveats,
+    )
 
 
 # ============================================================================ 3. year-end share
@@ -989,8 +1194,15 @@ class _Design:
     formula: str
 
 
-def _design(frame: pd.DataFrame, months: str, factors: Sequence[str], *, intercept: bool = True,
-            interact: bool = True, response: str = "share_deadline") -> _Design:
+def _design(
+    frame: pd.DataFrame,
+    months: str,
+    factors: Sequence[str],
+    *,
+    intercept: bool = True,
+    interact: bool = True,
+    response: str = "share_deadline",
+) -> _Design:
     """Design matrix ``months * C(capital_type) + C(f) for f in factors`` built with numpy.
 
     Factors with one level are left out. Treatment coding with the first sorted level as
@@ -1033,8 +1245,9 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def sandwich_cov(X: np.ndarray, y: np.ndarray, mu: np.ndarray, w: np.ndarray,
-                 groups: np.ndarray | None = None) -> np.ndarray:
+def sandwich_cov(
+    X: np.ndarray, y: np.ndarray, mu: np.ndarray, w: np.ndarray, groups: np.ndarray | None = None
+) -> np.ndarray:
     """Sandwich covariance of a weighted fractional logit (logit link, canonical).
 
     Bread ``(Σ w μ(1-μ) x x')⁻¹``; meat from the scores ``w (y - μ) x``: per line with the HC1
@@ -1097,14 +1310,19 @@ class YearEndShareModel:
         slope = dX @ self.params
         v = mu * (1 - mu)
         est = -100 * float(np.mean(slope * v))
-        grad = -100 * np.mean(dX * v[:, None] + (slope * v * (1 - 2 * mu))[:, None] * X,
-                              axis=0)
+        grad = -100 * np.mean(dX * v[:, None] + (slope * v * (1 - 2 * mu))[:, None] * X, axis=0)
         se = float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
-        return {"estimate": est, "ci_low": est - _Z95 * se, "ci_high": est + _Z95 * se,
-                "se": se, "n_lines": int(m.sum())}
+        return {
+            "estimate": est,
+            "ci_low": est - _Z95 * se,
+            "ci_high": est + _Z95 * se,
+            "se": se,
+            "n_lines": int(m.sum()),
+        }
 
-    def average_prediction(self, months: Sequence[float],
-                           mask: np.ndarray | pd.Series | None = None) -> pd.DataFrame:
+    def average_prediction(
+        self, months: Sequence[float], mask: np.ndarray | pd.Series | None = None
+    ) -> pd.DataFrame:
         """Mean predicted share by the deadline had every line had ``m`` months available.
 
         For each ``m`` of ``months`` every selected line keeps its own project, year, district
@@ -1127,8 +1345,9 @@ class YearEndShareModel:
             rows.append((float(value), est, est - _Z95 * se, est + _Z95 * se))
         return pd.DataFrame(rows, columns=["months_available", "share", "ci_low", "ci_high"])
 
-    def ame_by(self, column: str, mask: np.ndarray | pd.Series | None = None
-               ) -> dict[str, dict[str, Any]]:
+    def ame_by(
+        self, column: str, mask: np.ndarray | pd.Series | None = None
+    ) -> dict[str, dict[str, Any]]:
         """:meth:`ame` for each value of a column of :attr:`lines`."""
         base = np.ones(len(self.X), bool) if mask is None else np.asarray(mask, bool)
         col = self.lines[column].astype(str).to_numpy()
@@ -1141,14 +1360,16 @@ def _fit_glm(y: np.ndarray, design: _Design, w: np.ndarray):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return sm.GLM(y, design.X, family=sm.families.Binomial(), var_weights=w).fit(
-            wls_method="lstsq")
+            wls_method="lstsq"
+        )
 
 
 _YEAR_END_FACTORS = ("project_code", "plan_year", "unit_code")
 
 
-def _district_checks(frame: pd.DataFrame, y: np.ndarray, w: np.ndarray,
-                     full_params: np.ndarray, names: list[str]) -> dict[str, Any]:
+def _district_checks(
+    frame: pd.DataFrame, y: np.ndarray, w: np.ndarray, full_params: np.ndarray, names: list[str]
+) -> dict[str, Any]:
     """How much timing would be confused with district capacity without district effects."""
     import statsmodels.api as sm
 
@@ -1165,14 +1386,16 @@ def _district_checks(frame: pd.DataFrame, y: np.ndarray, w: np.ndarray,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            mres = sm.MixedLM(np.log(clipped / (1 - clipped)), design.X,
-                              groups=frame["unit_code"].astype(str).to_numpy()).fit(
-                reml=True, method="lbfgs")
+            mres = sm.MixedLM(
+                np.log(clipped / (1 - clipped)),
+                design.X,
+                groups=frame["unit_code"].astype(str).to_numpy(),
+            ).fit(reml=True, method="lbfgs")
             out["mixedlm"] = {
                 "slope_logit": float(mres.fe_params[j]),
-                "district_sd_logit": float(np.sqrt(max(float(np.asarray(mres.cov_re)[0, 0]),
-                                                       0.0))),
-                "converged": bool(mres.converged), "n_groups": int(frame["unit_code"].nunique()),
+                "district_sd_logit": float(np.sqrt(max(float(np.asarray(mres.cov_re)[0, 0]), 0.0))),
+                "converged": bool(mres.converged),
+                "n_groups": int(frame["unit_code"].nunique()),
             }
         except (np.linalg.LinAlgError, ValueError) as exc:
             out["mixedlm"] = {"error": str(exc)[:200]}
@@ -1180,8 +1403,9 @@ def _district_checks(frame: pd.DataFrame, y: np.ndarray, w: np.ndarray,
     return out
 
 
-def fit_year_end_share(data: LagData, *, cov_type: str = "HC1",
-                       district_checks: bool = True) -> YearEndShareModel:
+def fit_year_end_share(
+    data: LagData, *, cov_type: str = "HC1", district_checks: bool = True
+) -> YearEndShareModel:
     """Fractional logit of the share disbursed by the 31 January deadline (Papke-Wooldridge).
 
     ``share_deadline ~ months_available * C(capital_type) + C(project_code) + C(plan_year) +
@@ -1230,31 +1454,48 @@ def fit_year_end_share(data: LagData, *, cov_type: str = "HC1",
     names = design.names
     params = np.asarray(res.params)
     j = names.index("months_available")
-    se_cmp = {"HC1": float(np.sqrt(cov_hc1[j, j])), "cluster_district": float(
-        np.sqrt(cov_cl[j, j])), "model_based": float(np.asarray(res.bse)[j])}
+    se_cmp = {
+        "HC1": float(np.sqrt(cov_hc1[j, j])),
+        "cluster_district": float(np.sqrt(cov_cl[j, j])),
+        "model_based": float(np.asarray(res.bse)[j]),
+    }
     resid = y - mu
     diagnostics: dict[str, Any] = {
-        "n_lines": int(len(frame)), "n_params": int(X.shape[1]),
-        "n_districts": int(len(set(groups))), "cov_type": cov_type,
+        "n_lines": int(len(frame)),
+        "n_params": int(X.shape[1]),
+        "n_districts": int(len(set(groups))),
+        "cov_type": cov_type,
         "weights": "var_weights = amount allocated / mean amount",
         "pearson_chi2_over_df": float(res.pearson_chi2 / res.df_resid),
         "deviance": float(res.deviance),
-        "weighted_r2_share": float(1 - np.sum(w * resid**2) / np.sum(
-            w * (y - np.average(y, weights=w)) ** 2)),
+        "weighted_r2_share": float(
+            1 - np.sum(w * resid**2) / np.sum(w * (y - np.average(y, weights=w)) ** 2)
+        ),
         "mean_share_observed": float(np.average(y, weights=w)),
         "mean_share_fitted": float(np.average(mu, weights=w)),
-        "se_months_available": se_cmp, "converged": bool(res.converged),
-        "coefficients": {n: {"coef": float(params[i]),
-                             "se": float(np.sqrt(cov[i, i]))}
-                         for i, n in enumerate(names) if "months_available" in n
-                         or "capital_type" in n},
+        "se_months_available": se_cmp,
+        "converged": bool(res.converged),
+        "coefficients": {
+            n: {"coef": float(params[i]), "se": float(np.sqrt(cov[i, i]))}
+            for i, n in enumerate(names)
+            if "months_available" in n or "capital_type" in n
+        },
     }
     if district_checks:
         diagnostics["district_check"] = _district_checks(frame, y, w, params, names)
     lines = frame.assign(share_fitted=mu)
-    model = YearEndShareModel(formula=formula, params=params, cov=cov,
-                              cov_type=cov_type, names=names, lines=lines, X=X, dX=dX,
-                              diagnostics=diagnostics, seconds=0.0)
+    model = YearEndShareModel(
+        formula=formula,
+        params=params,
+        cov=cov,
+        cov_type=cov_type,
+        names=names,
+        lines=lines,
+        X=X,
+        dX=dX,
+        diagnostics=diagnostics,
+        seconds=0.0,
+    )
     model.caveats = _year_end_caveats(model)
     model.seconds = time.perf_counter() - start
     return model
@@ -1264,50 +1505,69 @@ def _year_end_caveats(model: YearEndShareModel) -> list[dict[str, str]]:
     d = model.diagnostics
     n, k, g = d["n_lines"], d["n_params"], d["n_districts"]
     if cov_type_is_hc1 := model.cov_type == "HC1":
-        se_en = ("line-level robust (HC1) errors are used and the district-clustered one is "
-                 "shown for comparison")
+        se_en = (
+            "line-level robust (HC1) errors are used and the district-clustered one is "
+            "shown for comparison"
+        )
         se_vi = "dùng sai số vững HC1 và nêu sai số theo cụm huyện để so sánh"
     else:
         se_en = "district-clustered (CR1) errors are used"
         se_vi = "dùng sai số chuẩn theo cụm huyện (CR1)"
     few = g < 30
     out = [
-        _caveat("observational",
-                "Timing is not randomised: the effect is measured within district, project and "
-                "plan year, but lines decided late may differ in ways the data do not show.",
-                "Thời điểm giao vốn không được phân bổ ngẫu nhiên: tác động được đo trong cùng "
-                "huyện, dự án và năm kế hoạch, nhưng các dòng giao muộn có thể khác biệt theo "
-                "những cách số liệu không thể hiện."),
-        _caveat("sample",
-                f"{n} lines, {k} parameters, {g} districts: " + (
-                    "district-clustered errors are unreliable with so few districts; "
-                    if few else "") + se_en + ".",
-                f"{n} dòng, {k} tham số, {g} huyện: " + (
-                    "sai số chuẩn theo cụm huyện không tin cậy khi có ít huyện; "
-                    if few else "") + se_vi + "."),
+        _caveat(
+            "observational",
+            "Timing is not randomised: the effect is measured within district, project and "
+            "plan year, but lines decided late may differ in ways the data do not show.",
+            "Thời điểm giao vốn không được phân bổ ngẫu nhiên: tác động được đo trong cùng "
+            "huyện, dự án và năm kế hoạch, nhưng các dòng giao muộn có thể khác biệt theo "
+            "những cách số liệu không thể hiện.",
+        ),
+        _caveat(
+            "sample",
+            f"{n} lines, {k} parameters, {g} districts: "
+            + ("district-clustered errors are unreliable with so few districts; " if few else "")
+            + se_en
+            + ".",
+            f"{n} dòng, {k} tham số, {g} huyện: "
+            + ("sai số chuẩn theo cụm huyện không tin cậy khi có ít huyện; " if few else "")
+            + se_vi
+            + ".",
+        ),
     ]
     se = d["se_months_available"]
     if cov_type_is_hc1 and se["cluster_district"] > 1.5 * se["HC1"]:
-        out.append(_caveat(
-            "cluster_se_larger",
-            "The district-clustered standard error of the timing slope is more than 1.5 times "
-            "the HC1 one: lines of a district may move together; read the interval as too "
-            "narrow.",
-            "Sai số chuẩn theo cụm huyện của hệ số thời gian lớn hơn 1,5 lần sai số HC1: các "
-            "dòng trong cùng huyện có thể biến động cùng nhau; khoảng tin cậy có thể quá hẹp."))
+        out.append(
+            _caveat(
+                "cluster_se_larger",
+                "The district-clustered standard error of the timing slope is more than 1.5 times "
+                "the HC1 one: lines of a district may move together; read the interval as too "
+                "narrow.",
+                "Sai số chuẩn theo cụm huyện của hệ số thời gian lớn hơn 1,5 lần sai số HC1: các "
+                "dòng trong cùng huyện có thể biến động cùng nhau; khoảng tin cậy có thể quá hẹp.",
+            )
+        )
     if n < 200:
-        out.append(_caveat("small_sample", f"Only {n} lines: estimates are imprecise.",
-                           f"Chỉ có {n} dòng kế hoạch: ước lượng kém chính xác."))
+        out.append(
+            _caveat(
+                "small_sample",
+                f"Only {n} lines: estimates are imprecise.",
+                f"Chỉ có {n} dòng kế hoạch: ước lượng kém chính xác.",
+            )
+        )
     mixed = d.get("district_check", {}).get("mixedlm", {})
     if mixed:
-        out.append(_caveat(
-            "mixedlm",
-            "The MixedLM check (Gaussian, on the logit of each line's share, random district "
-            "intercept) is on a different scale and assumes district capacity unrelated to "
-            "timing; with about ten districts its variance is poorly estimated.",
-            "Kiểm tra MixedLM (phân phối chuẩn trên logit tỷ lệ, hệ số chặn ngẫu nhiên theo "
-            "huyện) dùng thang đo khác và giả định năng lực huyện không liên quan đến thời điểm "
-            "giao vốn; với khoảng mười huyện, phương sai được ước lượng kém."))
+        out.append(
+            _caveat(
+                "mixedlm",
+                "The MixedLM check (Gaussian, on the logit of each line's share, random district "
+                "intercept) is on a different scale and assumes district capacity unrelated to "
+                "timing; with about ten districts its variance is poorly estimated.",
+                "Kiểm tra MixedLM (phân phối chuẩn trên logit tỷ lệ, hệ số chặn ngẫu nhiên theo "
+                "huyện) dùng thang đo khác và giả định năng lực huyện không liên quan đến thời điểm "
+                "giao vốn; với khoảng mười huyện, phương sai được ước lượng kém.",
+            )
+        )
     return out
 
 
@@ -1327,14 +1587,17 @@ def parse_counterfactual_date(text: str) -> tuple[int, int, int]:
     if m is None:
         raise ParameterError(
             f"counterfactual_date: expected 'MM-DD' (within the plan year, e.g. '01-31') or "
-            f"'prev-MM-DD' (in the year before the plan year, e.g. 'prev-12-31'); got {text!r}")
+            f"'prev-MM-DD' (in the year before the plan year, e.g. 'prev-12-31'); got {text!r}"
+        )
     month, day = int(m.group(2)), int(m.group(3))
     try:
         pd.Timestamp(year=2023, month=month, day=day)
     except ValueError:
-        raise ParameterError(f"counterfactual_date: {text!r} is not a date that exists every "
-                             "year: expected 'MM-DD' or 'prev-MM-DD' with month 01-12 and a "
-                             "day of that month (not 02-29)") from None
+        raise ParameterError(
+            f"counterfactual_date: {text!r} is not a date that exists every "
+            "year: expected 'MM-DD' or 'prev-MM-DD' with month 01-12 and a "
+            "day of that month (not 02-29)"
+        ) from None
     return (-1 if m.group(1) else 0), month, day
 
 
@@ -1364,13 +1627,19 @@ class CounterfactualResult:
     caveats: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"date": self.date, **self.total, "by_year": self.by_year,
-                "by_capital_type": self.by_capital_type, "by_district": self.by_district,
-                "caveats": self.caveats}
+        return {
+            "date": self.date,
+            **self.total,
+            "by_year": self.by_year,
+            "by_capital_type": self.by_capital_type,
+            "by_district": self.by_district,
+            "caveats": self.caveats,
+        }
 
 
-def _cf_rows(frame: pd.DataFrame, parts: dict[str, np.ndarray], cov: np.ndarray,
-             mask: np.ndarray) -> dict[str, Any]:
+def _cf_rows(
+    frame: pd.DataFrame, parts: dict[str, np.ndarray], cov: np.ndarray, mask: np.ndarray
+) -> dict[str, Any]:
     amount = frame["amount_mvnd"].to_numpy(dtype=float)[mask]
     alloc = float(amount.sum())
     gain, lo, hi, se = _sum_with_ci(parts["gain"][mask], parts["grad_gain"][mask], cov)
@@ -1379,23 +1648,34 @@ def _cf_rows(frame: pd.DataFrame, parts: dict[str, np.ndarray], cov: np.ndarray,
     observed = float((frame["share_deadline"].to_numpy(dtype=float)[mask] * amount).sum())
     moved = parts["moved"][mask]
     return {
-        "n_lines": int(mask.sum()), "n_lines_moved": int(moved.sum()),
+        "n_lines": int(mask.sum()),
+        "n_lines_moved": int(moved.sum()),
         "mean_months_gained": float(parts["months_gained"][mask][moved].mean())
-        if moved.any() else 0.0,
-        "allocated_mvnd": alloc, "observed_deadline_mvnd": observed,
-        "predicted_deadline_mvnd": pred, "counterfactual_deadline_mvnd": cf,
-        "counterfactual_ci_low": cf_lo, "counterfactual_ci_high": cf_hi,
+        if moved.any()
+        else 0.0,
+        "allocated_mvnd": alloc,
+        "observed_deadline_mvnd": observed,
+        "predicted_deadline_mvnd": pred,
+        "counterfactual_deadline_mvnd": cf,
+        "counterfactual_ci_low": cf_lo,
+        "counterfactual_ci_high": cf_hi,
         "predicted_share": pred / alloc if alloc else None,
         "counterfactual_share": cf / alloc if alloc else None,
         "counterfactual_share_ci_low": cf_lo / alloc if alloc else None,
         "counterfactual_share_ci_high": cf_hi / alloc if alloc else None,
-        "gain_mvnd": gain, "ci_low": lo, "ci_high": hi, "se": se,
+        "gain_mvnd": gain,
+        "ci_low": lo,
+        "ci_high": hi,
+        "se": se,
     }
 
 
-def counterfactual_on_time(model: YearEndShareModel, date: str = DEFAULT_COUNTERFACTUAL_DATE,
-                           *, lines: np.ndarray | pd.Series | None = None
-                           ) -> CounterfactualResult:
+def counterfactual_on_time(
+    model: YearEndShareModel,
+    date: str = DEFAULT_COUNTERFACTUAL_DATE,
+    *,
+    lines: np.ndarray | pd.Series | None = None,
+) -> CounterfactualResult:
     """Predicted share and VND by the deadline had every line been decided by ``date``.
 
     Every line decided after the scenario date of its plan year is moved to it (more months
@@ -1427,30 +1707,51 @@ def counterfactual_on_time(model: YearEndShareModel, date: str = DEFAULT_COUNTER
     amount = frame["amount_mvnd"].to_numpy(dtype=float)
     grad_cf = (amount * mu_cf * (1 - mu_cf))[:, None] * X_cf
     grad_base = (amount * mu * (1 - mu))[:, None] * model.X
-    parts = {"gain": amount * (mu_cf - mu), "grad_gain": grad_cf - grad_base,
-             "cf": amount * mu_cf, "grad_cf": grad_cf, "pred": amount * mu, "moved": moved,
-             "months_gained": gained}
+    parts = {
+        "gain": amount * (mu_cf - mu),
+        "grad_gain": grad_cf - grad_base,
+        "cf": amount * mu_cf,
+        "grad_cf": grad_cf,
+        "pred": amount * mu,
+        "moved": moved,
+        "months_gained": gained,
+    }
     base = np.ones(len(frame), bool) if lines is None else np.asarray(lines, bool)
 
     def table(column: str) -> list[dict[str, Any]]:
         col = frame[column].astype(str).to_numpy()
-        return [{column: v, **_cf_rows(frame, parts, model.cov, base & (col == v))}
-                for v in sorted(set(col[base]))]
+        return [
+            {column: v, **_cf_rows(frame, parts, model.cov, base & (col == v))}
+            for v in sorted(set(col[base]))
+        ]
 
     total = _cf_rows(frame, parts, model.cov, base)
-    caveats = [_caveat(
-        "counterfactual_scope",
-        "The scenario moves decision dates only; it assumes districts would spend earlier money "
-        "as they spent the money that came early in the years observed, and that projects "
-        "were ready to use it.",
-        "Kịch bản chỉ thay đổi ngày giao vốn; giả định các huyện sẽ giải ngân vốn giao sớm như "
-        "đã giải ngân vốn được giao sớm trong các năm quan sát và dự án đã sẵn sàng.")]
+    caveats = [
+        _caveat(
+            "counterfactual_scope",
+            "The scenario moves decision dates only; it assumes districts would spend earlier money "
+            "as they spent the money that came early in the years observed, and that projects "
+            "were ready to use it.",
+            "Kịch bản chỉ thay đổi ngày giao vốn; giả định các huyện sẽ giải ngân vốn giao sớm như "
+            "đã giải ngân vốn được giao sớm trong các năm quan sát và dự án đã sẵn sàng.",
+        )
+    ]
     if total["n_lines_moved"] == 0:
-        caveats.append(_caveat("nothing_moved", "No line was decided after the scenario date.",
-                               "Không có dòng nào được giao sau ngày giả định."))
-    return CounterfactualResult(date=date, total=total, by_year=table("plan_year"),
-                                by_capital_type=table("capital_type"),
-                                by_district=table("unit_code"), caveats=caveats)
+        caveats.append(
+            _caveat(
+                "nothing_moved",
+                "No line was decided after the scenario date.",
+                "Không có dòng nào được giao sau ngày giả định.",
+            )
+        )
+    return CounterfactualResult(
+        date=date,
+        total=total,
+        by_year=table("plan_year"),
+        by_capital_type=table("capital_type"),
+        by_district=table("unit_code"),
+        caveats=caveats,
+    )
 
 
 # ============================================================================ province models
@@ -1474,8 +1775,14 @@ class ProvinceModels:
     """Per-scope results already computed (see :func:`analyse_scope`)."""
 
 
-def fit_province_models(dataset: Dataset | LagData, *, n_boot: int = 200, seed: int = 0,
-                        cov_type: str = "HC1", district_checks: bool = True) -> ProvinceModels:
+def fit_province_models(
+    dataset: Dataset | LagData,
+    *,
+    n_boot: int = 200,
+    seed: int = 0,
+    cov_type: str = "HC1",
+    district_checks: bool = True,
+) -> ProvinceModels:
     """Prepare the data and fit every lag model once on all lines (the province model).
 
     Args:
@@ -1494,8 +1801,9 @@ def fit_province_models(dataset: Dataset | LagData, *, n_boot: int = 200, seed: 
     seconds["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     profile = fit_disbursement_profile(data, n_boot=n_boot, seed=seed)
-    by_type = fit_disbursement_profile(data, ("capital_type",), n_boot=n_boot, seed=seed + 1,
-                                       pooled=False)
+    by_type = fit_disbursement_profile(
+        data, ("capital_type",), n_boot=n_boot, seed=seed + 1, pooled=False
+    )
     seconds["profile"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     survival = {f"{round(100 * thr)}": fit_time_to_share(data, thr) for thr in THRESHOLDS}
@@ -1505,15 +1813,24 @@ def fit_province_models(dataset: Dataset | LagData, *, n_boot: int = 200, seed: 
     seconds["year_end_share"] = time.perf_counter() - t0
     seconds["total"] = float(sum(seconds.values()))
     return ProvinceModels(
-        data=data, profile=profile, profile_by_type=by_type, survival=survival,
-        year_end=year_end, fit_seconds=seconds,
-        settings={"n_boot": n_boot, "seed": seed, "cov_type": cov_type,
-                  "district_checks": district_checks},
+        data=data,
+        profile=profile,
+        profile_by_type=by_type,
+        survival=survival,
+        year_end=year_end,
+        fit_seconds=seconds,
+        settings={
+            "n_boot": n_boot,
+            "seed": seed,
+            "cov_type": cov_type,
+            "district_checks": district_checks,
+        },
         sha256=None if isinstance(dataset, LagData) else dataset.sha256,
-        units=data.units)
+        units=data.units,
+    )
 
 
-_CACHE_SOURCES = ("lag.py", "lines.py", "deadlines.py")
+_CACHE_SOURCES = ("analysis/lag.py", "analysis/lines.py", "data/deadlines.py")
 
 
 def models_cache_key(dataset: Dataset, **settings: Any) -> str | None:
@@ -1525,14 +1842,15 @@ def models_cache_key(dataset: Dataset, **settings: Any) -> str | None:
         return None
     h = hashlib.sha256(dataset.sha256.encode())
     h.update(repr(sorted(settings.items())).encode())
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for name in _CACHE_SOURCES:
         h.update((here / name).read_bytes())
     return h.hexdigest()[:32]
 
 
-def load_or_fit_province_models(dataset: Dataset, cache_dir: str | Path | None = None,
-                                **settings: Any) -> ProvinceModels:
+def load_or_fit_province_models(
+    dataset: Dataset, cache_dir: str | Path | None = None, **settings: Any
+) -> ProvinceModels:
     """:func:`fit_province_models`, reusing a pickle in ``cache_dir`` when one matches.
 
     The pickle's name is :func:`models_cache_key` (data SHA-256, settings and the source of
@@ -1582,8 +1900,9 @@ class ScopeResult:
     seconds: float
 
 
-def analyse_scope(models: ProvinceModels, scope: Scope,
-                  counterfactual_date: str = DEFAULT_COUNTERFACTUAL_DATE) -> ScopeResult:
+def analyse_scope(
+    models: ProvinceModels, scope: Scope, counterfactual_date: str = DEFAULT_COUNTERFACTUAL_DATE
+) -> ScopeResult:
     """The lag results of ``scope`` from the province models (memoised in ``models``).
 
     A district's timing effect and counterfactual are the province model's predictions on the
@@ -1608,22 +1927,35 @@ def analyse_scope(models: ProvinceModels, scope: Scope,
         units = scope_unit_codes(models.units, scope.code)
         mask = data.lines["unit_code"].isin(units)
         ye_mask = ye.lines["unit_code"].isin(units).to_numpy()
-        profile = fit_disbursement_profile(data, ("capital_type",), lines=mask,
-                                           n_boot=models.settings["n_boot"],
-                                           seed=models.settings["seed"] + 7)
-        survival = {k: fit_time_to_share(data, v.threshold, lines=mask, cox=False)
-                    for k, v in models.survival.items()}
+        profile = fit_disbursement_profile(
+            data,
+            ("capital_type",),
+            lines=mask,
+            n_boot=models.settings["n_boot"],
+            seed=models.settings["seed"] + 7,
+        )
+        survival = {
+            k: fit_time_to_share(data, v.threshold, lines=mask, cox=False)
+            for k, v in models.survival.items()
+        }
     timing = ye.ame(ye_mask)
     timing["by_capital_type"] = ye.ame_by("capital_type", ye_mask)
-    timing["method"] = ("average over lines of the change in the predicted share by the "
-                        "deadline for a decision one month later (−∂μ/∂months available), "
-                        "delta-method 95 % interval")
+    timing["method"] = (
+        "average over lines of the change in the predicted share by the "
+        "deadline for a decision one month later (−∂μ/∂months available), "
+        "delta-method 95 % interval"
+    )
     if not scope.is_province:
         timing["province"] = ye.ame()
-    result = ScopeResult(scope=scope, lines=mask, profile=profile, survival=survival,
-                         counterfactual=counterfactual_on_time(ye, counterfactual_date,
-                                                               lines=ye_mask),
-                         timing=timing, seconds=time.perf_counter() - start)
+    result = ScopeResult(
+        scope=scope,
+        lines=mask,
+        profile=profile,
+        survival=survival,
+        counterfactual=counterfactual_on_time(ye, counterfactual_date, lines=ye_mask),
+        timing=timing,
+        seconds=time.perf_counter() - start,
+    )
     models.scopes[key] = result
     return result
 
@@ -1660,7 +1992,7 @@ def json_ready(obj: Any, digits: int = 6) -> Any:
 def _scope_of(dataset: Dataset, scope: Scope | str) -> Scope:
     if isinstance(scope, Scope):
         return scope
-    from helpers.datasets import resolve_scope
+    from helpers.data.datasets import resolve_scope
 
     return resolve_scope(dataset, scope)
 
@@ -1682,7 +2014,7 @@ def _months_to(res: ScopeResult) -> dict[str, dict[str, Any]]:
         entry = dict(pooled.months_to.get(tag) or {"estimate": None})
         km = res.survival[tag].km["all"]
         entry.update(km_median=km["median"], km_ci_low=km["ci_low"], km_ci_high=km["ci_high"])
-        entry["asymptote"] = (pooled.fits[pooled.form]["params"]["a"] if pooled.form else None)
+        entry["asymptote"] = pooled.fits[pooled.form]["params"]["a"] if pooled.form else None
         out[f"{tag}pct"] = entry
     return out
 
@@ -1691,30 +2023,46 @@ def _scope_caveats(models: ProvinceModels, res: ScopeResult) -> list[dict[str, s
     sc, n = res.scope, int(res.lines.sum())
     extra = []
     if not sc.is_province:
-        extra.append(_caveat(
-            "district_scope",
-            f"{sc.name_en}: the timing effect and the counterfactual come from the province "
-            f"model applied to this unit's lines; its own curves rest on {n} lines only.",
-            f"{sc.name_vi}: tác động của thời điểm giao vốn và kịch bản giả định lấy từ mô hình "
-            f"toàn tỉnh áp dụng cho các dòng của đơn vị; đường cong riêng chỉ dựa trên {n} "
-            "dòng kế hoạch."))
+        extra.append(
+            _caveat(
+                "district_scope",
+                f"{sc.name_en}: the timing effect and the counterfactual come from the province "
+                f"model applied to this unit's lines; its own curves rest on {n} lines only.",
+                f"{sc.name_vi}: tác động của thời điểm giao vốn và kịch bản giả định lấy từ mô hình "
+                f"toàn tỉnh áp dụng cho các dòng của đơn vị; đường cong riêng chỉ dựa trên {n} "
+                "dòng kế hoạch.",
+            )
+        )
     pooled = res.profile.pooled
     if pooled.form and pooled.months_to.get("90", {}).get("estimate") is None:
         a = pooled.fits[pooled.form]["params"]["a"]
-        extra.append(_caveat(
-            "profile_below_90",
-            f"The pooled profile levels off at {100 * a:.0f} % of the capital, so it never "
-            "reaches 90 %: part of the capital lapses or is still being disbursed.",
-            f"Đường giải ngân chuẩn chững lại ở mức {100 * a:.0f} % số vốn nên không đạt "
-            "90 %: một phần vốn bị hủy hoặc còn đang giải ngân."))
-    return _dedupe(models.data.caveats + res.profile.caveats + pooled.caveats
-                   + [c for s in res.survival.values() for c in s.caveats]
-                   + models.year_end.caveats + res.counterfactual.caveats + extra)
+        extra.append(
+            _caveat(
+                "profile_below_90",
+                f"The pooled profile levels off at {100 * a:.0f} % of the capital, so it never "
+                "reaches 90 %: part of the capital lapses or is still being disbursed.",
+                f"Đường giải ngân chuẩn chững lại ở mức {100 * a:.0f} % số vốn nên không đạt "
+                "90 %: một phần vốn bị hủy hoặc còn đang giải ngân.",
+            )
+        )
+    return _dedupe(
+        models.data.caveats
+        + res.profile.caveats
+        + pooled.caveats
+        + [c for s in res.survival.values() for c in s.caveats]
+        + models.year_end.caveats
+        + res.counterfactual.caveats
+        + extra
+    )
 
 
-def summary_lag(dataset: Dataset, scope: Scope | str = "province",
-                counterfactual_date: str = DEFAULT_COUNTERFACTUAL_DATE, *,
-                models: ProvinceModels | None = None) -> dict[str, Any]:
+def summary_lag(
+    dataset: Dataset,
+    scope: Scope | str = "province",
+    counterfactual_date: str = DEFAULT_COUNTERFACTUAL_DATE,
+    *,
+    models: ProvinceModels | None = None,
+) -> dict[str, Any]:
     """The ``lag.json`` dict of a scope (the province or one implementing unit).
 
     The province models are fitted once (pass ``models`` from :func:`fit_province_models` or
@@ -1750,18 +2098,26 @@ def summary_lag(dataset: Dataset, scope: Scope | str = "province",
     ye = models.year_end
     months = _months_to(res)
     out = {
-        "scope": sc.code, "scope_level": sc.level, "scope_name_vi": sc.name_vi,
-        "scope_name_en": sc.name_en, "demo": bool(dataset.demo),
-        "data_origin": dataset.origin, "data_sha256": dataset.sha256,
-        "as_of": models.data.as_of, "n_lines": int(res.lines.sum()), "ci_level": 0.95,
+        "scope": sc.code,
+        "scope_level": sc.level,
+        "scope_name_vi": sc.name_vi,
+        "scope_name_en": sc.name_en,
+        "demo": bool(dataset.demo),
+        "data_origin": dataset.origin,
+        "data_sha256": dataset.sha256,
+        "as_of": models.data.as_of,
+        "n_lines": int(res.lines.sum()),
+        "ci_level": 0.95,
         "timing_effect_pp_per_month": res.timing,
         "months_to_50pct": months["50pct"]["estimate"],
         "months_to_90pct": months["90pct"]["estimate"],
         "months_to_share": months,
         "counterfactual": res.counterfactual.to_dict(),
-        "profile": {"scope": res.profile.to_dict(),
-                    "province_by_capital_type": models.profile_by_type.to_dict(),
-                    "province_pooled": models.profile.pooled.to_dict()},
+        "profile": {
+            "scope": res.profile.to_dict(),
+            "province_by_capital_type": models.profile_by_type.to_dict(),
+            "province_pooled": models.profile.pooled.to_dict(),
+        },
         "time_to_share": {f"{t}pct": s.to_dict() for t, s in res.survival.items()},
         "cox_province": {f"{t}pct": s.cox for t, s in models.survival.items()},
         "ph_check": {f"{t}pct": s.ph_check for t, s in models.survival.items()},
@@ -1787,12 +2143,12 @@ def summary_lag(dataset: Dataset, scope: Scope | str = "province",
 LAG_FILE = "lag.json"
 DEFAULT_OUT_DIR = "outputs/{scope}/lag"
 """Default output folder of the notebook: ``{scope}`` becomes "province" or the unit code, as
-:func:`helpers.paths.scope_output_dirs` lays out a run (outputs/province/lag, …)."""
+:func:`helpers.core.paths.scope_output_dirs` lays out a run (outputs/province/lag, …)."""
 
 
 def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:
-    """The output folder (:func:`helpers.paths.resolve_out_dir`)."""
-    from helpers.paths import resolve_out_dir as paths_resolve_out_dir
+    """The output folder (:func:`helpers.core.paths.resolve_out_dir`)."""
+    from helpers.core.paths import resolve_out_dir as paths_resolve_out_dir
 
     return paths_resolve_out_dir(out_dir, slug, DEFAULT_OUT_DIR)
 
@@ -1814,7 +2170,7 @@ class LagRun:
         return bool(self.dataset.demo)
 
     def title(self) -> str:
-        """"Cao Bằng (DEMO)" in the run's language."""
+        """ "Cao Bằng (DEMO)" in the run's language."""
         return self.scope.name(self.lang) + (" (DEMO)" if self.demo else "")
 
     def fit(self, cache_dir: str | Path | None = "default") -> ScopeResult:
@@ -1824,7 +2180,7 @@ class LagRun:
             cache_dir: folder of the fitted-model cache; "default" is
                 ``data/processed/lag`` (git-ignored), None disables the cache.
         """
-        from helpers.paths import PROCESSED_DIR
+        from helpers.core.paths import PROCESSED_DIR
 
         folder = PROCESSED_DIR / "lag" if cache_dir == "default" else cache_dir
         self.models = load_or_fit_province_models(self.dataset, folder)
@@ -1832,7 +2188,7 @@ class LagRun:
 
     def save(self, fig: Any, name: str) -> Path:
         """Save ``fig`` as ``<out_dir>/<name>.png`` atomically and return the path."""
-        from helpers.figures import save_png
+        from helpers.report.figures import save_png
 
         path = save_png(fig, self.out_dir / f"{name}.png")
         self.saved.append(path)
@@ -1842,24 +2198,31 @@ class LagRun:
         """The ``lag.json`` dict (:func:`summary_lag`) plus the parameters and figure files."""
         if self.models is None:
             self.fit()
-        out = summary_lag(self.dataset, self.scope, self.counterfactual_date,
-                          models=self.models)
-        out["parameters"] = {"scope": self.scope.code, "counterfactual_date":
-                             self.counterfactual_date, "lang": self.lang}
+        out = summary_lag(self.dataset, self.scope, self.counterfactual_date, models=self.models)
+        out["parameters"] = {
+            "scope": self.scope.code,
+            "counterfactual_date": self.counterfactual_date,
+            "lang": self.lang,
+        }
         out["figures"] = sorted(p.name for p in self.saved)
         return out
 
     def write_json(self) -> dict[str, Any]:
         """Write ``lag.json`` into ``out_dir`` atomically and return what was written."""
-        from helpers.files import atomic_write_json
+        from helpers.core.files import atomic_write_json
 
         out = self.summary()
         atomic_write_json(self.out_dir / LAG_FILE, out)
         return out
 
 
-def check_parameters(data: str | Path, scope: str | int, counterfactual_date: str,
-                     lang: str, out_dir: str | Path = DEFAULT_OUT_DIR) -> LagRun:
+def check_parameters(
+    data: str | Path,
+    scope: str | int,
+    counterfactual_date: str,
+    lang: str,
+    out_dir: str | Path = DEFAULT_OUT_DIR,
+) -> LagRun:
     """Check every parameter of the lag notebook, open the data and resolve the scope.
 
     Args:
@@ -1871,22 +2234,26 @@ def check_parameters(data: str | Path, scope: str | int, counterfactual_date: st
 
     Raises:
         ParameterError: a parameter is outside its allowed values (the message names them).
-        helpers.errors.InputError: the data files have problems.
+        helpers.core.errors.InputError: the data files have problems.
     """
-    from helpers.datasets import resolve_scope
-    from helpers.formatting import LANGS
-    from helpers.paths import scope_slug
+    from helpers.core.paths import scope_slug
+    from helpers.core.text import check_lang
+    from helpers.data.datasets import resolve_scope
 
-    if lang not in LANGS:
-        raise ParameterError(f"lang: expected one of {', '.join(LANGS)}; got {lang!r}")
+    check_lang(lang)
     parse_counterfactual_date(counterfactual_date)
-    from helpers.datasets import open_dataset
+    from helpers.data.datasets import open_dataset
 
     dataset = open_dataset(data)
     sc = resolve_scope(dataset, str(scope))
     folder = resolve_out_dir(out_dir, scope_slug(sc.code, dataset.province_code))
-    return LagRun(dataset=dataset, scope=sc, counterfactual_date=str(counterfactual_date),
-                  lang=lang, out_dir=folder)
+    return LagRun(
+        dataset=dataset,
+        scope=sc,
+        counterfactual_date=str(counterfactual_date),
+        lang=lang,
+        out_dir=folder,
+    )
 
 
 # ============================================================================ display tables
@@ -1896,15 +2263,20 @@ def profile_table(profile: ProfileResult) -> pd.DataFrame:
     """One row per profile group: lines, curve form, asymptote, months to 50 % / 90 % (CI)."""
     rows = []
     for g in profile.groups:
-        row: dict[str, Any] = {**({k: g.key.get(k, "all") for k in profile.by} or
-                                  {"group": "all"}), "n_lines": g.n_lines, "form": g.form}
+        row: dict[str, Any] = {
+            **({k: g.key.get(k, "all") for k in profile.by} or {"group": "all"}),
+            "n_lines": g.n_lines,
+            "form": g.form,
+        }
         row["asymptote"] = g.fits[g.form]["params"]["a"] if g.form else None
         for tag in ("50", "90"):
             m = g.months_to.get(tag) or {}
             row[f"months_to_{tag}pct"] = m.get("estimate")
-            row[f"ci_{tag}"] = (f"{m['ci_low']:.1f}–{m['ci_high']:.1f}"
-                                if m.get("ci_low") is not None and m.get("ci_high") is not None
-                                else None)
+            row[f"ci_{tag}"] = (
+                f"{m['ci_low']:.1f}–{m['ci_high']:.1f}"
+                if m.get("ci_low") is not None and m.get("ci_high") is not None
+                else None
+            )
         rows.append(row)
     return pd.DataFrame(rows).round(3)
 
@@ -1916,12 +2288,20 @@ def cox_table(models: ProvinceModels) -> pd.DataFrame:
     for tag, res in models.survival.items():
         tests = res.ph_check.get("tests", {})
         for term, v in res.cox.get("terms", {}).items():
-            rows.append({"threshold": f"{tag} %", "term": term,
-                         "hazard_ratio": v["hazard_ratio"], "hr_ci_low": v["hr_ci_low"],
-                         "hr_ci_high": v["hr_ci_high"], "p_value": v["p_value"],
-                         "ph_rho": tests.get(term, {}).get("rho"),
-                         "ph_p_value": tests.get(term, {}).get("p_value"),
-                         "n": res.cox.get("n"), "events": res.cox.get("events")})
+            rows.append(
+                {
+                    "threshold": f"{tag} %",
+                    "term": term,
+                    "hazard_ratio": v["hazard_ratio"],
+                    "hr_ci_low": v["hr_ci_low"],
+                    "hr_ci_high": v["hr_ci_high"],
+                    "p_value": v["p_value"],
+                    "ph_rho": tests.get(term, {}).get("rho"),
+                    "ph_p_value": tests.get(term, {}).get("p_value"),
+                    "n": res.cox.get("n"),
+                    "events": res.cox.get("events"),
+                }
+            )
     return pd.DataFrame(rows).round(4)
 
 
@@ -1930,11 +2310,17 @@ def timing_table(summary: dict[str, Any]) -> pd.DataFrame:
     province when the scope is a district."""
     t = summary["timing_effect_pp_per_month"]
     rows = [{"lines": "all", **{k: t[k] for k in ("estimate", "ci_low", "ci_high", "n_lines")}}]
-    rows += [{"lines": k, **{c: v[c] for c in ("estimate", "ci_low", "ci_high", "n_lines")}}
-             for k, v in t["by_capital_type"].items()]
+    rows += [
+        {"lines": k, **{c: v[c] for c in ("estimate", "ci_low", "ci_high", "n_lines")}}
+        for k, v in t["by_capital_type"].items()
+    ]
     if "province" in t:
-        rows.append({"lines": "province (all lines)", **{c: t["province"][c] for c in (
-            "estimate", "ci_low", "ci_high", "n_lines")}})
+        rows.append(
+            {
+                "lines": "province (all lines)",
+                **{c: t["province"][c] for c in ("estimate", "ci_low", "ci_high", "n_lines")},
+            }
+        )
     return pd.DataFrame(rows).round(3)
 
 
@@ -1944,15 +2330,21 @@ def district_check_table(models: ProvinceModels) -> pd.DataFrame:
     check = models.year_end.diagnostics.get("district_check", {})
     mixed = check.get("mixedlm", {})
     rows = [
-        {"model": "fractional logit, district fixed effects",
-         "slope_logit": check.get("slope_logit_with_district_fe")},
-        {"model": "fractional logit, no district effect",
-         "slope_logit": check.get("slope_logit_without_district_effects")},
-        {"model": "MixedLM on logit(share), random district intercept",
-         "slope_logit": mixed.get("slope_logit"),
-         "district_sd_logit": mixed.get("district_sd_logit"),
-         "converged": mixed.get("converged"),
-         "warnings": "; ".join(check.get("mixedlm_warnings", [])) or None},
+        {
+            "model": "fractional logit, district fixed effects",
+            "slope_logit": check.get("slope_logit_with_district_fe"),
+        },
+        {
+            "model": "fractional logit, no district effect",
+            "slope_logit": check.get("slope_logit_without_district_effects"),
+        },
+        {
+            "model": "MixedLM on logit(share), random district intercept",
+            "slope_logit": mixed.get("slope_logit"),
+            "district_sd_logit": mixed.get("district_sd_logit"),
+            "converged": mixed.get("converged"),
+            "warnings": "; ".join(check.get("mixedlm_warnings", [])) or None,
+        },
     ]
     return pd.DataFrame(rows).round(4)
 
@@ -1961,12 +2353,26 @@ def counterfactual_table(result: ScopeResult, by: str = "plan_year") -> pd.DataF
     """The counterfactual by ``by`` ("plan_year", "capital_type" or "unit_code"), amounts in
     million VND, with a total row."""
     cf = result.counterfactual
-    table = {"plan_year": cf.by_year, "capital_type": cf.by_capital_type,
-             "unit_code": cf.by_district}
+    table = {
+        "plan_year": cf.by_year,
+        "capital_type": cf.by_capital_type,
+        "unit_code": cf.by_district,
+    }
     if by not in table:
         raise ParameterError(f"by: expected one of {', '.join(table)}; got {by!r}")
-    cols = ["n_lines", "n_lines_moved", "mean_months_gained", "allocated_mvnd",
-            "observed_deadline_mvnd", "predicted_deadline_mvnd", "counterfactual_deadline_mvnd",
-            "gain_mvnd", "ci_low", "ci_high", "predicted_share", "counterfactual_share"]
+    cols = [
+        "n_lines",
+        "n_lines_moved",
+        "mean_months_gained",
+        "allocated_mvnd",
+        "observed_deadline_mvnd",
+        "predicted_deadline_mvnd",
+        "counterfactual_deadline_mvnd",
+        "gain_mvnd",
+        "ci_low",
+        "ci_high",
+        "predicted_share",
+        "counterfactual_share",
+    ]
     frame = pd.DataFrame(table[by] + [{by: "total", **cf.total}])
     return frame[[by, *cols]].round(3)

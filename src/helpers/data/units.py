@@ -9,7 +9,7 @@ Two kinds of matching live here:
   "Hòa"), but never to the tone itself: "Bảo Lạc" and "Bao Lac" (the ASCII English name) are
   different keys, and both are indexed.
 * :class:`EnumResolver` turns Vietnamese and English aliases ("vốn sự nghiệp", "NSTW", …) into
-  the canonical values declared in :mod:`helpers.schema`. The alias tables are module-level
+  the canonical values declared in :mod:`helpers.data.schema`. The alias tables are module-level
   data (:data:`ENUM_ALIASES`); :func:`enum_resolver` gives the resolver of an enum column.
 """
 
@@ -23,7 +23,7 @@ from functools import cache
 
 import pandas as pd
 
-from helpers import schema
+from helpers.data import schema
 
 # --------------------------------------------------------------------------- keys
 TONE_MARKS: frozenset[str] = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -114,7 +114,7 @@ def split_unit_name(name: str) -> tuple[str | None, str | None, str]:
     for pk, canon, lvl in _PREFIX_KEYS:
         if not key.startswith(pk):
             continue
-        rest = key[len(pk):]
+        rest = key[len(pk) :]
         if (pk.endswith(".") or rest.startswith(" ")) and rest.strip():
             key, prefix, level = rest.strip(), canon, lvl
             break
@@ -199,8 +199,11 @@ class UnitResolver:
             self._codes_digits.setdefault(digits, set()).add(code)
         level = row.get("level")
         self._level[code] = None if level is None or pd.isna(level) else str(level)
-        names = [str(row[c]) for c in ("name_vi", "name_en")
-                 if row.get(c) is not None and not pd.isna(row[c]) and str(row[c]).strip()]
+        names = [
+            str(row[c])
+            for c in ("name_vi", "name_en")
+            if row.get(c) is not None and not pd.isna(row[c]) and str(row[c]).strip()
+        ]
         self._display[code] = names[0] if names else code
         for name in names:
             prefix, _, key = split_unit_name(name)
@@ -305,27 +308,31 @@ def _sound_key(key: str) -> str:
 
 # --------------------------------------------------------------------------- enums
 CAPITAL_TYPE_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "investment": ("đầu tư", "đầu tư phát triển", "vốn đầu tư", "vốn đầu tư phát triển",
-                   "ĐTPT"),
+    "investment": ("đầu tư", "đầu tư phát triển", "vốn đầu tư", "vốn đầu tư phát triển", "ĐTPT"),
     "recurrent": ("sự nghiệp", "vốn sự nghiệp", "kinh phí sự nghiệp", "SN"),
 }
-"""What people write for :data:`helpers.schema.CAPITAL_TYPES`."""
+"""What people write for :data:`helpers.data.schema.CAPITAL_TYPES`."""
 
 SOURCE_ALIASES: Mapping[str, tuple[str, ...]] = {
     "central": ("trung ương", "ngân sách trung ương", "NSTW"),
-    "local": ("địa phương", "ngân sách địa phương", "đối ứng", "ngân sách địa phương đối ứng",
-              "NSĐP"),
+    "local": (
+        "địa phương",
+        "ngân sách địa phương",
+        "đối ứng",
+        "ngân sách địa phương đối ứng",
+        "NSĐP",
+    ),
     "credit": ("tín dụng", "tín dụng chính sách", "vốn tín dụng chính sách"),
     "other": ("khác", "huy động khác", "nguồn khác"),
 }
-"""What people write for :data:`helpers.schema.SOURCES`."""
+"""What people write for :data:`helpers.data.schema.SOURCES`."""
 
 LEVEL_ALIASES: Mapping[str, tuple[str, ...]] = {
     "province": ("tỉnh",),
     "district": ("huyện",),
     "commune": ("xã",),
 }
-"""What people write for :data:`helpers.schema.LEVELS`."""
+"""What people write for :data:`helpers.data.schema.LEVELS`."""
 
 ENUM_ALIASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "capital_type": CAPITAL_TYPE_ALIASES,
@@ -343,15 +350,16 @@ class EnumResolver:
     A drop-down value ``"value - label"`` or ``"value (label)"`` resolves by its first part.
 
     Args:
-        allowed: the canonical values (from :mod:`helpers.schema`).
+        allowed: the canonical values (from :mod:`helpers.data.schema`).
         aliases: canonical value -> other spellings; every key must be in ``allowed``.
 
     Raises:
         ValueError: an alias names a value not in ``allowed`` or two values share a spelling.
     """
 
-    def __init__(self, allowed: Sequence[str],
-                 aliases: Mapping[str, Iterable[str]] | None = None) -> None:
+    def __init__(
+        self, allowed: Sequence[str], aliases: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
         self.allowed: tuple[str, ...] = tuple(allowed)
         self.aliases: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (aliases or {}).items()}
         self._lookup: dict[str, str] = {}
@@ -394,7 +402,7 @@ def _resolver(column_name: str, allowed: tuple[str, ...]) -> EnumResolver:
 
 
 def enum_resolver(column: schema.Column) -> EnumResolver:
-    """The resolver of an enum column of :mod:`helpers.schema` (aliases by column name).
+    """The resolver of an enum column of :mod:`helpers.data.schema` (aliases by column name).
 
     Raises:
         ValueError: the column is not an enum column.

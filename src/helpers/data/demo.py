@@ -1,7 +1,7 @@
 """Seeded synthetic demo data, calibrated to the province's public totals. Everything is DEMO.
 
 The generator reads the province, its districts and the public figures from the shipped
-reference tables (:mod:`helpers.reference`), so nothing here names a province: a province
+reference tables (:mod:`helpers.data.reference`), so nothing here names a province: a province
 whose reference files carry the same ``figure_id`` rows gets its own calibrated demo.
 
 Calibration (exact, for every seed)
@@ -22,7 +22,7 @@ For line *i* of plan year *Y*, capital type *k*, district *j*, project *p*:
   district's assignment delay ``delta_j`` (months), plus line noise. ``delta_j`` is correlated
   with the district's capacity ``u_j`` (weaker districts also assign later), so a model without
   district effects confuses timing with capacity;
-* months available ``m_i`` = months from decision to 31 Jan of *Y*+1 (:mod:`helpers.deadlines`);
+* months available ``m_i`` = months from decision to 31 Jan of *Y*+1 (:mod:`helpers.data.deadlines`);
 * share disbursed by the deadline ``s_i ~ Beta(mu_i * phi, (1 - mu_i) * phi)`` with
   ``logit(mu_i) = a_k + b_k * (m_i - 12) + u_j + v_p + c_Y``;
   ``b_k`` (per month, logit scale) is the **timing effect**, stronger for investment;
@@ -43,11 +43,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import reference
-from helpers.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
-from helpers.deadlines import DAYS_PER_MONTH, months_available, regular_deadline
-from helpers.files import atomic_write_text
-from helpers.schema import TABLES
+from helpers.core.files import atomic_write_text
+from helpers.data import reference
+from helpers.data.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
+from helpers.data.deadlines import DAYS_PER_MONTH, months_available, regular_deadline
+from helpers.data.schema import TABLES
 
 DEFAULT_SEED = 1719
 PLAN_YEARS: tuple[int, ...] = (2022, 2023, 2024, 2025)
@@ -120,16 +120,30 @@ class Truth:
 
     seed: int
     timing_scale: float
-    intercept: dict[str, float] = field(default_factory=lambda: {
-        "investment": 1.9, "recurrent": 0.9})
-    timing_logit_per_month: dict[str, float] = field(default_factory=lambda: {
-        "investment": 0.18, "recurrent": 0.10})
+    intercept: dict[str, float] = field(
+        default_factory=lambda: {"investment": 1.9, "recurrent": 0.9}
+    )
+    timing_logit_per_month: dict[str, float] = field(
+        default_factory=lambda: {"investment": 0.18, "recurrent": 0.10}
+    )
     """Effect of one more month available on logit(share by deadline), before timing_scale."""
-    project_effect: dict[str, float] = field(default_factory=lambda: {
-        "DA1": 0.0, "DA2": -0.4, "DA3": -0.3, "DA4": 0.3, "DA5": 0.1, "DA6": 0.0,
-        "DA7": 0.1, "DA8": 0.0, "DA9": -0.2, "DA10": 0.2})
-    year_effect: dict[str, float] = field(default_factory=lambda: {
-        "2022": -0.3, "2023": 0.0, "2024": 0.1, "2025": 0.2})
+    project_effect: dict[str, float] = field(
+        default_factory=lambda: {
+            "DA1": 0.0,
+            "DA2": -0.4,
+            "DA3": -0.3,
+            "DA4": 0.3,
+            "DA5": 0.1,
+            "DA6": 0.0,
+            "DA7": 0.1,
+            "DA8": 0.0,
+            "DA9": -0.2,
+            "DA10": 0.2,
+        }
+    )
+    year_effect: dict[str, float] = field(
+        default_factory=lambda: {"2022": -0.3, "2023": 0.0, "2024": 0.1, "2025": 0.2}
+    )
     precision: float = 30.0
     district_effect: dict[str, float] = field(default_factory=dict)
     district_delay_months: dict[str, float] = field(default_factory=dict)
@@ -153,7 +167,7 @@ class Truth:
 
 @dataclass
 class DemoData:
-    """The generated tables (input tables of :mod:`helpers.schema`) and the truth."""
+    """The generated tables (input tables of :mod:`helpers.data.schema`) and the truth."""
 
     tables: dict[str, pd.DataFrame]
     truth: Truth
@@ -187,11 +201,13 @@ def _cell_totals(fig: dict[str, float]) -> dict[tuple[int, str, str], int]:
         shares = _YEAR_SHARES[(ctype, "central")]
         for y in (2022, 2023, 2024):
             out[(y, ctype, "central")] = int(round(total * shares[y]))
-        out[(2025, ctype, "central")] = total - sum(out[(y, ctype, "central")]
-                                                   for y in (2022, 2023, 2024))
+        out[(2025, ctype, "central")] = total - sum(
+            out[(y, ctype, "central")] for y in (2022, 2023, 2024)
+        )
     local_by_year = {y: int(round(loc * s)) for y, s in _YEAR_SHARES[("local", None)].items()}
-    local_by_year[2024] = plan_2024 - out[(2024, "investment", "central")] - out[
-        (2024, "recurrent", "central")]
+    local_by_year[2024] = (
+        plan_2024 - out[(2024, "investment", "central")] - out[(2024, "recurrent", "central")]
+    )
     local_by_year[2025] = loc - sum(local_by_year.values())
     if min(local_by_year.values()) < 0:
         raise ValueError("public figures leave no room for local capital: check the shares")
@@ -206,8 +222,9 @@ def _month_ends(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     return pd.date_range(start, end, freq="ME")
 
 
-def _window_weights(rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp,
-                    ramp_months: float) -> tuple[pd.DatetimeIndex, np.ndarray]:
+def _window_weights(
+    rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp, ramp_months: float
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Month-end dates from ``start`` to ``end`` and the cumulative share reached at each."""
     ends = _month_ends(start, end)
     n = len(ends)
@@ -222,31 +239,41 @@ def _window_weights(rng: np.random.Generator, start: pd.Timestamp, end: pd.Times
     return ends, cum
 
 
-def _decision_dates(rng: np.random.Generator, year: int, ctype: str, delay_months: float,
-                    n: int) -> np.ndarray:
+def _decision_dates(
+    rng: np.random.Generator, year: int, ctype: str, delay_months: float, n: int
+) -> np.ndarray:
     options = _DECISION_BASE[(year, ctype)]
     probs = np.array([p for _, p, _ in options])
     pick = rng.choice(len(options), size=n, p=probs / probs.sum())
     days = np.empty(n)
     for idx, (base, _, spread) in enumerate(options):
         sel = pick == idx
-        days[sel] = (pd.Timestamp(base) - pd.Timestamp("1970-01-01")).days + rng.uniform(
-            0, spread, sel.sum()) + delay_months * DAYS_PER_MONTH
+        days[sel] = (
+            (pd.Timestamp(base) - pd.Timestamp("1970-01-01")).days
+            + rng.uniform(0, spread, sel.sum())
+            + delay_months * DAYS_PER_MONTH
+        )
     lo = (pd.Timestamp(year=year - 1, month=12, day=1) - pd.Timestamp("1970-01-01")).days
     hi = (pd.Timestamp(year=year, month=12, day=10) - pd.Timestamp("1970-01-01")).days
     days = np.clip(np.round(days), lo, hi)
     return pd.to_datetime(days, unit="D").to_numpy()
 
 
-def _draw_lines(rng: np.random.Generator, truth: Truth, province: str,
-                districts: list[str], fig: dict[str, float]) -> pd.DataFrame:
+def _draw_lines(
+    rng: np.random.Generator,
+    truth: Truth,
+    province: str,
+    districts: list[str],
+    fig: dict[str, float],
+) -> pd.DataFrame:
     """One row per plan line with amount, decision date and latent quantities."""
     size = dict(zip(districts, rng.lognormal(0.0, 0.4, len(districts)), strict=True))
     u = rng.normal(0.0, 0.35, len(districts))
     delay = np.maximum(0.0, 0.8 - 1.5 * u + rng.normal(0.0, 0.3, len(districts)))
     truth.district_effect = {d: round(float(x), 6) for d, x in zip(districts, u, strict=True)}
-    truth.district_delay_months = {d: round(float(x), 6)
-                                   for d, x in zip(districts, delay, strict=True)}
+    truth.district_delay_months = {
+        d: round(float(x), 6) for d, x in zip(districts, delay, strict=True)
+    }
     truth.district_effect[province] = 0.0
     truth.district_delay_months[province] = 0.0
     size[province] = 0.6 * float(np.mean(list(size.values())))
@@ -256,30 +283,57 @@ def _draw_lines(rng: np.random.Generator, truth: Truth, province: str,
         for proj, sub, ctype, src, weight, by_province in _MENU:
             units = [province] if by_province else districts
             for unit in units:
-                rows.append((year, unit, proj, sub, ctype, src,
-                             weight * size[unit] * rng.lognormal(0.0, 0.3)))
-    lines = pd.DataFrame(rows, columns=["plan_year", "unit_code", "project_code",
-                                        "subproject_code", "capital_type", "source", "w"])
+                rows.append(
+                    (
+                        year,
+                        unit,
+                        proj,
+                        sub,
+                        ctype,
+                        src,
+                        weight * size[unit] * rng.lognormal(0.0, 0.3),
+                    )
+                )
+    lines = pd.DataFrame(
+        rows,
+        columns=[
+            "plan_year",
+            "unit_code",
+            "project_code",
+            "subproject_code",
+            "capital_type",
+            "source",
+            "w",
+        ],
+    )
     lines["amount_mvnd"] = 0
     for (year, ctype, src), total in _cell_totals(fig).items():
-        sel = (lines["plan_year"] == year) & (lines["capital_type"] == ctype) & (
-            lines["source"] == src)
+        sel = (
+            (lines["plan_year"] == year)
+            & (lines["capital_type"] == ctype)
+            & (lines["source"] == src)
+        )
         lines.loc[sel, "amount_mvnd"] = split_integer(total, lines.loc[sel, "w"].to_numpy())
     lines = lines[lines["amount_mvnd"] > 0].drop(columns="w").reset_index(drop=True)
 
     dates = np.empty(len(lines), dtype="datetime64[ns]")
-    for (year, ctype, unit), idx in lines.groupby(["plan_year", "capital_type", "unit_code"]
-                                                  ).groups.items():
+    for (year, ctype, unit), idx in lines.groupby(
+        ["plan_year", "capital_type", "unit_code"]
+    ).groups.items():
         dates[np.asarray(lines.index.get_indexer(idx))] = _decision_dates(
-            rng, year, ctype, truth.district_delay_months[unit], len(idx))
+            rng, year, ctype, truth.district_delay_months[unit], len(idx)
+        )
     lines["decision_date"] = pd.to_datetime(dates)
     lines["months_available"] = months_available(lines["decision_date"], lines["plan_year"])
 
     slope = lines["capital_type"].map(truth.slope)
-    eta = (lines["capital_type"].map(truth.intercept) + slope * (lines["months_available"] - 12)
-           + lines["unit_code"].map(truth.district_effect)
-           + lines["project_code"].map(truth.project_effect)
-           + lines["plan_year"].astype(str).map(truth.year_effect))
+    eta = (
+        lines["capital_type"].map(truth.intercept)
+        + slope * (lines["months_available"] - 12)
+        + lines["unit_code"].map(truth.district_effect)
+        + lines["project_code"].map(truth.project_effect)
+        + lines["plan_year"].astype(str).map(truth.year_effect)
+    )
     mu = _expit(eta.to_numpy())
     lines["mu"] = mu
     lines["share_deadline"] = rng.beta(mu * truth.precision, (1 - mu) * truth.precision)
@@ -292,12 +346,15 @@ def _truth_summaries(truth: Truth, lines: pd.DataFrame) -> None:
     d_mu = lines["slope"] * lines["mu"] * (1 - lines["mu"])  # per month more available
     truth.ame_pp_per_month_later = round(float(-100 * d_mu.mean()), 6)
     truth.ame_pp_per_month_later_by_type = {
-        k: round(float(-100 * g.mean()), 6) for k, g in d_mu.groupby(lines["capital_type"])}
+        k: round(float(-100 * g.mean()), 6) for k, g in d_mu.groupby(lines["capital_type"])
+    }
     cf_date = pd.to_datetime(lines["plan_year"].astype(str) + "-" + truth.counterfactual_date)
-    cf_m = months_available(lines["decision_date"].where(lines["decision_date"] <= cf_date,
-                                                         cf_date), lines["plan_year"])
+    cf_m = months_available(
+        lines["decision_date"].where(lines["decision_date"] <= cf_date, cf_date), lines["plan_year"]
+    )
     eta_cf = np.log(lines["mu"] / (1 - lines["mu"])) + lines["slope"] * (
-        cf_m - lines["months_available"])
+        cf_m - lines["months_available"]
+    )
     gain = (lines["amount_mvnd"] * (_expit(eta_cf.to_numpy()) - lines["mu"])).sum()
     truth.counterfactual_gain_mvnd = round(float(gain), 3)
 
@@ -317,11 +374,13 @@ def _paths(rng: np.random.Generator, lines: pd.DataFrame) -> tuple[pd.DataFrame,
         if ln["share_deadline"] < 0.95 and rng.random() < _EXTENSION_PROB[year]:
             ext = pd.Timestamp(str(rng.choice(_EXTENDED_UNTIL[year])))
             more = ln["share_deadline"] + (1 - ln["share_deadline"]) * rng.beta(7, 3)
-            ends2, cum2 = _window_weights(rng, deadline + pd.Timedelta(days=1), ext,
-                                          ramp_months=1.0)
+            ends2, cum2 = _window_weights(
+                rng, deadline + pd.Timedelta(days=1), ext, ramp_months=1.0
+            )
             ends = ends.append(ends2)
-            values = np.concatenate([values, amount * (ln["share_deadline"] + (
-                more - ln["share_deadline"]) * cum2)])
+            values = np.concatenate(
+                [values, amount * (ln["share_deadline"] + (more - ln["share_deadline"]) * cum2)]
+            )
         extended.append(ext)
         keep = ends <= LAST_REPORT
         for d, v in zip(ends[keep], values[keep], strict=True):
@@ -330,8 +389,9 @@ def _paths(rng: np.random.Generator, lines: pd.DataFrame) -> tuple[pd.DataFrame,
     return path, extended
 
 
-def _spot_report(path: pd.DataFrame, lines: pd.DataFrame,
-                 target: float) -> tuple[pd.DataFrame, float]:
+def _spot_report(
+    path: pd.DataFrame, lines: pd.DataFrame, target: float
+) -> tuple[pd.DataFrame, float]:
     """Add the 21 May 2024 report for 2024 lines, summing exactly to ``target``.
 
     Each line's value is interpolated between its April and May month ends, scaled by one
@@ -340,8 +400,9 @@ def _spot_report(path: pd.DataFrame, lines: pd.DataFrame,
     rounded to thousandths of a million VND with the rounding remainder placed exactly.
     """
     y24 = lines.index[(lines["plan_year"] == 2024) & (lines["decision_date"] <= SPOT_REPORT)]
-    p = path[path["line"].isin(y24)].pivot(index="line", columns="report_date",
-                                           values="disbursed_cum_mvnd")
+    p = path[path["line"].isin(y24)].pivot(
+        index="line", columns="report_date", values="disbursed_cum_mvnd"
+    )
     apr, may = pd.Timestamp("2024-04-30"), pd.Timestamp("2024-05-31")
     a = p[apr].fillna(0.0) if apr in p else pd.Series(0.0, index=p.index)
     b = p[may].fillna(0.0)
@@ -367,16 +428,18 @@ def _spot_report(path: pd.DataFrame, lines: pd.DataFrame,
     before = path["report_date"] < SPOT_REPORT
     has = m.notna()
     path.loc[has & before, "disbursed_cum_mvnd"] = np.minimum(
-        path.loc[has & before, "disbursed_cum_mvnd"], m[has & before])
+        path.loc[has & before, "disbursed_cum_mvnd"], m[has & before]
+    )
     path.loc[has & ~before, "disbursed_cum_mvnd"] = np.maximum(
-        path.loc[has & ~before, "disbursed_cum_mvnd"], m[has & ~before])
-    extra = pd.DataFrame({"line": spot.index, "report_date": SPOT_REPORT,
-                          "disbursed_cum_mvnd": spot.to_numpy()})
+        path.loc[has & ~before, "disbursed_cum_mvnd"], m[has & ~before]
+    )
+    extra = pd.DataFrame(
+        {"line": spot.index, "report_date": SPOT_REPORT, "disbursed_cum_mvnd": spot.to_numpy()}
+    )
     return pd.concat([path, extra], ignore_index=True), scale
 
 
-def _targets(rng: np.random.Generator, indicators: pd.DataFrame,
-             units: list[str]) -> pd.DataFrame:
+def _targets(rng: np.random.Generator, indicators: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     """Baseline 2020, target 2025 and actual values 2021–2025 per indicator and unit."""
     rows = []
     for unit in units:
@@ -404,14 +467,21 @@ def _targets(rng: np.random.Generator, indicators: pd.DataFrame,
                 actual = base + (final - base) * k / 5 + rng.normal(0, abs(final - base) * 0.03)
                 if year == 2025 and rng.random() < 0.05:
                     actual = None  # no 2025 report yet
-                rows.append({
-                    "indicator_code": ind.indicator_code, "name_vi": ind.name_vi,
-                    "name_en": ind.name_en, "unit": ind.unit, "direction": ind.direction,
-                    "unit_code": unit, "baseline_value": round(base, 2),
-                    "target_value": round(target, 2), "year": year,
-                    "actual_value": None if actual is None else round(float(actual), 2),
-                    "note": "DEMO",
-                })
+                rows.append(
+                    {
+                        "indicator_code": ind.indicator_code,
+                        "name_vi": ind.name_vi,
+                        "name_en": ind.name_en,
+                        "unit": ind.unit,
+                        "direction": ind.direction,
+                        "unit_code": unit,
+                        "baseline_value": round(base, 2),
+                        "target_value": round(target, 2),
+                        "year": year,
+                        "actual_value": None if actual is None else round(float(actual), 2),
+                        "note": "DEMO",
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -424,24 +494,27 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
             decision date has no effect on the share disbursed by the deadline).
 
     Returns:
-        The input tables (typed frames with the columns of :mod:`helpers.schema`), the truth
+        The input tables (typed frames with the columns of :mod:`helpers.data.schema`), the truth
         and the per-line latent quantities.
     """
     rng = np.random.default_rng(seed)
     units = reference.load("units")
     province = str(units.loc[units["level"] == "province", "unit_code"].iloc[0])
-    districts = sorted(units.loc[(units["level"] == "district")
-                                 & (units["parent_code"] == province), "unit_code"].astype(str))
+    districts = sorted(
+        units.loc[
+            (units["level"] == "district") & (units["parent_code"] == province), "unit_code"
+        ].astype(str)
+    )
     fig = reference.public_figure_values(province)
     truth = Truth(seed=seed, timing_scale=timing_scale)
 
     lines = _draw_lines(rng, truth, province, districts, fig)
     _truth_summaries(truth, lines)
     path, extended = _paths(rng, lines)
-    lines["extended_until"] = pd.to_datetime(pd.Series(extended, index=lines.index,
-                                                       dtype="object"))
+    lines["extended_until"] = pd.to_datetime(pd.Series(extended, index=lines.index, dtype="object"))
     path, truth.spot_calibration_scale = _spot_report(
-        path, lines, fig["disbursed_2024_as_of_2024_05_21"])
+        path, lines, fig["disbursed_2024_as_of_2024_05_21"]
+    )
     path["disbursed_cum_mvnd"] = path["disbursed_cum_mvnd"].round(3)
 
     allocations = lines[list(TABLES["allocations"].column_names[:6])].copy()
@@ -457,12 +530,20 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     disbursements = disb[TABLES["disbursements"].column_names].reset_index(drop=True)
 
     targets = _targets(rng, reference.load("target_indicators"), [province] + districts)
-    metadata = pd.DataFrame({
-        "key": ["demo", "generator", "seed", "timing_scale", "province", "note_en",
-                "note_vi"],
-        "value": ["true", "helpers.demo", str(seed), str(timing_scale), province,
-                  DEMO_NOTE_EN, DEMO_NOTE_VI],
-    })
+    metadata = pd.DataFrame(
+        {
+            "key": ["demo", "generator", "seed", "timing_scale", "province", "note_en", "note_vi"],
+            "value": [
+                "true",
+                "helpers.data.demo",
+                str(seed),
+                str(timing_scale),
+                province,
+                DEMO_NOTE_EN,
+                DEMO_NOTE_VI,
+            ],
+        }
+    )
     tables = {
         "units": units,
         "program_components": reference.load("program_components"),
@@ -475,8 +556,9 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     return DemoData(tables=tables, truth=truth, lines=lines)
 
 
-def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED, *,
-               timing_scale: float = 1.0) -> list[Path]:
+def write_demo(
+    out_dir: str | Path, seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0
+) -> list[Path]:
     """Write the demo tables as CSV files (one per table), ``truth.json`` and a README.
 
     Files are written to temporary names and renamed into place, so an interrupted run never
@@ -487,10 +569,19 @@ def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED, *,
     data = generate(seed, timing_scale=timing_scale)
     written: list[Path] = []
     for name, frame in data.tables.items():
-        written.append(atomic_write_text(out / f"{name}.csv",
-                                     frame.to_csv(index=False, date_format="%Y-%m-%d")))
+        written.append(
+            atomic_write_text(
+                out / f"{name}.csv", frame.to_csv(index=False, date_format="%Y-%m-%d")
+            )
+        )
     written.append(atomic_write_text(out / "truth.json", data.truth.to_json() + "\n"))
-    written.append(atomic_write_text(out / "README.txt", (
-        f"{DEMO_NOTE_EN}.\n{DEMO_NOTE_VI}.\n\nGenerated by `mtqg demo --seed {seed}` "
-        "(helpers.demo). truth.json holds the parameters of the generating process.\n")))
+    written.append(
+        atomic_write_text(
+            out / "README.txt",
+            (
+                f"{DEMO_NOTE_EN}.\n{DEMO_NOTE_VI}.\n\nGenerated by `mtqg demo --seed {seed}` "
+                "(helpers.data.demo). truth.json holds the parameters of the generating process.\n"
+            ),
+        )
+    )
     return written

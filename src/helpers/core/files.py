@@ -41,8 +41,9 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 def atomic_write_json(path: str | Path, obj: Any) -> Path:
     """Write ``obj`` as indented UTF-8 JSON (non-ASCII kept) atomically."""
-    return atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False,
-                                              default=_default) + "\n")
+    return atomic_write_text(
+        path, json.dumps(obj, indent=2, ensure_ascii=False, default=_default) + "\n"
+    )
 
 
 def _default(obj: Any) -> Any:

@@ -2,8 +2,8 @@
 
 The notebook stays thin: its first cell after the parameters calls :func:`check_parameters`,
 which checks every parameter (language, years, output folder, data, scope) and fails with a
-:class:`~helpers.errors.ParameterError` naming the allowed values; the next cells call
-:mod:`helpers.metrics` and :mod:`helpers.figures` on the :class:`Assessment` it returns, show a
+:class:`~helpers.core.errors.ParameterError` naming the allowed values; the next cells call
+:mod:`helpers.analysis.metrics` and :mod:`helpers.report.figures` on the :class:`Assessment` it returns, show a
 table with :func:`view`, save each figure with :meth:`Assessment.save`, and the last cell
 writes ``metrics.json`` with :meth:`Assessment.write_metrics`. :func:`run_assessment` does all
 of it in one call (for scripts and tests).
@@ -19,23 +19,26 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers import figures, metrics
-from helpers.dataset import Dataset
-from helpers.datasets import Scope, open_dataset, resolve_scope
-from helpers.errors import ParameterError
-from helpers.files import atomic_write_json
-from helpers.formatting import LANGS, number, percent
-from helpers.i18n import label
-from helpers.lines import line_table
-from helpers.paths import resolve_out_dir as paths_resolve_out_dir
-from helpers.paths import scope_slug
-from helpers.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
+from helpers.analysis import metrics
+from helpers.analysis.lines import line_table
+from helpers.core.errors import ParameterError
+from helpers.core.files import atomic_write_json
+from helpers.core.formatting import number, percent
+from helpers.core.paths import resolve_out_dir as paths_resolve_out_dir
+from helpers.core.paths import scope_slug
+from helpers.core.text import check_lang, label
+from helpers.data.dataset import Dataset
+from helpers.data.datasets import Scope, open_dataset, resolve_scope
+from helpers.data.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
+from helpers.report import figures
 
 METRICS_FILE = "metrics.json"
 DEFAULT_YEARS_TEXT = "2021-2025"
 
-_YEARS_HELP = (f"years: expected a range 'YYYY-YYYY', a comma-separated list 'YYYY,YYYY', one "
-               f"year or a list of years, all within {PLAN_YEAR_MIN}–{PLAN_YEAR_MAX}")
+_YEARS_HELP = (
+    f"years: expected a range 'YYYY-YYYY', a comma-separated list 'YYYY,YYYY', one "
+    f"year or a list of years, all within {PLAN_YEAR_MIN}–{PLAN_YEAR_MAX}"
+)
 
 
 def parse_years(years: str | int | Iterable[int]) -> list[int]:
@@ -71,15 +74,8 @@ def parse_years(years: str | int | Iterable[int]) -> list[int]:
     return sorted(set(out))
 
 
-def check_lang(lang: str) -> str:
-    """``lang`` if it is one of :data:`helpers.formatting.LANGS`, else a ParameterError."""
-    if lang not in LANGS:
-        raise ParameterError(f"lang: expected one of {', '.join(LANGS)}; got {lang!r}")
-    return lang
-
-
 def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:
-    """The output folder (:func:`helpers.paths.resolve_out_dir`)."""
+    """The output folder (:func:`helpers.core.paths.resolve_out_dir`)."""
     return paths_resolve_out_dir(out_dir, slug, "outputs/{scope}/assessment")
 
 
@@ -93,7 +89,7 @@ class Assessment:
     lang: str
     out_dir: Path
     lines: pd.DataFrame
-    """Line table (:func:`helpers.lines.line_table`) of the scope's lines in ``years``."""
+    """Line table (:func:`helpers.analysis.lines.line_table`) of the scope's lines in ``years``."""
     province_lines: pd.DataFrame
     """Line table of the whole province in ``years`` (district ranking, reference values)."""
     saved: list[Path] = field(default_factory=list)
@@ -107,16 +103,14 @@ class Assessment:
         return self.dataset.disbursements
 
     def title(self) -> str:
-        """"Cao Bằng — 2021–2025 (DEMO)" in the run's language."""
+        """ "Cao Bằng — 2021–2025 (DEMO)" in the run's language."""
         name = self.scope.name(self.lang)
-        years = f"{self.years[0]}–{self.years[-1]}" if len(self.years) > 1 else str(
-            self.years[0])
+        years = f"{self.years[0]}–{self.years[-1]}" if len(self.years) > 1 else str(self.years[0])
         return f"{name} — {years}" + (" (DEMO)" if self.demo else "")
 
     def with_names(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with the ``name_vi`` and ``name_en`` of its ``unit_code`` added."""
-        names = self.dataset.units[["unit_code", "name_vi", "name_en"]].astype(
-            {"unit_code": str})
+        names = self.dataset.units[["unit_code", "name_vi", "name_en"]].astype({"unit_code": str})
         out = frame.astype({"unit_code": str}).merge(names, on="unit_code", how="left")
         out.attrs = dict(frame.attrs)
         return out
@@ -128,7 +122,7 @@ class Assessment:
         return path
 
     def summary(self) -> dict:
-        """The ``metrics.json`` dict (:func:`helpers.metrics.summary_metrics`)."""
+        """The ``metrics.json`` dict (:func:`helpers.analysis.metrics.summary_metrics`)."""
         out = metrics.summary_metrics(self.dataset, self.scope, self.years, self.lang)
         out["figures"] = sorted(p.name for p in self.saved)
         return out
@@ -145,8 +139,13 @@ class Assessment:
         return out
 
 
-def check_parameters(data: str | Path, scope: str | int, years: str | int | Sequence[int],
-                     lang: str, out_dir: str | Path) -> Assessment:
+def check_parameters(
+    data: str | Path,
+    scope: str | int,
+    years: str | int | Sequence[int],
+    lang: str,
+    out_dir: str | Path,
+) -> Assessment:
     """Check every parameter of the notebook, open the data and resolve the scope.
 
     Args:
@@ -159,7 +158,7 @@ def check_parameters(data: str | Path, scope: str | int, years: str | int | Sequ
 
     Raises:
         ParameterError: a parameter is outside its allowed values (the message names them).
-        helpers.errors.InputError: the data files have problems.
+        helpers.core.errors.InputError: the data files have problems.
     """
     lang = check_lang(lang)
     year_list = parse_years(years)
@@ -169,18 +168,25 @@ def check_parameters(data: str | Path, scope: str | int, years: str | int | Sequ
     folder = resolve_out_dir(out_dir, slug)
     as_of = dataset.disbursements["report_date"].max()
     alloc = metrics.filter_scope(dataset.allocations, dataset.units, sc.code, year_list)
-    prov = metrics.filter_scope(dataset.allocations, dataset.units, dataset.province_code,
-                                year_list)
-    lines, province_lines = line_table(alloc, dataset.disbursements, as_of), line_table(
-        prov, dataset.disbursements, as_of)
+    prov = metrics.filter_scope(
+        dataset.allocations, dataset.units, dataset.province_code, year_list
+    )
+    lines, province_lines = (
+        line_table(alloc, dataset.disbursements, as_of),
+        line_table(prov, dataset.disbursements, as_of),
+    )
     for frame in (lines, province_lines):
         frame.attrs["demo"] = dataset.demo
     return Assessment(dataset, sc, year_list, lang, folder, lines, province_lines)
 
 
-def run_assessment(data: str | Path = "demo", scope: str | int = "province",
-                   years: str | int | Sequence[int] = DEFAULT_YEARS_TEXT, lang: str = "vi",
-                   out_dir: str | Path = "outputs/{scope}/assessment") -> dict:
+def run_assessment(
+    data: str | Path = "demo",
+    scope: str | int = "province",
+    years: str | int | Sequence[int] = DEFAULT_YEARS_TEXT,
+    lang: str = "vi",
+    out_dir: str | Path = "outputs/{scope}/assessment",
+) -> dict:
     """Check the parameters, draw and save every figure, write ``metrics.json``; return it."""
     a = check_parameters(data, scope, years, lang, out_dir)
     for name, fig in assessment_figures(a).items():
@@ -192,19 +198,25 @@ def run_assessment(data: str | Path = "demo", scope: str | int = "province",
 def assessment_figures(a: Assessment) -> dict[str, Figure]:
     """The five charts of the assessment, by file name."""
     lang = a.lang
-    ranking = metrics.district_comparison(a.province_lines, a.disbursements, a.dataset.units,
-                                          a.dataset.province_code)
+    ranking = metrics.district_comparison(
+        a.province_lines, a.disbursements, a.dataset.units, a.dataset.province_code
+    )
     return {
         "allocation_vs_disbursement": figures.plot_allocation_vs_disbursement(
-            metrics.execution_by(a.lines, ["plan_year", "capital_type"]), lang, a.years),
+            metrics.execution_by(a.lines, ["plan_year", "capital_type"]), lang, a.years
+        ),
         "execution_by_project": figures.plot_execution_by_project(
-            metrics.execution_by(a.lines, "project_code"), lang),
+            metrics.execution_by(a.lines, "project_code"), lang
+        ),
         "monthly_profile": figures.plot_monthly_profile(
-            metrics.monthly_profile(a.lines, a.disbursements), lang),
+            metrics.monthly_profile(a.lines, a.disbursements), lang
+        ),
         "district_ranking": figures.plot_district_ranking(
-            ranking, lang, highlight=None if a.scope.is_province else a.scope.code),
+            ranking, lang, highlight=None if a.scope.is_province else a.scope.code
+        ),
         "target_scorecard": figures.plot_target_scorecard(
-            metrics.target_scorecard(a.dataset.targets, a.scope.code, max(a.years)), lang),
+            metrics.target_scorecard(a.dataset.targets, a.scope.code, max(a.years)), lang
+        ),
     }
 
 
@@ -220,29 +232,40 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "name_en": {"vi": "Tên (en)", "en": "Name"},
     "allocated_mvnd": {"vi": "Kế hoạch (tr.đ)", "en": "Allocated (VND m)"},
     "disbursed_dec31_mvnd": {"vi": "Giải ngân 31/12 (tr.đ)", "en": "Disbursed 31 Dec (VND m)"},
-    "disbursed_deadline_mvnd": {"vi": "Giải ngân 31/01 (tr.đ)",
-                                "en": "Disbursed 31 Jan (VND m)"},
-    "disbursed_last_mvnd": {"vi": "Giải ngân kỳ cuối (tr.đ)",
-                            "en": "Disbursed last report (VND m)"},
+    "disbursed_deadline_mvnd": {"vi": "Giải ngân 31/01 (tr.đ)", "en": "Disbursed 31 Jan (VND m)"},
+    "disbursed_last_mvnd": {
+        "vi": "Giải ngân kỳ cuối (tr.đ)",
+        "en": "Disbursed last report (VND m)",
+    },
     "disbursed_mvnd": {"vi": "Giải ngân (tr.đ)", "en": "Disbursed (VND m)"},
     "execution_rate_dec31": {"vi": "Tỷ lệ 31/12", "en": "Rate 31 Dec"},
     "execution_rate_deadline": {"vi": "Tỷ lệ 31/01", "en": "Rate 31 Jan"},
     "execution_rate_last": {"vi": "Tỷ lệ kỳ cuối", "en": "Rate last report"},
     "execution_rate": {"vi": "Tỷ lệ giải ngân", "en": "Execution rate"},
     "status": {"vi": "Tình trạng", "en": "Status"},
-    "undisbursed_deadline_mvnd": {"vi": "Chưa giải ngân 31/01 (tr.đ)",
-                                  "en": "Undisbursed 31 Jan (VND m)"},
+    "undisbursed_deadline_mvnd": {
+        "vi": "Chưa giải ngân 31/01 (tr.đ)",
+        "en": "Undisbursed 31 Jan (VND m)",
+    },
     "carried_over_mvnd": {"vi": "Chuyển nguồn (tr.đ)", "en": "Carried over (VND m)"},
     "lapsed_at_deadline_mvnd": {"vi": "Hủy tại 31/01 (tr.đ)", "en": "Lapsed 31 Jan (VND m)"},
-    "carried_over_disbursed_mvnd": {"vi": "Chuyển nguồn đã giải ngân (tr.đ)",
-                                    "en": "Carried over, disbursed later (VND m)"},
-    "lapsed_after_extension_mvnd": {"vi": "Hủy sau kéo dài (tr.đ)",
-                                    "en": "Lapsed after extension (VND m)"},
-    "carried_over_open_mvnd": {"vi": "Còn trong hạn kéo dài (tr.đ)",
-                               "en": "Extension still open (VND m)"},
+    "carried_over_disbursed_mvnd": {
+        "vi": "Chuyển nguồn đã giải ngân (tr.đ)",
+        "en": "Carried over, disbursed later (VND m)",
+    },
+    "lapsed_after_extension_mvnd": {
+        "vi": "Hủy sau kéo dài (tr.đ)",
+        "en": "Lapsed after extension (VND m)",
+    },
+    "carried_over_open_mvnd": {
+        "vi": "Còn trong hạn kéo dài (tr.đ)",
+        "en": "Extension still open (VND m)",
+    },
     "lapsed_mvnd": {"vi": "Tổng hủy (tr.đ)", "en": "Lapsed, total (VND m)"},
-    "carried_over_disbursed_share": {"vi": "Tỷ lệ chuyển nguồn đã giải ngân",
-                                     "en": "Share of carry-over disbursed"},
+    "carried_over_disbursed_share": {
+        "vi": "Tỷ lệ chuyển nguồn đã giải ngân",
+        "en": "Share of carry-over disbursed",
+    },
     "q4_share": {"vi": "Tỷ trọng quý IV", "en": "Q4 share"},
     "dec_jan_share": {"vi": "Tỷ trọng T12–T1", "en": "Dec–Jan share"},
     "q4_mvnd": {"vi": "Quý IV (tr.đ)", "en": "Q4 (VND m)"},
@@ -265,7 +288,8 @@ _VALUE_LABELS = {
     "no_allocation": {"vi": "không giao vốn", "en": "no allocation"},
     "in_progress": {"vi": "đang thực hiện", "en": "in progress"},
     "complete": {"vi": "đã hết hạn 31/01", "en": "deadline passed"},
-    "met": {"vi": "đạt", "en": "met"}, "not_met": {"vi": "chưa đạt", "en": "not met"},
+    "met": {"vi": "đạt", "en": "met"},
+    "not_met": {"vi": "chưa đạt", "en": "not met"},
     "no_data": {"vi": "chưa có số liệu", "en": "no data"},
 }
 
@@ -275,11 +299,19 @@ def _fmt_value(col: str, v: object, lang: str) -> object:
         return "–"
     if col.endswith("_mvnd"):
         return number(float(v), lang, 0)
-    if col.startswith(("execution_rate", "share")) or col.endswith(("_share", "_ratio")) or col in (
-            "outturn", "variance"):
+    if (
+        col.startswith(("execution_rate", "share"))
+        or col.endswith(("_share", "_ratio"))
+        or col in ("outturn", "variance")
+    ):
         return percent(float(v), lang, 1)
-    if col in ("median_months_to_50", "vs_province_pp", "baseline_value", "target_value",
-               "latest_value"):
+    if col in (
+        "median_months_to_50",
+        "vs_province_pp",
+        "baseline_value",
+        "target_value",
+        "latest_value",
+    ):
         return number(float(v), lang, 1)
     if col in ("capital_type", "source"):
         return label(str(v), lang)
@@ -288,15 +320,25 @@ def _fmt_value(col: str, v: object, lang: str) -> object:
     return v
 
 
-def view(frame: pd.DataFrame, lang: str = "vi", columns: Sequence[str] | None = None
-         ) -> pd.DataFrame:
+def view(
+    frame: pd.DataFrame, lang: str = "vi", columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """A copy of a metrics table for display: numbers formatted for ``lang`` (vi "5.801.640",
     en "5,801,640"; rates as percentages), enum values and column headers translated."""
     cols = list(columns) if columns is not None else list(frame.columns)
-    out = pd.DataFrame({c: [_fmt_value(c, v, lang) for v in frame[c]] for c in cols},
-                       index=range(len(frame)))
+    out = pd.DataFrame(
+        {c: [_fmt_value(c, v, lang) for v in frame[c]] for c in cols}, index=range(len(frame))
+    )
     return out.rename(columns={c: COLUMN_LABELS[c][lang] for c in cols if c in COLUMN_LABELS})
 
 
-__all__ = ["Assessment", "assessment_figures", "check_lang", "check_parameters", "parse_years",
-           "resolve_out_dir", "run_assessment", "view"]
+__all__ = [
+    "Assessment",
+    "assessment_figures",
+    "check_lang",
+    "check_parameters",
+    "parse_years",
+    "resolve_out_dir",
+    "run_assessment",
+    "view",
+]

@@ -11,7 +11,7 @@ Steps and their order (a DAG)
 assessment and lag results of its scope and, for a district, the province assessment (the
 district ranking). A district's lag step runs after the province's lag step, because the lag
 module caches the province-level model fit on disk keyed by the data hash
-(:func:`helpers.lag.load_or_fit_province_models`): the province step fits it once, the districts
+(:func:`helpers.analysis.lag.load_or_fit_province_models`): the province step fits it once, the districts
 load it (an order-only edge: a district lag step does not read the province's ``lag.json``).
 Choosing only some scopes (``--scope 042``) pulls in the upstream steps they need (the province
 assessment). The steps are declared once in :func:`default_steps`; tests pass their own table.
@@ -46,7 +46,7 @@ model is fitted once (see above). Both checks are cached under ``<out>/.mtqg/cac
 what they depend on (the notebook file, the raw input bytes and the helper code), so a run with
 nothing to do neither imports papermill nor re-validates unchanged input. The notebooks load the
 data themselves (each one stays runnable alone), so each worker's kernel is seeded with the
-dataset the parent validated through :func:`helpers.datasets.preload`: in that kernel,
+dataset the parent validated through :func:`helpers.data.datasets.preload`: in that kernel,
 ``open_dataset(<the run's data argument>)`` returns a fresh copy of it instead of generating
 and validating it again (about 1 s per notebook, twice in a brief); any other argument is
 opened as usual. Outputs are
@@ -115,10 +115,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.errors import ParameterError
-from helpers.paths import NOTEBOOKS_DIR, OUTPUTS_DIR, PACKAGE_DIR, REPO_ROOT, scope_slug
-from helpers.provenance import git_commit
-from helpers.scope import Scope
+from helpers.core.errors import ParameterError
+from helpers.core.paths import NOTEBOOKS_DIR, OUTPUTS_DIR, PACKAGE_DIR, REPO_ROOT, scope_slug
+from helpers.core.provenance import git_commit
+from helpers.core.scope import Scope
 
 MANIFEST_FORMAT = "mtqg-batch-manifest/1"
 MANIFEST_NAME = "manifest.json"
@@ -138,19 +138,51 @@ ANALYSIS_LANG = "vi"
 """Language of the assessment and lag notebooks' own figures and tables (run once per scope;
 each brief is written in its own language from their JSON results)."""
 
-RUNNER_FILES = frozenset({"batch.py", "cli.py", "__main__.py"})
+RUNNER_FILES = frozenset({"run", "cli.py", "__main__.py"})
 """Files of the package that no notebook reads: left out of the helper-code hash."""
 
-PACKAGES = ("mtqg-workbench", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
-            "seaborn", "babel", "pandera", "openpyxl", "jinja2", "nbconvert", "nbformat",
-            "nbclient", "papermill", "ipykernel", "jupyter_client", "ipython")
+PACKAGES = (
+    "mtqg-workbench",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "babel",
+    "pandera",
+    "openpyxl",
+    "jinja2",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "papermill",
+    "ipykernel",
+    "jupyter_client",
+    "ipython",
+)
 """Package versions recorded in the manifest and part of every step's fingerprint."""
 
-WARM_IMPORTS = ("numpy", "pandas", "scipy.stats", "scipy.optimize", "matplotlib",
-                "matplotlib.pyplot", "seaborn", "statsmodels.api", "statsmodels.formula.api",
-                "babel.numbers", "IPython.display", "helpers.datasets", "helpers.assessment",
-                "helpers.metrics", "helpers.figures", "helpers.lag", "helpers.lag_figures",
-                "helpers.brief")
+WARM_IMPORTS = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "scipy.optimize",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "statsmodels.api",
+    "statsmodels.formula.api",
+    "babel.numbers",
+    "IPython.display",
+    "helpers.data.datasets",
+    "helpers.steps.assessment",
+    "helpers.analysis.metrics",
+    "helpers.report.figures",
+    "helpers.analysis.lag",
+    "helpers.report.lag_figures",
+    "helpers.report.brief",
+)
 """Imported once into each worker's kernel (a module that fails to import is skipped)."""
 
 WARM_ENGINE = "mtqg-warm"
@@ -224,18 +256,35 @@ def _common_parameters(ctx: StepContext) -> dict[str, Any]:
 def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
     """The workbench's three notebooks as batch steps."""
     return (
-        StepSpec("assessment", notebooks_dir / "01_assessment.ipynb", _common_parameters,
-                 required_outputs=("metrics.json",), weight=8.0),
-        StepSpec("lag", notebooks_dir / "02_disbursement_lag.ipynb", _common_parameters,
-                 upstream=(Upstream("lag", "province", reads=False),),
-                 required_outputs=("lag.json",), weight=10.0),
-        StepSpec("brief", notebooks_dir / "03_brief.ipynb", _common_parameters, per_lang=True,
-                 upstream=(Upstream("assessment", parameter="assessment_dir"),
-                           Upstream("lag", parameter="lag_dir"),
-                           Upstream("assessment", "province",
-                                    parameter="province_assessment_dir")),
-                 optional_parameters=frozenset({"province_assessment_dir"}),
-                 required_outputs=("brief.{lang}.html",), weight=6.0),
+        StepSpec(
+            "assessment",
+            notebooks_dir / "01_assessment.ipynb",
+            _common_parameters,
+            required_outputs=("metrics.json",),
+            weight=8.0,
+        ),
+        StepSpec(
+            "lag",
+            notebooks_dir / "02_disbursement_lag.ipynb",
+            _common_parameters,
+            upstream=(Upstream("lag", "province", reads=False),),
+            required_outputs=("lag.json",),
+            weight=10.0,
+        ),
+        StepSpec(
+            "brief",
+            notebooks_dir / "03_brief.ipynb",
+            _common_parameters,
+            per_lang=True,
+            upstream=(
+                Upstream("assessment", parameter="assessment_dir"),
+                Upstream("lag", parameter="lag_dir"),
+                Upstream("assessment", "province", parameter="province_assessment_dir"),
+            ),
+            optional_parameters=frozenset({"province_assessment_dir"}),
+            required_outputs=("brief.{lang}.html",),
+            weight=6.0,
+        ),
     )
 
 
@@ -288,32 +337,59 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Run the assessment, disbursement-lag and brief notebooks for each scope in parallel, "
         "skipping every step whose inputs are unchanged since its last successful run, then "
-        "write index.html and manifest.json into the output folder.")
-    parser.add_argument("--data", default="demo", metavar="PATH|demo",
-                        help="'demo' (default), 'demo:SEED', a folder of CSV files or an .xlsx "
-                             "workbook")
-    parser.add_argument("--scope", nargs="+", default=["all"], metavar="SCOPE", dest="scope",
-                        help="'all' (default: the province and every district), 'province', "
-                             "or unit codes or names")
-    parser.add_argument("--lang", choices=LANG_CHOICES, default=DEFAULT_LANG,
-                        help="language(s) of the briefs (default: both)")
-    parser.add_argument("--jobs", "-j", type=_jobs_arg, default=None, metavar="N",
-                        help=f"worker processes (default: the number of cores, {default_jobs()})")
-    parser.add_argument("--force", action="store_true",
-                        help="run every selected step even when it is up to date")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help=f"output folder (default: {OUTPUTS_DIR})")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="show which steps would run and why, run nothing")
+        "write index.html and manifest.json into the output folder."
+    )
+    parser.add_argument(
+        "--data",
+        default="demo",
+        metavar="PATH|demo",
+        help="'demo' (default), 'demo:SEED', a folder of CSV files or an .xlsx workbook",
+    )
+    parser.add_argument(
+        "--scope",
+        nargs="+",
+        default=["all"],
+        metavar="SCOPE",
+        dest="scope",
+        help="'all' (default: the province and every district), 'province', or unit codes or names",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANG_CHOICES,
+        default=DEFAULT_LANG,
+        help="language(s) of the briefs (default: both)",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs_arg,
+        default=None,
+        metavar="N",
+        help=f"worker processes (default: the number of cores, {default_jobs()})",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="run every selected step even when it is up to date"
+    )
+    parser.add_argument(
+        "--out", default=None, metavar="DIR", help=f"output folder (default: {OUTPUTS_DIR})"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show which steps would run and why, run nothing"
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     """:class:`RunOptions` from parsed ``mtqg run`` arguments."""
-    return RunOptions(data=str(args.data), scopes=tuple(args.scope), lang=args.lang,
-                      jobs=args.jobs, force=bool(args.force),
-                      out=Path(args.out) if args.out else OUTPUTS_DIR,
-                      dry_run=bool(getattr(args, "dry_run", False)),
-                      argv=sys.argv[1:])
+    return RunOptions(
+        data=str(args.data),
+        scopes=tuple(args.scope),
+        lang=args.lang,
+        jobs=args.jobs,
+        force=bool(args.force),
+        out=Path(args.out) if args.out else OUTPUTS_DIR,
+        dry_run=bool(getattr(args, "dry_run", False)),
+        argv=sys.argv[1:],
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -338,8 +414,7 @@ def sha256_file(path: Path) -> str:
 
 
 def _sha256_json(obj: Any) -> str:
-    return sha256_bytes(json.dumps(obj, sort_keys=True, ensure_ascii=False,
-                                   default=str).encode())
+    return sha256_bytes(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode())
 
 
 def code_sha256(package_dir: Path = PACKAGE_DIR) -> str:
@@ -347,8 +422,12 @@ def code_sha256(package_dir: Path = PACKAGE_DIR) -> str:
     h = hashlib.sha256()
     for path in sorted(package_dir.rglob("*")):
         rel = path.relative_to(package_dir)
-        if (not path.is_file() or "__pycache__" in rel.parts or path.suffix in (".pyc", ".pyo")
-                or (len(rel.parts) == 1 and rel.name in RUNNER_FILES)):
+        if (
+            not path.is_file()
+            or "__pycache__" in rel.parts
+            or path.suffix in (".pyc", ".pyo")
+            or rel.parts[0] in RUNNER_FILES
+        ):
             continue
         h.update(str(rel.as_posix()).encode() + b"\0")
         h.update(sha256_file(path).encode())
@@ -363,8 +442,13 @@ def notebook_sha256(path: Path) -> str:
     cells = []
     for cell in nb.get("cells", []):
         src = cell.get("source", "")
-        cells.append([cell.get("cell_type"), "".join(src) if isinstance(src, list) else src,
-                      sorted(cell.get("metadata", {}).get("tags", []))])
+        cells.append(
+            [
+                cell.get("cell_type"),
+                "".join(src) if isinstance(src, list) else src,
+                sorted(cell.get("metadata", {}).get("tags", [])),
+            ]
+        )
     kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
     return _sha256_json({"cells": cells, "kernel": kernel})
 
@@ -403,7 +487,7 @@ def _inspect_parameters(notebook: Path, nb_hash: str, cache: dict[str, Any]) -> 
 
 def _check_notebooks(steps: Sequence[StepSpec], cache_dir: Path) -> dict[str, dict[str, Any]]:
     """Hash every notebook and read its declared parameters; refuse a missing notebook."""
-    from helpers.files import atomic_write_json
+    from helpers.core.files import atomic_write_json
 
     cache_path = cache_dir / "inspect.json"
     cache = _read_json(cache_path) or {}
@@ -413,8 +497,11 @@ def _check_notebooks(steps: Sequence[StepSpec], cache_dir: Path) -> dict[str, di
         if not spec.notebook.is_file():
             raise ParameterError(f"step {spec.name!r}: notebook {spec.notebook} does not exist")
         nb_hash = notebook_sha256(spec.notebook)
-        info[spec.name] = {"path": _display_path(spec.notebook), "sha256": nb_hash,
-                           "parameters": _inspect_parameters(spec.notebook, nb_hash, cache)}
+        info[spec.name] = {
+            "path": _display_path(spec.notebook),
+            "sha256": nb_hash,
+            "parameters": _inspect_parameters(spec.notebook, nb_hash, cache),
+        }
     if cache != before:
         with contextlib.suppress(OSError):
             atomic_write_json(cache_path, cache)
@@ -429,7 +516,8 @@ def _check_parameters(spec: StepSpec, params: dict[str, Any], declared: Iterable
             f"{_display_path(spec.notebook)} does not declare the parameter(s) "
             f"{', '.join(unknown)} that the batch passes to its {spec.name!r} step; it declares: "
             f"{', '.join(sorted(declared)) or 'none (no cell tagged parameters)'}. Add them to "
-            "its parameters cell (papermill would only warn and ignore them).")
+            "its parameters cell (papermill would only warn and ignore them)."
+        )
     if "out_dir" not in params:
         raise ParameterError(f"step {spec.name!r}: its parameters must include out_dir")
 
@@ -453,13 +541,18 @@ class DataInfo:
     """The validated dataset as the runner cached it (seeds the workers' kernels)."""
 
     def to_manifest(self) -> dict[str, Any]:
-        return {"argument": self.argument, "origin": self.origin, "sha256": self.sha256,
-                "demo": self.demo, "warnings": self.warnings}
+        return {
+            "argument": self.argument,
+            "origin": self.origin,
+            "sha256": self.sha256,
+            "demo": self.demo,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass(frozen=True)
 class ScopeInfo(Scope):
-    """A :class:`helpers.datasets.Scope` with the folder slug a run writes it to."""
+    """A :class:`helpers.data.datasets.Scope` with the folder slug a run writes it to."""
 
     slug: str = ""
 
@@ -470,15 +563,17 @@ class ScopeInfo(Scope):
 
 def _data_argument(data: str) -> str:
     """Normalise ``--data`` (fail fast on a missing path, before any work)."""
-    from helpers.datasets import parse_demo
+    from helpers.data.datasets import parse_demo
 
     text = str(data).strip()
     if parse_demo(text) is not None:
         return text.lower()
     path = Path(text).expanduser()
     if not path.exists():
-        raise ParameterError(f"--data: {text!r} does not exist; expected 'demo', 'demo:SEED', "
-                             "a folder of CSV files or an .xlsx workbook")
+        raise ParameterError(
+            f"--data: {text!r} does not exist; expected 'demo', 'demo:SEED', "
+            "a folder of CSV files or an .xlsx workbook"
+        )
     return str(path.resolve())
 
 
@@ -496,7 +591,7 @@ def _raw_input_key(argument: str, code_hash: str) -> str:
 
 
 def load_data(argument: str, cache_dir: Path, code_hash: str) -> DataInfo:
-    """Load and validate the data once (an :class:`~helpers.errors.InputError` stops the run).
+    """Load and validate the data once (an :class:`~helpers.core.errors.InputError` stops the run).
 
     The validated dataset is cached by :func:`_raw_input_key`: when neither the input bytes nor
     the code changed, validating again would give the same result, so it is not repeated.
@@ -512,17 +607,24 @@ def load_data(argument: str, cache_dir: Path, code_hash: str) -> DataInfo:
         except Exception:  # noqa: BLE001 - a stale or broken cache is rebuilt
             dataset = None
     if dataset is None:
-        from helpers.datasets import open_dataset
-        from helpers.files import atomic_write_bytes
+        from helpers.core.files import atomic_write_bytes
+        from helpers.data.datasets import open_dataset
 
         dataset = open_dataset(argument)
         for old in cache_dir.glob("dataset-*.pickle"):
             old.unlink(missing_ok=True)
         with contextlib.suppress(OSError, pickle.PicklingError):
             atomic_write_bytes(cached, pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL))
-    return DataInfo(argument=argument, origin=str(dataset.origin), sha256=str(dataset.sha256),
-                    demo=bool(dataset.demo), warnings=len(dataset.warnings or []),
-                    scopes=[], dataset=dataset, pickle_path=cached if cached.exists() else None)
+    return DataInfo(
+        argument=argument,
+        origin=str(dataset.origin),
+        sha256=str(dataset.sha256),
+        demo=bool(dataset.demo),
+        warnings=len(dataset.warnings or []),
+        scopes=[],
+        dataset=dataset,
+        pickle_path=cached if cached.exists() else None,
+    )
 
 
 def resolve_scopes(dataset: Any, wanted: Sequence[str]) -> list[ScopeInfo]:
@@ -531,7 +633,7 @@ def resolve_scopes(dataset: Any, wanted: Sequence[str]) -> list[ScopeInfo]:
     Raises:
         ParameterError: a scope matches no unit (the message lists the allowed values).
     """
-    from helpers.datasets import resolve_scope, scope_codes
+    from helpers.data.datasets import resolve_scope, scope_codes
 
     province = dataset.province_code
     order = {code: i for i, code in enumerate(scope_codes(dataset))}
@@ -545,9 +647,15 @@ def resolve_scopes(dataset: Any, wanted: Sequence[str]) -> list[ScopeInfo]:
     out = []
     for code in sorted(set(codes), key=lambda c: (order.get(c, len(order)), c)):
         row = units.loc[code]
-        out.append(ScopeInfo(code=code, slug=scope_slug(code, province),
-                             name_vi=str(row["name_vi"]), name_en=str(row["name_en"]),
-                             level="province" if code == province else str(row["level"])))
+        out.append(
+            ScopeInfo(
+                code=code,
+                slug=scope_slug(code, province),
+                name_vi=str(row["name_vi"]),
+                name_en=str(row["name_en"]),
+                level="province" if code == province else str(row["level"]),
+            )
+        )
     return out
 
 
@@ -580,8 +688,15 @@ class Manifest:
 
     def scope(self, scope: ScopeInfo) -> dict[str, Any]:
         rec = self.data["scopes"].setdefault(scope.slug, {})
-        rec.update({"code": scope.code, "name_vi": scope.name_vi, "name_en": scope.name_en,
-                    "level": scope.level, "output_dir": scope.slug})
+        rec.update(
+            {
+                "code": scope.code,
+                "name_vi": scope.name_vi,
+                "name_en": scope.name_en,
+                "level": scope.level,
+                "output_dir": scope.slug,
+            }
+        )
         rec.setdefault("steps", {})
         return rec
 
@@ -589,7 +704,7 @@ class Manifest:
         self.scope(scope)["steps"][key] = record
 
     def save(self) -> None:
-        from helpers.files import atomic_write_json
+        from helpers.core.files import atomic_write_json
 
         atomic_write_json(self.path, self.data)
 
@@ -616,8 +731,9 @@ def outputs_intact(out_root: Path, outputs: dict[str, dict[str, Any]]) -> bool:
 
 def outputs_digest(outputs: dict[str, dict[str, Any]]) -> str:
     """What a downstream step reads of a step: its outputs, executed notebooks excluded."""
-    return _sha256_json(sorted((rel, rec["sha256"]) for rel, rec in outputs.items()
-                               if not rel.endswith(".ipynb")))
+    return _sha256_json(
+        sorted((rel, rec["sha256"]) for rel, rec in outputs.items() if not rel.endswith(".ipynb"))
+    )
 
 
 # ==================================================================================== plan
@@ -662,9 +778,15 @@ class Node:
         return self.state in _STATUS_DONE + _STATUS_BAD
 
 
-def build_plan(steps: Sequence[StepSpec], scopes: Sequence[ScopeInfo], province: ScopeInfo,
-               langs: Sequence[str], data: str, out_root: Path,
-               declared: dict[str, dict[str, Any]]) -> list[Node]:
+def build_plan(
+    steps: Sequence[StepSpec],
+    scopes: Sequence[ScopeInfo],
+    province: ScopeInfo,
+    langs: Sequence[str],
+    data: str,
+    out_root: Path,
+    declared: dict[str, dict[str, Any]],
+) -> list[Node]:
     """Every node of the run, upstream steps of the selected scopes included, in topological
     order; parameters are built and checked against the notebooks here (before any work)."""
     by_name = {s.name: s for s in steps}
@@ -677,8 +799,13 @@ def build_plan(steps: Sequence[StepSpec], scopes: Sequence[ScopeInfo], province:
         if k in nodes:
             nodes[k].selected |= selected
             return nodes[k]
-        node = Node(spec=spec, scope=scope, lang=lang, selected=selected,
-                    out_dir=out_root / scope.slug / spec.name)
+        node = Node(
+            spec=spec,
+            scope=scope,
+            lang=lang,
+            selected=selected,
+            out_dir=out_root / scope.slug / spec.name,
+        )
         nodes[k] = node
         for up in spec.upstream:
             target = province if up.scope == "province" else scope
@@ -687,8 +814,9 @@ def build_plan(steps: Sequence[StepSpec], scopes: Sequence[ScopeInfo], province:
             if not up.reads or (target == scope and up.step == spec.name):
                 continue  # order-only edges are added below, between planned nodes only
             _link(node, get(by_name[up.step], target, lang, False), up)
-        node.params = _node_parameters(node, data, out_root / province.slug,
-                                       declared[spec.name]["parameters"])
+        node.params = _node_parameters(
+            node, data, out_root / province.slug, declared[spec.name]["parameters"]
+        )
         order.append(node)
         return node
 
@@ -696,20 +824,22 @@ def build_plan(steps: Sequence[StepSpec], scopes: Sequence[ScopeInfo], province:
         for spec in steps:
             if spec.province_only and not scope.is_province:
                 continue
-            for lang in (langs if spec.per_lang else (ANALYSIS_LANG,)):
+            for lang in langs if spec.per_lang else (ANALYSIS_LANG,):
                 get(spec, scope, lang, True)
     _link_order_only(order, nodes, province)
     return _toposort(order)
 
 
-def _link_order_only(order: Sequence[Node], nodes: dict[tuple[str, str, str], Node],
-                     province: ScopeInfo) -> None:
+def _link_order_only(
+    order: Sequence[Node], nodes: dict[tuple[str, str, str], Node], province: ScopeInfo
+) -> None:
     """Order-only edges mean "run after it when both run": they never pull a step in."""
     for node in order:
         for up in node.spec.upstream:
             target = province if up.scope == "province" else node.scope
             dep = nodes.get((up.step, target.slug, ANALYSIS_LANG)) or nodes.get(
-                (up.step, target.slug, node.lang))
+                (up.step, target.slug, node.lang)
+            )
             if not up.reads and dep is not None and dep is not node:
                 _link(node, dep, up)
 
@@ -740,13 +870,20 @@ def _toposort(nodes: Sequence[Node]) -> list[Node]:
     return out
 
 
-def _node_parameters(node: Node, data: str, province_dir: Path,
-                     declared: Sequence[str]) -> dict[str, Any]:
+def _node_parameters(
+    node: Node, data: str, province_dir: Path, declared: Sequence[str]
+) -> dict[str, Any]:
     """A node's notebook parameters: the step's own, plus its upstream folders; checked
     against what the notebook declares (optional ones dropped when it does not)."""
     spec, scope = node.spec, node.scope
-    ctx = StepContext(data=data, scope=scope.parameter, slug=scope.slug,
-                      is_province=scope.is_province, lang=node.lang, out_dir=node.out_dir)
+    ctx = StepContext(
+        data=data,
+        scope=scope.parameter,
+        slug=scope.slug,
+        is_province=scope.is_province,
+        lang=node.lang,
+        out_dir=node.out_dir,
+    )
     params = dict(spec.parameters(ctx))
     for dep, up in node.deps:
         if up.parameter:
@@ -754,8 +891,7 @@ def _node_parameters(node: Node, data: str, province_dir: Path,
     for up in spec.upstream:  # a province brief: the province assessment is its own
         if up.parameter and up.parameter not in params and up.scope == "province":
             params[up.parameter] = str(province_dir / up.step)
-    params = {k: v for k, v in params.items()
-              if k not in spec.optional_parameters or k in declared}
+    params = {k: v for k, v in params.items() if k not in spec.optional_parameters or k in declared}
     _check_parameters(spec, params, declared)
     return params
 
@@ -771,14 +907,23 @@ def _normalised_parameters(params: dict[str, Any], out_root: Path) -> dict[str, 
     return out
 
 
-def compute_fingerprint(node: Node, *, out_root: Path, data_sha: str, code_hash: str,
-                        env_hash: str, nb_hash: str, manifest: Manifest) -> None:
+def compute_fingerprint(
+    node: Node,
+    *,
+    out_root: Path,
+    data_sha: str,
+    code_hash: str,
+    env_hash: str,
+    nb_hash: str,
+    manifest: Manifest,
+) -> None:
     """Set ``node.inputs`` and ``node.fingerprint`` (its dependencies are finished)."""
     upstream = {}
     for dep, up in node.deps:
         if up.reads:
             outputs = dep.outputs or (manifest.last_success(dep.scope.slug, dep.key) or {}).get(
-                "outputs", {})
+                "outputs", {}
+            )
             upstream[dep.id] = outputs_digest(outputs)
     node.inputs = {
         "runner": FINGERPRINT_VERSION,
@@ -793,14 +938,20 @@ def compute_fingerprint(node: Node, *, out_root: Path, data_sha: str, code_hash:
     node.fingerprint = _sha256_json(node.inputs)
 
 
-_INPUT_WORDS = {"notebook_sha256": "notebook changed", "code_sha256": "helper code changed",
-                "environment_sha256": "package versions changed", "data_sha256": "data changed",
-                "parameters": "parameters changed", "runner": "runner changed",
-                "step": "step changed"}
+_INPUT_WORDS = {
+    "notebook_sha256": "notebook changed",
+    "code_sha256": "helper code changed",
+    "environment_sha256": "package versions changed",
+    "data_sha256": "data changed",
+    "parameters": "parameters changed",
+    "runner": "runner changed",
+    "step": "step changed",
+}
 
 
-def stale_reason(node: Node, last: dict[str, Any] | None, out_root: Path,
-                 force: bool) -> str | None:
+def stale_reason(
+    node: Node, last: dict[str, Any] | None, out_root: Path, force: bool
+) -> str | None:
     """Why ``node`` must run, or None when it is up to date."""
     if force:
         return "--force"
@@ -813,8 +964,7 @@ def stale_reason(node: Node, last: dict[str, Any] | None, out_root: Path,
     before = last.get("inputs") or {}
     reasons = [w for k, w in _INPUT_WORDS.items() if before.get(k) != node.inputs.get(k)]
     ups = node.inputs.get("upstream", {})
-    reasons += [f"{k} changed" for k in sorted(ups) if before.get("upstream", {}).get(k)
-                != ups[k]]
+    reasons += [f"{k} changed" for k in sorted(ups) if before.get("upstream", {}).get(k) != ups[k]]
     return ", ".join(reasons) or "inputs changed"
 
 
@@ -875,9 +1025,9 @@ def _mtqg_prelude(modules, cwd, preload):
 
 
 def _mtqg_preload_dataset(argument, pickle_path):
-    """Register the dataset the batch validated once (helpers.datasets.preload)."""
+    """Register the dataset the batch validated once (helpers.data.datasets.preload)."""
     import pickle
-    from helpers import datasets
+    from helpers.data import datasets
     with open(pickle_path, "rb") as fh:
         datasets.preload(argument, pickle.load(fh))
 print(_mtqg_prelude(%r, %r, %r))
@@ -890,8 +1040,13 @@ _KERNEL_RESET = "import sys as _s; _s.modules['_mtqg_warm'].reset()"
 class WarmKernel:
     """One Jupyter kernel kept by a worker for the whole run (see the module docstring)."""
 
-    def __init__(self, kernel_name: str, cwd: str, warm_imports: Sequence[str],
-                 preload: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kernel_name: str,
+        cwd: str,
+        warm_imports: Sequence[str],
+        preload: dict[str, str] | None = None,
+    ) -> None:
         self.kernel_name = kernel_name
         self.cwd = cwd
         self.warm_imports = list(warm_imports)
@@ -917,8 +1072,9 @@ class WarmKernel:
                 km = KernelManager(kernel_name=self.kernel_name, transport=transport)
                 km.connection_file = os.path.join(self.runtime, f"k{attempt}.json")
                 env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-                km.start_kernel(cwd=self.cwd, env=env,
-                                extra_arguments=["--HistoryManager.hist_file=:memory:"])
+                km.start_kernel(
+                    cwd=self.cwd, env=env, extra_arguments=["--HistoryManager.hist_file=:memory:"]
+                )
                 kc = km.client()
                 kc.start_channels()
                 kc.wait_for_ready(timeout=60)
@@ -955,8 +1111,13 @@ class WarmKernel:
 
     def reset(self) -> None:
         self.wait_warm()
-        reply = self.kc.execute_interactive(_KERNEL_RESET, silent=True, store_history=False,
-                                            timeout=120, output_hook=lambda msg: None)
+        reply = self.kc.execute_interactive(
+            _KERNEL_RESET,
+            silent=True,
+            store_history=False,
+            timeout=120,
+            output_hook=lambda msg: None,
+        )
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue')}")
 
@@ -1030,17 +1191,31 @@ def _register_warm_engine() -> None:
         """papermill's nbclient engine, on the kernel the worker keeps (not a new one)."""
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
             kernel = _WORKER_KERNEL
             assert kernel is not None and kernel.kernel_name == kernel_name
             kernel.reset()
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            final = merge_kwargs(kwargs, timeout=execution_timeout,
-                                 startup_timeout=start_timeout, kernel_name=kernel_name,
-                                 log=logger, log_output=log_output, stdout_file=stdout_file,
-                                 stderr_file=stderr_file)
+            final = merge_kwargs(
+                kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
             client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
             client.kc = _PatientClient(kernel.kc, kernel.km)  # setup_kernel starts nothing
             return client.execute()
@@ -1066,7 +1241,7 @@ def _relocate(executed: Path, staging: str, final: str) -> None:
     text = executed.read_text(encoding="utf-8")
     if staging not in text:
         return
-    from helpers.files import atomic_write_text
+    from helpers.core.files import atomic_write_text
 
     nb = json.loads(text)
 
@@ -1099,7 +1274,7 @@ def _relocate_text_outputs(staging: Path, final: str, skip: Path) -> None:
     provenance lists ``out_dir``), name the final folder instead, as a direct run would."""
     from html import escape
 
-    from helpers.files import atomic_write_bytes
+    from helpers.core.files import atomic_write_bytes
 
     pairs = [(str(staging), final), (escape(str(staging)), escape(final))]
     for path in staging.rglob("*"):
@@ -1118,8 +1293,11 @@ def _silent_failure(executed: Path) -> dict[str, Any] | None:
     """papermill #501: a run that raised nothing but flagged an exception in its metadata."""
     nb = _read_json(executed) or {}
     if nb.get("metadata", {}).get("papermill", {}).get("exception"):
-        return {"kind": "runner", "ename": "PapermillException",
-                "evalue": "papermill flagged an exception in the executed notebook"}
+        return {
+            "kind": "runner",
+            "ename": "PapermillException",
+            "evalue": "papermill flagged an exception in the executed notebook",
+        }
     return None
 
 
@@ -1140,14 +1318,25 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
         kernel_name = _kernel_name_of(task["notebook"])
         warm = kernel is not None and kernel.kernel_name == kernel_name and kernel.alive()
         papermill.execute_notebook(
-            task["notebook"], str(executed), parameters=params,
-            engine_name=WARM_ENGINE if warm else None, kernel_name=kernel_name,
-            progress_bar=False, request_save_on_cell_execute=False, log_output=False,
-            cwd=None if warm else task["cwd"])
+            task["notebook"],
+            str(executed),
+            parameters=params,
+            engine_name=WARM_ENGINE if warm else None,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            log_output=False,
+            cwd=None if warm else task["cwd"],
+        )
     except PapermillExecutionError as exc:
-        error = {"kind": "cell", "cell_index": exc.cell_index, "exec_count": exc.exec_count,
-                 "source": _first_line(exc.source), "ename": exc.ename,
-                 "evalue": str(exc.evalue)}
+        error = {
+            "kind": "cell",
+            "cell_index": exc.cell_index,
+            "exec_count": exc.exec_count,
+            "source": _first_line(exc.source),
+            "ename": exc.ename,
+            "evalue": str(exc.evalue),
+        }
     except Exception as exc:  # noqa: BLE001 - dead kernel, timeout, unreadable notebook, ...
         error = {"kind": "runner", "ename": type(exc).__name__, "evalue": str(exc)[:2000]}
     seconds = time.perf_counter() - t0
@@ -1157,18 +1346,28 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
     if error is None and executed.exists():
         error = _silent_failure(executed)
     if error is None:
-        missing = [name.format(lang=task["lang"]) for name in task["required_outputs"]
-                   if not (staging / name.format(lang=task["lang"])).exists()]
+        missing = [
+            name.format(lang=task["lang"])
+            for name in task["required_outputs"]
+            if not (staging / name.format(lang=task["lang"])).exists()
+        ]
         if missing:
-            error = {"kind": "output", "ename": "MissingOutput",
-                     "evalue": f"the notebook finished without writing {', '.join(missing)}"}
+            error = {
+                "kind": "output",
+                "ename": "MissingOutput",
+                "evalue": f"the notebook finished without writing {', '.join(missing)}",
+            }
     if executed.exists():
         with contextlib.suppress(OSError, ValueError):
             _relocate(executed, str(staging), task["final_dir"])
     if error is None:
         _relocate_text_outputs(staging, task["final_dir"], executed)
-    return {"id": task["id"], "status": "failed" if error else "ok", "error": error,
-            "seconds": round(seconds, 3)}
+    return {
+        "id": task["id"],
+        "status": "failed" if error else "ok",
+        "error": error,
+        "seconds": round(seconds, 3),
+    }
 
 
 def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
@@ -1180,8 +1379,9 @@ def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     parent = settings["parent_pid"]
-    kernel = WarmKernel(settings["kernel_name"], settings["cwd"], settings["warm_imports"],
-                        settings.get("preload"))
+    kernel = WarmKernel(
+        settings["kernel_name"], settings["cwd"], settings["warm_imports"], settings.get("preload")
+    )
     failure: list[Exception] = []
 
     def start() -> None:
@@ -1208,12 +1408,14 @@ def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
         _register_warm_engine()
         starter.join()
         if failure:
-            print(f"warm kernel unavailable, using one kernel per notebook: {failure[0]}",
-                  flush=True)
+            print(
+                f"warm kernel unavailable, using one kernel per notebook: {failure[0]}", flush=True
+            )
         else:
             _WORKER_KERNEL = kernel
-        conn.send(("ready", {"pid": os.getpid(), "kernel_pid": kernel.pid,
-                             "runtime": kernel.runtime}))
+        conn.send(
+            ("ready", {"pid": os.getpid(), "kernel_pid": kernel.pid, "runtime": kernel.runtime})
+        )
         while True:
             if not conn.poll(1.0):
                 if os.getppid() != parent:
@@ -1257,10 +1459,16 @@ class WorkerPool:
     def grow(self, wanted: int) -> None:
         while len(self.workers) < min(self.size, wanted):
             parent_conn, child_conn = self.ctx.Pipe()
-            settings = {**self.settings,
-                        "log_path": str(self.log_dir / f"worker-{self.spawned + 1}.log")}
-            proc = self.ctx.Process(target=_worker_main, args=(child_conn, settings),
-                                    name=f"mtqg-worker-{self.spawned + 1}", daemon=True)
+            settings = {
+                **self.settings,
+                "log_path": str(self.log_dir / f"worker-{self.spawned + 1}.log"),
+            }
+            proc = self.ctx.Process(
+                target=_worker_main,
+                args=(child_conn, settings),
+                name=f"mtqg-worker-{self.spawned + 1}",
+                daemon=True,
+            )
             proc.start()
             child_conn.close()
             self.spawned += 1
@@ -1379,8 +1587,10 @@ class _Lock:
             fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self.fh.close()
-            raise ParameterError(f"another mtqg run is writing to {self.path.parent.parent}; "
-                                 "wait for it to finish or choose another --out") from None
+            raise ParameterError(
+                f"another mtqg run is writing to {self.path.parent.parent}; "
+                "wait for it to finish or choose another --out"
+            ) from None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -1406,8 +1616,9 @@ class _Run:
         if opts.jobs is not None and int(opts.jobs) < 1:
             raise ParameterError(f"--jobs: expected a whole number ≥ 1; got {opts.jobs}")
         if opts.lang not in LANG_CHOICES:
-            raise ParameterError(f"--lang: expected one of {', '.join(LANG_CHOICES)}; "
-                                 f"got {opts.lang!r}")
+            raise ParameterError(
+                f"--lang: expected one of {', '.join(LANG_CHOICES)}; got {opts.lang!r}"
+            )
         if self.out.exists() and not self.out.is_dir():
             raise ParameterError(f"--out: {self.out} exists and is not a folder")
         self.jobs = int(opts.jobs or default_jobs())
@@ -1417,30 +1628,54 @@ class _Run:
         self.notebooks = _check_notebooks(self.steps, cache_dir)
         self.code_hash = code_sha256()
         self.packages = package_versions()
-        self.env = {"python": sys.version.split()[0], "platform": sys.platform,
-                    "packages": self.packages, "git_commit": git_commit(),
-                    "code_sha256": self.code_hash}
-        self.env_hash = _sha256_json({"python": self.env["python"], "packages": {
-            k: v for k, v in self.packages.items() if k != "mtqg-workbench"}})
+        self.env = {
+            "python": sys.version.split()[0],
+            "platform": sys.platform,
+            "packages": self.packages,
+            "git_commit": git_commit(),
+            "code_sha256": self.code_hash,
+        }
+        self.env_hash = _sha256_json(
+            {
+                "python": self.env["python"],
+                "packages": {k: v for k, v in self.packages.items() if k != "mtqg-workbench"},
+            }
+        )
         self.data = load_data(self.data_arg, cache_dir, self.code_hash)
         self.scopes = resolve_scopes(self.data.dataset, opts.scopes)
         province_code = self.data.dataset.province_code
         self.province = resolve_scopes(self.data.dataset, [province_code])[0]
-        self.nodes = build_plan(self.steps, self.scopes, self.province, opts.langs,
-                                self.data_arg, self.out, self.notebooks)
+        self.nodes = build_plan(
+            self.steps,
+            self.scopes,
+            self.province,
+            opts.langs,
+            self.data_arg,
+            self.out,
+            self.notebooks,
+        )
 
     # ----------------------------------------------------------------------- bookkeeping
     def fingerprint(self, node: Node, manifest: Manifest) -> None:
-        compute_fingerprint(node, out_root=self.out, data_sha=self.data.sha256,
-                            code_hash=self.code_hash, env_hash=self.env_hash,
-                            nb_hash=self.notebooks[node.spec.name]["sha256"], manifest=manifest)
+        compute_fingerprint(
+            node,
+            out_root=self.out,
+            data_sha=self.data.sha256,
+            code_hash=self.code_hash,
+            env_hash=self.env_hash,
+            nb_hash=self.notebooks[node.spec.name]["sha256"],
+            manifest=manifest,
+        )
 
     def base_record(self, node: Node) -> dict[str, Any]:
-        return {"notebook": self.notebooks[node.spec.name]["path"],
-                "executed_notebook": _rel(node.out_dir / node.executed_name, self.out),
-                "lang": node.lang,
-                "parameters": node.params, "inputs": node.inputs,
-                "fingerprint": node.fingerprint}
+        return {
+            "notebook": self.notebooks[node.spec.name]["path"],
+            "executed_notebook": _rel(node.out_dir / node.executed_name, self.out),
+            "lang": node.lang,
+            "parameters": node.params,
+            "inputs": node.inputs,
+            "fingerprint": node.fingerprint,
+        }
 
     def manifest_header(self, manifest: Manifest, status: str) -> None:
         counts: dict[str, int] = {}
@@ -1448,13 +1683,20 @@ class _Run:
             counts[n.state] = counts.get(n.state, 0) + 1
         manifest.data["out_dir"] = str(self.out)
         manifest.data["run"] = {
-            "id": self.run_id, "status": status, "started": self.started,
+            "id": self.run_id,
+            "status": status,
+            "started": self.started,
             "finished": None if status == "running" else _now(),
             "seconds": round(time.perf_counter() - self.t0, 2),
             "command": "mtqg run " + " ".join(self.opts.argv or []),
-            "arguments": {"data": self.opts.data, "scopes": list(self.opts.scopes),
-                          "lang": self.opts.lang, "jobs": self.jobs, "force": self.opts.force,
-                          "out": str(self.out)},
+            "arguments": {
+                "data": self.opts.data,
+                "scopes": list(self.opts.scopes),
+                "lang": self.opts.lang,
+                "jobs": self.jobs,
+                "force": self.opts.force,
+                "out": str(self.out),
+            },
             "scopes": [s.slug for s in self.scopes],
             "counts": counts,
         }
@@ -1482,8 +1724,9 @@ def _clean_state(state_dir: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _commit(node: Node, staging: Path, out_root: Path, previous: dict[str, Any] | None
-            ) -> dict[str, dict[str, Any]]:
+def _commit(
+    node: Node, staging: Path, out_root: Path, previous: dict[str, Any] | None
+) -> dict[str, dict[str, Any]]:
     """Move a successful step's files from staging into place (atomic renames); remove the
     files its previous success made that it no longer makes; return the output records."""
     produced: dict[str, Path] = {}
@@ -1527,8 +1770,10 @@ def describe_error(error: dict[str, Any] | None) -> str:
     if len(what) > 300:
         what = what[:297] + "..."
     if error.get("kind") == "cell":
-        return (f"cell {error.get('cell_index')} (In [{error.get('exec_count')}]) "
-                f"`{error.get('source')}`: {what}")
+        return (
+            f"cell {error.get('cell_index')} (In [{error.get('exec_count')}]) "
+            f"`{error.get('source')}`: {what}"
+        )
     return what
 
 
@@ -1554,8 +1799,11 @@ class _Scheduler:
         bad = [d for d, up in node.deps if up.reads and d.state in _STATUS_BAD]
         if bad:
             node.reason = f"upstream {bad[0].id} {bad[0].state}"
-            self._finish(node, "blocked", error={"kind": "blocked", "ename": "Blocked",
-                                                 "evalue": node.reason})
+            self._finish(
+                node,
+                "blocked",
+                error={"kind": "blocked", "ename": "Blocked", "evalue": node.reason},
+            )
             return
         self.run.fingerprint(node, self.manifest)
         last = self.manifest.last_success(node.scope.slug, node.key)
@@ -1579,34 +1827,59 @@ class _Scheduler:
                     self._evaluate(node)
                     changed = True
 
-    def _finish(self, node: Node, state: str, *, seconds: float = 0.0,
-                error: dict[str, Any] | None = None, kept: Path | None = None) -> None:
+    def _finish(
+        self,
+        node: Node,
+        state: str,
+        *,
+        seconds: float = 0.0,
+        error: dict[str, Any] | None = None,
+        kept: Path | None = None,
+    ) -> None:
         node.state = state
         prev = self.manifest.step(node.scope.slug, node.key)
         record = {**self.run.base_record(node), "last_success": prev.get("last_success")}
-        last_run = {"run_id": self.run.run_id, "status": state, "reason": node.reason,
-                    "started": (datetime.fromtimestamp(node.started).astimezone()
-                                .isoformat(timespec="seconds") if node.started else None),
-                    "finished": _now(), "seconds": round(seconds, 2), "error": error,
-                    "failed_notebook": _rel(kept, self.run.out) if kept else None}
+        last_run = {
+            "run_id": self.run.run_id,
+            "status": state,
+            "reason": node.reason,
+            "started": (
+                datetime.fromtimestamp(node.started).astimezone().isoformat(timespec="seconds")
+                if node.started
+                else None
+            ),
+            "finished": _now(),
+            "seconds": round(seconds, 2),
+            "error": error,
+            "failed_notebook": _rel(kept, self.run.out) if kept else None,
+        }
         if state == "skipped":
             last_run["seconds"] = prev.get("last_run", {}).get("seconds", 0.0)
             last_run["skipped"] = True
         record["last_run"] = last_run
         if state == "ran":
             record["last_success"] = {
-                "run_id": self.run.run_id, "fingerprint": node.fingerprint,
-                "finished": last_run["finished"], "seconds": last_run["seconds"],
-                "inputs": node.inputs, "outputs": node.outputs,
-                "git_commit": self.run.env["git_commit"], "packages": self.run.packages}
+                "run_id": self.run.run_id,
+                "fingerprint": node.fingerprint,
+                "finished": last_run["finished"],
+                "seconds": last_run["seconds"],
+                "inputs": node.inputs,
+                "outputs": node.outputs,
+                "git_commit": self.run.env["git_commit"],
+                "packages": self.run.packages,
+            }
         node.record = record
         self.manifest.set_step(node.scope, node.key, record)
         mine = [n for n in self.nodes if n.scope == node.scope]
         if all(n.finished for n in mine):
             status, steps, seconds = scope_status(mine)
             self.manifest.scope(node.scope)["last_run"] = {
-                "run_id": self.run.run_id, "status": status, "steps": steps,
-                "seconds": round(seconds, 2), "finished": _now()}
+                "run_id": self.run.run_id,
+                "status": status,
+                "steps": steps,
+                "seconds": round(seconds, 2),
+                "finished": _now(),
+            }
         if state != "skipped" or self.run.opts.force:
             self.run.manifest_header(self.manifest, "running")
             self.manifest.save()
@@ -1614,13 +1887,18 @@ class _Scheduler:
 
     # -------------------------------------------------------------------------- running
     def _task(self, node: Node) -> tuple[dict[str, Any], Path]:
-        staging = (self.run.state_dir / "staging"
-                   / f"{self.run.run_id}-{node.scope.slug}-{node.key}")
-        task = {"id": node.id, "notebook": str(node.spec.notebook), "parameters": node.params,
-                "staging_dir": str(staging), "final_dir": str(node.out_dir),
-                "executed_name": node.executed_name, "lang": node.lang,
-                "required_outputs": list(node.spec.required_outputs),
-                "cwd": str(self.run.opts.kernel_cwd)}
+        staging = self.run.state_dir / "staging" / f"{self.run.run_id}-{node.scope.slug}-{node.key}"
+        task = {
+            "id": node.id,
+            "notebook": str(node.spec.notebook),
+            "parameters": node.params,
+            "staging_dir": str(staging),
+            "final_dir": str(node.out_dir),
+            "executed_name": node.executed_name,
+            "lang": node.lang,
+            "required_outputs": list(node.spec.required_outputs),
+            "cwd": str(self.run.opts.kernel_cwd),
+        }
         return task, staging
 
     def _dispatch(self) -> None:
@@ -1646,8 +1924,9 @@ class _Scheduler:
             self._finish(node, "ran", seconds=result["seconds"])
         else:
             kept = _keep_failed(node, staging)
-            self._finish(node, "failed", seconds=result["seconds"], error=result["error"],
-                         kept=kept)
+            self._finish(
+                node, "failed", seconds=result["seconds"], error=result["error"], kept=kept
+            )
 
     def _on_died(self, worker: _Worker, exitcode: int | None) -> None:
         node = worker.node
@@ -1655,18 +1934,24 @@ class _Scheduler:
             self.idle_deaths += 1
             if self.idle_deaths > 2 * self.run.jobs + 2:  # workers cannot even start
                 log = self.run.state_dir / "logs"
-                error = {"kind": "worker", "ename": "WorkerDied",
-                         "evalue": f"worker processes keep exiting ({_signal_name(exitcode)})"
-                                   f" before running a step; see {log}"}
+                error = {
+                    "kind": "worker",
+                    "ename": "WorkerDied",
+                    "evalue": f"worker processes keep exiting ({_signal_name(exitcode)})"
+                    f" before running a step; see {log}",
+                }
                 for ready in list(self.ready):
                     self.ready.remove(ready)
                     self._finish(ready, "failed", error=error)
             return
         _, staging = self.running.pop(node.id)
         shutil.rmtree(staging, ignore_errors=True)  # nothing of it reaches the outputs
-        error = {"kind": "worker", "ename": "WorkerDied",
-                 "evalue": f"the worker process running this step stopped "
-                           f"({_signal_name(exitcode)}); its partial output was discarded"}
+        error = {
+            "kind": "worker",
+            "ename": "WorkerDied",
+            "evalue": f"the worker process running this step stopped "
+            f"({_signal_name(exitcode)}); its partial output was discarded",
+        }
         self._finish(node, "failed", seconds=time.time() - node.started, error=error)
 
     def execute(self) -> None:
@@ -1678,8 +1963,10 @@ class _Scheduler:
                         self.pool = self._make_pool()
                     self._dispatch()
                 elif not self.running:
-                    raise RuntimeError("scheduler stalled: " + ", ".join(
-                        n.id for n in self.nodes if not n.finished))
+                    raise RuntimeError(
+                        "scheduler stalled: "
+                        + ", ".join(n.id for n in self.nodes if not n.finished)
+                    )
                 assert self.pool is not None
                 for worker, kind, payload in self.pool.wait(0.5):
                     if kind == "done":
@@ -1697,12 +1984,20 @@ class _Scheduler:
     def _make_pool(self) -> WorkerPool:
         kernel = _kernel_name_of(str(self.nodes[0].spec.notebook))
         data = self.run.data
-        preload = ({"argument": data.argument, "pickle_path": str(data.pickle_path)}
-                   if data.pickle_path and self.run.opts.preload_data else None)
-        settings = {"kernel_name": kernel, "cwd": str(self.run.opts.kernel_cwd),
-                    "warm_imports": list(WARM_IMPORTS if self.run.opts.warm_imports is None
-                                         else self.run.opts.warm_imports),
-                    "preload": preload, "parent_pid": os.getpid()}
+        preload = (
+            {"argument": data.argument, "pickle_path": str(data.pickle_path)}
+            if data.pickle_path and self.run.opts.preload_data
+            else None
+        )
+        settings = {
+            "kernel_name": kernel,
+            "cwd": str(self.run.opts.kernel_cwd),
+            "warm_imports": list(
+                WARM_IMPORTS if self.run.opts.warm_imports is None else self.run.opts.warm_imports
+            ),
+            "preload": preload,
+            "parent_pid": os.getpid(),
+        }
         return WorkerPool(self.run.jobs, settings, self.run.state_dir / "logs")
 
 
@@ -1723,17 +2018,24 @@ def _index_entries(manifest: Manifest, out_root: Path) -> list[dict[str, Any]]:
             lang = step.get("lang") or key.split(".", 1)[1]
             entry = _read_json(out_root / (html[0][: -len(".html")] + ".json"))
             if not isinstance(entry, dict):
-                entry = {"slug": slug, "unit_code": scope.get("code"), "lang": lang,
-                         "level": scope.get("level"), "name_vi": scope.get("name_vi"),
-                         "name_en": scope.get("name_en"), "html": Path(html[0]).name}
+                entry = {
+                    "slug": slug,
+                    "unit_code": scope.get("code"),
+                    "lang": lang,
+                    "level": scope.get("level"),
+                    "name_vi": scope.get("name_vi"),
+                    "name_en": scope.get("name_en"),
+                    "html": Path(html[0]).name,
+                }
             entry["html_path"] = str(out_root / html[0])
             entries.append(entry)
     return entries
 
 
-def write_index(manifest: Manifest, out_root: Path, langs: Sequence[str],
-                code_hash: str) -> Path | None:
-    """``<out>/index.html`` via :func:`helpers.brief.write_index`, in Vietnamese unless only
+def write_index(
+    manifest: Manifest, out_root: Path, langs: Sequence[str], code_hash: str
+) -> Path | None:
+    """``<out>/index.html`` via :func:`helpers.report.brief.write_index`, in Vietnamese unless only
     English briefs were asked for; not rewritten when its entries are unchanged."""
     entries = _index_entries(manifest, out_root)
     path = out_root / INDEX_NAME
@@ -1744,11 +2046,15 @@ def write_index(manifest: Manifest, out_root: Path, langs: Sequence[str],
         return path
     if not entries:
         return path if path.exists() else None
-    from helpers import brief
+    from helpers.report import brief
 
     brief.write_index(entries, path, lang=lang)
-    manifest.data["index"] = {"path": INDEX_NAME, "fingerprint": fingerprint, "lang": lang,
-                              "entries": len(entries)}
+    manifest.data["index"] = {
+        "path": INDEX_NAME,
+        "fingerprint": fingerprint,
+        "lang": lang,
+        "entries": len(entries),
+    }
     return path
 
 
@@ -1781,10 +2087,16 @@ class Reporter:
                 TimeElapsedColumn,
             )
 
-            self.progress = Progress(SpinnerColumn(), TextColumn("[bold]scopes"), BarColumn(),
-                                     MofNCompleteColumn(), TimeElapsedColumn(),
-                                     TextColumn("{task.description}"), console=self.console,
-                                     transient=True)
+            self.progress = Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]scopes"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=self.console,
+                transient=True,
+            )
             self.progress.start()
             self.task = self.progress.add_task("", total=len(self.by_scope))
         return self
@@ -1807,8 +2119,9 @@ class Reporter:
         if slug in self.done_scopes or not all(n.finished for n in nodes):
             return
         self.done_scopes.add(slug)
-        line = (f"[{len(self.done_scopes)}/{len(self.by_scope)}] "
-                + scope_line(node.scope, nodes, self.run.out))
+        line = f"[{len(self.done_scopes)}/{len(self.by_scope)}] " + scope_line(
+            node.scope, nodes, self.run.out
+        )
         if self.progress is not None:
             self.progress.console.print(line, markup=False, highlight=False)
             self.progress.advance(self.task)
@@ -1819,17 +2132,28 @@ class Reporter:
         from rich.table import Table
 
         table = Table(title=f"mtqg run: {self.run.out}", title_justify="left")
-        for col, kw in (("scope", {}), ("status", {}), ("steps", {}),
-                        ("seconds", {"justify": "right"}), ("output", {"overflow": "fold"})):
+        for col, kw in (
+            ("scope", {}),
+            ("status", {}),
+            ("steps", {}),
+            ("seconds", {"justify": "right"}),
+            ("output", {"overflow": "fold"}),
+        ):
             table.add_column(col, **kw)
         for slug, nodes in self.by_scope.items():
             status, steps, seconds = scope_status(nodes)
-            table.add_row(f"{slug} {nodes[0].scope.name_vi}", status, steps, f"{seconds:.1f}",
-                          _rel(self.run.out / slug, Path.cwd()))
+            table.add_row(
+                f"{slug} {nodes[0].scope.name_vi}",
+                status,
+                steps,
+                f"{seconds:.1f}",
+                _rel(self.run.out / slug, Path.cwd()),
+            )
         self.console.print(table)
         for node in report.failed:
-            self.console.print(failure_line(node, self.run.out), markup=False,
-                               highlight=False, soft_wrap=True)
+            self.console.print(
+                failure_line(node, self.run.out), markup=False, highlight=False, soft_wrap=True
+            )
         tail = [f"manifest: {report.manifest_path}"]
         if report.index_path:
             tail.insert(0, f"index: {report.index_path}")
@@ -1852,15 +2176,20 @@ def scope_status(nodes: Sequence[Node]) -> tuple[str, str, float]:
     else:
         status = "incomplete"
     steps = ", ".join(f"{k} {v}" for k, v in counts.items())
-    seconds = sum(float(n.record.get("last_run", {}).get("seconds") or 0) for n in nodes
-                  if n.state in ("ran", "failed"))
+    seconds = sum(
+        float(n.record.get("last_run", {}).get("seconds") or 0)
+        for n in nodes
+        if n.state in ("ran", "failed")
+    )
     return status, steps, seconds
 
 
 def scope_line(scope: ScopeInfo, nodes: Sequence[Node], out_root: Path) -> str:
     status, steps, seconds = scope_status(nodes)
-    return (f"{scope.slug} ({scope.name_vi}): {status} ({steps}) in {seconds:.1f} s "
-            f"-> {out_root / scope.slug}")
+    return (
+        f"{scope.slug} ({scope.name_vi}): {status} ({steps}) in {seconds:.1f} s "
+        f"-> {out_root / scope.slug}"
+    )
 
 
 def failure_line(node: Node, out_root: Path) -> str:
@@ -1882,8 +2211,9 @@ def _make_console() -> Any:
     return Console(file=sys.stdout, highlight=False, width=None if tty else 120)
 
 
-def run_batch(opts: RunOptions, steps: Sequence[StepSpec] | None = None, *,
-              console: Any = None) -> RunReport:
+def run_batch(
+    opts: RunOptions, steps: Sequence[StepSpec] | None = None, *, console: Any = None
+) -> RunReport:
     """Check everything, then run the steps (see the module docstring); returns a report.
 
     Raises:
@@ -1900,8 +2230,10 @@ def run_batch(opts: RunOptions, steps: Sequence[StepSpec] | None = None, *,
         manifest = Manifest(run.out / MANIFEST_NAME)
         _assign_priorities(run.nodes, manifest)
         if run.data.warnings:
-            print(f"{run.data.warnings} warning(s) in the input: see `mtqg validate "
-                  f"{opts.data}`", file=console.file)
+            print(
+                f"{run.data.warnings} warning(s) in the input: see `mtqg validate {opts.data}`",
+                file=console.file,
+            )
         report = RunReport(run.nodes, run.scopes, run.out, manifest.path, None, 0.0)
         restore = _terminate_as_interrupt()
         try:
@@ -1942,10 +2274,12 @@ def _dry_run(run: _Run) -> RunReport:
     manifest = Manifest(run.out / MANIFEST_NAME)
     for node in run.nodes:
         run.fingerprint(node, manifest)
-        reason = stale_reason(node, manifest.last_success(node.scope.slug, node.key), run.out,
-                              run.opts.force)
+        reason = stale_reason(
+            node, manifest.last_success(node.scope.slug, node.key), run.out, run.opts.force
+        )
         node.state = "skipped" if reason is None else "would run"
         node.reason = reason or "up to date"
         print(f"{node.id:<28} {node.state:<10} {node.reason}", file=run.console.file)
-    return RunReport(run.nodes, run.scopes, run.out, manifest.path, None,
-                     time.perf_counter() - run.t0)
+    return RunReport(
+        run.nodes, run.scopes, run.out, manifest.path, None, time.perf_counter() - run.t0
+    )

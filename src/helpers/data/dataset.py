@@ -1,6 +1,6 @@
 """The validated dataset every analysis step receives.
 
-A :class:`Dataset` holds one validated DataFrame per table of :mod:`helpers.schema`, where it
+A :class:`Dataset` holds one validated DataFrame per table of :mod:`helpers.data.schema`, where it
 came from (``origin``), a SHA-256 of its inputs, the warnings the loader raised, and whether
 it is synthetic (``demo``). The DEMO flag is also copied into ``DataFrame.attrs["demo"]`` of
 every table, so a frame handed on alone still carries it; figures and briefs read
@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from helpers.errors import InputProblem
+from helpers.core.errors import InputProblem
+from helpers.core.text import tr
 
 DEMO_LABEL = "DEMO"
-DEMO_NOTE_EN = "DEMO: synthetic data calibrated to public totals, not real program data"
-DEMO_NOTE_VI = "DEMO: số liệu mô phỏng, hiệu chỉnh theo số liệu công bố, không phải số liệu thực"
+DEMO_NOTE_EN = tr("common.demo_note", "en")
+DEMO_NOTE_VI = tr("common.demo_note", "vi")
 
 
 @dataclass

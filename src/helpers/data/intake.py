@@ -1,17 +1,17 @@
-"""Load input files into a validated :class:`~helpers.dataset.Dataset`, reporting every problem.
+"""Load input files into a validated :class:`~helpers.data.dataset.Dataset`, reporting every problem.
 
 Two routes, one core:
 
 * :func:`load_dataset` reads a folder of CSV files or one ``.xlsx`` workbook into *raw frames*
   (cells as the file holds them) plus a :class:`Location` per table;
 * :func:`validate_frames` (also used directly by the demo generator with already-typed values)
-  parses every cell according to :attr:`helpers.schema.Column.kind`, resolves unit names,
+  parses every cell according to :attr:`helpers.data.schema.Column.kind`, resolves unit names,
   program codes and enum aliases, checks the rules of ``design/data-model.md`` within and
-  across tables, and validates each table with :func:`helpers.schema.pandera_schema`.
+  across tables, and validates each table with :func:`helpers.data.schema.pandera_schema`.
 
-Every problem becomes an :class:`~helpers.errors.InputProblem` naming the file (and sheet), the
+Every problem becomes an :class:`~helpers.core.errors.InputProblem` naming the file (and sheet), the
 row as the user sees it, the column, the value and what was expected; all of them are raised
-together as one :class:`~helpers.errors.InputError`. A table that is structurally unusable
+together as one :class:`~helpers.core.errors.InputError`. A table that is structurally unusable
 (missing, empty, unreadable, missing required columns) is reported once and its row checks,
 and the cross-table checks that need it, are skipped; the other tables are still checked.
 Warnings (severity ``"warning"``, message starting ``"warning:"``) do not stop a load; they
@@ -66,11 +66,12 @@ import pandas as pd
 import pandera.pandas as pa
 from openpyxl.utils.exceptions import InvalidFileException
 
-from helpers import paths, schema
-from helpers.dataset import Dataset
-from helpers.errors import InputError, InputProblem
-from helpers.schema import Column, Table
-from helpers.units import UnitResolver, enum_resolver, split_dropdown
+from helpers.core import paths
+from helpers.core.errors import InputError, InputProblem
+from helpers.data import schema
+from helpers.data.dataset import Dataset
+from helpers.data.schema import Column, Table
+from helpers.data.units import UnitResolver, enum_resolver, split_dropdown
 
 HELPER_SHEETS: tuple[str, ...] = ("instructions", "huong_dan", "lists", "_lists")
 """Sheets of the Excel template that hold no table (compared case-insensitively)."""
@@ -78,8 +79,10 @@ HELPER_SHEETS: tuple[str, ...] = ("instructions", "huong_dan", "lists", "_lists"
 WORKBOOK_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
 
 _ORDER: tuple[str, ...] = tuple(
-    sorted(schema.INPUT_TABLES,
-           key=lambda n: (not schema.TABLES[n].reference, schema.INPUT_TABLES.index(n)))
+    sorted(
+        schema.INPUT_TABLES,
+        key=lambda n: (not schema.TABLES[n].reference, schema.INPUT_TABLES.index(n)),
+    )
 )
 """Reference tables first: the others are resolved against them."""
 
@@ -116,7 +119,7 @@ class Location:
 
     @property
     def what(self) -> str:
-        """"sheet" or "file", for messages."""
+        """ "sheet" or "file", for messages."""
         return "sheet" if self.sheet else "file"
 
     def problem(self, message: str, **kw: object) -> InputProblem:
@@ -184,7 +187,8 @@ def _check_range(x: float, column: Column) -> None:
 
 def _parse_int(value: object, column: Column) -> int:
     expected = "a whole number" + (
-        f" ({_range_expected(column)})" if column.min_value is not None else "")
+        f" ({_range_expected(column)})" if column.min_value is not None else ""
+    )
     if isinstance(value, bool | np.bool_):
         raise _CellError("not a whole number", expected)
     if isinstance(value, numbers.Integral):
@@ -281,14 +285,17 @@ def _parse_number(value: object, column: Column, convention: str | None = None) 
             parsed = parse_number_text(value, convention)
         except AmbiguousNumber:
             whole = value.strip().replace(".", "").replace(",", "")
-            why = ("the file mixes Vietnamese and English number formats"
-                   if convention == "mixed" else "no other number in the file shows which "
-                   "convention it uses")
+            why = (
+                "the file mixes Vietnamese and English number formats"
+                if convention == "mixed"
+                else "no other number in the file shows which convention it uses"
+            )
             raise _CellError(
                 "ambiguous number: it reads as a thousands group in one convention and as "
                 f"a decimal in the other, and {why}",
                 f"{whole} for the whole number, or a decimal written with four digits "
-                f"(e.g. {value.strip()}0) or typed as a number cell in Excel") from None
+                f"(e.g. {value.strip()}0) or typed as a number cell in Excel",
+            ) from None
         if parsed is None:
             raise _CellError("not a number", expected)
         x = parsed
@@ -318,8 +325,9 @@ def _date_from_text(text: str) -> pd.Timestamp:
         day = dt.date(y, mo, d)
     except ValueError:
         hint = "; dates are read day first" if mo > 12 else ""
-        raise _CellError(f"impossible date (no day {d} in month {mo} of {y}{hint})",
-                         DATE_EXPECTED) from None
+        raise _CellError(
+            f"impossible date (no day {d} in month {mo} of {y}{hint})", DATE_EXPECTED
+        ) from None
     return pd.Timestamp(day)
 
 
@@ -338,8 +346,14 @@ def _parse_date(value: object, column: Column) -> pd.Timestamp:
 
 
 _BOOLS: Mapping[str, bool] = {
-    "true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
-    "có": True, "không": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "có": True,
+    "không": False,
 }
 
 
@@ -376,8 +390,14 @@ _PARSERS: Mapping[str, Callable[[object, Column], object]] = {
 }
 
 _WORKING_DTYPES: Mapping[str, str] = {
-    "code": "string", "text": "string", "enum": "string", "int": "Int64",
-    "amount": "float64", "number": "float64", "date": "datetime64[ns]", "bool": "boolean",
+    "code": "string",
+    "text": "string",
+    "enum": "string",
+    "int": "Int64",
+    "amount": "float64",
+    "number": "float64",
+    "date": "datetime64[ns]",
+    "bool": "boolean",
 }
 """Dtypes while checking (nullable, since a failed cell is empty); cast to schema at the end."""
 
@@ -404,14 +424,29 @@ class _Table:
     def name(self) -> str:
         return self.spec.name
 
-    def report(self, i: int, message: str, *, column: str | None = None,
-               value: object | None = None, expected: str | None = None,
-               severity: str = "error") -> None:
+    def report(
+        self,
+        i: int,
+        message: str,
+        *,
+        column: str | None = None,
+        value: object | None = None,
+        expected: str | None = None,
+        severity: str = "error",
+    ) -> None:
         """Record a problem at data row ``i`` (0-based) and mark the cell failed."""
         if column is not None and severity == "error":
             self.bad[i].add(column)
-        self.sink.append(self.loc.problem(message, row=self.rows[i], column=column,
-                                          value=value, expected=expected, severity=severity))
+        self.sink.append(
+            self.loc.problem(
+                message,
+                row=self.rows[i],
+                column=column,
+                value=value,
+                expected=expected,
+                severity=severity,
+            )
+        )
 
     def ok(self, *columns: str) -> np.ndarray:
         """Rows whose given cells all parsed (for checks that need those cells)."""
@@ -426,8 +461,9 @@ class _Table:
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """True for each row whose every cell is empty (a frame without columns: all rows)."""
-    return np.array([all(map(is_empty, r)) for r in frame.itertuples(index=False, name=None)],
-                    dtype=bool)
+    return np.array(
+        [all(map(is_empty, r)) for r in frame.itertuples(index=False, name=None)], dtype=bool
+    )
 
 
 def _drop_blank_rows(frame: pd.DataFrame, loc: Location) -> tuple[pd.DataFrame, list[int]]:
@@ -445,23 +481,29 @@ def _has_data(frame: pd.DataFrame, j: int) -> int | None:
 
 
 def _suggest(word: str, options: Sequence[str]) -> str | None:
-    close = difflib.get_close_matches(word.casefold(), [o.casefold() for o in options], n=1,
-                                      cutoff=0.6)
+    close = difflib.get_close_matches(
+        word.casefold(), [o.casefold() for o in options], n=1, cutoff=0.6
+    )
     if not close:
         return None
     return next(o for o in options if o.casefold() == close[0])
 
 
 def _headers(frame: pd.DataFrame) -> list[str]:
-    return [unicodedata.normalize("NFC", "" if is_empty(h) else str(h)).strip()
-            for h in frame.columns]
+    return [
+        unicodedata.normalize("NFC", "" if is_empty(h) else str(h)).strip() for h in frame.columns
+    ]
 
 
 class _Checker:
     """Parse raw frames into tables and run every check, collecting problems."""
 
-    def __init__(self, locate: Mapping[str, Location], problems: Sequence[InputProblem] = (),
-                 unusable: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        locate: Mapping[str, Location],
+        problems: Sequence[InputProblem] = (),
+        unusable: set[str] | None = None,
+    ) -> None:
         self.locate = dict(locate)
         self.problems: list[InputProblem] = list(problems)
         self.unusable = set(unusable or ())
@@ -472,9 +514,12 @@ class _Checker:
         """Check everything; return the validated frames or raise :class:`InputError`."""
         for name in raw:
             if name not in schema.INPUT_TABLES:
-                self.problems.append(InputProblem(
-                    f"unknown table '{name}'",
-                    expected="one of " + ", ".join(schema.INPUT_TABLES)))
+                self.problems.append(
+                    InputProblem(
+                        f"unknown table '{name}'",
+                        expected="one of " + ", ".join(schema.INPUT_TABLES),
+                    )
+                )
         for name in _ORDER:
             self.tables[name] = self._obtain(name, raw.get(name))
         self._resolve_codes()
@@ -499,9 +544,12 @@ class _Checker:
             return None
         loc = self.locate.get(name) or Location(file=name)
         if frame is not None and spec.reference and not _has_rows(frame):
-            self.problems.append(loc.problem(
-                f"warning: {loc.what} has no data rows; the shipped {name} table is used",
-                severity=_WARNING))
+            self.problems.append(
+                loc.problem(
+                    f"warning: {loc.what} has no data rows; the shipped {name} table is used",
+                    severity=_WARNING,
+                )
+            )
             frame = None
         if frame is None:
             if spec.reference:
@@ -509,17 +557,22 @@ class _Checker:
             if spec.optional:
                 empty = pd.DataFrame(columns=spec.column_names, dtype=object)
                 return self._parse(spec, empty, Location(file=f"{name} (not supplied)"))
-            self.problems.append(loc.problem(f"missing table '{name}'",
-                                             expected=f"a table named '{name}'"))
+            self.problems.append(
+                loc.problem(f"missing table '{name}'", expected=f"a table named '{name}'")
+            )
             return None
         return self._parse(spec, frame, loc)
 
     def _shipped(self, name: str) -> _Table | None:
         path = paths.REFERENCE_DIR / f"{name}.csv"
         if not path.is_file():
-            self.problems.append(InputProblem(
-                f"the shipped reference table {name}.csv is missing from the package",
-                file=str(path), expected="a complete installation of the package"))
+            self.problems.append(
+                InputProblem(
+                    f"the shipped reference table {name}.csv is missing from the package",
+                    file=str(path),
+                    expected="a complete installation of the package",
+                )
+            )
             return None
         frame, loc, problems = read_csv_bytes(path.read_bytes(), str(path))
         self.problems.extend(problems)
@@ -531,23 +584,36 @@ class _Checker:
         if colmap is None:
             return None
         if not rows and spec.name in _REQUIRED:
-            self.problems.append(loc.problem(
-                f"{loc.what} is empty: it has a header row but no data rows",
-                row=loc.header_row, expected="a header row and at least one data row"))
+            self.problems.append(
+                loc.problem(
+                    f"{loc.what} is empty: it has a header row but no data rows",
+                    row=loc.header_row,
+                    expected="a header row and at least one data row",
+                )
+            )
             return None
-        table = _Table(spec, pd.DataFrame(index=range(len(rows))), loc, rows,
-                       [set() for _ in rows], self.problems)
-        values = {c.name: raw.iloc[:, colmap[c.name]].tolist() if c.name in colmap
-                  else [None] * len(rows) for c in spec.columns}
+        table = _Table(
+            spec,
+            pd.DataFrame(index=range(len(rows))),
+            loc,
+            rows,
+            [set() for _ in rows],
+            self.problems,
+        )
+        values = {
+            c.name: raw.iloc[:, colmap[c.name]].tolist() if c.name in colmap else [None] * len(rows)
+            for c in spec.columns
+        }
         convention = number_convention(
-            v for c in spec.columns if c.kind in ("amount", "number") for v in values[c.name])
+            v for c in spec.columns if c.kind in ("amount", "number") for v in values[c.name]
+        )
         for column in spec.columns:
-            table.frame[column.name] = _parse_column(table, column, values[column.name],
-                                                     convention)
+            table.frame[column.name] = _parse_column(table, column, values[column.name], convention)
         return table
 
-    def _map_columns(self, spec: Table, raw: pd.DataFrame, loc: Location,
-                     rows: list[int]) -> dict[str, int] | None:
+    def _map_columns(
+        self, spec: Table, raw: pd.DataFrame, loc: Location, rows: list[int]
+    ) -> dict[str, int] | None:
         """Schema column -> position in ``raw``; ``None`` when required columns are missing."""
         known = {c.name.casefold(): c.name for c in spec.columns}
         derived = {c.name.casefold() for c in spec.derived}
@@ -558,26 +624,39 @@ class _Checker:
             if not header:
                 first = _has_data(raw, j)
                 if first is not None:
-                    self.problems.append(loc.problem(
-                        f"column {j + 1} has data but no header", row=rows[first],
-                        expected="a column name in the header row, or no data"))
+                    self.problems.append(
+                        loc.problem(
+                            f"column {j + 1} has data but no header",
+                            row=rows[first],
+                            expected="a column name in the header row, or no data",
+                        )
+                    )
             elif key in derived:
                 continue  # recomputed by the loader
             elif key not in known:
                 self.problems.append(_unknown_column(spec, header, loc))
             elif known[key] in colmap:
-                self.problems.append(loc.problem(
-                    f"column '{header}' appears twice", row=loc.header_row, column=header,
-                    expected="each column once"))
+                self.problems.append(
+                    loc.problem(
+                        f"column '{header}' appears twice",
+                        row=loc.header_row,
+                        column=header,
+                        expected="each column once",
+                    )
+                )
             else:
                 colmap[known[key]] = j
         missing = [c for c in spec.required_columns if c not in colmap]
         present = ", ".join(h for h in headers if h) or "none"
         for name in missing:
-            self.problems.append(loc.problem(
-                f"missing column '{name}' (columns present: {present})", row=loc.header_row,
-                column=name, expected="a header row with the columns "
-                + ", ".join(spec.required_columns)))
+            self.problems.append(
+                loc.problem(
+                    f"missing column '{name}' (columns present: {present})",
+                    row=loc.header_row,
+                    column=name,
+                    expected="a header row with the columns " + ", ".join(spec.required_columns),
+                )
+            )
         return None if missing else colmap
 
     # ---------------------------------------------------------------- codes
@@ -625,8 +704,9 @@ class _Checker:
         if table is None:  # only reachable when problems were reported already
             return schema.empty_frame(name)
         spec = table.spec
-        out = pd.DataFrame({c.name: table.frame[c.name].astype(schema.dtype_of(c))
-                            for c in spec.columns})
+        out = pd.DataFrame(
+            {c.name: table.frame[c.name].astype(schema.dtype_of(c)) for c in spec.columns}
+        )
         if any(c.name == "line_id" for c in spec.derived):
             out["line_id"] = schema.line_ids(out) if len(out) else pd.Series(dtype="string")
         try:
@@ -645,12 +725,17 @@ def _unknown_column(spec: Table, header: str, loc: Location) -> InputProblem:
     guess = _suggest(header, names)
     hint = f"; did you mean '{guess}'?" if guess else ""
     note = "; put free text in 'note'" if "note" in names else ""
-    return loc.problem(f"unknown column '{header}'{hint}", row=loc.header_row, column=header,
-                       expected=f"only the columns of {spec.name}: {', '.join(names)}{note}")
+    return loc.problem(
+        f"unknown column '{header}'{hint}",
+        row=loc.header_row,
+        column=header,
+        expected=f"only the columns of {spec.name}: {', '.join(names)}{note}",
+    )
 
 
-def _parse_column(table: _Table, column: Column, values: list[object],
-                  convention: str | None = None) -> pd.Series:
+def _parse_column(
+    table: _Table, column: Column, values: list[object], convention: str | None = None
+) -> pd.Series:
     parser = _PARSERS[column.kind]
     if column.kind in ("amount", "number"):
         parser = functools.partial(_parse_number, convention=convention)
@@ -659,8 +744,12 @@ def _parse_column(table: _Table, column: Column, values: list[object],
     for i, value in enumerate(values):
         if is_empty(value):
             if not column.nullable:
-                table.report(i, "empty cell", column=column.name,
-                             expected="a value (this column is required)")
+                table.report(
+                    i,
+                    "empty cell",
+                    column=column.name,
+                    expected="a value (this column is required)",
+                )
             out.append(None)
             continue
         key = value if isinstance(value, str) else None
@@ -670,8 +759,7 @@ def _parse_column(table: _Table, column: Column, values: list[object],
         try:
             parsed = parser(value, column)
         except _CellError as err:
-            table.report(i, err.message, column=column.name, value=value,
-                         expected=err.expected)
+            table.report(i, err.message, column=column.name, value=value, expected=err.expected)
             parsed = None
         if key is not None and parsed is not None:
             cache[key] = parsed
@@ -686,10 +774,15 @@ def _pandera_problems(err: pa.errors.SchemaErrors, table: _Table) -> list[InputP
         row = None
         if idx is not None and not is_empty(idx) and 0 <= int(idx) < len(table.rows):
             row = table.rows[int(idx)]
-        out.append(table.loc.problem(
-            f"fails schema check {rec.get('check')}", row=row, column=rec.get("column"),
-            value=rec.get("failure_case"),
-            expected="a value the schema accepts (a loader bug: please report it)"))
+        out.append(
+            table.loc.problem(
+                f"fails schema check {rec.get('check')}",
+                row=row,
+                column=rec.get("column"),
+                value=rec.get("failure_case"),
+                expected="a value the schema accepts (a loader bug: please report it)",
+            )
+        )
     return out
 
 
@@ -698,8 +791,13 @@ def _check_parents(units: _Table) -> None:
     codes = set(units.frame.loc[units.ok("unit_code"), "unit_code"].dropna())
     for i, parent in enumerate(units.frame["parent_code"].tolist()):
         if not is_empty(parent) and "parent_code" not in units.bad[i] and parent not in codes:
-            units.report(i, "unknown parent unit", column="parent_code", value=parent,
-                         expected="empty or a unit_code of this table")
+            units.report(
+                i,
+                "unknown parent unit",
+                column="parent_code",
+                value=parent,
+                expected="empty or a unit_code of this table",
+            )
 
 
 def _resolve_units(table: _Table, resolver: UnitResolver | None, units: _Table | None) -> None:
@@ -716,14 +814,23 @@ def _resolve_units(table: _Table, resolver: UnitResolver | None, units: _Table |
         if len(hits) == 1:
             out[i] = hits[0]
         elif hits:
-            table.report(i, "unit name matches several units", column=col, value=value,
-                         expected="the unit code of one of: "
-                         + ", ".join(resolver.display(c) for c in hits))
+            table.report(
+                i,
+                "unit name matches several units",
+                column=col,
+                value=value,
+                expected="the unit code of one of: " + ", ".join(resolver.display(c) for c in hits),
+            )
         else:
             close = resolver.suggest(value)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            table.report(i, f"unknown unit{hint}", column=col, value=value,
-                         expected=f"a unit code or name listed in {Path(units.loc.file).name}")
+            table.report(
+                i,
+                f"unknown unit{hint}",
+                column=col,
+                value=value,
+                expected=f"a unit code or name listed in {Path(units.loc.file).name}",
+            )
     table.frame[col] = pd.Series(out, dtype="string")
 
 
@@ -736,7 +843,8 @@ class _Catalogue:
         self.subs_of: dict[str, list[str]] = {}
         ok = comps.ok("project_code", "subproject_code")
         for proj, sub in comps.frame.loc[ok, ["project_code", "subproject_code"]].itertuples(
-                index=False):
+            index=False
+        ):
             self.projects[str(proj).casefold()] = str(proj)
             self.subs_of.setdefault(str(proj), [])
             if not is_empty(sub):
@@ -775,8 +883,13 @@ def _resolve_projects(table: _Table, catalogue: _Catalogue | None) -> None:
             continue
         canon = catalogue.project(value)
         if canon is None:
-            table.report(i, "unknown project code", column="project_code", value=value,
-                         expected="one of " + ", ".join(catalogue.projects.values()))
+            table.report(
+                i,
+                "unknown project code",
+                column="project_code",
+                value=value,
+                expected="one of " + ", ".join(catalogue.projects.values()),
+            )
             table.bad[i].add("subproject_code")
         projects[i] = canon or value
     table.frame["project_code"] = pd.Series(projects, dtype="string")
@@ -789,9 +902,13 @@ def _resolve_projects(table: _Table, catalogue: _Catalogue | None) -> None:
             subs[i] = hit[1]
             continue
         where = f"; it belongs to project {hit[0]}" if hit is not None else ""
-        table.report(i, f"sub-project is not part of project {project}{where}",
-                     column="subproject_code", value=value,
-                     expected=catalogue.expected_sub(project))
+        table.report(
+            i,
+            f"sub-project is not part of project {project}{where}",
+            column="subproject_code",
+            value=value,
+            expected=catalogue.expected_sub(project),
+        )
     table.frame["subproject_code"] = pd.Series(subs, dtype="string")
 
 
@@ -799,9 +916,14 @@ def _check_source_ids(table: _Table, sources: _Table) -> None:
     known = set(sources.frame["source_id"].dropna())
     for i, sid in enumerate(table.frame["source_id"].tolist()):
         if not is_empty(sid) and sid not in known:
-            table.report(i, "warning: source_id not found in sources", column="source_id",
-                         value=sid, expected="a source_id listed in sources",
-                         severity=_WARNING)
+            table.report(
+                i,
+                "warning: source_id not found in sources",
+                column="source_id",
+                value=sid,
+                expected="a source_id listed in sources",
+                severity=_WARNING,
+            )
 
 
 # --------------------------------------------------------------------------- row rules
@@ -827,11 +949,14 @@ def _check_duplicates(table: _Table) -> None:
         if k not in first:
             first[k] = i
             continue
-        shown = ", ".join(f"{c}={'-' if v is None else _key_text(v)}"
-                          for c, v in zip(key, k, strict=True))
-        table.report(i, f"duplicate key: rows {table.rows[first[k]]} and {table.rows[i]} "
-                     f"have the same {shown}",
-                     expected=f"one row per {', '.join(key)}")
+        shown = ", ".join(
+            f"{c}={'-' if v is None else _key_text(v)}" for c, v in zip(key, k, strict=True)
+        )
+        table.report(
+            i,
+            f"duplicate key: rows {table.rows[first[k]]} and {table.rows[i]} have the same {shown}",
+            expected=f"one row per {', '.join(key)}",
+        )
 
 
 def _key_text(v: object) -> str:
@@ -849,9 +974,11 @@ def _line_ids(table: _Table, *more: str) -> tuple[np.ndarray, pd.Series]:
 
 def _describe_line(row: Mapping[str, object]) -> str:
     sub = row["subproject_code"]
-    return (f"plan_year {row['plan_year']}, unit {row['unit_code']}, project "
-            f"{row['project_code']}, sub-project {'-' if is_empty(sub) else sub}, "
-            f"{row['capital_type']}, {row['source']}")
+    return (
+        f"plan_year {row['plan_year']}, unit {row['unit_code']}, project "
+        f"{row['project_code']}, sub-project {'-' if is_empty(sub) else sub}, "
+        f"{row['capital_type']}, {row['source']}"
+    )
 
 
 def _check_allocation_dates(alloc: _Table) -> None:
@@ -861,15 +988,22 @@ def _check_allocation_dates(alloc: _Table) -> None:
         decided, extended = f.at[i, "decision_date"], f.at[i, "extended_until"]
         deadline = pd.Timestamp(year + 1, 1, 31)
         if not pd.isna(extended) and extended <= deadline:
-            alloc.report(i, "extension does not run past the regular deadline "
-                         f"{_fmt_date(deadline)}", column="extended_until",
-                         value=_fmt_date(extended),
-                         expected=f"a date after {_fmt_date(deadline)}, or empty")
+            alloc.report(
+                i,
+                f"extension does not run past the regular deadline {_fmt_date(deadline)}",
+                column="extended_until",
+                value=_fmt_date(extended),
+                expected=f"a date after {_fmt_date(deadline)}, or empty",
+            )
         lo, hi = pd.Timestamp(year - 1, 1, 1), pd.Timestamp(year, 12, 31)
         if not pd.isna(decided) and not lo <= decided <= hi:
-            alloc.report(i, f"decision date far from plan year {year}",
-                         column="decision_date", value=_fmt_date(decided),
-                         expected=f"a date between {_fmt_date(lo)} and {_fmt_date(hi)}")
+            alloc.report(
+                i,
+                f"decision date far from plan year {year}",
+                column="decision_date",
+                value=_fmt_date(decided),
+                expected=f"a date between {_fmt_date(lo)} and {_fmt_date(hi)}",
+            )
 
 
 def _check_unit_validity(alloc: _Table, units: _Table) -> None:
@@ -890,11 +1024,16 @@ def _check_unit_validity(alloc: _Table, units: _Table) -> None:
     for code, idx in late.items():
         rows = ", ".join(str(alloc.rows[i]) for i in idx)
         last = max(f.at[i, "decision_date"] for i in idx)
-        alloc.sink.append(alloc.loc.problem(
-            f"warning: unit {code} ceased to exist on {_fmt_date(valid_to[code])}, but "
-            f"{len(idx)} line(s) were decided after it (latest {_fmt_date(last)}), rows {rows}",
-            column="unit_code", value=code,
-            expected="a unit that exists on the decision date", severity=_WARNING))
+        alloc.sink.append(
+            alloc.loc.problem(
+                f"warning: unit {code} ceased to exist on {_fmt_date(valid_to[code])}, but "
+                f"{len(idx)} line(s) were decided after it (latest {_fmt_date(last)}), rows {rows}",
+                column="unit_code",
+                value=code,
+                expected="a unit that exists on the decision date",
+                severity=_WARNING,
+            )
+        )
 
 
 def _check_report_dates(disb: _Table) -> None:
@@ -902,26 +1041,34 @@ def _check_report_dates(disb: _Table) -> None:
     for i in np.flatnonzero(disb.ok("plan_year", "report_date")):
         start = pd.Timestamp(int(f.at[i, "plan_year"]), 1, 1)
         if f.at[i, "report_date"] < start:
-            disb.report(i, f"report date before plan year {start.year} began",
-                        column="report_date", value=_fmt_date(f.at[i, "report_date"]),
-                        expected=f"a date on or after {_fmt_date(start)}")
+            disb.report(
+                i,
+                f"report date before plan year {start.year} began",
+                column="report_date",
+                value=_fmt_date(f.at[i, "report_date"]),
+                expected=f"a date on or after {_fmt_date(start)}",
+            )
 
 
 def _check_monotone(disb: _Table) -> None:
     ok, ids = _line_ids(disb, "report_date", "disbursed_cum_mvnd")
-    snaps = pd.DataFrame({"line": ids, "date": disb.frame["report_date"],
-                          "value": disb.frame["disbursed_cum_mvnd"]})[ok]
+    snaps = pd.DataFrame(
+        {"line": ids, "date": disb.frame["report_date"], "value": disb.frame["disbursed_cum_mvnd"]}
+    )[ok]
     snaps = snaps.sort_values(["line", "date"], kind="stable")
     prev = snaps.groupby("line", sort=False).shift(1)
     down = snaps.index[(snaps["value"] < prev["value"]).to_numpy()]
     for i in down:
         p = snaps.index[snaps.index.get_loc(i) - 1]
-        disb.report(int(i), "cumulative disbursement decreases over time: "
-                    f"{_fmt_amount(snaps.at[p, 'value'])} on {_fmt_date(snaps.at[p, 'date'])} "
-                    f"(row {disb.rows[p]}) then {_fmt_amount(snaps.at[i, 'value'])} on "
-                    f"{_fmt_date(snaps.at[i, 'date'])} (row {disb.rows[i]})",
-                    column="disbursed_cum_mvnd",
-                    expected="cumulative values that never decrease for a plan line")
+        disb.report(
+            int(i),
+            "cumulative disbursement decreases over time: "
+            f"{_fmt_amount(snaps.at[p, 'value'])} on {_fmt_date(snaps.at[p, 'date'])} "
+            f"(row {disb.rows[p]}) then {_fmt_amount(snaps.at[i, 'value'])} on "
+            f"{_fmt_date(snaps.at[i, 'date'])} (row {disb.rows[i]})",
+            column="disbursed_cum_mvnd",
+            expected="cumulative values that never decrease for a plan line",
+        )
 
 
 def _check_lines_exist(alloc: _Table, disb: _Table) -> None:
@@ -930,10 +1077,12 @@ def _check_lines_exist(alloc: _Table, disb: _Table) -> None:
     d_ok, d_ids = _line_ids(disb)
     for i in np.flatnonzero(d_ok):
         if d_ids[i] not in known:
-            disb.report(i, "no allocation line for this key ("
-                        f"{_describe_line(disb.frame.loc[i])})",
-                        expected=f"a plan line listed in {Path(alloc.loc.file).name}"
-                        + (f" sheet '{alloc.loc.sheet}'" if alloc.loc.sheet else ""))
+            disb.report(
+                i,
+                f"no allocation line for this key ({_describe_line(disb.frame.loc[i])})",
+                expected=f"a plan line listed in {Path(alloc.loc.file).name}"
+                + (f" sheet '{alloc.loc.sheet}'" if alloc.loc.sheet else ""),
+            )
 
 
 def _check_over_disbursed(alloc: _Table, disb: _Table) -> None:
@@ -950,13 +1099,16 @@ def _check_over_disbursed(alloc: _Table, disb: _Table) -> None:
         if j is None or f.at[i, "report_date"] >= f.at[j, "report_date"]:
             latest[d_ids[i]] = i
     for line, i in latest.items():
-        disb.report(i, f"warning: disbursed above allocated for line ({_describe_line(f.loc[i])}"
-                    f"): {_fmt_amount(f.at[i, 'disbursed_cum_mvnd'])} disbursed by "
-                    f"{_fmt_date(f.at[i, 'report_date'])} > "
-                    f"{_fmt_amount(allocated[line])} allocated",
-                    column="disbursed_cum_mvnd",
-                    expected="disbursed ≤ allocated (accepted, but check the line)",
-                    severity=_WARNING)
+        disb.report(
+            i,
+            f"warning: disbursed above allocated for line ({_describe_line(f.loc[i])}"
+            f"): {_fmt_amount(f.at[i, 'disbursed_cum_mvnd'])} disbursed by "
+            f"{_fmt_date(f.at[i, 'report_date'])} > "
+            f"{_fmt_amount(allocated[line])} allocated",
+            column="disbursed_cum_mvnd",
+            expected="disbursed ≤ allocated (accepted, but check the line)",
+            severity=_WARNING,
+        )
 
 
 # --------------------------------------------------------------------------- reading
@@ -965,8 +1117,9 @@ def _delimiter(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame | None, Location,
-                                                     list[InputProblem]]:
+def read_csv_bytes(
+    data: bytes, file: str
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
     """Raw cells of one CSV file (UTF-8 with or without BOM) and their row locations.
 
     Every cell is a string (empty string = empty cell; no type guessing, like
@@ -983,14 +1136,22 @@ def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame | None, Locatio
         (not UTF-8, not CSV, or no header at all).
     """
     loc = Location(file=file)
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = body[:err.start].count(b"\n") + 1
-        return None, loc, [loc.problem(
-            f"file is not UTF-8 text (byte 0x{body[err.start]:02X} on line {line})", row=line,
-            expected="UTF-8 text (save as 'CSV UTF-8')")]
+        line = body[: err.start].count(b"\n") + 1
+        return (
+            None,
+            loc,
+            [
+                loc.problem(
+                    f"file is not UTF-8 text (byte 0x{body[err.start]:02X} on line {line})",
+                    row=line,
+                    expected="UTF-8 text (save as 'CSV UTF-8')",
+                )
+            ],
+        )
     records: list[list[str]] = []
     starts: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
@@ -1001,27 +1162,41 @@ def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame | None, Locatio
             starts.append(prev + 1)
             prev = reader.line_num
     except csv.Error as err:
-        return None, loc, [loc.problem(f"cannot read the CSV: {err}", row=prev + 1,
-                                       expected="comma-separated values")]
+        return (
+            None,
+            loc,
+            [
+                loc.problem(
+                    f"cannot read the CSV: {err}", row=prev + 1, expected="comma-separated values"
+                )
+            ],
+        )
     return _frame_from_rows(records, starts, file, None)
 
 
-def _frame_from_rows(records: list[list[object]], numbers: list[int], file: str,
-                     sheet: str | None) -> tuple[pd.DataFrame | None, Location,
-                                                 list[InputProblem]]:
+def _frame_from_rows(
+    records: list[list[object]], numbers: list[int], file: str, sheet: str | None
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
     head = next((k for k, r in enumerate(records) if not all(map(is_empty, r))), None)
     if head is None:
         loc = Location(file=file, sheet=sheet)
         what = "sheet" if sheet else "file"
-        return None, loc, [loc.problem(f"{what}{_EMPTY}",
-                                       expected="a header row and at least one data row")]
+        return (
+            None,
+            loc,
+            [loc.problem(f"{what}{_EMPTY}", expected="a header row and at least one data row")],
+        )
     width = max(len(r) for r in records[head:])
     padded = [list(r) + [None] * (width - len(r)) for r in records[head:]]
     header = ["" if is_empty(h) else str(h) for h in padded[0]]
-    frame = pd.DataFrame(padded[1:], columns=header, dtype=object) if len(padded) > 1 \
+    frame = (
+        pd.DataFrame(padded[1:], columns=header, dtype=object)
+        if len(padded) > 1
         else pd.DataFrame(columns=header, dtype=object)
-    loc = Location(file=file, sheet=sheet, header_row=numbers[head],
-                   rows=tuple(numbers[head + 1:]))
+    )
+    loc = Location(
+        file=file, sheet=sheet, header_row=numbers[head], rows=tuple(numbers[head + 1 :])
+    )
     return frame, loc, []
 
 
@@ -1035,13 +1210,17 @@ class _Read:
     problems: list[InputProblem] = field(default_factory=list)
     sha256: str = ""
 
-    def add(self, name: str, frame: pd.DataFrame | None, loc: Location,
-            problems: list[InputProblem]) -> None:
+    def add(
+        self, name: str, frame: pd.DataFrame | None, loc: Location, problems: list[InputProblem]
+    ) -> None:
         """Keep a table read from a file or sheet; an empty one only matters if required."""
         empty = frame is None and bool(problems) and problems[0].message.endswith(_EMPTY)
         if empty and name not in _REQUIRED:
-            self.problems.append(loc.problem(
-                f"warning: {loc.what} is empty; treated as not supplied", severity=_WARNING))
+            self.problems.append(
+                loc.problem(
+                    f"warning: {loc.what} is empty; treated as not supplied", severity=_WARNING
+                )
+            )
             return
         self.problems.extend(problems)
         if frame is None:
@@ -1067,16 +1246,25 @@ def _read_folder(folder: Path) -> _Read:
     for name in sorted(_REQUIRED - set(read.frames) - read.unusable):
         guess = _suggest(f"{name}.csv", others)
         hint = f"; is '{guess}' meant to be it?" if guess else ""
-        read.problems.append(InputProblem(
-            f"missing file '{name}.csv'{hint}", file=f"{name}.csv",
-            expected=f"a file named {name}.csv in {folder}"))
+        read.problems.append(
+            InputProblem(
+                f"missing file '{name}.csv'{hint}",
+                file=f"{name}.csv",
+                expected=f"a file named {name}.csv in {folder}",
+            )
+        )
         read.unusable.add(name)
     for other in others:
         guess = _suggest(other, expected)
         hint = f"; did you mean '{guess}'?" if guess else ""
-        read.problems.append(InputProblem(
-            f"warning: file is not an input table and was not read{hint}", file=other,
-            expected="one of " + ", ".join(expected), severity=_WARNING))
+        read.problems.append(
+            InputProblem(
+                f"warning: file is not an input table and was not read{hint}",
+                file=other,
+                expected="one of " + ", ".join(expected),
+                severity=_WARNING,
+            )
+        )
     digest = hashlib.sha256()
     for fname, data in sorted(hashed):
         digest.update(fname.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
@@ -1084,8 +1272,9 @@ def _read_folder(folder: Path) -> _Read:
     return read
 
 
-def _sheet_frame(ws: object, file: str, title: str) -> tuple[pd.DataFrame | None, Location,
-                                                              list[InputProblem]]:
+def _sheet_frame(
+    ws: object, file: str, title: str
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
     records = [list(r) for r in ws.iter_rows(values_only=True)]  # type: ignore[attr-defined]
     return _frame_from_rows(records, list(range(1, len(records) + 1)), file, title)
 
@@ -1096,8 +1285,13 @@ def _read_workbook(path: Path) -> _Read:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        read.problems.append(InputProblem(f"cannot open the workbook: {err}", file=path.name,
-                                          expected="an .xlsx workbook saved by Excel"))
+        read.problems.append(
+            InputProblem(
+                f"cannot open the workbook: {err}",
+                file=path.name,
+                expected="an .xlsx workbook saved by Excel",
+            )
+        )
         read.unusable.update(_REQUIRED)
         return read
     expected = ", ".join(schema.INPUT_TABLES)
@@ -1110,36 +1304,56 @@ def _read_workbook(path: Path) -> _Read:
             if key not in schema.INPUT_TABLES:
                 guess = _suggest(key, schema.INPUT_TABLES)
                 hint = f"; did you mean '{guess}'?" if guess else ""
-                read.problems.append(InputProblem(
-                    f"unknown sheet '{title}'{hint}", file=path.name, sheet=title,
-                    expected=f"one of {expected} (or a helper sheet: "
-                    f"{', '.join(HELPER_SHEETS)})"))
+                read.problems.append(
+                    InputProblem(
+                        f"unknown sheet '{title}'{hint}",
+                        file=path.name,
+                        sheet=title,
+                        expected=f"one of {expected} (or a helper sheet: "
+                        f"{', '.join(HELPER_SHEETS)})",
+                    )
+                )
                 continue
             read.add(key, *_sheet_frame(wb[title], path.name, title))
     finally:
         wb.close()
     for name in sorted(_REQUIRED - set(read.frames) - read.unusable):
-        read.problems.append(InputProblem(
-            f"missing sheet '{name}'", file=path.name,
-            expected=f"a sheet named '{name}' (sheets present: {', '.join(titles)})"))
+        read.problems.append(
+            InputProblem(
+                f"missing sheet '{name}'",
+                file=path.name,
+                expected=f"a sheet named '{name}' (sheets present: {', '.join(titles)})",
+            )
+        )
         read.unusable.add(name)
     return read
 
 
 # --------------------------------------------------------------------------- public API
-def _dataset(frames: dict[str, pd.DataFrame], warnings: list[InputProblem], *, origin: str,
-             sha256: str) -> Dataset:
+def _dataset(
+    frames: dict[str, pd.DataFrame], warnings: list[InputProblem], *, origin: str, sha256: str
+) -> Dataset:
     meta = frames["metadata"]
     flag = meta.loc[meta["key"].str.casefold() == "demo", "value"].dropna()
     demo = bool(flag.str.strip().str.casefold().isin(["true", "1", "yes"]).any())
     refs = frames["allocations"]["decision_ref"].dropna()
     demo = demo or bool(refs.str.upper().str.startswith("DEMO").any())
-    return Dataset(**{n: frames[n] for n in Dataset.table_names()}, origin=origin,
-                   sha256=sha256, demo=demo, warnings=warnings)
+    return Dataset(
+        **{n: frames[n] for n in Dataset.table_names()},
+        origin=origin,
+        sha256=sha256,
+        demo=demo,
+        warnings=warnings,
+    )
 
 
-def validate_frames(raw: Mapping[str, pd.DataFrame], *, origin: str, sha256: str,
-                    locate: Mapping[str, Location] | None = None) -> Dataset:
+def validate_frames(
+    raw: Mapping[str, pd.DataFrame],
+    *,
+    origin: str,
+    sha256: str,
+    locate: Mapping[str, Location] | None = None,
+) -> Dataset:
     """Validate raw frames (one per input table) into a :class:`Dataset`.
 
     Cells may be text as read from a file or already-typed values (int, float, ``Timestamp``,
@@ -1149,7 +1363,7 @@ def validate_frames(raw: Mapping[str, pd.DataFrame], *, origin: str, sha256: str
     ignored and recomputed.
 
     Args:
-        raw: table name -> frame of raw cells, named after :data:`helpers.schema.INPUT_TABLES`.
+        raw: table name -> frame of raw cells, named after :data:`helpers.data.schema.INPUT_TABLES`.
         origin: where the data came from (kept in the dataset).
         sha256: digest of the input (kept in the dataset).
         locate: table name -> :class:`Location` naming its file, sheet and row numbers; a
@@ -1191,8 +1405,15 @@ def load_dataset(path: str | Path) -> Dataset:
         read = _read_workbook(p)
     else:
         state = "does not exist" if not p.exists() else "is not a folder or a workbook"
-        raise InputError([InputProblem(f"input {state}", file=str(p),
-                                       expected="a folder of CSV files or an .xlsx workbook")])
+        raise InputError(
+            [
+                InputProblem(
+                    f"input {state}",
+                    file=str(p),
+                    expected="a folder of CSV files or an .xlsx workbook",
+                )
+            ]
+        )
     checker = _Checker(read.locate, read.problems, read.unusable)
     frames = checker.run(read.frames)
     return _dataset(frames, checker.warnings, origin=str(path), sha256=read.sha256)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import reference
-from helpers.dataset import DEMO_NOTE_EN, Dataset
-from helpers.formatting import number
-from helpers.lines import cumulative_at, last_report_date
+from helpers.analysis.lines import cumulative_at, last_report_date
+from helpers.core.formatting import number
+from helpers.data import reference
+from helpers.data.dataset import DEMO_NOTE_EN, Dataset
 
 
 def _fmt(v: float) -> str:
@@ -33,18 +33,25 @@ def public_figure_checks(dataset: Dataset) -> pd.DataFrame:
     a24 = a[a["plan_year"] == 2024]
     computed = {
         "central_capital_2021_2025": central["amount_mvnd"].sum(),
-        "central_investment_2021_2025": central.loc[central["capital_type"] == "investment",
-                                                    "amount_mvnd"].sum(),
-        "central_recurrent_2021_2025": central.loc[central["capital_type"] == "recurrent",
-                                                   "amount_mvnd"].sum(),
+        "central_investment_2021_2025": central.loc[
+            central["capital_type"] == "investment", "amount_mvnd"
+        ].sum(),
+        "central_recurrent_2021_2025": central.loc[
+            central["capital_type"] == "recurrent", "amount_mvnd"
+        ].sum(),
         "local_counterpart_2021_2025": a.loc[a["source"] == "local", "amount_mvnd"].sum(),
         "plan_2024_all_sources": a24["amount_mvnd"].sum(),
         "disbursed_2024_as_of_2024_05_21": cumulative_at(d, a24["line_id"], spot).sum(),
     }
     rows = [
-        {"figure_id": k, "public": figures[k], "dataset": round(float(v), 3),
-         "equal": abs(figures[k] - v) < 1e-3}
-        for k, v in computed.items() if k in figures
+        {
+            "figure_id": k,
+            "public": figures[k],
+            "dataset": round(float(v), 3),
+            "equal": abs(figures[k] - v) < 1e-3,
+        }
+        for k, v in computed.items()
+        if k in figures
     ]
     return pd.DataFrame(rows, columns=["figure_id", "public", "dataset", "equal"])
 
@@ -60,16 +67,22 @@ def describe_dataset(dataset: Dataset) -> str:
     a, d = dataset.allocations, dataset.disbursements
     last = last_report_date(d) if len(d) else None
     a = a.assign(disbursed_last=cumulative_at(d, a["line_id"], last) if last is not None else 0.0)
-    lines.append(f"Totals by plan year (million VND; disbursed as of the last report, "
-                 f"{last.date() if last is not None else 'none'}):")
+    lines.append(
+        f"Totals by plan year (million VND; disbursed as of the last report, "
+        f"{last.date() if last is not None else 'none'}):"
+    )
     lines.append(f"  {'plan_year':>9} {'allocated':>14} {'disbursed':>14} {'rate':>7}")
     by_year = a.groupby("plan_year")[["amount_mvnd", "disbursed_last"]].sum()
     for year, row in by_year.iterrows():
         rate = row["disbursed_last"] / row["amount_mvnd"] if row["amount_mvnd"] else float("nan")
-        lines.append(f"  {year:>9} {_fmt(row['amount_mvnd']):>14} "
-                     f"{_fmt(row['disbursed_last']):>14} {rate:>7.1%}")
-    lines.append(f"  {'total':>9} {_fmt(by_year['amount_mvnd'].sum()):>14} "
-                 f"{_fmt(by_year['disbursed_last'].sum()):>14}")
+        lines.append(
+            f"  {year:>9} {_fmt(row['amount_mvnd']):>14} "
+            f"{_fmt(row['disbursed_last']):>14} {rate:>7.1%}"
+        )
+    lines.append(
+        f"  {'total':>9} {_fmt(by_year['amount_mvnd'].sum()):>14} "
+        f"{_fmt(by_year['disbursed_last'].sum()):>14}"
+    )
     lines.append("Allocated by capital type and source (million VND):")
     by_ts = a.groupby(["capital_type", "source"])["amount_mvnd"].sum()
     for (ctype, source), v in by_ts.items():
@@ -79,8 +92,10 @@ def describe_dataset(dataset: Dataset) -> str:
         lines.append("Public figures for this province (reference/public_figures.csv):")
         for r in checks.itertuples():
             mark = "equal" if r.equal else "DIFFERENT"
-            lines.append(f"  {r.figure_id:<34} public {_fmt(r.public):>12}  "
-                         f"dataset {_fmt(r.dataset):>12}  {mark}")
+            lines.append(
+                f"  {r.figure_id:<34} public {_fmt(r.public):>12}  "
+                f"dataset {_fmt(r.dataset):>12}  {mark}"
+            )
     if dataset.warnings:
         lines.append(f"{len(dataset.warnings)} warning(s):")
         lines.extend(f"  - {w}" for w in dataset.warnings)

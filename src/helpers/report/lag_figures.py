@@ -1,7 +1,7 @@
 """Charts of the disbursement-lag notebook (02_disbursement_lag), in the house style.
 
-Each function takes results of :mod:`helpers.lag`, the language and ``demo``, draws with
-:func:`helpers.figures.new_figure` and ends with :func:`helpers.figures.finish`, so a chart
+Each function takes results of :mod:`helpers.analysis.lag`, the language and ``demo``, draws with
+:func:`helpers.report.figures.new_figure` and ends with :func:`helpers.report.figures.finish`, so a chart
 made from synthetic data always carries the DEMO mark.
 
 * :func:`plot_profiles`: standard disbursement profiles (S-curves with bootstrap bands): by
@@ -20,18 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from helpers.figures import (
-    PALETTE,
-    PALETTE_BY_KEY,
-    amount_axis,
-    finish,
-    legend_below,
-    new_figure,
-    percent_axis,
-)
-from helpers.formatting import bvnd, check_lang, number
-from helpers.i18n import label
-from helpers.lag import (
+from helpers.analysis.lag import (
     QUARTERS,
     ProfileGroup,
     ProfileResult,
@@ -40,32 +29,59 @@ from helpers.lag import (
     SurvivalResult,
     parse_counterfactual_date,
 )
+from helpers.core.formatting import bvnd, check_lang, number
+from helpers.core.text import label
+from helpers.report.figures import (
+    PALETTE,
+    PALETTE_BY_KEY,
+    amount_axis,
+    finish,
+    legend_below,
+    new_figure,
+    percent_axis,
+)
 
 LABELS: dict[str, dict[str, str]] = {
-    "profile_title": {"vi": "Đường giải ngân chuẩn: lũy kế theo số tháng từ khi giao vốn",
-                      "en": "Standard disbursement profile: cumulative share by months since "
-                            "the decision"},
-    "months_since": {"vi": "Số tháng từ ngày quyết định giao vốn",
-                     "en": "Months since the allocation decision"},
-    "share_disbursed": {"vi": "Tỷ lệ vốn đã giải ngân (lũy kế)",
-                        "en": "Share of capital disbursed (cumulative)"},
-    "km_title": {"vi": "Tỷ lệ dòng kế hoạch đã giải ngân đạt {p} % (Kaplan-Meier)",
-                 "en": "Share of plan lines that reached {p}% disbursed (Kaplan-Meier)"},
+    "profile_title": {
+        "vi": "Đường giải ngân chuẩn: lũy kế theo số tháng từ khi giao vốn",
+        "en": "Standard disbursement profile: cumulative share by months since the decision",
+    },
+    "months_since": {
+        "vi": "Số tháng từ ngày quyết định giao vốn",
+        "en": "Months since the allocation decision",
+    },
+    "share_disbursed": {
+        "vi": "Tỷ lệ vốn đã giải ngân (lũy kế)",
+        "en": "Share of capital disbursed (cumulative)",
+    },
+    "km_title": {
+        "vi": "Tỷ lệ dòng kế hoạch đã giải ngân đạt {p} % (Kaplan-Meier)",
+        "en": "Share of plan lines that reached {p}% disbursed (Kaplan-Meier)",
+    },
     "lines_reached": {"vi": "Tỷ lệ dòng kế hoạch đã đạt", "en": "Share of lines that reached"},
     "reached_p": {"vi": "Đạt {p} %", "en": "Reached {p}%"},
-    "share_vs_months_title": {"vi": "Tỷ lệ giải ngân đến hạn 31/01 theo số tháng được giao",
-                              "en": "Share disbursed by the 31 Jan deadline against months "
-                                    "available"},
-    "months_available": {"vi": "Số tháng từ ngày giao vốn đến hạn 31/01",
-                         "en": "Months from decision to the 31 Jan deadline"},
+    "share_vs_months_title": {
+        "vi": "Tỷ lệ giải ngân đến hạn 31/01 theo số tháng được giao",
+        "en": "Share disbursed by the 31 Jan deadline against months available",
+    },
+    "months_available": {
+        "vi": "Số tháng từ ngày giao vốn đến hạn 31/01",
+        "en": "Months from decision to the 31 Jan deadline",
+    },
     "share_deadline": {"vi": "Tỷ lệ giải ngân đến hạn", "en": "Share disbursed by the deadline"},
-    "fitted": {"vi": "Mô hình (trung bình dự báo, KTC 95 %)",
-               "en": "Model (average prediction, 95% CI)"},
-    "cf_title": {"vi": "Giải ngân đến hạn nếu giao vốn trước {d}: thêm {g}",
-                 "en": "Disbursed by the deadline if decided by {d}: {g} more"},
+    "fitted": {
+        "vi": "Mô hình (trung bình dự báo, KTC 95 %)",
+        "en": "Model (average prediction, 95% CI)",
+    },
+    "cf_title": {
+        "vi": "Giải ngân đến hạn nếu giao vốn trước {d}: thêm {g}",
+        "en": "Disbursed by the deadline if decided by {d}: {g} more",
+    },
     "cf_actual": {"vi": "Dự báo với ngày giao thực tế", "en": "Predicted, actual decision dates"},
-    "cf_scenario": {"vi": "Dự báo nếu giao trước {d} (KTC 95 %)",
-                    "en": "Predicted if decided by {d} (95% CI)"},
+    "cf_scenario": {
+        "vi": "Dự báo nếu giao trước {d} (KTC 95 %)",
+        "en": "Predicted if decided by {d} (95% CI)",
+    },
     "observed": {"vi": "Thực tế", "en": "Observed"},
     "province_curve": {"vi": "Toàn tỉnh", "en": "Province"},
     "scope_curve": {"vi": "{name}", "en": "{name}"},
@@ -79,12 +95,12 @@ LABELS: dict[str, dict[str, str]] = {
     "scenario_date_prev": {"vi": "{d}/{m} năm trước", "en": "{d} {mon} of the previous year"},
     "no_curve": {"vi": "Không đủ số liệu", "en": "Too few data"},
 }
-"""Labels of the lag charts; capital types, plan year and units come from :mod:`helpers.i18n`."""
+"""Labels of the lag charts; capital types, plan year and units come from :mod:`helpers.core.text`."""
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-              "Dec")
-QUARTER_COLORS: dict[str, str] = dict(zip(QUARTERS, ("#08306b", "#2171b5", "#6baed6",
-                                                     "#525252", "#969696"), strict=True))
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+QUARTER_COLORS: dict[str, str] = dict(
+    zip(QUARTERS, ("#08306b", "#2171b5", "#6baed6", "#525252", "#969696"), strict=True)
+)
 """Allocation quarters from dark (early) to light/grey (late): readable in grey."""
 _QUARTER_STYLES = dict(zip(QUARTERS, ("-", "-", "--", "-.", ":"), strict=True))
 
@@ -99,25 +115,34 @@ def _with_scope(title: str, scope_name: str | None) -> str:
 
 
 def scenario_label(counterfactual_date: str, lang: str = "vi") -> str:
-    """"31/01 năm kế hoạch" / "31 Jan of the plan year" for a scenario date."""
+    """ "31/01 năm kế hoạch" / "31 Jan of the plan year" for a scenario date."""
     offset, month, day = parse_counterfactual_date(counterfactual_date)
     key = "scenario_date_prev" if offset else "scenario_date"
-    return _lbl(key, lang, d=f"{day:02d}" if lang == "vi" else day, m=f"{month:02d}",
-                mon=_MONTHS_EN[month - 1])
+    return _lbl(
+        key,
+        lang,
+        d=f"{day:02d}" if lang == "vi" else day,
+        m=f"{month:02d}",
+        mon=_MONTHS_EN[month - 1],
+    )
 
 
-def _draw_curve(ax, group: ProfileGroup | None, color: str, style: str, text: str,
-                points: bool = True) -> Line2D | None:
+def _draw_curve(
+    ax, group: ProfileGroup | None, color: str, style: str, text: str, points: bool = True
+) -> Line2D | None:
     if group is None or group.curve is None:
         return None
     if points and len(group.t):
-        ax.scatter(group.t, group.share, s=6 + 30 * group.weight, color=color, alpha=0.35,
-                   linewidths=0)
+        ax.scatter(
+            group.t, group.share, s=6 + 30 * group.weight, color=color, alpha=0.35, linewidths=0
+        )
     if group.band_low is not None:
-        ax.fill_between(group.grid, group.band_low, group.band_high, color=color, alpha=0.15,
-                        linewidth=0)
-    (line,) = ax.plot(group.grid, group.curve, color=color, linestyle=style, linewidth=1.6,
-                      label=text)
+        ax.fill_between(
+            group.grid, group.band_low, group.band_high, color=color, alpha=0.15, linewidth=0
+        )
+    (line,) = ax.plot(
+        group.grid, group.curve, color=color, linestyle=style, linewidth=1.6, label=text
+    )
     return line
 
 
@@ -128,8 +153,9 @@ def _profile_panel(ax, ctype: str, lang: str) -> None:
     percent_axis(ax, lang)
 
 
-def plot_profiles(result: ScopeResult, models: ProvinceModels, lang: str = "vi",
-                  demo: bool | None = None) -> Figure:
+def plot_profiles(
+    result: ScopeResult, models: ProvinceModels, lang: str = "vi", demo: bool | None = None
+) -> Figure:
     """S-curves with bootstrap bands, one panel per capital type.
 
     Province: one curve per allocation quarter. District: the district's curve (its own lines)
@@ -153,19 +179,35 @@ def plot_profiles(result: ScopeResult, models: ProvinceModels, lang: str = "vi",
             prov = models.profile_by_type.group(capital_type=ctype)
             own = result.profile.group(capital_type=ctype)
             for g, color, style, text in (
-                    (prov, PALETTE_BY_KEY["province"], "--", _lbl("province_curve", lang)),
-                    (own, PALETTE[0], "-", result.scope.name(lang))):
+                (prov, PALETTE_BY_KEY["province"], "--", _lbl("province_curve", lang)),
+                (own, PALETTE[0], "-", result.scope.name(lang)),
+            ):
                 line = _draw_curve(ax, g, color, style, text, points=g is own)
                 if line is not None:
                     handles.setdefault(text, line)
             if own is None or own.curve is None:
-                ax.text(0.5, 0.5, _lbl("no_curve", lang), transform=ax.transAxes,
-                        ha="center", color="#525252")
+                ax.text(
+                    0.5,
+                    0.5,
+                    _lbl("no_curve", lang),
+                    transform=ax.transAxes,
+                    ha="center",
+                    color="#525252",
+                )
     axes[0].set_ylabel(_lbl("share_disbursed", lang))
-    fig.suptitle(_with_scope(_lbl("profile_title", lang), result.scope.name(lang)), fontsize=10,
-                 fontweight="bold")
-    axes[1].legend(list(handles.values()), list(handles.keys()), loc="lower right",
-                   frameon=True, framealpha=0.9, fontsize=7)
+    fig.suptitle(
+        _with_scope(_lbl("profile_title", lang), result.scope.name(lang)),
+        fontsize=10,
+        fontweight="bold",
+    )
+    axes[1].legend(
+        list(handles.values()),
+        list(handles.keys()),
+        loc="lower right",
+        frameon=True,
+        framealpha=0.9,
+        fontsize=7,
+    )
     return finish(fig, demo=result_demo(models, demo), lang=lang)
 
 
@@ -174,8 +216,12 @@ def result_demo(models: ProvinceModels, demo: bool | None) -> bool:
     return bool(models.data.demo) if demo is None else bool(demo)
 
 
-def plot_time_to_share(survival: dict[str, SurvivalResult], lang: str = "vi",
-                       demo: bool = False, scope_name: str | None = None) -> Figure:
+def plot_time_to_share(
+    survival: dict[str, SurvivalResult],
+    lang: str = "vi",
+    demo: bool = False,
+    scope_name: str | None = None,
+) -> Figure:
     """Kaplan-Meier share of lines that reached 50 % and 90 %, by allocation quarter."""
     check_lang(lang)
     fig, axes = new_figure(height=3.4, ncols=2, sharey=True)
@@ -187,25 +233,39 @@ def plot_time_to_share(survival: dict[str, SurvivalResult], lang: str = "vi",
             if km is None or km["n"] == 0:
                 continue
             text = f"{_lbl(f'quarter_{q}', lang)} ({_lbl('n_lines', lang, n=km['n'])})"
-            (line,) = ax.step(km["_times"], km["_reached"], where="post",
-                              color=QUARTER_COLORS[q], linestyle=_QUARTER_STYLES[q],
-                              linewidth=1.5, label=text)
+            (line,) = ax.step(
+                km["_times"],
+                km["_reached"],
+                where="post",
+                color=QUARTER_COLORS[q],
+                linestyle=_QUARTER_STYLES[q],
+                linewidth=1.5,
+                label=text,
+            )
             handles.setdefault(q, line)
         ax.set_title(_lbl("reached_p", lang, p=tag), fontsize=9)
         ax.set_xlabel(_lbl("months_since", lang))
         ax.set_ylim(0, 1.02)
         percent_axis(ax, lang)
     axes[0].set_ylabel(_lbl("lines_reached", lang))
-    fig.suptitle(_with_scope(_lbl("km_title", lang, p="50 / 90"), scope_name), fontsize=10,
-                 fontweight="bold")
+    fig.suptitle(
+        _with_scope(_lbl("km_title", lang, p="50 / 90"), scope_name), fontsize=10, fontweight="bold"
+    )
     lines = list(handles.values())
-    axes[1].legend(lines, [h.get_label() for h in lines], loc="upper left", frameon=True,
-                   framealpha=0.9, fontsize=7)
+    axes[1].legend(
+        lines,
+        [h.get_label() for h in lines],
+        loc="upper left",
+        frameon=True,
+        framealpha=0.9,
+        fontsize=7,
+    )
     return finish(fig, demo=demo, lang=lang)
 
 
-def plot_share_vs_months(result: ScopeResult, models: ProvinceModels, lang: str = "vi",
-                         demo: bool | None = None) -> Figure:
+def plot_share_vs_months(
+    result: ScopeResult, models: ProvinceModels, lang: str = "vi", demo: bool | None = None
+) -> Figure:
     """Share by the deadline against months available: one dot per line (size = amount), and
     the fractional logit's average prediction with its 95 % band, per capital type.
 
@@ -218,32 +278,54 @@ def plot_share_vs_months(result: ScopeResult, models: ProvinceModels, lang: str 
     fig, axes = new_figure(height=3.4, ncols=2, sharey=True)
     in_scope = np.ones(len(lines), bool)
     if not result.scope.is_province:
-        in_scope = lines["line_id"].isin(
-            set(models.data.lines.loc[result.lines.to_numpy(), "line_id"])).to_numpy()
+        in_scope = (
+            lines["line_id"]
+            .isin(set(models.data.lines.loc[result.lines.to_numpy(), "line_id"]))
+            .to_numpy()
+        )
     size = 4 + 60 * lines["amount_mvnd"] / lines["amount_mvnd"].max()
     for ax, ctype in zip(axes, ("investment", "recurrent"), strict=True):
         sel = (lines["capital_type"] == ctype).to_numpy()
         if not sel.any():
             continue
         color = PALETTE_BY_KEY[ctype] if ctype == "investment" else PALETTE[2]
-        for mask, alpha, col in ((sel & ~in_scope, 0.25, "#bdbdbd"), (sel & in_scope, 0.55,
-                                                                       color)):
-            ax.scatter(lines.loc[mask, "months_available"], lines.loc[mask, "share_deadline"],
-                       s=size[mask], color=col, alpha=alpha, linewidths=0)
+        for mask, alpha, col in ((sel & ~in_scope, 0.25, "#bdbdbd"), (sel & in_scope, 0.55, color)):
+            ax.scatter(
+                lines.loc[mask, "months_available"],
+                lines.loc[mask, "share_deadline"],
+                s=size[mask],
+                color=col,
+                alpha=alpha,
+                linewidths=0,
+            )
         m = lines.loc[sel, "months_available"]
         grid = np.linspace(float(m.min()), float(m.max()), 40)
         curve = ye.average_prediction(grid, sel & in_scope if in_scope[sel].any() else sel)
-        ax.fill_between(curve["months_available"], curve["ci_low"], curve["ci_high"],
-                        color="#08306b", alpha=0.18, linewidth=0)
-        ax.plot(curve["months_available"], curve["share"], color="#08306b", linewidth=1.8,
-                label=_lbl("fitted", lang))
+        ax.fill_between(
+            curve["months_available"],
+            curve["ci_low"],
+            curve["ci_high"],
+            color="#08306b",
+            alpha=0.18,
+            linewidth=0,
+        )
+        ax.plot(
+            curve["months_available"],
+            curve["share"],
+            color="#08306b",
+            linewidth=1.8,
+            label=_lbl("fitted", lang),
+        )
         ax.set_title(label(ctype, lang), fontsize=9)
         ax.set_xlabel(_lbl("months_available", lang))
         ax.set_ylim(0, 1.02)
         percent_axis(ax, lang)
     axes[0].set_ylabel(_lbl("share_deadline", lang))
-    fig.suptitle(_with_scope(_lbl("share_vs_months_title", lang), result.scope.name(lang)),
-                 fontsize=10, fontweight="bold")
+    fig.suptitle(
+        _with_scope(_lbl("share_vs_months_title", lang), result.scope.name(lang)),
+        fontsize=10,
+        fontweight="bold",
+    )
     axes[0].legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=7)
     return finish(fig, demo=result_demo(models, demo), lang=lang)
 
@@ -259,27 +341,55 @@ def plot_counterfactual(result: ScopeResult, lang: str = "vi", demo: bool = Fals
     width = 0.38
     pred = np.array([r["predicted_deadline_mvnd"] for r in rows])
     scen = np.array([r["counterfactual_deadline_mvnd"] for r in rows])
-    err = np.array([[r["counterfactual_deadline_mvnd"] - r["counterfactual_ci_low"]
-                     for r in rows], [r["counterfactual_ci_high"] - r["counterfactual_deadline_mvnd"]
-                                      for r in rows]])
+    err = np.array(
+        [
+            [r["counterfactual_deadline_mvnd"] - r["counterfactual_ci_low"] for r in rows],
+            [r["counterfactual_ci_high"] - r["counterfactual_deadline_mvnd"] for r in rows],
+        ]
+    )
     when = scenario_label(cf.date, lang)
     ax.bar(x - width / 2, pred, width, color=PALETTE[1], label=_lbl("cf_actual", lang))
-    ax.bar(x + width / 2, scen, width, color=PALETTE[0], yerr=err, capsize=3,
-           error_kw={"ecolor": "#525252", "linewidth": 1}, label=_lbl("cf_scenario", lang,
-                                                                     d=when))
-    ax.scatter(x - width / 2, [r["observed_deadline_mvnd"] for r in rows], color="#525252",
-               marker="D", s=14, zorder=3, label=_lbl("observed", lang))
+    ax.bar(
+        x + width / 2,
+        scen,
+        width,
+        color=PALETTE[0],
+        yerr=err,
+        capsize=3,
+        error_kw={"ecolor": "#525252", "linewidth": 1},
+        label=_lbl("cf_scenario", lang, d=when),
+    )
+    ax.scatter(
+        x - width / 2,
+        [r["observed_deadline_mvnd"] for r in rows],
+        color="#525252",
+        marker="D",
+        s=14,
+        zorder=3,
+        label=_lbl("observed", lang),
+    )
     for xi, r in zip(x, rows, strict=True):
-        ax.annotate("+" + number(r["gain_mvnd"] / 1000.0, lang, 0), (xi + width / 2,
-                    r["counterfactual_ci_high"]), textcoords="offset points", xytext=(0, 3),
-                    ha="center", fontsize=7, color="#08306b")
+        ax.annotate(
+            "+" + number(r["gain_mvnd"] / 1000.0, lang, 0),
+            (xi + width / 2, r["counterfactual_ci_high"]),
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            fontsize=7,
+            color="#08306b",
+        )
     ax.margins(y=0.12)
     ax.set_xticks(x, [str(r["plan_year"]) for r in rows])
     ax.set_xlabel(label("plan_year", lang))
     amount_axis(ax, lang, scale=1000.0)
     ax.set_ylabel(label("bvnd", lang))
-    ax.set_title(_with_scope(_lbl("cf_title", lang, d=when, g=bvnd(cf.total["gain_mvnd"], lang)),
-                             result.scope.name(lang)), fontsize=10)
+    ax.set_title(
+        _with_scope(
+            _lbl("cf_title", lang, d=when, g=bvnd(cf.total["gain_mvnd"], lang)),
+            result.scope.name(lang),
+        ),
+        fontsize=10,
+    )
     legend_below(ax, ncol=3)
     ax.get_legend().set_bbox_to_anchor((0.5, -0.2))
     return finish(fig, demo=demo, lang=lang)
@@ -293,14 +403,17 @@ def profile_caption(profile: ProfileResult, lang: str = "vi") -> str:
     m50 = (g.months_to.get("50") or {}).get("estimate")
     a = g.fits[g.form]["params"]["a"]
     if lang == "vi":
-        return (f"Một nửa số vốn được giải ngân sau {number(m50, lang, 1)} tháng; đường chuẩn "
-                f"chững lại ở {number(100 * a, lang, 0)} %.")
-    return (f"Half of the capital is disbursed {number(m50, lang, 1)} months after the "
-            f"decision; the profile levels off at {number(100 * a, lang, 0)}%.")
+        return (
+            f"Một nửa số vốn được giải ngân sau {number(m50, lang, 1)} tháng; đường chuẩn "
+            f"chững lại ở {number(100 * a, lang, 0)} %."
+        )
+    return (
+        f"Half of the capital is disbursed {number(m50, lang, 1)} months after the "
+        f"decision; the profile levels off at {number(100 * a, lang, 0)}%."
+    )
 
 
-def _ci(lo: float | None, hi: float | None, lang: str, digits: int = 1, scale: float = 1.0
-        ) -> str:
+def _ci(lo: float | None, hi: float | None, lang: str, digits: int = 1, scale: float = 1.0) -> str:
     word = "KTC 95 %" if lang == "vi" else "95% CI"
     sep = " đến " if lang == "vi" else " to "
     return f"{word} {number(lo / scale, lang, digits)}{sep}{number(hi / scale, lang, digits)}"
@@ -313,8 +426,11 @@ def key_findings(summary: dict, lang: str = "vi") -> list[str]:
     t = summary["timing_effect_pp_per_month"]
     cf = summary["counterfactual"]
     if t.get("estimate") is None:
-        return ["Không có dòng kế hoạch nào đủ số liệu cho mô hình." if lang == "vi" else
-                "No plan line has enough data for the models."]
+        return [
+            "Không có dòng kế hoạch nào đủ số liệu cho mô hình."
+            if lang == "vi"
+            else "No plan line has enough data for the models."
+        ]
     m50, m90 = summary["months_to_50pct"], summary["months_to_90pct"]
     asym = summary["months_to_share"]["90pct"].get("asymptote")
     when = scenario_label(cf["date"], lang)
@@ -328,12 +444,18 @@ def key_findings(summary: dict, lang: str = "vi") -> list[str]:
             f"Nếu mọi dòng được giao trước {when}, số vốn giải ngân đến hạn dự kiến tăng "
             f"{bvnd(cf['gain_mvnd'], lang)} ({_ci(cf['ci_low'], cf['ci_high'], lang, 1, 1000)} "
             f"tỷ đồng; {cf['n_lines_moved']}/{cf['n_lines']} dòng được giao sớm hơn).",
-            (f"Theo đường giải ngân chuẩn, một nửa số vốn được giải ngân sau "
-             f"{number(m50, lang, 1)} tháng kể từ khi giao vốn" if m50 is not None else
-             "Đường giải ngân chuẩn không đạt 50 %") + (
-                f"; 90 % sau {number(m90, lang, 1)} tháng." if m90 is not None else
-                f"; đường chuẩn chững lại ở {number(100 * (asym or 0), lang, 0)} % nên không "
-                "đạt 90 %."),
+            (
+                f"Theo đường giải ngân chuẩn, một nửa số vốn được giải ngân sau "
+                f"{number(m50, lang, 1)} tháng kể từ khi giao vốn"
+                if m50 is not None
+                else "Đường giải ngân chuẩn không đạt 50 %"
+            )
+            + (
+                f"; 90 % sau {number(m90, lang, 1)} tháng."
+                if m90 is not None
+                else f"; đường chuẩn chững lại ở {number(100 * (asym or 0), lang, 0)} % nên không "
+                "đạt 90 %."
+            ),
             "Kiểm tra tỷ lệ rủi ro (Cox, ngưỡng 50 %): " + ph["verdict_vi"],
         ]
     else:
@@ -346,12 +468,18 @@ def key_findings(summary: dict, lang: str = "vi") -> list[str]:
             f"would be {bvnd(cf['gain_mvnd'], lang)} higher "
             f"({_ci(cf['ci_low'], cf['ci_high'], lang, 1, 1000)} billion; "
             f"{cf['n_lines_moved']} of {cf['n_lines']} lines decided earlier).",
-            (f"On the standard profile half of the capital is disbursed "
-             f"{number(m50, lang, 1)} months after the decision" if m50 is not None else
-             "The standard profile never reaches 50%") + (
-                f"; 90% after {number(m90, lang, 1)} months." if m90 is not None else
-                f"; it levels off at {number(100 * (asym or 0), lang, 0)}%, so it never "
-                "reaches 90%."),
+            (
+                f"On the standard profile half of the capital is disbursed "
+                f"{number(m50, lang, 1)} months after the decision"
+                if m50 is not None
+                else "The standard profile never reaches 50%"
+            )
+            + (
+                f"; 90% after {number(m90, lang, 1)} months."
+                if m90 is not None
+                else f"; it levels off at {number(100 * (asym or 0), lang, 0)}%, so it never "
+                "reaches 90%."
+            ),
             "Proportional-hazards check (Cox, 50% threshold): " + ph["verdict_en"],
         ]
     return out

@@ -1,0 +1,96 @@
+"""Numbers, amounts, percentages, dates and month names per language, through Babel.
+
+Vietnamese groups thousands with "." and uses "," for decimals (5.801.640; 77,2%); English the
+other way round (5,801,640; 77.2%). Babel carries the CLDR rules and patterns of both locales,
+including the percent pattern (no space before the sign, so a percentage never wraps across a
+line) and month names, which is why nothing here is hand-written. Units ("triệu đồng",
+"percentage points") come from the ``common`` catalog (:mod:`helpers.core.text`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from helpers.core.text import LANGS, check_lang, tr
+
+__all__ = [
+    "LANGS",
+    "bvnd",
+    "check_lang",
+    "date",
+    "day_month",
+    "is_missing",
+    "month_abbr",
+    "mvnd",
+    "number",
+    "percent",
+    "pp",
+]
+
+LOCALES: dict[str, str] = {"vi": "vi_VN", "en": "en_US"}
+"""The Babel locale of each language."""
+
+MISSING = "–"
+"""What a missing number is shown as."""
+
+
+def is_missing(value: object) -> bool:
+    """True for None and NaN (a number that cannot be shown)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _pattern(digits: int) -> str:
+    return "#,##0" + ("." + "0" * digits if digits > 0 else "")
+
+
+def number(value: float | None, lang: str = "vi", digits: int = 0) -> str:
+    """A number with the language's grouping and decimal marks; "–" for missing."""
+    if is_missing(value):
+        return MISSING
+    return format_decimal(value, format=_pattern(digits), locale=LOCALES[check_lang(lang)])
+
+
+def mvnd(value: float | None, lang: str = "vi", digits: int = 0) -> str:
+    """An amount in million VND with its unit: "1.526.790 triệu đồng" / "VND 1,526,790 million"."""
+    return tr("common.amount_mvnd", lang, n=number(value, lang, digits))
+
+
+def bvnd(value_mvnd: float, lang: str = "vi", digits: int = 1) -> str:
+    """An amount given in million VND, shown in billion VND ("5.801,6 tỷ đồng")."""
+    return tr("common.amount_bvnd", lang, n=number(value_mvnd / 1000.0, lang, digits))
+
+
+def percent(fraction: float | None, lang: str = "vi", digits: int = 1) -> str:
+    """A fraction as a percentage with the locale's pattern: 0.772 -> "77,2%" / "77.2%"."""
+    if is_missing(fraction):
+        return MISSING
+    return format_percent(fraction, format=_pattern(digits) + "%", locale=LOCALES[check_lang(lang)])
+
+
+def pp(value: float, lang: str = "vi", digits: int = 1) -> str:
+    """Percentage points: "2,3 điểm phần trăm" / "2.3 percentage points"."""
+    return tr("common.pp", lang, n=number(value, lang, digits))
+
+
+def date(value: pd.Timestamp | dt.date | str, lang: str = "vi") -> str:
+    """A date: "21/05/2024" (vi) / "21 May 2024" (en)."""
+    day = pd.Timestamp(value).date()
+    pattern = "dd/MM/y" if check_lang(lang) == "vi" else "d MMM y"
+    return format_date(day, pattern, locale=LOCALES[lang])
+
+
+def day_month(value: pd.Timestamp | dt.date, lang: str = "vi") -> str:
+    """Day and month of a date: "31/01" (vi) / "31 Jan" (en)."""
+    day = pd.Timestamp(value).date()
+    pattern = "dd/MM" if check_lang(lang) == "vi" else "d MMM"
+    return format_date(day, pattern, locale=LOCALES[lang])
+
+
+def month_abbr(month: int, lang: str = "vi") -> str:
+    """Abbreviated name of month 1..12 in the language ("thg 5" / "May")."""
+    return format_date(dt.date(2000, month, 1), "MMM", locale=LOCALES[check_lang(lang)])
