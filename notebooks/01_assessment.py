@@ -56,7 +56,7 @@ out_dir: str = "outputs/{scope}/assessment"  # output folder; {scope} becomes pr
 
 # %%
 from helpers.analysis import metrics
-from helpers.report import figures
+from helpers.report.figures import assessment as charts
 from helpers.steps import assessment
 
 run = assessment.check_parameters(data, scope, years, lang, out_dir)
@@ -84,7 +84,7 @@ assessment.view(by_year, lang, ["plan_year", "allocated_mvnd", "disbursed_dec31_
 # 31 Dec, by the 31 Jan deadline, by the last report.
 
 # %%
-fig = figures.plot_allocation_vs_disbursement(
+fig = charts.plot_allocation_vs_disbursement(
     metrics.execution_by(run.lines, ["plan_year", "capital_type"]), lang, run.years)
 png = run.save(fig, "allocation_vs_disbursement")
 
@@ -137,7 +137,7 @@ assessment.view(by_unit, lang, ["unit_code", f"name_{lang}", "carried_over_mvnd"
 # line that jumps in November–January shows disbursement concentrated at the end of the year.
 
 # %%
-fig = figures.plot_monthly_profile(metrics.monthly_profile(run.lines, run.disbursements), lang)
+fig = charts.plot_monthly_profile(metrics.monthly_profile(run.lines, run.disbursements), lang)
 png = run.save(fig, "monthly_profile")
 
 # %% [markdown]
@@ -179,7 +179,7 @@ assessment.view(pi2.table, lang, ["plan_year", "allocated_mvnd", "actual_mvnd", 
 # last report (after extensions).
 
 # %%
-fig = figures.plot_execution_by_project(metrics.execution_by(run.lines, "project_code"), lang)
+fig = charts.plot_execution_by_project(metrics.execution_by(run.lines, "project_code"), lang)
 png = run.save(fig, "execution_by_project")
 
 # %% [markdown]
@@ -193,7 +193,7 @@ png = run.save(fig, "execution_by_project")
 card = metrics.target_scorecard(run.dataset.targets, run.scope.code, max(run.years))
 counts = metrics.targets_met(card)
 print(f"{counts['met']} of {counts['total']} targets met ({counts['no_data']} without data)")
-fig = figures.plot_target_scorecard(card, lang)
+fig = charts.plot_target_scorecard(card, lang)
 png = run.save(fig, "target_scorecard")
 
 # %%
@@ -211,7 +211,7 @@ assessment.view(card, lang, [f"name_{lang}", "unit", "baseline_value", "target_v
 ranking = metrics.district_comparison(run.province_lines, run.disbursements, run.dataset.units,
                                       run.dataset.province_code)
 highlight = None if run.scope.is_province else run.scope.code
-fig = figures.plot_district_ranking(ranking, lang, highlight=highlight)
+fig = charts.plot_district_ranking(ranking, lang, highlight=highlight)
 png = run.save(fig, "district_ranking")
 
 # %%

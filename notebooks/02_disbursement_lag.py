@@ -61,7 +61,7 @@ out_dir: str = "outputs/{scope}/lag"  # output folder; {scope} becomes province 
 
 # %%
 from helpers.analysis import lag  # noqa: E402 (imports follow the parameters cell)
-from helpers.report import lag_figures
+from helpers.report.figures import lag as lag_figures
 
 run = lag.check_parameters(data, scope, counterfactual_date, lang, out_dir)
 print(run.title(), "|", run.dataset.origin, "| outputs ->", run.out_dir)

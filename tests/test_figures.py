@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.report import figures  # noqa: E402
+from helpers.report.figures import assessment as charts  # noqa: E402
+from helpers.report.figures import style  # noqa: E402
 
 LANGS = ("vi", "en")
 
@@ -94,17 +95,17 @@ def scorecard() -> pd.DataFrame:
 
 
 CHARTS = {
-    "allocation_vs_disbursement": lambda lang, demo: figures.plot_allocation_vs_disbursement(
+    "allocation_vs_disbursement": lambda lang, demo: charts.plot_allocation_vs_disbursement(
         by_year_type(), lang, years=[2021, 2022, 2023], demo=demo
     ),
-    "execution_by_project": lambda lang, demo: figures.plot_execution_by_project(
+    "execution_by_project": lambda lang, demo: charts.plot_execution_by_project(
         by_project(), lang, demo=demo
     ),
-    "monthly_profile": lambda lang, demo: figures.plot_monthly_profile(profile(), lang, demo=demo),
-    "district_ranking": lambda lang, demo: figures.plot_district_ranking(
+    "monthly_profile": lambda lang, demo: charts.plot_monthly_profile(profile(), lang, demo=demo),
+    "district_ranking": lambda lang, demo: charts.plot_district_ranking(
         ranking(), lang, highlight="051", demo=demo
     ),
-    "target_scorecard": lambda lang, demo: figures.plot_target_scorecard(
+    "target_scorecard": lambda lang, demo: charts.plot_target_scorecard(
         scorecard(), lang, demo=demo
     ),
 }
@@ -128,32 +129,32 @@ def _close_figures():
 @pytest.mark.parametrize("name", sorted(CHARTS))
 def test_chart_builds_in_language_with_demo_mark(name, lang):
     fig = CHARTS[name](lang, True)
-    texts = figures.figure_texts(fig)
+    texts = style.figure_texts(fig)
     assert any(TITLES[name][lang] in t for t in texts), texts
     other = "en" if lang == "vi" else "vi"
     assert not any(TITLES[name][other] in t for t in texts)
-    assert figures.has_demo_mark(fig)
+    assert style.has_demo_mark(fig)
     assert any("DEMO:" in t for t in texts)  # the footnote, in the chart's language
 
 
 @pytest.mark.parametrize("name", sorted(CHARTS))
 def test_no_demo_mark_on_real_data(name):
     fig = CHARTS[name]("vi", False)
-    assert not figures.has_demo_mark(fig)
-    assert not any("DEMO" in t for t in figures.figure_texts(fig))
+    assert not style.has_demo_mark(fig)
+    assert not any("DEMO" in t for t in style.figure_texts(fig))
 
 
 def test_demo_flag_defaults_to_the_table():
     table = by_project()
     table.attrs["demo"] = True
-    assert figures.has_demo_mark(figures.plot_execution_by_project(table, "en"))
+    assert style.has_demo_mark(charts.plot_execution_by_project(table, "en"))
     table.attrs["demo"] = False
-    assert not figures.has_demo_mark(figures.plot_execution_by_project(table, "en"))
+    assert not style.has_demo_mark(charts.plot_execution_by_project(table, "en"))
 
 
 @pytest.mark.parametrize(("lang", "thousands"), [("vi", "3.000"), ("en", "3,000")])
 def test_amount_ticks_use_the_language_grouping(lang, thousands):
-    fig = figures.plot_allocation_vs_disbursement(by_year_type(), lang, demo=False)
+    fig = charts.plot_allocation_vs_disbursement(by_year_type(), lang, demo=False)
     fig.canvas.draw()
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert thousands in ticks, ticks  # 3,000,000 million VND = 3,000 billion VND
@@ -163,8 +164,8 @@ def test_amount_ticks_use_the_language_grouping(lang, thousands):
 
 
 def test_percent_ticks_per_language():
-    vi = figures.plot_execution_by_project(by_project(), "vi", demo=False)
-    en = figures.plot_execution_by_project(by_project(), "en", demo=False)
+    vi = charts.plot_execution_by_project(by_project(), "vi", demo=False)
+    en = charts.plot_execution_by_project(by_project(), "en", demo=False)
     for fig in (vi, en):
         fig.canvas.draw()
     assert "60 %" in [t.get_text() for t in vi.axes[0].get_xticklabels()]
@@ -174,20 +175,20 @@ def test_percent_ticks_per_language():
 @pytest.mark.parametrize("name", sorted(CHARTS))
 def test_font_covers_every_label(name):
     fig = CHARTS[name]("vi", True)
-    text = "".join(figures.figure_texts(fig))
+    text = "".join(style.figure_texts(fig))
     assert any(ch in text for ch in "ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ")
-    assert figures.check_font_covers(text) == []
+    assert style.check_font_covers(text) == []
 
 
 def test_save_png_is_atomic_and_readable(tmp_path):
     fig = CHARTS["monthly_profile"]("en", True)
-    path = figures.save_png(fig, tmp_path / "sub" / "profile.png")
+    path = style.save_png(fig, tmp_path / "sub" / "profile.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in path.parent.iterdir()] == ["profile.png"]  # no temporary left
 
 
 def test_month_and_project_labels():
-    assert figures.month_label(1, "vi") == "T1" and figures.month_label(12, "en") == "Dec"
-    assert figures.month_label(13, "vi") == "T1 năm sau"
-    assert figures.project_label("DA10", "vi") == "Dự án 10"
-    assert figures.project_label("DA4", "en") == "Project 4"
+    assert charts.month_label(1, "vi") == "T1" and charts.month_label(12, "en") == "Dec"
+    assert charts.month_label(13, "vi") == "T1 năm sau"
+    assert charts.project_label("DA10", "vi") == "Dự án 10"
+    assert charts.project_label("DA4", "en") == "Project 4"

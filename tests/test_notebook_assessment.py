@@ -9,7 +9,7 @@ import papermill as pm
 import pytest
 
 from helpers.core.errors import ParameterError
-from helpers.core.paths import REPO_ROOT
+from helpers.core.paths import REPO_ROOT, resolve_out_dir
 from helpers.data import reference
 from helpers.steps import assessment
 
@@ -77,14 +77,14 @@ def test_bad_lang_names_the_allowed_values():
 
 
 def test_out_dir_template_and_repo_relative(tmp_path):
-    assert assessment.resolve_out_dir("outputs/{scope}/assessment", "051") == (
+    assert resolve_out_dir("outputs/{scope}/assessment", "051", assessment.DEFAULT_OUT_DIR) == (
         REPO_ROOT / "outputs" / "051" / "assessment"
     )
-    assert assessment.resolve_out_dir(str(tmp_path / "{scope}"), "province") == (
+    assert resolve_out_dir(str(tmp_path / "{scope}"), "province", assessment.DEFAULT_OUT_DIR) == (
         tmp_path / "province"
     )
     with pytest.raises(ParameterError, match="out_dir"):
-        assessment.resolve_out_dir(" ", "province")
+        resolve_out_dir(" ", "province", assessment.DEFAULT_OUT_DIR)
 
 
 def test_scope_accepts_a_code_that_lost_its_zero_and_names(tmp_path):

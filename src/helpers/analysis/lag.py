@@ -51,7 +51,12 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import OptimizeWarning, curve_fit
 
-from helpers.analysis.lines import line_table
+from helpers.analysis.lines import (
+    Snapshots,
+    line_table,
+    snapshots,
+    time_to_share_from,
+)
 from helpers.analysis.metrics import scope_unit_codes
 from helpers.core.errors import ParameterError
 from helpers.core.files import atomic_write_bytes
@@ -73,7 +78,6 @@ MIN_LINES_PROFILE = 8
 """Fewer lines than this in a group: no S-curve is fitted for it (the group is reported)."""
 MIN_LINES_BIN = 3
 """A month-since-decision bin enters the curve fit only when this many lines are observed."""
-_SHARE_TOL = 1e-9
 _Z95 = float(stats.norm.ppf(0.975))
 
 # ============================================================================ preparation
@@ -162,91 +166,9 @@ def _share(amount: pd.Series, disbursed: pd.Series) -> pd.Series:
     return (disbursed / a.where(a > 0)).clip(upper=1.0)
 
 
-@dataclass
-class _Snaps:
-    """Snapshots up to ``as_of`` as arrays sorted by (line position, report date)."""
-
-    line: np.ndarray
-    date: np.ndarray
-    value: np.ndarray
-    first: np.ndarray
-    """Index of each line's first snapshot (-1 when it has none)."""
-    last: np.ndarray
-    """Index of each line's last snapshot (-1 when it has none)."""
-
-
-def _snapshots(lines: pd.DataFrame, disbursements: pd.DataFrame, as_of: pd.Timestamp) -> _Snaps:
-    d = disbursements.loc[disbursements["report_date"] <= as_of]
-    pos = pd.Index(lines["line_id"].astype(str)).get_indexer(d["line_id"].astype(str))
-    keep = pos >= 0
-    pos = pos[keep]
-    date = d["report_date"].to_numpy(dtype="datetime64[ns]")[keep]
-    value = d["disbursed_cum_mvnd"].to_numpy(dtype=float)[keep]
-    order = np.lexsort((date, pos))
-    pos, date, value = pos[order], date[order], value[order]
-    first = np.full(len(lines), -1)
-    last = np.full(len(lines), -1)
-    if len(pos):
-        uniq, start = np.unique(pos, return_index=True)
-        first[uniq] = start
-        last[uniq] = np.append(start[1:], len(pos)) - 1
-    return _Snaps(pos, date, value, first, last)
-
-
-def _time_to_share(
-    lines: pd.DataFrame, snaps: _Snaps, threshold: float, as_of: pd.Timestamp
-) -> pd.DataFrame:
-    amount = lines["amount_mvnd"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = snaps.value / amount[snaps.line]
-    hit = share >= threshold - _SHARE_TOL
-    first_hit = np.full(len(lines), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if hit.any():
-        uniq, idx = np.unique(snaps.line[hit], return_index=True)
-        first_hit[uniq] = snaps.date[hit][idx]
-    has = snaps.last >= 0
-    last_snap = np.full(len(lines), np.datetime64("NaT"), dtype="datetime64[ns]")
-    last_snap[has] = snaps.date[snaps.last[has]]
-    deadline = pd.to_datetime(lines["line_deadline"]).to_numpy(dtype="datetime64[ns]")
-    final = ~has | (last_snap >= deadline)
-    censor = np.where(final, np.datetime64(pd.Timestamp(as_of), "ns"), last_snap)
-    reached = ~np.isnat(first_hit)
-    end = np.where(reached, first_hit, censor)
-    dec = pd.to_datetime(lines["decision_date"]).to_numpy(dtype="datetime64[ns]")
-    days = (end - dec).astype("timedelta64[D]").astype("float64")
-    return pd.DataFrame(
-        {"time_months": np.maximum(days / DAYS_PER_MONTH, 0.0), "reached": reached.astype("int64")},
-        index=lines.index,
-    )
-
-
-def time_to_share(
-    lines: pd.DataFrame, disbursements: pd.DataFrame, threshold: float, as_of: pd.Timestamp
-) -> pd.DataFrame:
-    """Months from decision to the first report at which a line's share reaches ``threshold``.
-
-    A line that has not reached it is censored, never dropped: at ``as_of`` (the last
-    report) when its share is final (its last snapshot is on or after its own final deadline,
-    or it has no snapshot at all), otherwise at its last snapshot (reports stopped while it
-    could still disburse).
-
-    Args:
-        lines: per-line frame with ``line_id``, ``decision_date``, ``amount_mvnd``,
-            ``line_deadline``.
-        disbursements: the snapshots (``line_id``, ``report_date``, ``disbursed_cum_mvnd``).
-        threshold: share of the allocation, in (0, 1].
-        as_of: last report date.
-
-    Returns:
-        Frame indexed like ``lines`` with ``time_months`` (>= 0) and ``reached`` (1 event,
-        0 censored).
-    """
-    return _time_to_share(lines, _snapshots(lines, disbursements, as_of), threshold, as_of)
-
-
 def _line_frame(
     dataset: Dataset, as_of: pd.Timestamp | None
-) -> tuple[pd.DataFrame, pd.Timestamp, _Snaps]:
+) -> tuple[pd.DataFrame, pd.Timestamp, Snapshots]:
     lines = line_table(dataset.allocations, dataset.disbursements, as_of).reset_index(drop=True)
     as_of = pd.Timestamp(lines.attrs["as_of"])
     for col in ("unit_code", "project_code", "capital_type", "source", "line_id"):
@@ -258,7 +180,7 @@ def _line_frame(
     lines["share_dec31"] = _share(lines["amount_mvnd"], lines["disbursed_dec31_mvnd"])
     lines["share_deadline"] = _share(lines["amount_mvnd"], lines["disbursed_deadline_mvnd"])
     lines["share_last"] = _share(lines["amount_mvnd"], lines["disbursed_last_mvnd"])
-    snaps = _snapshots(lines, dataset.disbursements, as_of)
+    snaps = snapshots(lines, dataset.disbursements, as_of)
     for col, idx in (("first_snapshot_date", snaps.first), ("last_snapshot_date", snaps.last)):
         dates = np.full(len(lines), np.datetime64("NaT"), dtype="datetime64[ns]")
         dates[idx >= 0] = snaps.date[idx[idx >= 0]]
@@ -268,14 +190,14 @@ def _line_frame(
     lines["usable"] = lines["amount_mvnd"] > 0
     lines["deadline_usable"] = lines["usable"] & lines["deadline_observed"]
     for thr in THRESHOLDS:
-        tts = _time_to_share(lines, snaps, thr, as_of)
+        tts = time_to_share_from(lines, snaps, thr, as_of)
         tag = f"{round(100 * thr)}"
         lines[f"t{tag}_months"] = tts["time_months"]
         lines[f"reached{tag}"] = tts["reached"]
     return lines, as_of, snaps
 
 
-def _panel_frame(lines: pd.DataFrame, snaps: _Snaps) -> pd.DataFrame:
+def _panel_frame(lines: pd.DataFrame, snaps: Snapshots) -> pd.DataFrame:
     """Every line x every report date of the data between its decision date and the last
     report; the cumulative amount is the line's latest snapshot on or before the date."""
     grid = np.unique(snaps.date)
@@ -1073,7 +995,7 @@ def _fit_cox(
     return cox, ph
 
 
-def fit_time_to_share(
+def fittime_to_share_from(
     data: LagData,
     threshold: float = 0.5,
     *,
@@ -1806,7 +1728,7 @@ def fit_province_models(
     )
     seconds["profile"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    survival = {f"{round(100 * thr)}": fit_time_to_share(data, thr) for thr in THRESHOLDS}
+    survival = {f"{round(100 * thr)}": fittime_to_share_from(data, thr) for thr in THRESHOLDS}
     seconds["time_to_share"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     year_end = fit_year_end_share(data, cov_type=cov_type, district_checks=district_checks)
@@ -1935,7 +1857,7 @@ def analyse_scope(
             seed=models.settings["seed"] + 7,
         )
         survival = {
-            k: fit_time_to_share(data, v.threshold, lines=mask, cox=False)
+            k: fittime_to_share_from(data, v.threshold, lines=mask, cox=False)
             for k, v in models.survival.items()
         }
     timing = ye.ame(ye_mask)
@@ -2188,7 +2110,7 @@ class LagRun:
 
     def save(self, fig: Any, name: str) -> Path:
         """Save ``fig`` as ``<out_dir>/<name>.png`` atomically and return the path."""
-        from helpers.report.figures import save_png
+        from helpers.report.figures.style import save_png
 
         path = save_png(fig, self.out_dir / f"{name}.png")
         self.saved.append(path)

@@ -8,10 +8,18 @@ the lag models (:mod:`helpers.analysis.lag`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from helpers.data.deadlines import line_deadline, months_available, regular_deadline, year_end
+from helpers.data.deadlines import (
+    DAYS_PER_MONTH,
+    line_deadline,
+    months_available,
+    regular_deadline,
+    year_end,
+)
 
 
 def cumulative_at(
@@ -99,3 +107,95 @@ def line_table(
     lines.attrs["as_of"] = as_of
     lines.attrs["demo"] = bool(allocations.attrs.get("demo", False))
     return lines
+
+
+# --------------------------------------------------------------------------- time to a share
+SHARE_TOL = 1e-9
+"""Tolerance when comparing a line's disbursed share with a threshold."""
+
+
+@dataclass
+class Snapshots:
+    """Snapshots up to ``as_of`` as arrays sorted by (line position, report date)."""
+
+    line: np.ndarray
+    date: np.ndarray
+    value: np.ndarray
+    first: np.ndarray
+    """Index of each line's first snapshot (-1 when it has none)."""
+    last: np.ndarray
+    """Index of each line's last snapshot (-1 when it has none)."""
+
+
+def snapshots(lines: pd.DataFrame, disbursements: pd.DataFrame, as_of: pd.Timestamp) -> Snapshots:
+    d = disbursements.loc[disbursements["report_date"] <= as_of]
+    pos = pd.Index(lines["line_id"].astype(str)).get_indexer(d["line_id"].astype(str))
+    keep = pos >= 0
+    pos = pos[keep]
+    date = d["report_date"].to_numpy(dtype="datetime64[ns]")[keep]
+    value = d["disbursed_cum_mvnd"].to_numpy(dtype=float)[keep]
+    order = np.lexsort((date, pos))
+    pos, date, value = pos[order], date[order], value[order]
+    first = np.full(len(lines), -1)
+    last = np.full(len(lines), -1)
+    if len(pos):
+        uniq, start = np.unique(pos, return_index=True)
+        first[uniq] = start
+        last[uniq] = np.append(start[1:], len(pos)) - 1
+    return Snapshots(pos, date, value, first, last)
+
+
+def time_to_share_from(
+    lines: pd.DataFrame, snaps: Snapshots, threshold: float, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    amount = lines["amount_mvnd"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = snaps.value / amount[snaps.line]
+    hit = share >= threshold - SHARE_TOL
+    first_hit = np.full(len(lines), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if hit.any():
+        uniq, idx = np.unique(snaps.line[hit], return_index=True)
+        first_hit[uniq] = snaps.date[hit][idx]
+    has = snaps.last >= 0
+    last_snap = np.full(len(lines), np.datetime64("NaT"), dtype="datetime64[ns]")
+    last_snap[has] = snaps.date[snaps.last[has]]
+    final_day = (
+        lines["line_deadline"]
+        if "line_deadline" in lines
+        else line_deadline(lines["plan_year"], lines["extended_until"])
+    )
+    deadline = pd.to_datetime(final_day).to_numpy(dtype="datetime64[ns]")
+    final = ~has | (last_snap >= deadline)
+    censor = np.where(final, np.datetime64(pd.Timestamp(as_of), "ns"), last_snap)
+    reached = ~np.isnat(first_hit)
+    end = np.where(reached, first_hit, censor)
+    dec = pd.to_datetime(lines["decision_date"]).to_numpy(dtype="datetime64[ns]")
+    days = (end - dec).astype("timedelta64[D]").astype("float64")
+    return pd.DataFrame(
+        {"time_months": np.maximum(days / DAYS_PER_MONTH, 0.0), "reached": reached.astype("int64")},
+        index=lines.index,
+    )
+
+
+def time_to_share(
+    lines: pd.DataFrame, disbursements: pd.DataFrame, threshold: float, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Months from decision to the first report at which a line's share reaches ``threshold``.
+
+    A line that has not reached it is censored, never dropped: at ``as_of`` (the last
+    report) when its share is final (its last snapshot is on or after its own final deadline,
+    or it has no snapshot at all), otherwise at its last snapshot (reports stopped while it
+    could still disburse).
+
+    Args:
+        lines: per-line frame with ``line_id``, ``decision_date``, ``amount_mvnd`` and
+            ``line_deadline`` (or ``plan_year`` and ``extended_until`` to derive it).
+        disbursements: the snapshots (``line_id``, ``report_date``, ``disbursed_cum_mvnd``).
+        threshold: share of the allocation, in (0, 1].
+        as_of: last report date.
+
+    Returns:
+        Frame indexed like ``lines`` with ``time_months`` (>= 0) and ``reached`` (1 event,
+        0 censored).
+    """
+    return time_to_share_from(lines, snapshots(lines, disbursements, as_of), threshold, as_of)

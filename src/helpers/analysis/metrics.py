@@ -31,11 +31,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.lines import cumulative_at, line_table
+from helpers.analysis.lines import cumulative_at, last_report_date, line_table, time_to_share
 from helpers.data import schema
 from helpers.data.dataset import Dataset
 from helpers.data.datasets import Scope
-from helpers.data.deadlines import months_between
 
 Cutoff = Literal["dec31", "deadline", "last"]
 CUTOFFS: tuple[str, ...] = ("dec31", "deadline", "last")
@@ -615,22 +614,16 @@ def months_to_share(
 
     Months are days / 30.4375 (:mod:`helpers.data.deadlines`), counted from ``decision_date`` to the
     first ``report_date`` whose cumulative disbursed is at least ``share × amount_mvnd``
-    (reports are monthly, so this is the month end by which the share was reached). NaN when
-    the share was never reached by the last report, or the line has no amount.
+    (reports are monthly, so this is the month end by which the share was reached): the event
+    times of :func:`helpers.analysis.lines.time_to_share`. NaN when the share was never reached
+    by the last report, or the line has no amount.
 
     Returns:
         Float Series aligned with ``lines`` (same index).
     """
-    need = (lines["amount_mvnd"] * share).where(lines["amount_mvnd"] > 0)
-    q = pd.DataFrame({"line_id": lines["line_id"].astype(str), "need": need})
-    snaps = disbursements[["line_id", "report_date", "disbursed_cum_mvnd"]].copy()
-    snaps["line_id"] = snaps["line_id"].astype(str)
-    snaps = snaps.merge(q.drop_duplicates("line_id"), on="line_id")
-    hit = snaps[snaps["disbursed_cum_mvnd"] >= snaps["need"] - _EPS]
-    first = hit.groupby("line_id")["report_date"].min()
-    reached = q["line_id"].map(first)
-    out = months_between(lines["decision_date"], pd.to_datetime(reached))
-    return pd.Series(out, index=lines.index, dtype="float64")
+    times = time_to_share(lines, disbursements, share, last_report_date(disbursements))
+    reached = times["reached"].astype(bool) & (lines["amount_mvnd"] > 0)
+    return times["time_months"].where(reached).astype("float64")
 
 
 def median_months(months: pd.Series) -> float:

@@ -72,6 +72,7 @@ from helpers.core.paths import OUTPUTS_DIR, PACKAGE_DIR, REPO_ROOT, scope_slug
 from helpers.core.provenance import git_commit
 from helpers.core.text import label
 from helpers.data.dataset import DEMO_LABEL, DEMO_NOTE_EN, DEMO_NOTE_VI
+from helpers.report.figures import style as figures
 
 TEMPLATES_DIR: Path = PACKAGE_DIR / "report" / "templates"
 
@@ -1914,8 +1915,6 @@ def figure_html(uri: str | None, caption: str, fig_id: str) -> str:
 
 def chart_by_year(b: Brief) -> str | None:
     """Allocated and disbursed at the three cut-offs, by plan year with allocation."""
-    from helpers.report import figures
-
     rows = [r for r in b.metrics["by_year"] if num(r.get("allocated_mvnd"))]
     if not rows:
         return None
@@ -1950,8 +1949,6 @@ def chart_by_year(b: Brief) -> str | None:
 
 def chart_capital_types(b: Brief) -> str | None:
     """Execution rate by capital type at the deadline and last report."""
-    from helpers.report import figures
-
     rates = capital_rates(b.metrics)
     types = [c for c in ("investment", "recurrent") if rates[f"{c}_deadline"] is not None]
     if not types:
@@ -1984,8 +1981,6 @@ def chart_capital_types(b: Brief) -> str | None:
 
 def chart_counterfactual(b: Brief) -> str | None:
     """Disbursed by the deadline, actual and under the counterfactual, with its interval."""
-    from helpers.report import figures
-
     if counterfactual_status(b.lag) != "ok":
         return None
     cf = b.lag["counterfactual"]
@@ -2025,8 +2020,6 @@ def chart_counterfactual(b: Brief) -> str | None:
 
 def chart_counterfactual_by_year(b: Brief) -> str | None:
     """Per plan year: disbursed by the deadline, observed and under the counterfactual."""
-    from helpers.report import figures
-
     if counterfactual_status(b.lag) != "ok":
         return None
     rows = [r for r in b.lag["counterfactual"].get("by_year") or [] if isinstance(r, Mapping)]
@@ -2113,8 +2106,6 @@ def _profile_groups(block: object) -> dict[str, Callable[[float], float]]:
 def chart_profiles(b: Brief) -> str | None:
     """Standard disbursement profiles by capital type drawn from the fitted curves in
     ``lag.json`` (the scope's own for a district, dashed: the province's)."""
-    from helpers.report import figures
-
     prof = b.lag.get("profile")
     if not isinstance(prof, Mapping):
         return None
@@ -2184,8 +2175,6 @@ def upstream_png(b: Brief, source: str, png_name: str) -> str | None:
 
 def chart_ranking(b: Brief) -> str | None:
     """District execution rates at the deadline, the scope highlighted, province as a line."""
-    from helpers.report import figures
-
     rows = sorted(_districts(b.ranking), key=lambda r: r["execution_rate"])
     prov = _province_row(b.ranking)
     if len(rows) < 2:

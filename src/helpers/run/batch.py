@@ -178,9 +178,9 @@ WARM_IMPORTS = (
     "helpers.data.datasets",
     "helpers.steps.assessment",
     "helpers.analysis.metrics",
-    "helpers.report.figures",
+    "helpers.report.figures.assessment",
     "helpers.analysis.lag",
-    "helpers.report.lag_figures",
+    "helpers.report.figures.lag",
     "helpers.report.brief",
 )
 """Imported once into each worker's kernel (a module that fails to import is skipped)."""

@@ -3,7 +3,7 @@
 The notebook stays thin: its first cell after the parameters calls :func:`check_parameters`,
 which checks every parameter (language, years, output folder, data, scope) and fails with a
 :class:`~helpers.core.errors.ParameterError` naming the allowed values; the next cells call
-:mod:`helpers.analysis.metrics` and :mod:`helpers.report.figures` on the :class:`Assessment` it returns, show a
+:mod:`helpers.analysis.metrics` and :mod:`helpers.report.figures.assessment` on the :class:`Assessment` it returns, show a
 table with :func:`view`, save each figure with :meth:`Assessment.save`, and the last cell
 writes ``metrics.json`` with :meth:`Assessment.write_metrics`. :func:`run_assessment` does all
 of it in one call (for scripts and tests).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -21,16 +21,14 @@ from matplotlib.figure import Figure
 
 from helpers.analysis import metrics
 from helpers.analysis.lines import line_table
+from helpers.core.contracts import Metrics
 from helpers.core.errors import ParameterError
-from helpers.core.files import atomic_write_json
 from helpers.core.formatting import number, percent
-from helpers.core.paths import resolve_out_dir as paths_resolve_out_dir
-from helpers.core.paths import scope_slug
 from helpers.core.text import check_lang, label
-from helpers.data.dataset import Dataset
-from helpers.data.datasets import Scope, open_dataset, resolve_scope
 from helpers.data.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
-from helpers.report import figures
+from helpers.report.figures import assessment as charts
+from helpers.report.figures import style
+from helpers.steps.base import Step, open_step
 
 METRICS_FILE = "metrics.json"
 DEFAULT_YEARS_TEXT = "2021-2025"
@@ -74,29 +72,18 @@ def parse_years(years: str | int | Iterable[int]) -> list[int]:
     return sorted(set(out))
 
 
-def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:
-    """The output folder (:func:`helpers.core.paths.resolve_out_dir`)."""
-    return paths_resolve_out_dir(out_dir, slug, "outputs/{scope}/assessment")
+DEFAULT_OUT_DIR = "outputs/{scope}/assessment"
 
 
 @dataclass
-class Assessment:
-    """Everything the notebook shows, for one scope and set of years."""
+class Assessment(Step):
+    """Everything the assessment notebook shows, for one scope and set of years."""
 
-    dataset: Dataset
-    scope: Scope
     years: list[int]
-    lang: str
-    out_dir: Path
     lines: pd.DataFrame
     """Line table (:func:`helpers.analysis.lines.line_table`) of the scope's lines in ``years``."""
     province_lines: pd.DataFrame
     """Line table of the whole province in ``years`` (district ranking, reference values)."""
-    saved: list[Path] = field(default_factory=list)
-
-    @property
-    def demo(self) -> bool:
-        return self.dataset.demo
 
     @property
     def disbursements(self) -> pd.DataFrame:
@@ -115,17 +102,11 @@ class Assessment:
         out.attrs = dict(frame.attrs)
         return out
 
-    def save(self, fig: Figure, name: str) -> Path:
-        """Save ``fig`` as ``<out_dir>/<name>.png`` (atomically) and return the figure's path."""
-        path = figures.save_png(fig, self.out_dir / f"{name}.png")
-        self.saved.append(path)
-        return path
-
-    def summary(self) -> dict:
-        """The ``metrics.json`` dict (:func:`helpers.analysis.metrics.summary_metrics`)."""
+    def summary(self) -> Metrics:
+        """The ``metrics.json`` contract (:func:`helpers.analysis.metrics.summary_metrics`)."""
         out = metrics.summary_metrics(self.dataset, self.scope, self.years, self.lang)
-        out["figures"] = sorted(p.name for p in self.saved)
-        return out
+        out["figures"] = self.figure_names
+        return Metrics.parse(out, METRICS_FILE)
 
     @property
     def metrics_path(self) -> Path:
@@ -134,9 +115,7 @@ class Assessment:
 
     def write_metrics(self) -> dict:
         """Write ``metrics.json`` into ``out_dir`` atomically and return what was written."""
-        out = self.summary()
-        atomic_write_json(self.metrics_path, out)
-        return out
+        return self.write(self.summary(), METRICS_FILE).model_dump(mode="json", exclude_unset=True)
 
 
 def check_parameters(
@@ -160,24 +139,28 @@ def check_parameters(
         ParameterError: a parameter is outside its allowed values (the message names them).
         helpers.core.errors.InputError: the data files have problems.
     """
-    lang = check_lang(lang)
+    check_lang(lang)
     year_list = parse_years(years)
-    dataset = open_dataset(data)
-    sc = resolve_scope(dataset, str(scope))
-    slug = scope_slug(sc.code, dataset.province_code)
-    folder = resolve_out_dir(out_dir, slug)
+    step = open_step(data, scope, lang, out_dir, DEFAULT_OUT_DIR)
+    dataset = step.dataset
     as_of = dataset.disbursements["report_date"].max()
-    alloc = metrics.filter_scope(dataset.allocations, dataset.units, sc.code, year_list)
+    alloc = metrics.filter_scope(dataset.allocations, dataset.units, step.scope.code, year_list)
     prov = metrics.filter_scope(
         dataset.allocations, dataset.units, dataset.province_code, year_list
     )
-    lines, province_lines = (
-        line_table(alloc, dataset.disbursements, as_of),
-        line_table(prov, dataset.disbursements, as_of),
-    )
+    lines = line_table(alloc, dataset.disbursements, as_of)
+    province_lines = line_table(prov, dataset.disbursements, as_of)
     for frame in (lines, province_lines):
         frame.attrs["demo"] = dataset.demo
-    return Assessment(dataset, sc, year_list, lang, folder, lines, province_lines)
+    return Assessment(
+        dataset,
+        step.scope,
+        step.lang,
+        step.out_dir,
+        years=year_list,
+        lines=lines,
+        province_lines=province_lines,
+    )
 
 
 def run_assessment(
@@ -185,13 +168,13 @@ def run_assessment(
     scope: str | int = "province",
     years: str | int | Sequence[int] = DEFAULT_YEARS_TEXT,
     lang: str = "vi",
-    out_dir: str | Path = "outputs/{scope}/assessment",
+    out_dir: str | Path = DEFAULT_OUT_DIR,
 ) -> dict:
     """Check the parameters, draw and save every figure, write ``metrics.json``; return it."""
     a = check_parameters(data, scope, years, lang, out_dir)
     for name, fig in assessment_figures(a).items():
         a.save(fig, name)
-        figures.plt.close(fig)
+        style.plt.close(fig)
     return a.write_metrics()
 
 
@@ -202,19 +185,19 @@ def assessment_figures(a: Assessment) -> dict[str, Figure]:
         a.province_lines, a.disbursements, a.dataset.units, a.dataset.province_code
     )
     return {
-        "allocation_vs_disbursement": figures.plot_allocation_vs_disbursement(
+        "allocation_vs_disbursement": charts.plot_allocation_vs_disbursement(
             metrics.execution_by(a.lines, ["plan_year", "capital_type"]), lang, a.years
         ),
-        "execution_by_project": figures.plot_execution_by_project(
+        "execution_by_project": charts.plot_execution_by_project(
             metrics.execution_by(a.lines, "project_code"), lang
         ),
-        "monthly_profile": figures.plot_monthly_profile(
+        "monthly_profile": charts.plot_monthly_profile(
             metrics.monthly_profile(a.lines, a.disbursements), lang
         ),
-        "district_ranking": figures.plot_district_ranking(
+        "district_ranking": charts.plot_district_ranking(
             ranking, lang, highlight=None if a.scope.is_province else a.scope.code
         ),
-        "target_scorecard": figures.plot_target_scorecard(
+        "target_scorecard": charts.plot_target_scorecard(
             metrics.target_scorecard(a.dataset.targets, a.scope.code, max(a.years)), lang
         ),
     }
@@ -338,7 +321,6 @@ __all__ = [
     "check_lang",
     "check_parameters",
     "parse_years",
-    "resolve_out_dir",
     "run_assessment",
     "view",
 ]

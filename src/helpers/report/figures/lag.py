@@ -31,7 +31,7 @@ from helpers.analysis.lag import (
 )
 from helpers.core.formatting import bvnd, check_lang, number
 from helpers.core.text import label
-from helpers.report.figures import (
+from helpers.report.figures.style import (
     PALETTE,
     PALETTE_BY_KEY,
     amount_axis,

@@ -1,0 +1,272 @@
+"""The JSON results steps hand to each other, as typed models (pydantic).
+
+``metrics.json`` (assessment), ``lag.json`` (disbursement lag) and the brief's index entry
+(``brief.<lang>.json``) are contracts: the step that writes one builds it through its model
+and the steps that read it parse it with the same model, so a missing or mistyped key fails
+where it is written, not as a wrong sentence in a brief. Each carries ``schema_version``.
+Keys the consumers read are typed; model diagnostics that only the notebooks show are kept
+as plain objects. Amounts are million VND, rates and shares fractions, dates ISO strings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from helpers.core.files import atomic_write_text
+
+SCHEMA_VERSION = 1
+
+M = TypeVar("M", bound="Contract")
+
+
+class ContractError(ValueError):
+    """A result file is missing, is not JSON, or does not match its contract."""
+
+
+class Contract(BaseModel):
+    """Base of the result models: unknown keys are kept, and written back unchanged."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def model_post_init(self, context: Any, /) -> None:
+        # the version is always written, even when the producer left it at its default
+        if "schema_version" in type(self).model_fields:
+            self.model_fields_set.add("schema_version")
+
+    @classmethod
+    def read(cls: type[M], path: str | Path) -> M:
+        """Parse ``path``; a :class:`ContractError` names the file and the first bad key."""
+        p = Path(path)
+        try:
+            obj = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ContractError(f"{p}: not found") from None
+        except (OSError, ValueError) as exc:
+            raise ContractError(f"{p}: cannot read JSON ({exc})") from None
+        return cls.parse(obj, p)
+
+    @classmethod
+    def parse(cls: type[M], obj: Any, where: str | Path = "") -> M:
+        try:
+            return cls.model_validate(obj)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(x) for x in first["loc"])
+            raise ContractError(f"{where or cls.__name__}: key '{key}': {first['msg']}") from None
+
+    def to_json(self) -> str:
+        """Indented UTF-8 JSON (non-ASCII kept), strict: no NaN or infinity. Optional keys
+        the producer did not set are left out, so a file reads back as it was written."""
+        data = self.model_dump(mode="json", exclude_unset=True)
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def write(self, path: str | Path) -> Path:
+        """Write the JSON atomically."""
+        return atomic_write_text(path, self.to_json())
+
+
+# ----------------------------------------------------------------------------- metrics.json
+class Amounts(Contract):
+    """Allocated and disbursed (at the last report and at the deadline) of one category."""
+
+    allocated_mvnd: float | None
+    disbursed_mvnd: float | None
+    disbursed_deadline_mvnd: float | None
+    execution_rate: float | None
+    by_source: dict[str, Amounts] | None = None
+
+
+class YearRow(Contract):
+    """One plan year at the three cut-offs."""
+
+    plan_year: int
+    allocated_mvnd: float | None
+    disbursed_dec31_mvnd: float | None
+    disbursed_deadline_mvnd: float | None
+    disbursed_last_mvnd: float | None
+    execution_rate_dec31: float | None
+    execution_rate_deadline: float | None
+    execution_rate_last: float | None
+    status: Literal["no_allocation", "in_progress", "complete"]
+
+
+class RankingRow(Contract):
+    """A district (or the province) in the district comparison."""
+
+    unit_code: str
+    name_vi: str
+    name_en: str
+    level: str
+    execution_rate: float | None
+    median_months_to_50: float | None
+    rank: int | None
+
+
+class ScorecardRow(Contract):
+    """One target indicator of the scope."""
+
+    indicator_code: str
+    name_vi: str
+    name_en: str
+    unit: str
+    direction: str
+    baseline_value: float | None
+    target_value: float | None
+    latest_value: float | None
+    latest_year: int | None
+    progress_ratio: float | None
+    status: Literal["met", "not_met", "no_data"]
+
+
+class Metrics(Contract):
+    """``metrics.json``: the assessment of one scope."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    scope: str
+    unit_code: str
+    scope_level: str
+    scope_name_vi: str
+    scope_name_en: str
+    province_code: str
+    demo: bool
+    data_origin: str
+    data_sha256: str
+    lang: str | None
+    as_of: str
+    years: list[int]
+    years_with_allocation: list[int]
+    allocated_mvnd: float | None
+    disbursed_mvnd: float | None
+    disbursed_dec31_mvnd: float | None
+    disbursed_deadline_mvnd: float | None
+    execution_rate_dec31: float | None
+    execution_rate_deadline: float | None
+    execution_rate_last: float | None
+    by_year: list[YearRow]
+    by_capital_type: dict[str, Amounts]
+    by_source: dict[str, Amounts]
+    carried_over_mvnd: float | None
+    carried_over_disbursed_mvnd: float | None
+    carried_over_disbursed_share: float | None
+    carried_over_open_mvnd: float | None
+    lapsed_mvnd: float | None
+    q4_share: float | None
+    dec_jan_share: float | None
+    pefa_aggregate_grade: str | None
+    pefa_aggregate_years: list[int]
+    pefa_aggregate_outturn: dict[str, float | None]
+    pefa_composition_grade: str | None
+    pefa_composition_by: str
+    pefa_composition_variance: dict[str, float | None]
+    targets_met: int
+    targets_not_met: int
+    targets_no_data: int
+    targets_total: int
+    median_months_to_50: float | None
+    district_rank: int | None
+    districts_ranked: int
+    province_execution_rate_deadline: float | None
+    district_ranking: list[RankingRow]
+    target_scorecard: list[ScorecardRow]
+    figures: list[str] = []
+
+
+# ----------------------------------------------------------------------------- lag.json
+class Interval(Contract):
+    """An estimate with its interval (either end may be unknown)."""
+
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+class TimingEffect(Interval):
+    """Change of the share disbursed by the deadline per month later decision (pp)."""
+
+    n_lines: int | None = None
+    se: float | None = None
+    by_capital_type: dict[str, Any] = {}
+    province: dict[str, Any] | None = None
+    method: str | None = None
+
+
+class Counterfactual(Contract):
+    """The earlier-allocation scenario for the scope's lines."""
+
+    date: str
+    gain_mvnd: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n_lines: int | None = None
+    n_lines_moved: int | None = None
+    mean_months_gained: float | None = None
+    allocated_mvnd: float | None = None
+    observed_deadline_mvnd: float | None = None
+    by_year: list[dict[str, Any]] = []
+
+
+class Caveat(Contract):
+    """A model caveat in both languages."""
+
+    id: str
+    en: str
+    vi: str
+
+
+class Lag(Contract):
+    """``lag.json``: the disbursement-lag results of one scope."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    scope: str
+    scope_level: str
+    scope_name_vi: str
+    scope_name_en: str
+    demo: bool
+    data_origin: str
+    data_sha256: str
+    as_of: str | None
+    n_lines: int
+    ci_level: float
+    timing_effect_pp_per_month: TimingEffect
+    months_to_50pct: float | None
+    months_to_90pct: float | None
+    months_to_share: dict[str, dict[str, Any]]
+    counterfactual: Counterfactual
+    profile: dict[str, Any]
+    time_to_share: dict[str, Any]
+    cox_province: dict[str, Any]
+    ph_check: dict[str, dict[str, Any]]
+    year_end_model: dict[str, Any]
+    n_per_model: dict[str, Any]
+    caveats: list[Caveat]
+    fit_seconds: dict[str, float]
+    parameters: dict[str, Any] = {}
+    figures: list[str] = []
+
+
+# ----------------------------------------------------------------------------- brief entry
+class BriefEntry(Contract):
+    """``brief.<lang>.json``: the headline numbers of one brief, for the run's index."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    slug: str
+    scope: str
+    unit_code: str
+    level: str
+    name_vi: str
+    name_en: str
+    lang: str
+    demo: bool
+    html: str
+    period: str
+    allocated_mvnd: float | None
+    disbursed_mvnd: float | None
+    execution_rate_deadline: float | None
+    carried_over_mvnd: float | None
+    targets_met: float | None
+    targets_total: float | None
+    generated_at: str

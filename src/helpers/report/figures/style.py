@@ -1,0 +1,164 @@
+"""The house style of every figure, and the DEMO mark.
+
+* seaborn ``whitegrid`` theme, DejaVu Sans (ships with matplotlib and covers Vietnamese
+  diacritics; :func:`check_font_covers` proves it for a given text);
+* a palette whose colours differ in lightness, so a chart still reads printed in grey;
+* sizes for A4 width (17 cm text width: 6.7 in);
+* :func:`mark_demo` writes a large diagonal "DEMO" watermark and a footnote on any figure made
+  from synthetic data; :func:`finish` applies it from the data's DEMO flag, so a chart cannot
+  forget it;
+* the assessment charts (``plot_*``, below the house-style helpers): each takes a table of
+  :mod:`helpers.analysis.metrics`, a language and ``demo`` (default: the table's DEMO flag), labels in
+  that language, amounts in billion VND with the language's number format.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
+
+from helpers.core.files import atomic_write_bytes
+from helpers.core.formatting import number
+from helpers.data.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
+
+A4_WIDTH_IN = 6.7
+FONT_FAMILY = "DejaVu Sans"
+
+PALETTE: tuple[str, ...] = ("#08306b", "#6baed6", "#2171b5", "#c6dbef", "#525252", "#969696")
+"""Blues and greys of clearly different lightness (dark, light, mid, …): readable in grey."""
+
+PALETTE_BY_KEY: dict[str, str] = {
+    "investment": PALETTE[0],
+    "recurrent": PALETTE[1],
+    "allocated": "#bdbdbd",
+    "disbursed": PALETTE[0],
+    "province": "#525252",
+    "linear": "#969696",
+    "met": "#08306b",
+    "not_met": "#bdbdbd",
+    "no_data": "#f0f0f0",
+}
+
+
+def apply_style() -> None:
+    """Set the house style for every later figure (idempotent)."""
+    sns.set_theme(
+        style="whitegrid",
+        context="paper",
+        palette=list(PALETTE),
+        font=FONT_FAMILY,
+        rc={
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.titlesize": 11,
+            "axes.labelsize": 9,
+            "xtick.labelsize": 8,
+            "ytick.labelsize": 8,
+            "legend.fontsize": 8,
+            "axes.titleweight": "bold",
+            "figure.figsize": (A4_WIDTH_IN, 3.4),
+        },
+    )
+
+
+def new_figure(height: float = 3.4, ncols: int = 1, nrows: int = 1, **kwargs):
+    """A figure of A4 text width in the house style; returns ``(fig, axes)``."""
+    apply_style()
+    return plt.subplots(nrows, ncols, figsize=(A4_WIDTH_IN, height), **kwargs)
+
+
+def amount_axis(ax, lang: str = "vi", axis: str = "y", scale: float = 1.0, digits: int = 0) -> None:
+    """Format an amount axis with the language's number format (values divided by scale)."""
+    fmt = FuncFormatter(lambda v, _pos: number(v / scale, lang, digits))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def percent_axis(ax, lang: str = "vi", axis: str = "y") -> None:
+    """Format a 0–1 axis as percentages in the language's format."""
+    suffix = " %" if lang == "vi" else "%"
+    fmt = FuncFormatter(lambda v, _pos: number(100 * v, lang, 0) + suffix)
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def mark_demo(fig: Figure, lang: str = "vi") -> Figure:
+    """Stamp a figure as DEMO: a diagonal watermark and a footnote naming synthetic data."""
+    fig.text(
+        0.5,
+        0.5,
+        "DEMO",
+        fontsize=64,
+        color="#d62728",
+        alpha=0.18,
+        rotation=25,
+        ha="center",
+        va="center",
+        fontweight="bold",
+        zorder=1000,
+        gid="demo-mark",
+    )
+    fig.text(
+        0.01,
+        0.005,
+        DEMO_NOTE_VI if lang == "vi" else DEMO_NOTE_EN,
+        fontsize=7,
+        color="#d62728",
+        ha="left",
+        va="bottom",
+        gid="demo-note",
+    )
+    fig.demo_marked = True  # type: ignore[attr-defined]
+    return fig
+
+
+def finish(fig: Figure, *, demo: bool, lang: str = "vi", source: str | None = None) -> Figure:
+    """Last step of every chart: tight layout, source line, DEMO mark when ``demo``."""
+    if source:
+        fig.text(0.99, 0.005, source, fontsize=7, color="#525252", ha="right", va="bottom")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    if demo:
+        mark_demo(fig, lang)
+    return fig
+
+
+def has_demo_mark(fig: Figure) -> bool:
+    """True when :func:`mark_demo` stamped ``fig`` (tests and briefs check this)."""
+    return any(t.get_gid() == "demo-mark" and t.get_text() == "DEMO" for t in fig.texts)
+
+
+def check_font_covers(text: str, family: str = FONT_FAMILY) -> list[str]:
+    """Characters of ``text`` that the font has no glyph for (empty list: all covered)."""
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(findfont(FontProperties(family=family)))
+    charmap = font.get_charmap()
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in charmap})
+
+
+def legend_below(
+    ax, ncol: int = 3, handles: Sequence | None = None, labels: Sequence[str] | None = None
+) -> None:
+    """Put the legend under the plot, centred, without a frame."""
+    kwargs = {"handles": handles, "labels": labels} if handles is not None else {}
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=ncol, frameon=False, **kwargs)
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    """Every text a figure shows (titles, labels, ticks, legends, annotations), after a draw."""
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
+    """Save ``fig`` as PNG atomically (temporary file, then rename) and return the path."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return atomic_write_bytes(path, buf.getvalue())
