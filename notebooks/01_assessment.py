@@ -55,7 +55,8 @@ out_dir: str = "outputs/{scope}/assessment"  # output folder; {scope} becomes pr
 # including the province's own lines; for a district, that district's lines.
 
 # %%
-from helpers.analysis import metrics
+from helpers.analysis.execution import carry_over_by, monthly_profile
+from helpers.analysis.targets import targets_met
 from helpers.report.figures import assessment as charts
 from helpers.steps import assessment
 
@@ -72,8 +73,8 @@ print(f"{len(run.lines)} plan lines; outputs -> {run.out_dir}")
 # rate: the program assigned no capital in 2021.
 
 # %%
-by_year = metrics.execution_at_cutoffs(run.lines, run.years)
-assessment.view(by_year, lang, ["plan_year", "allocated_mvnd", "disbursed_dec31_mvnd",
+tables = run.tables  # every table below is computed once, then reused by metrics.json
+assessment.view(tables.by_year, lang, ["plan_year", "allocated_mvnd", "disbursed_dec31_mvnd",
                                 "disbursed_deadline_mvnd", "disbursed_last_mvnd",
                                 "execution_rate_dec31", "execution_rate_deadline",
                                 "execution_rate_last", "status"])
@@ -84,8 +85,7 @@ assessment.view(by_year, lang, ["plan_year", "allocated_mvnd", "disbursed_dec31_
 # 31 Dec, by the 31 Jan deadline, by the last report.
 
 # %%
-fig = charts.plot_allocation_vs_disbursement(
-    metrics.execution_by(run.lines, ["plan_year", "capital_type"]), lang, run.years)
+fig = charts.plot_allocation_vs_disbursement(tables.by_year_type, lang, run.years)
 png = run.save(fig, "allocation_vs_disbursement")
 
 # %% [markdown]
@@ -103,9 +103,9 @@ public_figure_checks(run.dataset) if run.scope.is_province else None
 # %%
 cols = ["allocated_mvnd", "disbursed_deadline_mvnd", "disbursed_last_mvnd",
         "execution_rate_deadline", "execution_rate_last"]
-display(assessment.view(metrics.execution_by(run.lines, ["capital_type", "source"]), lang,
+display(assessment.view(tables.by_type_source, lang,
                         ["capital_type", "source", *cols]))
-assessment.view(metrics.execution_by(run.lines, "source"), lang, ["source", *cols])
+assessment.view(tables.by_source, lang, ["source", *cols])
 
 # %% [markdown]
 # ## 2. Carried over and lapsed capital · Vốn chuyển nguồn và hủy bỏ
@@ -115,7 +115,7 @@ assessment.view(metrics.execution_by(run.lines, "source"), lang, ["source", *col
 # By vintage and capital type:
 
 # %%
-carry = metrics.carry_over_by(run.lines, ["plan_year", "capital_type"])
+carry = carry_over_by(run.lines, ["plan_year", "capital_type"])
 assessment.view(carry, lang, ["plan_year", "capital_type", "undisbursed_deadline_mvnd",
                               "carried_over_mvnd", "lapsed_at_deadline_mvnd",
                               "carried_over_disbursed_mvnd", "carried_over_disbursed_share",
@@ -125,7 +125,7 @@ assessment.view(carry, lang, ["plan_year", "capital_type", "undisbursed_deadline
 # The same by implementing unit (district, or the province's own lines):
 
 # %%
-by_unit = run.with_names(metrics.carry_over_by(run.lines, "unit_code"))
+by_unit = run.with_names(carry_over_by(run.lines, "unit_code"))
 assessment.view(by_unit, lang, ["unit_code", f"name_{lang}", "carried_over_mvnd",
                                 "carried_over_disbursed_share", "lapsed_mvnd",
                                 "carried_over_open_mvnd"])
@@ -137,7 +137,7 @@ assessment.view(by_unit, lang, ["unit_code", f"name_{lang}", "carried_over_mvnd"
 # line that jumps in November–January shows disbursement concentrated at the end of the year.
 
 # %%
-fig = charts.plot_monthly_profile(metrics.monthly_profile(run.lines, run.disbursements), lang)
+fig = charts.plot_monthly_profile(monthly_profile(run.lines, run.disbursements), lang)
 png = run.save(fig, "monthly_profile")
 
 # %% [markdown]
@@ -145,7 +145,7 @@ png = run.save(fig, "monthly_profile")
 # (Oct–Dec) and in December plus the January tail:
 
 # %%
-assessment.view(metrics.year_end_concentration(run.lines, run.disbursements), lang,
+assessment.view(tables.concentration, lang,
                 ["plan_year", "disbursed_deadline_mvnd", "q4_mvnd", "q4_share",
                  "dec_jan_mvnd", "dec_jan_share"])
 
@@ -164,8 +164,7 @@ assessment.view(metrics.year_end_concentration(run.lines, run.disbursements), la
 # source; they are parameters of `helpers.analysis.metrics` (`PI1_BANDS`, `PI2_BANDS`).
 
 # %%
-pi1 = metrics.pefa_aggregate_outturn(run.lines)
-pi2 = metrics.pefa_composition_variance(run.lines, by="project_code")
+pi1, pi2 = tables.pi1, tables.pi2
 print(f"PI-1 aggregate outturn: {pi1.grade} ({pi1.note})")
 print(f"PI-2(i) composition variance: {pi2.grade} ({pi2.note})")
 display(assessment.view(pi1.table, lang, ["plan_year", "allocated_mvnd", "actual_mvnd",
@@ -179,7 +178,7 @@ assessment.view(pi2.table, lang, ["plan_year", "allocated_mvnd", "actual_mvnd", 
 # last report (after extensions).
 
 # %%
-fig = charts.plot_execution_by_project(metrics.execution_by(run.lines, "project_code"), lang)
+fig = charts.plot_execution_by_project(tables.by_project, lang)
 png = run.save(fig, "execution_by_project")
 
 # %% [markdown]
@@ -190,8 +189,8 @@ png = run.save(fig, "execution_by_project")
 # typed in.
 
 # %%
-card = metrics.target_scorecard(run.dataset.targets, run.scope.code, max(run.years))
-counts = metrics.targets_met(card)
+card = tables.scorecard
+counts = targets_met(card)
 print(f"{counts['met']} of {counts['total']} targets met ({counts['no_data']} without data)")
 fig = charts.plot_target_scorecard(card, lang)
 png = run.save(fig, "target_scorecard")
@@ -208,8 +207,7 @@ assessment.view(card, lang, [f"name_{lang}", "unit", "baseline_value", "target_v
 # district run, that district is drawn darker.
 
 # %%
-ranking = metrics.district_comparison(run.province_lines, run.disbursements, run.dataset.units,
-                                      run.dataset.province_code)
+ranking = tables.ranking
 highlight = None if run.scope.is_province else run.scope.code
 fig = charts.plot_district_ranking(ranking, lang, highlight=highlight)
 png = run.save(fig, "district_ranking")

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.analysis import metrics
+from helpers.analysis import assessment as analysis_assessment
+from helpers.analysis import districts, execution, frames, pefa, scoping, targets
 from helpers.analysis.lines import line_table
 from helpers.data import schema
 from helpers.data.deadlines import DAYS_PER_MONTH
@@ -76,18 +77,18 @@ def test_filter_scope_province_includes_province_lines_and_communes():
             for u in ("10", "11", "111", "12", "21")
         ]
     )
-    prov = metrics.filter_scope(a, UNITS, "10")
+    prov = scoping.filter_scope(a, UNITS, "10")
     # province 10 = its own line + district 11 + commune 111 (in 11) + district 12; not 21
     assert sorted(prov["unit_code"]) == ["10", "11", "111", "12"]
-    district = metrics.filter_scope(a, UNITS, "11")
+    district = scoping.filter_scope(a, UNITS, "11")
     assert sorted(district["unit_code"]) == ["11", "111"]  # the district and its commune
-    assert metrics.filter_scope(a, UNITS, "13").empty
+    assert scoping.filter_scope(a, UNITS, "13").empty
 
 
 def test_filter_scope_years_and_demo_flag():
     a = alloc([{"plan_year": y, "amount_mvnd": 1.0} for y in (2022, 2023, 2024)])
     a.attrs["demo"] = True
-    out = metrics.filter_scope(a, UNITS, "10", years=[2021, 2023, 2024])
+    out = scoping.filter_scope(a, UNITS, "10", years=[2021, 2023, 2024])
     assert sorted(out["plan_year"]) == [2023, 2024]
     assert out.attrs["demo"] is True
 
@@ -128,7 +129,7 @@ def two_lines_2024():
 def test_cutoffs_31_jan_counts_for_the_deadline_1_feb_does_not(two_lines_2024):
     a, d = two_lines_2024
     lines = line_table(a, d)  # as_of = last report, 31 Mar 2025
-    by_year = metrics.execution_at_cutoffs(lines, years=range(2021, 2026)).set_index("plan_year")
+    by_year = execution.execution_at_cutoffs(lines, years=range(2021, 2026)).set_index("plan_year")
     y = by_year.loc[2024]
     assert y["allocated_mvnd"] == 1500  # 1000 + 500
     # 31 Dec: A 400 (snapshot of 31 Dec) + B 100 (latest before: 30 Nov) = 500
@@ -145,19 +146,19 @@ def test_cutoffs_31_jan_counts_for_the_deadline_1_feb_does_not(two_lines_2024):
 
 def test_year_without_allocation_is_no_allocation_not_zero_rate(two_lines_2024):
     a, d = two_lines_2024
-    by_year = metrics.execution_at_cutoffs(line_table(a, d), years=range(2021, 2026))
+    by_year = execution.execution_at_cutoffs(line_table(a, d), years=range(2021, 2026))
     assert list(by_year["plan_year"]) == [2021, 2022, 2023, 2024, 2025]
     y2021 = by_year.set_index("plan_year").loc[2021]
     assert y2021["allocated_mvnd"] == 0
     assert y2021["status"] == "no_allocation"
-    for c in metrics.CUTOFFS:
+    for c in frames.CUTOFFS:
         assert math.isnan(y2021[f"execution_rate_{c}"])
 
 
 def test_year_in_progress_when_deadline_not_reached():
     a = alloc([{"plan_year": 2025, "amount_mvnd": 100.0}])
     d = snaps(a, [(0, "2025-06-30", 40)])
-    y = metrics.execution_at_cutoffs(line_table(a, d), years=[2025]).iloc[0]
+    y = execution.execution_at_cutoffs(line_table(a, d), years=[2025]).iloc[0]
     # last report 30 Jun 2025 is before 31 Dec 2025 and 31 Jan 2026
     assert not y["dec31_observed"] and not y["deadline_observed"]
     assert y["status"] == "in_progress"
@@ -166,8 +167,8 @@ def test_year_in_progress_when_deadline_not_reached():
 def test_execution_by_preserves_totals_across_groupings(two_lines_2024):
     a, d = two_lines_2024
     lines = line_table(a, d)
-    by_type = metrics.execution_by(lines, "capital_type").set_index("capital_type")
-    by_project = metrics.execution_by(lines, "project_code").set_index("project_code")
+    by_type = execution.execution_by(lines, "capital_type").set_index("capital_type")
+    by_project = execution.execution_by(lines, "project_code").set_index("project_code")
     # investment = line A: 1000 allocated, 700 by the deadline; recurrent = line B: 500, 100
     assert by_type.loc["investment", "allocated_mvnd"] == 1000
     assert by_type.loc["recurrent", "disbursed_deadline_mvnd"] == pytest.approx(100)
@@ -181,7 +182,7 @@ def test_execution_by_preserves_totals_across_groupings(two_lines_2024):
 def test_execution_by_zero_allocation_gives_missing_rate():
     a = alloc([{"plan_year": 2024, "amount_mvnd": 0.0}])
     d = snaps(a, [(0, "2024-12-31", 0)])
-    out = metrics.execution_by(line_table(a, d), "plan_year")
+    out = execution.execution_by(line_table(a, d), "plan_year")
     assert math.isnan(out["execution_rate_last"].iloc[0])
 
 
@@ -209,7 +210,7 @@ def test_carry_over_vs_lapse():
         ],
     )
     lines = line_table(a, d)
-    out = metrics.carry_over_by(lines, "plan_year").set_index("plan_year")
+    out = execution.carry_over_by(lines, "plan_year").set_index("plan_year")
     y24, y23 = out.loc[2024], out.loc[2023]
     # 2024: A undisbursed at deadline 1000 - 700 = 300 (extended -> carried over);
     #       B 500 - 100 = 400 (not extended -> lapses). Undisbursed 700 = 300 + 400.
@@ -240,7 +241,7 @@ def test_carry_over_vs_lapse():
         + total["carried_over_open_mvnd"]
     )
     assert total["lapsed_mvnd"] == pytest.approx(lines["lapsed_mvnd"].sum()) == 480
-    by_unit = metrics.carry_over_by(lines, "unit_code").set_index("unit_code")
+    by_unit = execution.carry_over_by(lines, "unit_code").set_index("unit_code")
     assert by_unit.loc["12", "lapsed_mvnd"] == pytest.approx(400)  # line B
     assert math.isnan(by_unit.loc["12", "carried_over_disbursed_share"])  # nothing carried
 
@@ -260,7 +261,7 @@ def test_monthly_profile_against_linear():
         ],
     )
     lines = line_table(a, d)  # last report 31 Dec 2024
-    prof = metrics.monthly_profile(lines, d).set_index(["plan_year", "month"])
+    prof = execution.monthly_profile(lines, d).set_index(["plan_year", "month"])
     p24 = prof.loc[2024]
     # Jan 2025 (month 13) is after the last report: left out for 2024; 2023 has all 13
     assert list(p24.index) == list(range(1, 13))
@@ -275,7 +276,7 @@ def test_monthly_profile_against_linear():
     assert prof.loc[(2023, 13), "linear_share"] == 1.0
     # share of what was disbursed by the deadline: 2023 reached 50 by 31 Dec -> 50/50
     assert prof.loc[(2023, 12), "share_of_deadline"] == pytest.approx(1.0)
-    pooled = metrics.monthly_profile(lines, d, by=None).set_index("month")
+    pooled = execution.monthly_profile(lines, d, by=None).set_index("month")
     # month 3: 2024 has 300 of 1200, 2023 had 0 of 100 -> 300 / 1300
     assert pooled.loc[3, "share_of_allocated"] == pytest.approx(300 / 1300)
     # month 13: only 2023 observed -> 50 / 100
@@ -293,13 +294,13 @@ def test_year_end_concentration():
             (0, "2025-01-31", 800),
         ],
     )
-    out = metrics.year_end_concentration(line_table(a, d), d).iloc[0]
+    out = execution.year_end_concentration(line_table(a, d), d).iloc[0]
     # Q4 = D(31 Dec) - D(30 Sep) = 700 - 300 = 400 of the 800 disbursed by the deadline
     assert out["q4_mvnd"] == pytest.approx(400)
     assert out["q4_share"] == pytest.approx(0.5)
     # Dec-Jan = D(31 Jan) - D(30 Nov) = 800 - 500 = 300 -> 300 / 800 = 0.375
     assert out["dec_jan_share"] == pytest.approx(0.375)
-    assert metrics.concentration_total(metrics.year_end_concentration(line_table(a, d), d))[
+    assert execution.concentration_total(execution.year_end_concentration(line_table(a, d), d))[
         "q4_share"
     ] == pytest.approx(0.5)
 
@@ -329,7 +330,7 @@ def yearly(outturns: dict[int, float], observed: dict[int, bool] | None = None) 
     ],
 )
 def test_pefa_pi1_grade_boundaries(outturns, grade):
-    score = metrics.pefa_aggregate_outturn(
+    score = pefa.pefa_aggregate_outturn(
         yearly(dict(zip((2022, 2023, 2024), outturns, strict=True)))
     )
     assert score.grade == grade
@@ -338,14 +339,14 @@ def test_pefa_pi1_grade_boundaries(outturns, grade):
 
 def test_pefa_pi1_per_year_values_and_window():
     # four completed years: the window is the last three (2023–2025)
-    score = metrics.pefa_aggregate_outturn(yearly({2022: 0.5, 2023: 0.5, 2024: 1.0, 2025: 1.0}))
+    score = pefa.pefa_aggregate_outturn(yearly({2022: 0.5, 2023: 0.5, 2024: 1.0, 2025: 1.0}))
     assert score.years == [2023, 2024, 2025]
     assert score.grade == "A"  # 2024 and 2025 at 100 %
     t = score.table.set_index("plan_year")
     assert t.loc[2023, "outturn"] == pytest.approx(0.5)  # 500 / 1000
     assert t.loc[2023, "grade"] == "D"
     # 2025's deadline not observed: the window becomes 2022–2024 -> only 2024 in A -> D
-    late = metrics.pefa_aggregate_outturn(
+    late = pefa.pefa_aggregate_outturn(
         yearly({2022: 0.5, 2023: 0.5, 2024: 1.0, 2025: 1.0}, observed={2025: False})
     )
     assert late.years == [2022, 2023, 2024]
@@ -353,11 +354,11 @@ def test_pefa_pi1_per_year_values_and_window():
 
 
 def test_pefa_pi1_needs_two_years_and_bands_are_configurable():
-    one = metrics.pefa_aggregate_outturn(yearly({2024: 1.0}))
+    one = pefa.pefa_aggregate_outturn(yearly({2024: 1.0}))
     assert one.grade is None and "2" in one.note
     wide = {"A": 0.25, "B": 0.30, "C": 0.35}
     assert (
-        metrics.pefa_aggregate_outturn(yearly({2023: 0.8, 2024: 0.8}), bands=wide).grade == "A"
+        pefa.pefa_aggregate_outturn(yearly({2023: 0.8, 2024: 0.8}), bands=wide).grade == "A"
     )  # |0.8 - 1| = 0.2 <= 0.25
 
 
@@ -376,7 +377,7 @@ def test_pefa_pi1_ignores_years_without_allocation():
             ),
         ]
     )
-    assert metrics.pefa_aggregate_outturn(t).years == [2023, 2024]
+    assert pefa.pefa_aggregate_outturn(t).years == [2023, 2024]
 
 
 # --------------------------------------------------------------------------- PEFA PI-2
@@ -418,7 +419,7 @@ def test_pefa_pi2_formula_with_scaling():
             "deadline_observed": [True, True],
         }
     )
-    score = metrics.pefa_composition_variance(t)
+    score = pefa.pefa_composition_variance(t)
     row = score.table.iloc[0]
     assert row["k"] == pytest.approx(0.8)
     assert row["abs_deviation_mvnd"] == pytest.approx(120)
@@ -437,7 +438,7 @@ def test_pefa_pi2_formula_with_scaling():
     ],
 )
 def test_pefa_pi2_grade_boundaries(devs, grade):
-    score = metrics.pefa_composition_variance(
+    score = pefa.pefa_composition_variance(
         composition(dict(zip((2022, 2023, 2024), devs, strict=True)))
     )
     assert score.grade == grade
@@ -445,23 +446,23 @@ def test_pefa_pi2_grade_boundaries(devs, grade):
 
 def test_pefa_pi2_by_district():
     t = composition({2023: 20, 2024: 20}).assign(unit_code=lambda f: f["project_code"])
-    score = metrics.pefa_composition_variance(t, by="unit_code")
+    score = pefa.pefa_composition_variance(t, by="unit_code")
     assert list(score.table["variance"].round(6)) == [0.04, 0.04]  # 2 × 20 / 1000
     assert score.grade == "A"
 
 
 # --------------------------------------------------------------------------- targets
 def test_target_status_both_directions_and_no_data():
-    assert metrics.target_status("higher_better", 85, 80) == "met"
-    assert metrics.target_status("higher_better", 80, 80) == "met"  # reaching it counts
-    assert metrics.target_status("higher_better", 79.9, 80) == "not_met"
-    assert metrics.target_status("lower_better", 12, 15) == "met"
-    assert metrics.target_status("lower_better", 15, 15) == "met"
-    assert metrics.target_status("lower_better", 20, 15) == "not_met"
-    assert metrics.target_status("lower_better", None, 15) == "no_data"
-    assert metrics.target_status("higher_better", float("nan"), 80) == "no_data"
+    assert targets.target_status("higher_better", 85, 80) == "met"
+    assert targets.target_status("higher_better", 80, 80) == "met"  # reaching it counts
+    assert targets.target_status("higher_better", 79.9, 80) == "not_met"
+    assert targets.target_status("lower_better", 12, 15) == "met"
+    assert targets.target_status("lower_better", 15, 15) == "met"
+    assert targets.target_status("lower_better", 20, 15) == "not_met"
+    assert targets.target_status("lower_better", None, 15) == "no_data"
+    assert targets.target_status("higher_better", float("nan"), 80) == "no_data"
     with pytest.raises(ValueError, match="higher_better"):
-        metrics.target_status("sideways", 1, 1)
+        targets.target_status("sideways", 1, 1)
 
 
 def test_target_scorecard():
@@ -479,7 +480,7 @@ def test_target_scorecard():
             "actual_value": actual,
         }
 
-    targets = pd.DataFrame(
+    frame = pd.DataFrame(
         [
             row("up", "higher_better", 40, 80, 2024, 60),
             row("up", "higher_better", 40, 80, 2025, 85),  # latest: 85 >= 80 -> met
@@ -490,7 +491,7 @@ def test_target_scorecard():
             row("up", "higher_better", 40, 80, 2025, 10, unit="11"),  # other unit
         ]
     )
-    card = metrics.target_scorecard(targets, "10").set_index("indicator_code")
+    card = targets.target_scorecard(frame, "10").set_index("indicator_code")
     assert len(card) == 4
     assert card.loc["up", "latest_value"] == 85 and card.loc["up", "latest_year"] == 2025
     assert card.loc["up", "progress_ratio"] == pytest.approx((85 - 40) / (80 - 40))  # 1.125
@@ -503,11 +504,11 @@ def test_target_scorecard():
     assert math.isnan(card.loc["flat", "progress_ratio"])  # (50 - 50) / 0: undefined
     assert card.loc["flat", "status"] == "met"
     # up to 2024: "up" falls back to 60 -> (60 - 40) / 40 = 0.5, not met
-    early = metrics.target_scorecard(targets, "10", up_to_year=2024).set_index("indicator_code")
+    early = targets.target_scorecard(frame, "10", up_to_year=2024).set_index("indicator_code")
     assert early.loc["up", "progress_ratio"] == pytest.approx(0.5)
     assert early.loc["up", "status"] == "not_met"
     # "N of M met": up, flat met; down not met; none no data -> 2 of 4
-    assert metrics.targets_met(card.reset_index()) == {
+    assert targets.targets_met(card.reset_index()) == {
         "met": 2,
         "not_met": 1,
         "no_data": 1,
@@ -532,18 +533,18 @@ def test_months_to_share():
             (1, "2024-12-31", 499),
         ],
     )
-    months = metrics.months_to_share(a, d, 0.5)
+    months = districts.months_to_share(a, d, 0.5)
     # line 0 reaches 500 = 50 % on 30 Apr 2024: 1 Jan -> 30 Apr 2024 = 31+29+31+29 = 120 days
     assert months.iloc[0] == pytest.approx(120 / DAYS_PER_MONTH)  # 3.94 months
     assert math.isnan(months.iloc[1])  # 499 < 500: never reached
     # 90 %: 900 on 31 May: 120 + 31 = 151 days
-    assert metrics.months_to_share(a, d, 0.9).iloc[0] == pytest.approx(151 / DAYS_PER_MONTH)
+    assert districts.months_to_share(a, d, 0.9).iloc[0] == pytest.approx(151 / DAYS_PER_MONTH)
 
 
 def test_median_months_counts_never_reached_as_late():
-    assert metrics.median_months(pd.Series([1.0, 2.0, np.nan])) == 2.0  # 1, 2, inf -> 2
-    assert math.isnan(metrics.median_months(pd.Series([1.0, np.nan, np.nan])))  # inf
-    assert math.isnan(metrics.median_months(pd.Series([], dtype=float)))
+    assert districts.median_months(pd.Series([1.0, 2.0, np.nan])) == 2.0  # 1, 2, inf -> 2
+    assert math.isnan(districts.median_months(pd.Series([1.0, np.nan, np.nan])))  # inf
+    assert math.isnan(districts.median_months(pd.Series([], dtype=float)))
 
 
 def test_district_comparison_ranking_and_province_reference():
@@ -565,7 +566,7 @@ def test_district_comparison_ranking_and_province_reference():
             (3, "2025-01-31", 100),
         ],
     )
-    out = metrics.district_comparison(line_table(a, d), d, UNITS, "10")
+    out = districts.district_comparison(line_table(a, d), d, UNITS, "10")
     assert list(out["unit_code"]) == ["12", "11", "13", "10"]  # ranked, no-line 13, province
     r = out.set_index("unit_code")
     # district 11 = its line + commune 111: (800 + 600) / (1000 + 1000) = 0.7
@@ -617,7 +618,9 @@ def test_summary_metrics_on_a_tiny_dataset():
         origin="test",
         sha256="0" * 64,
     )
-    m = metrics.summary_metrics(ds, resolve_scope(ds, "province"), range(2021, 2026), "en")
+    m = analysis_assessment.summary_metrics(
+        ds, resolve_scope(ds, "province"), range(2021, 2026), "en"
+    )
     assert m["scope"] == "province" and m["unit_code"] == "10" and m["demo"] is False
     assert m["allocated_mvnd"] == 1600  # 1000 + 600
     assert m["disbursed_mvnd"] == 1100  # 800 + 300
@@ -635,7 +638,7 @@ def test_summary_metrics_on_a_tiny_dataset():
     }
     assert m["pefa_aggregate_grade"] is None  # one completed year only
     assert m["targets_total"] == 0
-    district = metrics.summary_metrics(ds, resolve_scope(ds, "12"), [2024])
+    district = analysis_assessment.summary_metrics(ds, resolve_scope(ds, "12"), [2024])
     assert district["scope"] == "12" and district["allocated_mvnd"] == 600
     assert district["district_rank"] == 2  # 300/600 = 0.5 < 800/1000 = 0.8
 
@@ -644,7 +647,7 @@ def test_summary_lists_the_district_ranking_and_scorecard_for_the_brief():
     from helpers.data.datasets import open_dataset, resolve_scope
 
     ds = open_dataset("demo")
-    m = metrics.summary_metrics(ds, resolve_scope(ds, "province"))
+    m = analysis_assessment.summary_metrics(ds, resolve_scope(ds, "province"))
     ranking = m["district_ranking"]
     districts = [r for r in ranking if r["level"] == "district"]
     # the demo province has 10 districts, ranked 1..10 once each, plus the province row

@@ -57,7 +57,7 @@ from helpers.analysis.lines import (
     snapshots,
     time_to_share_from,
 )
-from helpers.analysis.metrics import scope_unit_codes
+from helpers.analysis.scoping import scope_unit_codes
 from helpers.core.errors import ParameterError
 from helpers.core.files import atomic_write_bytes
 from helpers.data.dataset import Dataset

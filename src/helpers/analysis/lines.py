@@ -74,11 +74,8 @@ def line_table(
     ``year_end`` (31 Dec of the plan year), ``deadline`` (31 Jan next year), ``line_deadline``
     (extension date or deadline), ``extended`` (bool), ``months_available`` (decision to
     deadline), ``disbursed_dec31_mvnd``, ``disbursed_deadline_mvnd``, ``disbursed_last_mvnd``
-    (at ``as_of``, default the last report date), ``undisbursed_deadline_mvnd``,
-    ``carried_over_mvnd`` (what an extended line had not disbursed by the deadline),
-    ``lapsed_mvnd`` (what a line had not disbursed by its own final deadline, counted only once
-    that deadline has passed by ``as_of``), ``deadline_observed`` (the regular deadline is on or
-    before ``as_of``).
+    (at ``as_of``, default the last report date), ``deadline_observed`` (the regular deadline
+    is on or before ``as_of``) and the carry-over amounts of :func:`carry_over_columns`.
     """
     as_of = last_report_date(disbursements) if as_of is None else pd.Timestamp(as_of)
     lines = allocations.copy()
@@ -91,22 +88,63 @@ def line_table(
     lines["disbursed_dec31_mvnd"] = cumulative_at(disbursements, ids, lines["year_end"])
     lines["disbursed_deadline_mvnd"] = cumulative_at(disbursements, ids, lines["deadline"])
     lines["disbursed_last_mvnd"] = cumulative_at(disbursements, ids, as_of)
-    at_final = cumulative_at(
-        disbursements, ids, lines["line_deadline"].where(lines["line_deadline"] <= as_of, as_of)
-    )
     lines["deadline_observed"] = lines["deadline"] <= as_of
-    undisbursed = (lines["amount_mvnd"] - lines["disbursed_deadline_mvnd"]).clip(lower=0)
-    lines["undisbursed_deadline_mvnd"] = undisbursed.where(lines["deadline_observed"], np.nan)
-    lines["carried_over_mvnd"] = undisbursed.where(lines["extended"], 0.0).where(
-        lines["deadline_observed"], np.nan
-    )
-    final_passed = lines["line_deadline"] <= as_of
-    lines["lapsed_mvnd"] = (
-        (lines["amount_mvnd"] - at_final).clip(lower=0).where(final_passed, np.nan)
-    )
+    for col, values in carry_over_columns(lines, as_of).items():
+        lines[col] = values
     lines.attrs["as_of"] = as_of
     lines.attrs["demo"] = bool(allocations.attrs.get("demo", False))
     return lines
+
+
+CARRY_OVER_COLUMNS: tuple[str, ...] = (
+    "undisbursed_deadline_mvnd",
+    "carried_over_mvnd",
+    "lapsed_at_deadline_mvnd",
+    "carried_over_disbursed_mvnd",
+    "lapsed_after_extension_mvnd",
+    "carried_over_open_mvnd",
+    "lapsed_mvnd",
+)
+"""The per-line carry-over amounts of :func:`carry_over_columns`, in that order."""
+
+
+def carry_over_columns(lines: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.Series]:
+    """What each line had not disbursed by the deadline, and what became of it (one rule).
+
+    With ``undisbursed = max(amount − disbursed by the deadline, 0)``, for a line whose regular
+    deadline (31 Jan of plan year + 1) is on or before ``as_of``: an extended line
+    (``extended_until`` set) carries it over, another lapses it at the deadline
+    (``lapsed_at_deadline``). Carried-over capital is then disbursed later (up to ``as_of``,
+    at most the amount carried over), lapses when the extension has ended by ``as_of``
+    (``lapsed_after_extension``) or is still open. ``lapsed = lapsed_at_deadline +
+    lapsed_after_extension``. Every amount is missing (NaN) while the line's deadline is not
+    yet observed: not zero, not yet known.
+
+    Args:
+        lines: line table columns ``amount_mvnd``, ``disbursed_deadline_mvnd``,
+            ``disbursed_last_mvnd``, ``extended``, ``line_deadline``, ``deadline_observed``.
+        as_of: the last report date.
+    """
+    observed = lines["deadline_observed"].astype(bool)
+    ext = lines["extended"].astype(bool)
+    final_passed = lines["line_deadline"] <= pd.Timestamp(as_of)
+    undisbursed = (lines["amount_mvnd"] - lines["disbursed_deadline_mvnd"]).clip(lower=0)
+    carried = undisbursed.where(ext, 0.0)
+    later = (lines["disbursed_last_mvnd"] - lines["disbursed_deadline_mvnd"]).clip(lower=0)
+    carried_disbursed = later.clip(upper=undisbursed).where(ext, 0.0)
+    remaining = (carried - carried_disbursed).clip(lower=0)
+    at_deadline = undisbursed.where(~ext, 0.0)
+    after_extension = remaining.where(ext & final_passed, 0.0)
+    out = {
+        "undisbursed_deadline_mvnd": undisbursed,
+        "carried_over_mvnd": carried,
+        "lapsed_at_deadline_mvnd": at_deadline,
+        "carried_over_disbursed_mvnd": carried_disbursed,
+        "lapsed_after_extension_mvnd": after_extension,
+        "carried_over_open_mvnd": remaining.where(ext & ~final_passed, 0.0),
+        "lapsed_mvnd": at_deadline + after_extension,
+    }
+    return {col: values.where(observed, np.nan) for col, values in out.items()}
 
 
 # --------------------------------------------------------------------------- time to a share

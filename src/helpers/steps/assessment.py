@@ -3,7 +3,7 @@
 The notebook stays thin: its first cell after the parameters calls :func:`check_parameters`,
 which checks every parameter (language, years, output folder, data, scope) and fails with a
 :class:`~helpers.core.errors.ParameterError` naming the allowed values; the next cells call
-:mod:`helpers.analysis.metrics` and :mod:`helpers.report.figures.assessment` on the :class:`Assessment` it returns, show a
+:mod:`helpers.analysis` tables and :mod:`helpers.report.figures.assessment` on the :class:`Assessment` it returns, show a
 table with :func:`view`, save each figure with :meth:`Assessment.save`, and the last cell
 writes ``metrics.json`` with :meth:`Assessment.write_metrics`. :func:`run_assessment` does all
 of it in one call (for scripts and tests).
@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.analysis import metrics
-from helpers.analysis.lines import line_table
+from helpers.analysis.assessment import AssessmentTables
+from helpers.analysis.execution import monthly_profile
 from helpers.core.contracts import Metrics
 from helpers.core.errors import ParameterError
 from helpers.core.formatting import number, percent
@@ -79,11 +79,22 @@ DEFAULT_OUT_DIR = "outputs/{scope}/assessment"
 class Assessment(Step):
     """Everything the assessment notebook shows, for one scope and set of years."""
 
-    years: list[int]
-    lines: pd.DataFrame
-    """Line table (:func:`helpers.analysis.lines.line_table`) of the scope's lines in ``years``."""
-    province_lines: pd.DataFrame
-    """Line table of the whole province in ``years`` (district ranking, reference values)."""
+    tables: AssessmentTables
+    """The assessment's tables, each computed once (notebook cells, charts and the summary)."""
+
+    @property
+    def years(self) -> list[int]:
+        return self.tables.years
+
+    @property
+    def lines(self) -> pd.DataFrame:
+        """Line table (:func:`helpers.analysis.lines.line_table`) of the scope's lines."""
+        return self.tables.lines
+
+    @property
+    def province_lines(self) -> pd.DataFrame:
+        """Line table of the whole province (district ranking, reference values)."""
+        return self.tables.province_lines
 
     @property
     def disbursements(self) -> pd.DataFrame:
@@ -103,8 +114,8 @@ class Assessment(Step):
         return out
 
     def summary(self) -> Metrics:
-        """The ``metrics.json`` contract (:func:`helpers.analysis.metrics.summary_metrics`)."""
-        out = metrics.summary_metrics(self.dataset, self.scope, self.years, self.lang)
+        """The ``metrics.json`` contract, built from the tables already computed."""
+        out = self.tables.summary(self.lang)
         out["figures"] = self.figure_names
         return Metrics.parse(out, METRICS_FILE)
 
@@ -142,25 +153,8 @@ def check_parameters(
     check_lang(lang)
     year_list = parse_years(years)
     step = open_step(data, scope, lang, out_dir, DEFAULT_OUT_DIR)
-    dataset = step.dataset
-    as_of = dataset.disbursements["report_date"].max()
-    alloc = metrics.filter_scope(dataset.allocations, dataset.units, step.scope.code, year_list)
-    prov = metrics.filter_scope(
-        dataset.allocations, dataset.units, dataset.province_code, year_list
-    )
-    lines = line_table(alloc, dataset.disbursements, as_of)
-    province_lines = line_table(prov, dataset.disbursements, as_of)
-    for frame in (lines, province_lines):
-        frame.attrs["demo"] = dataset.demo
-    return Assessment(
-        dataset,
-        step.scope,
-        step.lang,
-        step.out_dir,
-        years=year_list,
-        lines=lines,
-        province_lines=province_lines,
-    )
+    tables = AssessmentTables.build(step.dataset, step.scope, year_list)
+    return Assessment(step.dataset, step.scope, step.lang, step.out_dir, tables=tables)
 
 
 def run_assessment(
@@ -180,26 +174,19 @@ def run_assessment(
 
 def assessment_figures(a: Assessment) -> dict[str, Figure]:
     """The five charts of the assessment, by file name."""
-    lang = a.lang
-    ranking = metrics.district_comparison(
-        a.province_lines, a.disbursements, a.dataset.units, a.dataset.province_code
-    )
+    lang, tables = a.lang, a.tables
     return {
         "allocation_vs_disbursement": charts.plot_allocation_vs_disbursement(
-            metrics.execution_by(a.lines, ["plan_year", "capital_type"]), lang, a.years
+            tables.by_year_type, lang, a.years
         ),
-        "execution_by_project": charts.plot_execution_by_project(
-            metrics.execution_by(a.lines, "project_code"), lang
-        ),
+        "execution_by_project": charts.plot_execution_by_project(tables.by_project, lang),
         "monthly_profile": charts.plot_monthly_profile(
-            metrics.monthly_profile(a.lines, a.disbursements), lang
+            monthly_profile(a.lines, a.disbursements), lang
         ),
         "district_ranking": charts.plot_district_ranking(
-            ranking, lang, highlight=None if a.scope.is_province else a.scope.code
+            tables.ranking, lang, highlight=None if a.scope.is_province else a.scope.code
         ),
-        "target_scorecard": charts.plot_target_scorecard(
-            metrics.target_scorecard(a.dataset.targets, a.scope.code, max(a.years)), lang
-        ),
+        "target_scorecard": charts.plot_target_scorecard(tables.scorecard, lang),
     }
 
 

@@ -1,6 +1,6 @@
 """The charts of the assessment notebook, in the house style of :mod:`helpers.report.figures.style`.
 
-Each takes a table of :mod:`helpers.analysis.metrics`, the language and ``demo`` (default: the
+Each takes a table of :mod:`helpers.analysis` tables, the language and ``demo`` (default: the
 table's DEMO flag), and ends with :func:`~helpers.report.figures.style.finish`, so a chart made
 from synthetic data always carries the DEMO mark.
 """
@@ -111,7 +111,7 @@ def plot_allocation_vs_disbursement(
     31 Dec, at the 31 Jan deadline and at the last report (billion VND).
 
     Args:
-        by_year_type: :func:`helpers.analysis.metrics.execution_by` by ``["plan_year", "capital_type"]``.
+        by_year_type: :func:`helpers.analysis.execution.execution_by` by ``["plan_year", "capital_type"]``.
         years: years on the axis (a year without rows is marked "no allocation").
     """
     years = sorted(set(years or []) | set(by_year_type["plan_year"].astype(int)))
@@ -168,7 +168,7 @@ def plot_execution_by_project(
     by_project: pd.DataFrame, lang: str = "vi", demo: bool | None = None
 ) -> Figure:
     """Horizontal bars: execution rate by project at the deadline, with the rate at the last
-    report as a dark tick. Input: :func:`helpers.analysis.metrics.execution_by` by ``project_code``."""
+    report as a dark tick. Input: :func:`helpers.analysis.execution.execution_by` by ``project_code``."""
     t = by_project[by_project["allocated_mvnd"] > 0].copy()
     t["_n"] = t["project_code"].astype(str).str.removeprefix("DA").str.zfill(3)
     t = t.sort_values("_n", ascending=False)
@@ -212,7 +212,7 @@ def plot_monthly_profile(
     profile: pd.DataFrame, lang: str = "vi", demo: bool | None = None
 ) -> Figure:
     """Cumulative share of each vintage's plan disbursed by month (1..12, then the January
-    tail) against the even pace month/12. Input: :func:`helpers.analysis.metrics.monthly_profile`."""
+    tail) against the even pace month/12. Input: :func:`helpers.analysis.execution.monthly_profile`."""
     fig, ax = new_figure(height=3.6)
     groups = profile.groupby("plan_year") if "plan_year" in profile else [("", profile)]
     colors = [PALETTE[0], PALETTE[2], PALETTE[1], PALETTE[4], PALETTE[5]]
@@ -252,7 +252,7 @@ def plot_district_ranking(
     line, each bar annotated with the median months from decision to 50 % disbursed.
 
     Args:
-        ranking: :func:`helpers.analysis.metrics.district_comparison`.
+        ranking: :func:`helpers.analysis.districts.district_comparison`.
         highlight: a district code drawn darker (the scope of a district run).
     """
     d = ranking[ranking["level"] == "district"].sort_values("execution_rate", ascending=True)
@@ -304,7 +304,7 @@ def plot_target_scorecard(
 ) -> Figure:
     """One bar per indicator: progress from baseline (0) to target (100 %), shaded by status
     (met / not met / no data); the title says "N of M met".
-    Input: :func:`helpers.analysis.metrics.target_scorecard` for one unit."""
+    Input: :func:`helpers.analysis.targets.target_scorecard` for one unit."""
     order = {"met": 0, "not_met": 1, "no_data": 2}
     t = scorecard.assign(_o=scorecard["status"].map(order).fillna(3)).sort_values(
         ["_o", "progress_ratio"], ascending=[False, True]

@@ -8,7 +8,7 @@
   from synthetic data; :func:`finish` applies it from the data's DEMO flag, so a chart cannot
   forget it;
 * the assessment charts (``plot_*``, below the house-style helpers): each takes a table of
-  :mod:`helpers.analysis.metrics`, a language and ``demo`` (default: the table's DEMO flag), labels in
+  :mod:`helpers.analysis` tables, a language and ``demo`` (default: the table's DEMO flag), labels in
   that language, amounts in billion VND with the language's number format.
 """
 

@@ -1,0 +1,46 @@
+"""Which plan lines (or other rows) belong to a scope: a unit and every unit below it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from helpers.analysis.frames import tag
+
+
+def scope_unit_codes(units: pd.DataFrame, unit_code: str) -> set[str]:
+    """``unit_code`` and every unit below it (districts, communes), following ``parent_code``."""
+    parent = dict(zip(units["unit_code"].astype(str), units["parent_code"], strict=True))
+    children: dict[str, list[str]] = {}
+    for code, par in parent.items():
+        if par is not None and not pd.isna(par):
+            children.setdefault(str(par), []).append(code)
+    found, todo = {str(unit_code)}, [str(unit_code)]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def filter_scope(
+    frame: pd.DataFrame, units: pd.DataFrame, unit_code: str, years: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """Rows of ``frame`` that belong to ``unit_code`` (and, if given, to ``years``).
+
+    Province scope = every unit of the province, including the province's own lines
+    (``unit_code`` equal to the province code); a district scope = the district's lines and
+    those of its communes.
+
+    Args:
+        frame: any frame with ``unit_code`` (allocations, disbursements, targets, lines).
+        units: the ``units`` table (``unit_code``, ``parent_code``).
+        unit_code: the scope's unit.
+        years: plan years to keep (needs a ``plan_year`` column); ``None`` keeps all.
+    """
+    keep = frame["unit_code"].astype(str).isin(scope_unit_codes(units, unit_code))
+    if years is not None:
+        keep &= frame["plan_year"].isin(list(years))
+    return tag(frame.loc[keep].copy(), frame)
