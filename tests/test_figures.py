@@ -168,7 +168,7 @@ def test_percent_ticks_per_language():
     en = charts.plot_execution_by_project(by_project(), "en", demo=False)
     for fig in (vi, en):
         fig.canvas.draw()
-    assert "60 %" in [t.get_text() for t in vi.axes[0].get_xticklabels()]
+    assert "60%" in [t.get_text() for t in vi.axes[0].get_xticklabels()]
     assert "60%" in [t.get_text() for t in en.axes[0].get_xticklabels()]
 
 

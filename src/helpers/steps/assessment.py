@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -24,7 +25,7 @@ from helpers.analysis.execution import monthly_profile
 from helpers.core.contracts import Metrics
 from helpers.core.errors import ParameterError
 from helpers.core.formatting import number, percent
-from helpers.core.text import check_lang, label
+from helpers.core.text import check_lang, has_text, tr
 from helpers.data.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
 from helpers.report.figures import assessment as charts
 from helpers.report.figures import style
@@ -191,80 +192,7 @@ def assessment_figures(a: Assessment) -> dict[str, Figure]:
 
 
 # --------------------------------------------------------------------------- display
-COLUMN_LABELS: dict[str, dict[str, str]] = {
-    "plan_year": {"vi": "Năm KH", "en": "Plan year"},
-    "capital_type": {"vi": "Loại vốn", "en": "Capital type"},
-    "source": {"vi": "Nguồn", "en": "Source"},
-    "project_code": {"vi": "Dự án", "en": "Project"},
-    "subproject_code": {"vi": "Tiểu dự án", "en": "Sub-project"},
-    "unit_code": {"vi": "Mã đơn vị", "en": "Unit code"},
-    "name_vi": {"vi": "Tên", "en": "Name (vi)"},
-    "name_en": {"vi": "Tên (en)", "en": "Name"},
-    "allocated_mvnd": {"vi": "Kế hoạch (tr.đ)", "en": "Allocated (VND m)"},
-    "disbursed_dec31_mvnd": {"vi": "Giải ngân 31/12 (tr.đ)", "en": "Disbursed 31 Dec (VND m)"},
-    "disbursed_deadline_mvnd": {"vi": "Giải ngân 31/01 (tr.đ)", "en": "Disbursed 31 Jan (VND m)"},
-    "disbursed_last_mvnd": {
-        "vi": "Giải ngân kỳ cuối (tr.đ)",
-        "en": "Disbursed last report (VND m)",
-    },
-    "disbursed_mvnd": {"vi": "Giải ngân (tr.đ)", "en": "Disbursed (VND m)"},
-    "execution_rate_dec31": {"vi": "Tỷ lệ 31/12", "en": "Rate 31 Dec"},
-    "execution_rate_deadline": {"vi": "Tỷ lệ 31/01", "en": "Rate 31 Jan"},
-    "execution_rate_last": {"vi": "Tỷ lệ kỳ cuối", "en": "Rate last report"},
-    "execution_rate": {"vi": "Tỷ lệ giải ngân", "en": "Execution rate"},
-    "status": {"vi": "Tình trạng", "en": "Status"},
-    "undisbursed_deadline_mvnd": {
-        "vi": "Chưa giải ngân 31/01 (tr.đ)",
-        "en": "Undisbursed 31 Jan (VND m)",
-    },
-    "carried_over_mvnd": {"vi": "Chuyển nguồn (tr.đ)", "en": "Carried over (VND m)"},
-    "lapsed_at_deadline_mvnd": {"vi": "Hủy tại 31/01 (tr.đ)", "en": "Lapsed 31 Jan (VND m)"},
-    "carried_over_disbursed_mvnd": {
-        "vi": "Chuyển nguồn đã giải ngân (tr.đ)",
-        "en": "Carried over, disbursed later (VND m)",
-    },
-    "lapsed_after_extension_mvnd": {
-        "vi": "Hủy sau kéo dài (tr.đ)",
-        "en": "Lapsed after extension (VND m)",
-    },
-    "carried_over_open_mvnd": {
-        "vi": "Còn trong hạn kéo dài (tr.đ)",
-        "en": "Extension still open (VND m)",
-    },
-    "lapsed_mvnd": {"vi": "Tổng hủy (tr.đ)", "en": "Lapsed, total (VND m)"},
-    "carried_over_disbursed_share": {
-        "vi": "Tỷ lệ chuyển nguồn đã giải ngân",
-        "en": "Share of carry-over disbursed",
-    },
-    "q4_share": {"vi": "Tỷ trọng quý IV", "en": "Q4 share"},
-    "dec_jan_share": {"vi": "Tỷ trọng T12–T1", "en": "Dec–Jan share"},
-    "q4_mvnd": {"vi": "Quý IV (tr.đ)", "en": "Q4 (VND m)"},
-    "dec_jan_mvnd": {"vi": "T12–T1 (tr.đ)", "en": "Dec–Jan (VND m)"},
-    "outturn": {"vi": "Tỷ lệ thực hiện", "en": "Outturn"},
-    "variance": {"vi": "Độ lệch cơ cấu", "en": "Composition variance"},
-    "grade": {"vi": "Điểm", "en": "Grade"},
-    "actual_mvnd": {"vi": "Thực hiện (tr.đ)", "en": "Actual (VND m)"},
-    "baseline_value": {"vi": "Năm gốc", "en": "Baseline"},
-    "target_value": {"vi": "Mục tiêu", "en": "Target"},
-    "latest_value": {"vi": "Mới nhất", "en": "Latest"},
-    "latest_year": {"vi": "Năm", "en": "Year"},
-    "progress_ratio": {"vi": "Tiến độ", "en": "Progress"},
-    "unit": {"vi": "Đơn vị tính", "en": "Unit"},
-    "median_months_to_50": {"vi": "Số tháng đến 50 %", "en": "Months to 50%"},
-    "rank": {"vi": "Hạng", "en": "Rank"},
-    "vs_province_pp": {"vi": "So với tỉnh (điểm %)", "en": "vs province (pp)"},
-}
-_VALUE_LABELS = {
-    "no_allocation": {"vi": "không giao vốn", "en": "no allocation"},
-    "in_progress": {"vi": "đang thực hiện", "en": "in progress"},
-    "complete": {"vi": "đã hết hạn 31/01", "en": "deadline passed"},
-    "met": {"vi": "đạt", "en": "met"},
-    "not_met": {"vi": "chưa đạt", "en": "not met"},
-    "no_data": {"vi": "chưa có số liệu", "en": "no data"},
-}
-
-
-def _fmt_value(col: str, v: object, lang: str) -> object:
+def _fmt_value(col: str, v: Any, lang: str) -> object:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return "–"
     if col.endswith("_mvnd"):
@@ -284,9 +212,9 @@ def _fmt_value(col: str, v: object, lang: str) -> object:
     ):
         return number(float(v), lang, 1)
     if col in ("capital_type", "source"):
-        return label(str(v), lang)
-    if col in ("status",) and str(v) in _VALUE_LABELS:
-        return _VALUE_LABELS[str(v)][lang]
+        return tr(f"common.{v}", lang)
+    if col == "status" and has_text(f"tables.value.{v}", lang):
+        return tr(f"tables.value.{v}", lang)
     return v
 
 
@@ -299,7 +227,11 @@ def view(
     out = pd.DataFrame(
         {c: [_fmt_value(c, v, lang) for v in frame[c]] for c in cols}, index=range(len(frame))
     )
-    return out.rename(columns={c: COLUMN_LABELS[c][lang] for c in cols if c in COLUMN_LABELS})
+    return out.rename(
+        columns={
+            c: tr(f"tables.column.{c}", lang) for c in cols if has_text(f"tables.column.{c}", lang)
+        }
+    )
 
 
 __all__ = [

@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from helpers.core.formatting import number, percent
-from helpers.core.text import label
+from helpers.core.formatting import month_abbr, number, percent
+from helpers.core.text import tr
 from helpers.data.dataset import is_demo
 from helpers.report.figures.style import (
     PALETTE,
@@ -27,40 +27,6 @@ from helpers.report.figures.style import (
     percent_axis,
 )
 
-LABELS: dict[str, dict[str, str]] = {
-    "alloc_vs_disb_title": {
-        "vi": "Kế hoạch vốn và giải ngân theo năm kế hoạch",
-        "en": "Allocation and disbursement by plan year",
-    },
-    "by_project_title": {"vi": "Tỷ lệ giải ngân theo dự án", "en": "Execution rate by project"},
-    "profile_title": {
-        "vi": "Lũy kế giải ngân trong năm so với tiến độ đều",
-        "en": "Cumulative in-year disbursement against an even pace",
-    },
-    "ranking_title": {
-        "vi": "Xếp hạng huyện theo tỷ lệ giải ngân đến hạn 31/01",
-        "en": "Districts ranked by execution rate at the 31 Jan deadline",
-    },
-    "scorecard_title": {"vi": "Chỉ tiêu: {met}/{total} đạt", "en": "Targets: {met} of {total} met"},
-    "linear": {"vi": "Tiến độ đều (tháng/12)", "en": "Even pace (month/12)"},
-    "share_of_plan": {"vi": "Tỷ lệ lũy kế so với kế hoạch", "en": "Cumulative share of plan"},
-    "month": {"vi": "Tháng", "en": "Month"},
-    "no_allocation": {"vi": "không giao vốn", "en": "no allocation"},
-    "project_n": {"vi": "Dự án {n}", "en": "Project {n}"},
-    "province_ref": {"vi": "Toàn tỉnh: {rate}", "en": "Province: {rate}"},
-    "months_to_50": {"vi": "{m} tháng đến 50 %", "en": "{m} months to 50%"},
-    "progress": {
-        "vi": "Tiến độ so với mục tiêu (0 = năm gốc, 100 % = đạt mục tiêu)",
-        "en": "Progress to target (0 = baseline, 100% = target)",
-    },
-    "target_line": {"vi": "Mục tiêu", "en": "Target"},
-    "met": {"vi": "Đạt", "en": "Met"},
-    "not_met": {"vi": "Chưa đạt", "en": "Not met"},
-    "no_data": {"vi": "Chưa có số liệu", "en": "No data"},
-    "next_jan": {"vi": "T1 năm sau", "en": "Jan (next)"},
-}
-"""Labels of the assessment charts; shared ones (capital types, cut-offs) are in i18n."""
-
 CUTOFF_COLORS: dict[str, str] = {
     "allocated": "#d9d9d9",
     "dec31": "#9ecae1",
@@ -69,12 +35,11 @@ CUTOFF_COLORS: dict[str, str] = {
 }
 """Allocated and the three cut-offs, from light to dark (reads in grey)."""
 
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _YEAR_STYLES = ("-", "--", "-.", ":")
 
 
 def _lbl(key: str, lang: str, **fmt: object) -> str:
-    return label(key, lang, LABELS, **fmt)
+    return tr(f"figures.{key}", lang, **fmt)
 
 
 def _demo(table: pd.DataFrame, demo: bool | None) -> bool:
@@ -85,14 +50,14 @@ def billion_axis(ax, lang: str = "vi", axis: str = "y") -> None:
     """An axis of amounts given in million VND, shown in billion VND with the unit label."""
     amount_axis(ax, lang, axis=axis, scale=1000.0)
     setter = ax.set_ylabel if axis == "y" else ax.set_xlabel
-    setter(label("bvnd", lang))
+    setter(tr("common.bvnd", lang))
 
 
 def month_label(month: int, lang: str = "vi") -> str:
     """Tick label of month 1..12 of the plan year, 13 = January of the next year."""
     if month == 13:
         return _lbl("next_jan", lang)
-    return f"T{month}" if lang == "vi" else _EN_MONTHS[month - 1]
+    return _lbl("month_tick", lang, n=month, name=month_abbr(month, lang))
 
 
 def project_label(code: str, lang: str = "vi") -> str:
@@ -135,7 +100,7 @@ def plot_allocation_vs_disbursement(
                 color=CUTOFF_COLORS[key],
                 edgecolor="#525252",
                 linewidth=0.3,
-                label=label(key, lang),
+                label=tr(f"common.{key}", lang),
             )
         for v, y in zip(x, years, strict=True):
             if not (part.loc[y, "allocated_mvnd"] > 0):
@@ -150,8 +115,8 @@ def plot_allocation_vs_disbursement(
                     color="#525252",
                 )
         ax.set_xticks(list(x), [str(y) for y in years])
-        ax.set_title(label(ctype, lang), fontsize=9)
-        ax.set_xlabel(label("plan_year", lang))
+        ax.set_title(tr(f"common.{ctype}", lang), fontsize=9)
+        ax.set_xlabel(tr("common.plan_year", lang))
         billion_axis(ax, lang)
     axes[1].set_ylabel("")
     fig.suptitle(_lbl("alloc_vs_disb_title", lang), fontsize=11, fontweight="bold")
@@ -178,7 +143,7 @@ def plot_execution_by_project(
         y,
         t["execution_rate_deadline"],
         color=CUTOFF_COLORS["deadline"],
-        label=label("deadline", lang),
+        label=tr("common.deadline", lang),
         height=0.6,
     )
     ax.scatter(
@@ -188,7 +153,7 @@ def plot_execution_by_project(
         s=180,
         linewidths=2.5,
         color=CUTOFF_COLORS["last"],
-        label=label("last", lang),
+        label=tr("common.last", lang),
         zorder=3,
     )
     for yi, r in zip(y, t.itertuples(), strict=True):
@@ -202,7 +167,7 @@ def plot_execution_by_project(
     ax.set_yticks(y, [project_label(c, lang) for c in t["project_code"]])
     ax.set_xlim(0, max(1.0, float(t["execution_rate_last"].max() or 0)) * 1.12)
     percent_axis(ax, lang, axis="x")
-    ax.set_xlabel(label("execution_rate", lang))
+    ax.set_xlabel(tr("common.execution_rate", lang))
     ax.set_title(_lbl("by_project_title", lang))
     legend_below(ax, ncol=2)
     return finish(fig, demo=_demo(by_project, demo), lang=lang)
@@ -224,7 +189,7 @@ def plot_monthly_profile(
             markersize=3,
             color=colors[i % len(colors)],
             linestyle=_YEAR_STYLES[i % len(_YEAR_STYLES)],
-            label=str(year) if year != "" else label("disbursed", lang),
+            label=str(year) if year != "" else tr("common.disbursed", lang),
         )
     months = list(range(1, 14))
     ax.plot(
@@ -294,7 +259,7 @@ def plot_district_ranking(
     ax.set_yticks(y, [f"{r.rank}. {getattr(r, name_col)}" for r in d.itertuples()])
     ax.set_xlim(0, 1.35)
     percent_axis(ax, lang, axis="x")
-    ax.set_xlabel(label("execution_rate", lang))
+    ax.set_xlabel(tr("common.execution_rate", lang))
     ax.set_title(_lbl("ranking_title", lang))
     return finish(fig, demo=_demo(ranking, demo), lang=lang)
 

@@ -22,12 +22,13 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
 from helpers.core.files import atomic_write_bytes
-from helpers.core.formatting import number
-from helpers.data.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
+from helpers.core.formatting import number, percent
+from helpers.core.text import tr
 
 A4_WIDTH_IN = 6.7
 FONT_FAMILY = "DejaVu Sans"
@@ -84,8 +85,7 @@ def amount_axis(ax, lang: str = "vi", axis: str = "y", scale: float = 1.0, digit
 
 def percent_axis(ax, lang: str = "vi", axis: str = "y") -> None:
     """Format a 0–1 axis as percentages in the language's format."""
-    suffix = " %" if lang == "vi" else "%"
-    fmt = FuncFormatter(lambda v, _pos: number(100 * v, lang, 0) + suffix)
+    fmt = FuncFormatter(lambda v, _pos: percent(v, lang, 0))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
@@ -108,7 +108,7 @@ def mark_demo(fig: Figure, lang: str = "vi") -> Figure:
     fig.text(
         0.01,
         0.005,
-        DEMO_NOTE_VI if lang == "vi" else DEMO_NOTE_EN,
+        tr("common.demo_note", lang),
         fontsize=7,
         color="#d62728",
         ha="left",
@@ -136,8 +136,6 @@ def has_demo_mark(fig: Figure) -> bool:
 
 def check_font_covers(text: str, family: str = FONT_FAMILY) -> list[str]:
     """Characters of ``text`` that the font has no glyph for (empty list: all covered)."""
-    from matplotlib.ft2font import FT2Font
-
     font = FT2Font(findfont(FontProperties(family=family)))
     charmap = font.get_charmap()
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in charmap})
