@@ -13,12 +13,12 @@ Numbers
     Cells of kind ``amount``/``number`` that are already numbers (Excel) are taken as they
     are. Text is read in either convention: plain ``1526790.5`` or ``1526790,5``; Vietnamese
     grouping ``1.526.790``, ``1.526.790,5``, ``1.526,5``; English grouping ``1,526,790``,
-    ``1,526,790.5``, ``1,526.5``. One separator followed by exactly three digits (``1.526``,
-    ``1,526``) is a thousands group in one convention and a decimal mark in the other: it is
-    read with the convention that the other number texts of the same table show
-    (:func:`number_convention`), and is an error when they show none or show both. Unit words
-    (``12 tỷ``), NaN and infinity are errors; amounts must be ≥ 0, other columns within their
-    declared range.
+    ``1,526,790.5``, ``1,526.5``. A text with one separator followed by exactly three digits
+    (``1.526``, ``1,526``; not ``0.526``) is a thousands group in one convention and a decimal
+    mark in the other: it is read with the convention that the unambiguous number texts of the
+    same table show (:func:`number_convention`; cells that are already numbers show none), and
+    is an error when they show none or show both. Unit words (``12 tỷ``), NaN and infinity are
+    errors; amounts must be ≥ 0, other columns within their declared range.
 
 Dates
     Dates from Excel (and ``datetime``/``Timestamp`` values) are taken as they are; text is
@@ -30,6 +30,7 @@ Dates
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import numbers
 import re
@@ -355,7 +356,8 @@ def parse_column(
         empty cell is empty) and the failed cells in row order.
     """
     parser = _PARSERS[column.kind]
-    number = column.kind in ("amount", "number")
+    if column.kind in ("amount", "number"):
+        parser = functools.partial(_parse_number, convention=convention)
     cache: dict[str, object] = {}
     out: list[object] = []
     failures: list[CellFailure] = []
@@ -370,7 +372,7 @@ def parse_column(
             out.append(cache[key])
             continue
         try:
-            parsed = _parse_number(value, column, convention) if number else parser(value, column)
+            parsed = parser(value, column)
         except _CellError as err:
             failures.append(CellFailure(i, err.message, err.expected, value))
             parsed = None
