@@ -16,6 +16,8 @@ import pytest
 from helpers.core import paths
 from helpers.core.errors import InputError, InputProblem
 from helpers.data import intake, schema
+from helpers.data.cells import parse_number_text
+from helpers.data.readers import Location
 
 LINE_011 = "2024|011|DA1|-|investment|central"
 LINE_012 = "2024|012|DA3|DA3.TDA1|recurrent|central"
@@ -153,9 +155,9 @@ def test_ambiguous_number_in_a_file_mixing_conventions_is_an_error(load, valid_t
 
 
 def test_parse_number_text_rejects_words() -> None:
-    assert intake.parse_number_text("12 tỷ") is None
-    assert intake.parse_number_text("nan") is None
-    assert intake.parse_number_text("1.5.3") is None
+    assert parse_number_text("12 tỷ") is None
+    assert parse_number_text("nan") is None
+    assert parse_number_text("1.5.3") is None
 
 
 def _typed(valid_tables) -> dict[str, list[list[object]]]:
@@ -274,7 +276,7 @@ def test_validate_frames_locates_rows(valid_tables) -> None:
         intake.validate_frames(frames, origin="memory", sha256="")
     [p] = info.value.problems
     assert (p.file, p.row, p.column) == ("allocations", 3, "amount_mvnd")
-    located = intake.Location(file="gen.xlsx", sheet="allocations", header_row=4, rows=(7, 9))
+    located = Location(file="gen.xlsx", sheet="allocations", header_row=4, rows=(7, 9))
     with pytest.raises(InputError) as info:
         intake.validate_frames(frames, origin="memory", sha256="", locate={"allocations": located})
     [p] = info.value.problems

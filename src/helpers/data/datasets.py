@@ -18,7 +18,9 @@ import pandas as pd
 from helpers.core.errors import ParameterError
 from helpers.core.paths import REPO_ROOT
 from helpers.core.scope import Scope
+from helpers.data import demo, intake
 from helpers.data.dataset import Dataset
+from helpers.data.units import UnitResolver
 
 __all__ = ["DEMO", "Scope", "data_key", "open_dataset", "preload", "resolve_scope", "scope_codes"]
 
@@ -27,11 +29,9 @@ DEMO = "demo"
 
 def parse_demo(data: str | Path) -> int | None:
     """The seed when ``data`` names the demo dataset ("demo" or "demo:SEED"), else None."""
-    from helpers.data.demo import DEFAULT_SEED
-
     text = str(data).strip().lower()
     if text == DEMO:
-        return DEFAULT_SEED
+        return demo.DEFAULT_SEED
     if text.startswith(DEMO + ":"):
         try:
             return int(text.split(":", 1)[1])
@@ -100,8 +100,6 @@ def open_dataset(data: str | Path = DEMO) -> Dataset:
         helpers.core.errors.InputError: the files have problems (every problem is listed).
         helpers.core.errors.ParameterError: ``data`` names nothing that exists.
     """
-    from helpers.data import demo, intake
-
     key = data_key(data)
     if key in _PRELOADED:
         base = _PRELOADED[key]
@@ -124,8 +122,6 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
         ParameterError: the scope matches no unit; the message lists the allowed values and
         the closest names.
     """
-    from helpers.data.units import UnitResolver
-
     units = dataset.units
     text = str(scope).strip()
     if text.lower() in ("province", "tỉnh", "toàn tỉnh"):

@@ -1,4 +1,4 @@
-"""The reference tables shipped with the package (``src/helpers/reference/*.csv``).
+"""The reference tables shipped with the package (``src/helpers/data/reference/*.csv``).
 
 Units, program components, target indicators, sources and public figures, each row naming a
 ``source_id`` (a test checks that every one exists in ``sources``). They are trusted files of

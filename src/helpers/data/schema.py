@@ -6,8 +6,8 @@ from these declarations:
 
 * :func:`pandera_schema` builds the pandera ``DataFrameSchema`` that is the contract at the
   boundary: the intake module validates with it, tests and notebooks may too;
-* :mod:`helpers.data.intake` parses raw cells according to :attr:`Column.kind` and reports
-  problems with the file, row and column;
+* :mod:`helpers.data.intake` parses raw cells according to :attr:`Column.kind`
+  (:mod:`helpers.data.cells`) and reports problems with the file, row and column;
 * :mod:`helpers.data.template` writes the Excel header rows, drop-downs and number formats;
 * :mod:`helpers.data.demo` writes frames with exactly these columns.
 

@@ -5,7 +5,8 @@ a comment on each header cell saying what the column means, number and date form
 drop-down lists for codes (units, projects, sub-projects, capital type, source, direction).
 The reference sheets (units, program_components, sources) come filled with the shipped rows,
 so a province edits them instead of starting from nothing. An ``instructions`` sheet explains the
-workbook in Vietnamese and English; a hidden ``_lists`` sheet holds the drop-down values.
+workbook in Vietnamese and English (texts in the catalog domain ``template``); a hidden
+``_lists`` sheet holds the drop-down values.
 A filled copy loads with :func:`helpers.data.intake.load_dataset` without edits.
 """
 
@@ -22,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from helpers.core.files import atomic_write_bytes
+from helpers.core.text import LANG_NAMES, LANGS, tr
 from helpers.data import reference
 from helpers.data.schema import INPUT_TABLES, TABLES, Column
 
@@ -33,52 +35,22 @@ LISTS_SHEET = "_lists"
 
 _NUMBER_FORMATS = {"amount": "#,##0.000", "number": "#,##0.00", "int": "0", "date": "dd/mm/yyyy"}
 
-INSTRUCTIONS: list[tuple[str, str]] = [
-    ("Sổ nhập liệu Chương trình MTQG 1719", "Intake workbook, National Target Program 1719"),
-    (
-        "Mỗi trang tính là một bảng; tên trang và tên cột giữ nguyên, không đổi.",
-        "Each sheet is one table; keep sheet names and column headers unchanged.",
-    ),
-    (
-        "Số tiền tính bằng triệu đồng (ví dụ 1.526.790).",
-        "Amounts are in million VND (e.g. 1,526,790).",
-    ),
-    (
-        "Ngày nhập theo dạng ngày/tháng/năm (21/05/2024) hoặc định dạng ngày của Excel.",
-        "Dates as day/month/year (21/05/2024) or as Excel dates.",
-    ),
-    (
-        "allocations: mỗi dòng là một dòng kế hoạch vốn (năm KH, đơn vị, dự án, tiểu dự án, "
-        "loại vốn, nguồn vốn); extended_until để trống nếu hạn giải ngân là 31/01 năm sau.",
-        "allocations: one row per plan line (plan year, unit, project, sub-project, capital type, "
-        "source); leave extended_until empty when the deadline is 31 Jan of the next year.",
-    ),
-    (
-        "disbursements: số giải ngân lũy kế của từng dòng kế hoạch tại mỗi kỳ báo cáo; "
-        "lũy kế không được giảm.",
-        "disbursements: cumulative disbursed of each plan line at each report date; it never "
-        "decreases.",
-    ),
-    (
-        "targets: giá trị cơ sở (2020), mục tiêu (2025) và thực hiện theo năm; trạng thái "
-        "'đạt' do phần mềm tính, không nhập tay.",
-        "targets: baseline (2020), target (2025) and actual by year; 'met' is computed, never "
-        "typed in.",
-    ),
-    (
-        "units, program_components, sources: danh mục tham chiếu; sửa cho phù hợp với tỉnh.",
-        "units, program_components, sources: reference lists; edit them for your province.",
-    ),
-    (
-        "Chọn mã trong danh sách thả xuống; có thể nhập tên đơn vị (ví dụ 'huyện Bảo Lạc').",
-        "Pick codes from the drop-down lists; unit names are accepted too (e.g. 'huyện Bảo Lạc').",
-    ),
-    (
-        "Kiểm tra: mtqg validate <tệp.xlsx> — lỗi ghi rõ trang, dòng, cột và giá trị mong đợi.",
-        "Check: mtqg validate <file.xlsx>: errors name the sheet, row, column and what was "
-        "expected.",
-    ),
-]
+INSTRUCTIONS: tuple[str, ...] = tuple(
+    f"template.instructions.{key}"
+    for key in (
+        "title",
+        "sheets",
+        "amounts",
+        "dates",
+        "allocations",
+        "disbursements",
+        "targets",
+        "reference",
+        "codes",
+        "check",
+    )
+)
+"""Message ids (catalog domain ``template``) of the instructions sheet's rows, in order."""
 
 
 def unit_choice(code: str, name_vi: str) -> str:
@@ -207,11 +179,11 @@ def build_template(filled: dict[str, pd.DataFrame] | None = None) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = INSTRUCTIONS_SHEET
-    ws.append(["Tiếng Việt", "English"])
+    ws.append([LANG_NAMES[lang] for lang in LANGS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for vi, en in INSTRUCTIONS:
-        ws.append([vi, en])
+    for msgid in INSTRUCTIONS:
+        ws.append([tr(msgid, lang) for lang in LANGS])
     ws.column_dimensions["A"].width = 90
     ws.column_dimensions["B"].width = 90
     for row in ws.iter_rows(min_row=2):

@@ -1,0 +1,382 @@
+"""Read one raw cell as its column's kind (:attr:`helpers.data.schema.Column.kind`).
+
+Empty cells
+    ``None``, NaN, NaT, ``pd.NA`` and blank text are empty; an empty cell of a required
+    column is an error, elsewhere it stays empty.
+
+Text, codes, enums, yes/no
+    Text is NFC-normalised and stripped; numbers from Excel become text without a trailing
+    ``.0``. Enum values are resolved through their aliases (:func:`helpers.data.units.enum_resolver`);
+    yes/no cells accept true/false, 1/0, yes/no and có/không.
+
+Numbers
+    Cells of kind ``amount``/``number`` that are already numbers (Excel) are taken as they
+    are. Text is read in either convention: plain ``1526790.5`` or ``1526790,5``; Vietnamese
+    grouping ``1.526.790``, ``1.526.790,5``, ``1.526,5``; English grouping ``1,526,790``,
+    ``1,526,790.5``, ``1,526.5``. A text with one separator followed by exactly three digits
+    (``1.526``, ``1,526``; not ``0.526``) is a thousands group in one convention and a decimal
+    mark in the other: it is read with the convention that the unambiguous number texts of the
+    same table show (:func:`number_convention`; cells that are already numbers show none), and
+    is an error when they show none or show both. Unit words (``12 tỷ``), NaN and infinity are
+    errors; amounts must be ≥ 0, other columns within their declared range.
+
+Dates
+    Dates from Excel (and ``datetime``/``Timestamp`` values) are taken as they are; text is
+    read as ISO ``yyyy-mm-dd`` or day-first ``dd/mm/yyyy`` (also ``-`` or ``.`` as separator),
+    never month-first. A bare number in a date column (an Excel serial) is an error, and so is
+    a year outside 1900–2100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import numbers
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers.data.schema import Column
+from helpers.data.units import enum_resolver
+
+DATE_EXPECTED = "a date as dd/mm/yyyy (day first) or yyyy-mm-dd"
+
+
+class _CellError(Exception):
+    """A cell that cannot be read as its column's kind."""
+
+    def __init__(self, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """A cell of a column that could not be read: its 0-based index and what was wrong."""
+
+    index: int
+    message: str
+    expected: str
+    value: object | None = None
+
+
+def is_empty(value: object) -> bool:
+    """True for an empty cell: ``None``, NaN, NaT, ``pd.NA`` or blank text."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_text(value: object) -> str:
+    """A cell as NFC text, stripped; integral floats lose their ``.0`` (Excel numbers)."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool | np.bool_):
+        text = "true" if value else "false"
+    elif isinstance(value, numbers.Integral):
+        text = str(int(value))
+    elif isinstance(value, float | np.floating) and float(value).is_integer():
+        text = str(int(value))
+    elif isinstance(value, dt.datetime):
+        ts = pd.Timestamp(value)
+        text = ts.date().isoformat() if ts == ts.normalize() else ts.isoformat(sep=" ")
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _range_expected(column: Column) -> str:
+    lo, hi = column.min_value, column.max_value
+    if lo is not None and hi is not None:
+        return f"a value between {lo:g} and {hi:g}"
+    return f"a value ≥ {lo:g}" if lo is not None else f"a value ≤ {hi:g}"
+
+
+def _check_range(x: float, column: Column) -> None:
+    too_low = column.min_value is not None and x < column.min_value
+    too_high = column.max_value is not None and x > column.max_value
+    if column.kind == "amount" and too_low and column.min_value == 0:
+        raise _CellError("negative amount", "an amount ≥ 0 (million VND)")
+    if too_low or too_high:
+        raise _CellError(f"{column.name} out of range", _range_expected(column))
+
+
+def _parse_int(value: object, column: Column) -> int:
+    expected = "a whole number" + (
+        f" ({_range_expected(column)})" if column.min_value is not None else ""
+    )
+    if isinstance(value, bool | np.bool_):
+        raise _CellError("not a whole number", expected)
+    if isinstance(value, numbers.Integral):
+        n = int(value)
+    elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        n = int(value)
+    elif isinstance(value, str) and (m := re.fullmatch(r"([+-]?\d+)(?:\.0*)?", value.strip())):
+        n = int(m.group(1))
+    else:
+        raise _CellError("not a whole number", expected)
+    _check_range(n, column)
+    return n
+
+
+# --------------------------------------------------------------------------- numbers
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)")
+_VI_DECIMAL = re.compile(r"[+-]?\d+,\d+")
+_VI_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|[+-]?\d{1,3}\.\d{3},\d+")
+_EN_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?|[+-]?\d{1,3},\d{3}\.\d+")
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+"""One separator followed by exactly three digits: "1.526" and "1,526" each read as a
+thousands group in one convention and a decimal mark in the other."""
+
+
+class AmbiguousNumber(ValueError):
+    """A number text that reads differently in Vietnamese and English conventions."""
+
+
+def number_evidence(text: str) -> str | None:
+    """Which decimal convention an unambiguous number text shows: "en", "vi" or None."""
+    t = text.strip()
+    if _AMBIGUOUS.fullmatch(t):
+        return None
+    if _EN_GROUPED.fullmatch(t) or ("." in t and _PLAIN.fullmatch(t)):
+        return "en"
+    if _VI_GROUPED.fullmatch(t) or _VI_DECIMAL.fullmatch(t):
+        return "vi"
+    return None
+
+
+def number_convention(values: Iterable[object]) -> str | None:
+    """The decimal convention of a file's number texts: "en", "vi", "mixed" or None (no
+    unambiguous evidence). Cells that are already numbers (Excel) say nothing."""
+    seen = {number_evidence(v) for v in values if isinstance(v, str)} - {None}
+    if len(seen) > 1:
+        return "mixed"
+    return seen.pop() if seen else None
+
+
+def parse_number_text(text: str, convention: str | None = None) -> float | None:
+    """A number written as text, or ``None`` when the text is not one.
+
+    Accepted: ``"1526790.5"``, ``"1526790,5"`` (decimal comma), ``"1.526.790"``,
+    ``"1.526.790,5"``, ``"1.526,5"`` (Vietnamese grouping), ``"1,526,790"``,
+    ``"1,526,790.5"``, ``"1,526.5"`` (English grouping).
+
+    One separator followed by exactly three digits (``"1.526"``, ``"1,526"``) is 1526 in one
+    convention and 1.526 in the other: it is read with ``convention`` ("en": "." is the
+    decimal mark; "vi": "," is), which :func:`number_convention` derives from the other
+    numbers of the same file.
+
+    Raises:
+        AmbiguousNumber: such a text when ``convention`` is None or "mixed".
+
+    >>> parse_number_text("1.526.790,5"), parse_number_text("0.125"), parse_number_text("12 tỷ")
+    (1526790.5, 0.125, None)
+    """
+    t = text.strip()
+    if _AMBIGUOUS.fullmatch(t):
+        if convention == "en":
+            return float(t.replace(",", ""))
+        if convention == "vi":
+            return float(t.replace(".", "").replace(",", "."))
+        raise AmbiguousNumber(t)
+    if _PLAIN.fullmatch(t):
+        return float(t)
+    if _VI_DECIMAL.fullmatch(t):
+        return float(t.replace(",", "."))
+    if _VI_GROUPED.fullmatch(t):
+        return float(t.replace(".", "").replace(",", "."))
+    if _EN_GROUPED.fullmatch(t):
+        return float(t.replace(",", ""))
+    return None
+
+
+def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
+    unit = "million VND (triệu đồng), digits only" if column.kind == "amount" else "a number"
+    expected = f"{unit}, e.g. 1526790, 1.526.790,5 or 1,526,790.5"
+    if isinstance(value, bool | np.bool_):
+        raise _CellError("not a number", expected)
+    if isinstance(value, numbers.Real):
+        x = float(value)
+    elif isinstance(value, str):
+        try:
+            parsed = parse_number_text(value, convention)
+        except AmbiguousNumber:
+            whole = value.strip().replace(".", "").replace(",", "")
+            why = (
+                "the file mixes Vietnamese and English number formats"
+                if convention == "mixed"
+                else "no other number in the file shows which convention it uses"
+            )
+            raise _CellError(
+                "ambiguous number: it reads as a thousands group in one convention and as "
+                f"a decimal in the other, and {why}",
+                f"{whole} for the whole number, or a decimal written with four digits "
+                f"(e.g. {value.strip()}0) or typed as a number cell in Excel",
+            ) from None
+        if parsed is None:
+            raise _CellError("not a number", expected)
+        x = parsed
+    else:
+        raise _CellError("not a number", expected)
+    if not math.isfinite(x):
+        raise _CellError("not a finite number", expected)
+    _check_range(x, column)
+    return x
+
+
+# --------------------------------------------------------------------------- dates
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+_DMY_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+
+
+def _date_from_text(text: str) -> pd.Timestamp:
+    t = text.strip()
+    if m := _ISO_DATE.fullmatch(t):
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif m := _DMY_DATE.fullmatch(t):
+        d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    elif re.fullmatch(r"\d+(?:[.,]\d+)?", t):
+        raise _CellError("a number, not a date (an Excel serial date?)", DATE_EXPECTED)
+    else:
+        raise _CellError("not a date", DATE_EXPECTED)
+    try:
+        day = dt.date(y, mo, d)
+    except ValueError:
+        hint = "; dates are read day first" if mo > 12 else ""
+        raise _CellError(
+            f"impossible date (no day {d} in month {mo} of {y}{hint})", DATE_EXPECTED
+        ) from None
+    return pd.Timestamp(day)
+
+
+def _parse_date(value: object, column: Column) -> pd.Timestamp:
+    if isinstance(value, dt.datetime | dt.date | np.datetime64):
+        ts = pd.Timestamp(value)
+    elif isinstance(value, str):
+        ts = _date_from_text(value)
+    else:
+        raise _CellError("a number, not a date (format the cell as a date)", DATE_EXPECTED)
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    if not 1900 <= ts.year <= 2100:
+        raise _CellError("implausible date", DATE_EXPECTED + " between 1900 and 2100")
+    return ts.normalize()
+
+
+# --------------------------------------------------------------------------- other kinds
+_BOOLS: Mapping[str, bool] = {
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "có": True,
+    "không": False,
+}
+
+
+def _parse_bool(value: object, column: Column) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    hit = _BOOLS.get(_as_text(value).casefold())
+    if hit is None:
+        raise _CellError("not a yes/no value", "true/false, 1/0, yes/no or có/không")
+    return hit
+
+
+def _parse_enum(value: object, column: Column) -> str:
+    resolver = enum_resolver(column)
+    hit = resolver.resolve(_as_text(value))
+    if hit is None:
+        raise _CellError(f"unknown {column.name.replace('_', ' ')}", resolver.describe())
+    return hit
+
+
+def _parse_text(value: object, column: Column) -> str:
+    return _as_text(value)
+
+
+_PARSERS: Mapping[str, Callable[[object, Column], object]] = {
+    "code": _parse_text,
+    "text": _parse_text,
+    "int": _parse_int,
+    "amount": _parse_number,
+    "number": _parse_number,
+    "date": _parse_date,
+    "bool": _parse_bool,
+    "enum": _parse_enum,
+}
+
+_WORKING_DTYPES: Mapping[str, str] = {
+    "code": "string",
+    "text": "string",
+    "enum": "string",
+    "int": "Int64",
+    "amount": "float64",
+    "number": "float64",
+    "date": "datetime64[ns]",
+    "bool": "boolean",
+}
+"""Dtypes while checking (nullable, since a failed cell is empty); cast to schema at the end."""
+
+
+def _series(values: list[object], kind: str) -> pd.Series:
+    if kind in ("amount", "number"):
+        values = [np.nan if v is None else v for v in values]
+    return pd.Series(values, dtype=_WORKING_DTYPES[kind])
+
+
+# --------------------------------------------------------------------------- columns
+def parse_column(
+    values: list[object], column: Column, convention: str | None = None
+) -> tuple[pd.Series, list[CellFailure]]:
+    """Parse the raw cells of one column.
+
+    Args:
+        values: the raw cells, in row order.
+        column: the schema column they belong to.
+        convention: decimal convention of the table's number texts (:func:`number_convention`).
+
+    Returns:
+        ``(series, failures)``: the parsed values in a nullable working dtype (a failed or
+        empty cell is empty) and the failed cells in row order.
+    """
+    parser = _PARSERS[column.kind]
+    if column.kind in ("amount", "number"):
+        parser = functools.partial(_parse_number, convention=convention)
+    cache: dict[str, object] = {}
+    out: list[object] = []
+    failures: list[CellFailure] = []
+    for i, value in enumerate(values):
+        if is_empty(value):
+            if not column.nullable:
+                failures.append(CellFailure(i, "empty cell", "a value (this column is required)"))
+            out.append(None)
+            continue
+        key = value if isinstance(value, str) else None
+        if key is not None and key in cache:
+            out.append(cache[key])
+            continue
+        try:
+            parsed = parser(value, column)
+        except _CellError as err:
+            failures.append(CellFailure(i, err.message, err.expected, value))
+            parsed = None
+        if key is not None and parsed is not None:
+            cache[key] = parsed
+        out.append(parsed)
+    return _series(out, column.kind), failures

@@ -1,0 +1,431 @@
+"""The rules within and across parsed tables (``design/data-model.md``), one function each.
+
+Each rule takes :class:`ParsedTable` objects (typed working frames whose cells already
+parsed) and reports what it finds on them; a rule only looks at the cells that parsed
+(:meth:`ParsedTable.ok`), so one bad cell is reported once, not again by every rule that
+reads it. Code resolution (unit names and codes, project and sub-project codes) rewrites the
+cells to their canonical codes; the cross-table rules run after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.core.errors import InputProblem
+from helpers.data import schema
+from helpers.data.cells import is_empty
+from helpers.data.deadlines import regular_deadline, year_end
+from helpers.data.readers import WARNING, Location
+from helpers.data.schema import Table
+from helpers.data.units import UnitResolver, split_dropdown
+
+
+@dataclass
+class ParsedTable:
+    """A table being checked: typed working frame, row locations and failed cells.
+
+    Attributes:
+        spec: the schema table.
+        frame: the parsed cells (a failed or empty cell is empty), one row per data row.
+        loc: where the rows come from.
+        rows: user row number of each row of ``frame``.
+        bad: per row, the columns whose cells failed (parsing or a rule).
+        sink: where problems are recorded.
+    """
+
+    spec: Table
+    frame: pd.DataFrame
+    loc: Location
+    rows: list[int]
+    bad: list[set[str]]
+    sink: list[InputProblem]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def report(
+        self,
+        i: int,
+        message: str,
+        *,
+        column: str | None = None,
+        value: object | None = None,
+        expected: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        """Record a problem at data row ``i`` (0-based) and mark the cell failed."""
+        if column is not None and severity == "error":
+            self.bad[i].add(column)
+        self.sink.append(
+            self.loc.problem(
+                message,
+                row=self.rows[i],
+                column=column,
+                value=value,
+                expected=expected,
+                severity=severity,
+            )
+        )
+
+    def ok(self, *columns: str) -> np.ndarray:
+        """Rows whose given cells all parsed (for checks that need those cells)."""
+        cols = set(columns)
+        return np.array([not (b & cols) for b in self.bad], dtype=bool)
+
+    def invalidate(self, column: str) -> None:
+        """Mark a column unusable in every row (its reference table is unusable)."""
+        for b in self.bad:
+            b.add(column)
+
+    @cached_property
+    def line_ids(self) -> pd.Series:
+        """Line id of each row whose line key parsed (NA elsewhere), computed once.
+
+        First used by the cross-table rules, after code resolution has rewritten the codes;
+        the key cells do not change after that.
+        """
+        ok = self.ok(*schema.LINE_KEY)
+        ids = pd.Series(pd.NA, index=self.frame.index, dtype="string")
+        if ok.any():
+            ids[ok] = schema.line_ids(self.frame.loc[ok])
+        return ids
+
+
+# --------------------------------------------------------------------------- code checks
+def check_parents(units: ParsedTable) -> None:
+    """Every ``parent_code`` is a unit of the same table."""
+    codes = set(units.frame.loc[units.ok("unit_code"), "unit_code"].dropna())
+    for i, parent in enumerate(units.frame["parent_code"].tolist()):
+        if not is_empty(parent) and "parent_code" not in units.bad[i] and parent not in codes:
+            units.report(
+                i,
+                "unknown parent unit",
+                column="parent_code",
+                value=parent,
+                expected="empty or a unit_code of this table",
+            )
+
+
+def resolve_units(
+    table: ParsedTable, resolver: UnitResolver | None, units: ParsedTable | None
+) -> None:
+    """Rewrite unit names and codes of ``table`` to unit codes; unknown or ambiguous ones fail."""
+    if resolver is None or units is None:
+        table.invalidate("unit_code")
+        return
+    col = "unit_code"
+    out = table.frame[col].tolist()
+    cache: dict[str, list[str]] = {}
+    for i, value in enumerate(out):
+        if col in table.bad[i] or is_empty(value):
+            continue
+        hits = cache.setdefault(value, resolver.candidates(value))
+        if len(hits) == 1:
+            out[i] = hits[0]
+        elif hits:
+            table.report(
+                i,
+                "unit name matches several units",
+                column=col,
+                value=value,
+                expected="the unit code of one of: " + ", ".join(resolver.display(c) for c in hits),
+            )
+        else:
+            close = resolver.suggest(value)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            table.report(
+                i,
+                f"unknown unit{hint}",
+                column=col,
+                value=value,
+                expected=f"a unit code or name listed in {Path(units.loc.file).name}",
+            )
+    table.frame[col] = pd.Series(out, dtype="string")
+
+
+class Catalogue:
+    """Projects and sub-projects of ``program_components``, matched case-insensitively."""
+
+    def __init__(self, comps: ParsedTable) -> None:
+        self.projects: dict[str, str] = {}
+        self.subprojects: dict[str, tuple[str, str]] = {}
+        self.subs_of: dict[str, list[str]] = {}
+        ok = comps.ok("project_code", "subproject_code")
+        for proj, sub in comps.frame.loc[ok, ["project_code", "subproject_code"]].itertuples(
+            index=False
+        ):
+            self.projects[str(proj).casefold()] = str(proj)
+            self.subs_of.setdefault(str(proj), [])
+            if not is_empty(sub):
+                self.subprojects[str(sub).casefold()] = (str(proj), str(sub))
+                self.subs_of[str(proj)].append(str(sub))
+
+    @staticmethod
+    def _lookup(table: Mapping[str, object], value: str) -> object | None:
+        hit = table.get(value.casefold())
+        if hit is None and (parts := split_dropdown(value)) is not None:
+            hit = table.get(parts[0].casefold())
+        return hit
+
+    def project(self, value: str) -> str | None:
+        return self._lookup(self.projects, value)  # type: ignore[return-value]
+
+    def subproject(self, value: str) -> tuple[str, str] | None:
+        return self._lookup(self.subprojects, value)  # type: ignore[return-value]
+
+    def expected_sub(self, project: str) -> str:
+        subs = self.subs_of.get(project, [])
+        if not subs:
+            return f"empty (project {project} has no sub-projects)"
+        return f"empty or one of {project}'s sub-projects: {', '.join(subs)}"
+
+
+def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
+    """Rewrite project and sub-project codes to their catalogue spelling; check they match."""
+    if catalogue is None:
+        table.invalidate("project_code")
+        table.invalidate("subproject_code")
+        return
+    projects = table.frame["project_code"].tolist()
+    for i, value in enumerate(projects):
+        if "project_code" in table.bad[i] or is_empty(value):
+            table.bad[i].add("subproject_code")
+            continue
+        canon = catalogue.project(value)
+        if canon is None:
+            table.report(
+                i,
+                "unknown project code",
+                column="project_code",
+                value=value,
+                expected="one of " + ", ".join(catalogue.projects.values()),
+            )
+            table.bad[i].add("subproject_code")
+        projects[i] = canon or value
+    table.frame["project_code"] = pd.Series(projects, dtype="string")
+    subs = table.frame["subproject_code"].tolist()
+    for i, value in enumerate(subs):
+        if "subproject_code" in table.bad[i] or is_empty(value):
+            continue
+        project, hit = projects[i], catalogue.subproject(value)
+        if hit is not None and hit[0] == project:
+            subs[i] = hit[1]
+            continue
+        where = f"; it belongs to project {hit[0]}" if hit is not None else ""
+        table.report(
+            i,
+            f"sub-project is not part of project {project}{where}",
+            column="subproject_code",
+            value=value,
+            expected=catalogue.expected_sub(project),
+        )
+    table.frame["subproject_code"] = pd.Series(subs, dtype="string")
+
+
+def check_source_ids(table: ParsedTable, sources: ParsedTable) -> None:
+    """Warn about a ``source_id`` that ``sources`` does not list."""
+    known = set(sources.frame["source_id"].dropna())
+    for i, sid in enumerate(table.frame["source_id"].tolist()):
+        if not is_empty(sid) and sid not in known:
+            table.report(
+                i,
+                "warning: source_id not found in sources",
+                column="source_id",
+                value=sid,
+                expected="a source_id listed in sources",
+                severity=WARNING,
+            )
+
+
+# --------------------------------------------------------------------------- row rules
+def _fmt_date(ts: object) -> str:
+    return pd.Timestamp(ts).strftime("%Y-%m-%d")
+
+
+def _fmt_amount(x: float) -> str:
+    return f"{x:,.6f}".rstrip("0").rstrip(".")
+
+
+def _key_text(v: object) -> str:
+    return _fmt_date(v) if isinstance(v, pd.Timestamp) else str(v)
+
+
+def check_duplicates(table: ParsedTable) -> None:
+    """One row per key of the table (the later rows of a key are reported)."""
+    key = list(table.spec.key)
+    if not key or table.frame.empty:
+        return
+    ok = table.ok(*key)
+    first: dict[tuple, int] = {}
+    frame = table.frame[key]
+    for i, values in enumerate(frame.itertuples(index=False)):
+        if not ok[i]:
+            continue
+        k = tuple(None if is_empty(v) else v for v in values)
+        if k not in first:
+            first[k] = i
+            continue
+        shown = ", ".join(
+            f"{c}={'-' if v is None else _key_text(v)}" for c, v in zip(key, k, strict=True)
+        )
+        table.report(
+            i,
+            f"duplicate key: rows {table.rows[first[k]]} and {table.rows[i]} have the same {shown}",
+            expected=f"one row per {', '.join(key)}",
+        )
+
+
+def _line_rows(table: ParsedTable, *more: str) -> tuple[np.ndarray, pd.Series]:
+    """Rows usable for a line rule (line key and ``more`` parsed) and the table's line ids."""
+    return table.ok(*schema.LINE_KEY, *more), table.line_ids
+
+
+def _describe_line(row: Mapping[str, object]) -> str:
+    sub = row["subproject_code"]
+    return (
+        f"plan_year {row['plan_year']}, unit {row['unit_code']}, project "
+        f"{row['project_code']}, sub-project {'-' if is_empty(sub) else sub}, "
+        f"{row['capital_type']}, {row['source']}"
+    )
+
+
+def check_allocation_dates(alloc: ParsedTable) -> None:
+    """An extension runs past the regular deadline; a decision falls near its plan year."""
+    f = alloc.frame
+    for i in np.flatnonzero(alloc.ok("plan_year", "decision_date", "extended_until")):
+        year = int(f.at[i, "plan_year"])
+        decided, extended = f.at[i, "decision_date"], f.at[i, "extended_until"]
+        deadline = regular_deadline(year)
+        if not pd.isna(extended) and extended <= deadline:
+            alloc.report(
+                i,
+                f"extension does not run past the regular deadline {_fmt_date(deadline)}",
+                column="extended_until",
+                value=_fmt_date(extended),
+                expected=f"a date after {_fmt_date(deadline)}, or empty",
+            )
+        lo, hi = pd.Timestamp(year - 1, 1, 1), year_end(year)
+        if not pd.isna(decided) and not lo <= decided <= hi:
+            alloc.report(
+                i,
+                f"decision date far from plan year {year}",
+                column="decision_date",
+                value=_fmt_date(decided),
+                expected=f"a date between {_fmt_date(lo)} and {_fmt_date(hi)}",
+            )
+
+
+def check_unit_validity(alloc: ParsedTable, units: ParsedTable) -> None:
+    """Warn, once per unit, about lines decided after the unit ceased to exist.
+
+    After the 1 July 2025 reform a province may still report late lines by former district;
+    the warning lists every such row so the user can see them all without a wall of lines.
+    """
+    uf = units.frame.loc[units.ok("unit_code", "valid_to")]
+    valid_to = dict(zip(uf["unit_code"], uf["valid_to"], strict=True))
+    f = alloc.frame
+    late: dict[str, list[int]] = {}
+    for i in np.flatnonzero(alloc.ok("unit_code", "decision_date")):
+        code, decided = f.at[i, "unit_code"], f.at[i, "decision_date"]
+        until = valid_to.get(code)
+        if until is not None and not pd.isna(until) and decided > until:
+            late.setdefault(code, []).append(i)
+    for code, idx in late.items():
+        rows = ", ".join(str(alloc.rows[i]) for i in idx)
+        last = max(f.at[i, "decision_date"] for i in idx)
+        alloc.sink.append(
+            alloc.loc.problem(
+                f"warning: unit {code} ceased to exist on {_fmt_date(valid_to[code])}, but "
+                f"{len(idx)} line(s) were decided after it (latest {_fmt_date(last)}), rows {rows}",
+                column="unit_code",
+                value=code,
+                expected="a unit that exists on the decision date",
+                severity=WARNING,
+            )
+        )
+
+
+def check_report_dates(disb: ParsedTable) -> None:
+    """No report before its plan year began."""
+    f = disb.frame
+    for i in np.flatnonzero(disb.ok("plan_year", "report_date")):
+        start = pd.Timestamp(int(f.at[i, "plan_year"]), 1, 1)
+        if f.at[i, "report_date"] < start:
+            disb.report(
+                i,
+                f"report date before plan year {start.year} began",
+                column="report_date",
+                value=_fmt_date(f.at[i, "report_date"]),
+                expected=f"a date on or after {_fmt_date(start)}",
+            )
+
+
+def check_monotone(disb: ParsedTable) -> None:
+    """The cumulative disbursement of a line never decreases from one report to the next."""
+    ok, ids = _line_rows(disb, "report_date", "disbursed_cum_mvnd")
+    snaps = pd.DataFrame(
+        {"line": ids, "date": disb.frame["report_date"], "value": disb.frame["disbursed_cum_mvnd"]}
+    )[ok]
+    snaps = snaps.sort_values(["line", "date"], kind="stable")
+    prev = snaps.groupby("line", sort=False).shift(1)
+    down = snaps.index[(snaps["value"] < prev["value"]).to_numpy()]
+    for i in down:
+        p = snaps.index[snaps.index.get_loc(i) - 1]
+        disb.report(
+            int(i),
+            "cumulative disbursement decreases over time: "
+            f"{_fmt_amount(snaps.at[p, 'value'])} on {_fmt_date(snaps.at[p, 'date'])} "
+            f"(row {disb.rows[p]}) then {_fmt_amount(snaps.at[i, 'value'])} on "
+            f"{_fmt_date(snaps.at[i, 'date'])} (row {disb.rows[i]})",
+            column="disbursed_cum_mvnd",
+            expected="cumulative values that never decrease for a plan line",
+        )
+
+
+def check_lines_exist(alloc: ParsedTable, disb: ParsedTable) -> None:
+    """Every disbursement line is a plan line of the allocations."""
+    a_ok, a_ids = _line_rows(alloc)
+    known = set(a_ids[a_ok])
+    d_ok, d_ids = _line_rows(disb)
+    for i in np.flatnonzero(d_ok):
+        if d_ids[i] not in known:
+            disb.report(
+                i,
+                f"no allocation line for this key ({_describe_line(disb.frame.loc[i])})",
+                expected=f"a plan line listed in {Path(alloc.loc.file).name}"
+                + (f" sheet '{alloc.loc.sheet}'" if alloc.loc.sheet else ""),
+            )
+
+
+def check_over_disbursed(alloc: ParsedTable, disb: ParsedTable) -> None:
+    """Warn, once per line (at its latest such report), about disbursed above allocated."""
+    a_ok, a_ids = _line_rows(alloc, "amount_mvnd")
+    allocated = dict(zip(a_ids[a_ok], alloc.frame.loc[a_ok, "amount_mvnd"], strict=True))
+    d_ok, d_ids = _line_rows(disb, "report_date", "disbursed_cum_mvnd")
+    f = disb.frame
+    latest: dict[str, int] = {}
+    for i in np.flatnonzero(d_ok):
+        amount = allocated.get(d_ids[i])
+        if amount is None or f.at[i, "disbursed_cum_mvnd"] <= amount + 1e-9:
+            continue
+        j = latest.get(d_ids[i])
+        if j is None or f.at[i, "report_date"] >= f.at[j, "report_date"]:
+            latest[d_ids[i]] = i
+    for line, i in latest.items():
+        disb.report(
+            i,
+            f"warning: disbursed above allocated for line ({_describe_line(f.loc[i])}"
+            f"): {_fmt_amount(f.at[i, 'disbursed_cum_mvnd'])} disbursed by "
+            f"{_fmt_date(f.at[i, 'report_date'])} > "
+            f"{_fmt_amount(allocated[line])} allocated",
+            column="disbursed_cum_mvnd",
+            expected="disbursed ≤ allocated (accepted, but check the line)",
+            severity=WARNING,
+        )

@@ -1,0 +1,317 @@
+"""Read a folder of CSV files or one workbook into raw frames, each with its :class:`Location`.
+
+Raw frames hold the cells as the file holds them (CSV: every cell a string; Excel: the
+values openpyxl reads, so numbers and dates stay typed). Nothing is validated here beyond what
+reading needs: undecodable or malformed files, empty files or sheets, missing and unknown
+files or sheets are reported as :class:`~helpers.core.errors.InputProblem`; the cells are
+parsed and checked by :mod:`helpers.data.intake`.
+
+Row numbers
+    CSV rows are numbered by the *line* on which the record starts (header on line 1; a
+    quoted cell spanning several lines makes the next record start further down, and that is
+    the number reported). Excel rows are the sheet's row numbers. Blank lines before the
+    header move the header down.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import hashlib
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
+
+from helpers.core.errors import InputProblem
+from helpers.data import schema
+from helpers.data.cells import is_empty
+
+HELPER_SHEETS: tuple[str, ...] = ("instructions", "huong_dan", "lists", "_lists")
+"""Sheets of the Excel template that hold no table (compared case-insensitively)."""
+
+WORKBOOK_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
+
+WARNING = "warning"
+"""Severity of a problem that does not stop a load."""
+
+REQUIRED = frozenset(schema.REQUIRED_INPUT_TABLES)
+
+_EMPTY = " is empty"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the rows of one raw table come from, to name them as the user sees them.
+
+    Attributes:
+        file: file name shown in messages (the CSV file, or the workbook).
+        sheet: sheet name for a workbook, else ``None``.
+        header_row: user row number of the header (1 unless blank lines precede it).
+        rows: user row number of each data row of the raw frame, in order; ``None`` means
+            consecutive rows right after the header.
+    """
+
+    file: str
+    sheet: str | None = None
+    header_row: int = 1
+    rows: tuple[int, ...] | None = None
+
+    def row(self, i: int) -> int:
+        """User row number of the ``i``-th (0-based) data row of the raw frame."""
+        if self.rows is not None and i < len(self.rows):
+            return self.rows[i]
+        return self.header_row + 1 + i
+
+    @property
+    def what(self) -> str:
+        """ "sheet" or "file", for messages."""
+        return "sheet" if self.sheet else "file"
+
+    def problem(self, message: str, **kw: object) -> InputProblem:
+        """An :class:`InputProblem` at this location (``row``, ``column``, … as keywords)."""
+        return InputProblem(message, file=self.file, sheet=self.sheet, **kw)  # type: ignore[arg-type]
+
+
+def suggest(word: str, options: Sequence[str]) -> str | None:
+    """The option closest to ``word`` (case-insensitive), if one is close enough."""
+    close = difflib.get_close_matches(
+        word.casefold(), [o.casefold() for o in options], n=1, cutoff=0.6
+    )
+    if not close:
+        return None
+    return next(o for o in options if o.casefold() == close[0])
+
+
+# --------------------------------------------------------------------------- CSV
+def _delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def read_csv_bytes(
+    data: bytes, file: str
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
+    """Raw cells of one CSV file (UTF-8 with or without BOM) and their row locations.
+
+    Every cell is a string (empty string = empty cell; no type guessing, like
+    ``pandas.read_csv(dtype=str, keep_default_na=False)``); rows are padded to the widest row.
+    The record numbers are the lines where each record starts. A header line with more
+    semicolons than commas makes ``;`` the delimiter (Excel in some locales).
+
+    Args:
+        data: the file's bytes.
+        file: the name to show in problems.
+
+    Returns:
+        ``(frame, location, problems)``; ``frame`` is ``None`` when the file is unusable
+        (not UTF-8, not CSV, or no header at all).
+    """
+    loc = Location(file=file)
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = body[: err.start].count(b"\n") + 1
+        return (
+            None,
+            loc,
+            [
+                loc.problem(
+                    f"file is not UTF-8 text (byte 0x{body[err.start]:02X} on line {line})",
+                    row=line,
+                    expected="UTF-8 text (save as 'CSV UTF-8')",
+                )
+            ],
+        )
+    records: list[list[str]] = []
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    prev = 0
+    try:
+        for record in reader:
+            records.append(record)
+            starts.append(prev + 1)
+            prev = reader.line_num
+    except csv.Error as err:
+        return (
+            None,
+            loc,
+            [
+                loc.problem(
+                    f"cannot read the CSV: {err}", row=prev + 1, expected="comma-separated values"
+                )
+            ],
+        )
+    return _frame_from_rows(records, starts, file, None)
+
+
+def _frame_from_rows(
+    records: list[list[object]], numbers: list[int], file: str, sheet: str | None
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
+    head = next((k for k, r in enumerate(records) if not all(map(is_empty, r))), None)
+    if head is None:
+        loc = Location(file=file, sheet=sheet)
+        what = "sheet" if sheet else "file"
+        return (
+            None,
+            loc,
+            [loc.problem(f"{what}{_EMPTY}", expected="a header row and at least one data row")],
+        )
+    width = max(len(r) for r in records[head:])
+    padded = [list(r) + [None] * (width - len(r)) for r in records[head:]]
+    header = ["" if is_empty(h) else str(h) for h in padded[0]]
+    frame = (
+        pd.DataFrame(padded[1:], columns=header, dtype=object)
+        if len(padded) > 1
+        else pd.DataFrame(columns=header, dtype=object)
+    )
+    loc = Location(
+        file=file, sheet=sheet, header_row=numbers[head], rows=tuple(numbers[head + 1 :])
+    )
+    return frame, loc, []
+
+
+# --------------------------------------------------------------------------- inputs
+@dataclass
+class Read:
+    """What a reader found: raw frames, their locations, problems, and the input digest."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    locate: dict[str, Location] = field(default_factory=dict)
+    unusable: set[str] = field(default_factory=set)
+    problems: list[InputProblem] = field(default_factory=list)
+    sha256: str = ""
+
+    def add(
+        self, name: str, frame: pd.DataFrame | None, loc: Location, problems: list[InputProblem]
+    ) -> None:
+        """Keep a table read from a file or sheet; an empty one only matters if required."""
+        empty = frame is None and bool(problems) and problems[0].message.endswith(_EMPTY)
+        if empty and name not in REQUIRED:
+            self.problems.append(
+                loc.problem(
+                    f"warning: {loc.what} is empty; treated as not supplied", severity=WARNING
+                )
+            )
+            return
+        self.problems.extend(problems)
+        if frame is None:
+            self.unusable.add(name)
+        else:
+            self.frames[name] = frame
+            self.locate[name] = loc
+
+
+def read_folder(folder: Path) -> Read:
+    """The table files of ``folder`` (``<table>.csv``, names matched case-insensitively).
+
+    ``sha256`` covers the sorted file names and bytes of the table files read.
+    """
+    read = Read()
+    files = {f.name.casefold(): f for f in sorted(folder.iterdir()) if f.is_file()}
+    hashed: list[tuple[str, bytes]] = []
+    for name in schema.INPUT_TABLES:
+        path = files.pop(f"{name}.csv", None)
+        if path is None:
+            continue
+        data = path.read_bytes()
+        hashed.append((path.name, data))
+        read.add(name, *read_csv_bytes(data, path.name))
+    others = sorted(f.name for f in files.values() if f.suffix.casefold() == ".csv")
+    expected = [f"{n}.csv" for n in schema.INPUT_TABLES]
+    for name in sorted(REQUIRED - set(read.frames) - read.unusable):
+        guess = suggest(f"{name}.csv", others)
+        hint = f"; is '{guess}' meant to be it?" if guess else ""
+        read.problems.append(
+            InputProblem(
+                f"missing file '{name}.csv'{hint}",
+                file=f"{name}.csv",
+                expected=f"a file named {name}.csv in {folder}",
+            )
+        )
+        read.unusable.add(name)
+    for other in others:
+        guess = suggest(other, expected)
+        hint = f"; did you mean '{guess}'?" if guess else ""
+        read.problems.append(
+            InputProblem(
+                f"warning: file is not an input table and was not read{hint}",
+                file=other,
+                expected="one of " + ", ".join(expected),
+                severity=WARNING,
+            )
+        )
+    digest = hashlib.sha256()
+    for fname, data in sorted(hashed):
+        digest.update(fname.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    read.sha256 = digest.hexdigest()
+    return read
+
+
+def _sheet_frame(
+    ws: object, file: str, title: str
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
+    records = [list(r) for r in ws.iter_rows(values_only=True)]  # type: ignore[attr-defined]
+    return _frame_from_rows(records, list(range(1, len(records) + 1)), file, title)
+
+
+def read_workbook(path: Path) -> Read:
+    """The table sheets of one workbook (sheet names matched case-insensitively).
+
+    The template's helper sheets are skipped; any other unknown sheet is an error.
+    ``sha256`` covers the file's bytes.
+    """
+    data = path.read_bytes()
+    read = Read(sha256=hashlib.sha256(data).hexdigest())
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        read.problems.append(
+            InputProblem(
+                f"cannot open the workbook: {err}",
+                file=path.name,
+                expected="an .xlsx workbook saved by Excel",
+            )
+        )
+        read.unusable.update(REQUIRED)
+        return read
+    expected = ", ".join(schema.INPUT_TABLES)
+    titles = list(wb.sheetnames)
+    try:
+        for title in titles:
+            key = title.strip().casefold()
+            if key in HELPER_SHEETS:
+                continue
+            if key not in schema.INPUT_TABLES:
+                guess = suggest(key, schema.INPUT_TABLES)
+                hint = f"; did you mean '{guess}'?" if guess else ""
+                read.problems.append(
+                    InputProblem(
+                        f"unknown sheet '{title}'{hint}",
+                        file=path.name,
+                        sheet=title,
+                        expected=f"one of {expected} (or a helper sheet: "
+                        f"{', '.join(HELPER_SHEETS)})",
+                    )
+                )
+                continue
+            read.add(key, *_sheet_frame(wb[title], path.name, title))
+    finally:
+        wb.close()
+    for name in sorted(REQUIRED - set(read.frames) - read.unusable):
+        read.problems.append(
+            InputProblem(
+                f"missing sheet '{name}'",
+                file=path.name,
+                expected=f"a sheet named '{name}' (sheets present: {', '.join(titles)})",
+            )
+        )
+        read.unusable.add(name)
+    return read
