@@ -32,16 +32,21 @@ chromium: ## install Debian's chromium for the browser checks when missing (need
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "browser checks need Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
-test: $(STAMP) chromium ## lint, then every test (notebooks executed, browser checks)
-	$(VENV)/bin/ruff check src tests benchmarks notebooks
+test: $(STAMP) chromium lint ## lint, then every test (notebooks executed, browser checks)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
-test-fast: $(STAMP) ## tests that execute no notebook and no browser
-	$(PY) -m pytest -m "not slow" -n $(JOBS)
+test-fast: $(STAMP) ## tests that start no kernel, worker pool or browser (under a minute)
+	$(PY) -m pytest -m "not slow" -n $(JOBS) --dist loadgroup
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, the layer contract (import-linter), mypy
 	$(VENV)/bin/ruff check src tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check src tests benchmarks || true
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+format: $(STAMP) ## format the code with ruff (notebook scripts are left as jupytext writes them)
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks notebooks
 
 lab: $(STAMP) ## open JupyterLab with the package importable
 	$(VENV)/bin/jupyter lab --notebook-dir=.

@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from helpers.core.errors import InputError, ParameterError
+from helpers.run import batch
+
+# The other subcommands import their modules (pandas, openpyxl, the demo generator) when they
+# run, so that `mtqg --help` and a `mtqg run` with nothing to do start without them.
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -60,14 +64,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from helpers.run import batch
-
     return batch.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mtqg``."""
-    from helpers.data.demo import DEFAULT_SEED
+    from helpers.data.demo import DEFAULT_SEED  # see the note on imports above
 
     parser = _Parser(
         prog="mtqg",
@@ -96,13 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="folder of CSV files, .xlsx workbook, or 'demo'")
     p.set_defaults(func=_cmd_validate)
 
-    try:
-        from helpers.run import batch
-    except ImportError:  # the batch runner is optional until it exists
-        batch = None
-    if batch is not None:
-        batch.add_arguments(sub.add_parser("run", help="run the notebooks for every scope"))
-        sub.choices["run"].set_defaults(func=_cmd_run)
+    batch.add_arguments(sub.add_parser("run", help="run the notebooks for every scope"))
+    sub.choices["run"].set_defaults(func=_cmd_run)
     return parser
 
 

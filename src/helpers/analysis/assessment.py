@@ -216,7 +216,7 @@ def summary_metrics(
     return AssessmentTables.build(dataset, scope, years).summary(lang)
 
 
-def _num(v: object, digits: int = 3) -> float | None:
+def _num(v: Any, digits: int = 3) -> float | None:
     """A JSON-safe float rounded to ``digits`` (None for NaN)."""
     if v is None or pd.isna(v):
         return None

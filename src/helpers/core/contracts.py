@@ -125,7 +125,7 @@ class ScorecardRow(Contract):
 class Metrics(Contract):
     """``metrics.json``: the assessment of one scope."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     scope: str
     unit_code: str
     scope_level: str
@@ -220,7 +220,7 @@ class Caveat(Contract):
 class Lag(Contract):
     """``lag.json``: the disbursement-lag results of one scope."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     scope: str
     scope_level: str
     scope_name_vi: str
@@ -252,7 +252,7 @@ class Lag(Contract):
 class BriefEntry(Contract):
     """``brief.<lang>.json``: the headline numbers of one brief, for the run's index."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     slug: str
     scope: str
     unit_code: str

@@ -50,7 +50,7 @@ def _pattern(digits: int) -> str:
 
 def number(value: float | None, lang: str = "vi", digits: int = 0) -> str:
     """A number with the language's grouping and decimal marks; "–" for missing."""
-    if is_missing(value):
+    if value is None or is_missing(value):
         return MISSING
     return format_decimal(value, format=_pattern(digits), locale=LOCALES[check_lang(lang)])
 
@@ -67,7 +67,7 @@ def bvnd(value_mvnd: float, lang: str = "vi", digits: int = 1) -> str:
 
 def percent(fraction: float | None, lang: str = "vi", digits: int = 1) -> str:
     """A fraction as a percentage with the locale's pattern: 0.772 -> "77,2%" / "77.2%"."""
-    if is_missing(fraction):
+    if fraction is None or is_missing(fraction):
         return MISSING
     return format_percent(fraction, format=_pattern(digits) + "%", locale=LOCALES[check_lang(lang)])
 

@@ -35,7 +35,7 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,7 +123,7 @@ def _parse_int(value: object, column: Column) -> int:
     if isinstance(value, numbers.Integral):
         n = int(value)
     elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
-        n = int(value)
+        n = int(float(value))
     elif isinstance(value, str) and (m := re.fullmatch(r"([+-]?\d+)(?:\.0*)?", value.strip())):
         n = int(m.group(1))
     else:
@@ -342,7 +342,7 @@ def _series(values: list[object], kind: str) -> pd.Series:
 
 # --------------------------------------------------------------------------- columns
 def parse_column(
-    values: list[object], column: Column, convention: str | None = None
+    values: Sequence[object], column: Column, convention: str | None = None
 ) -> tuple[pd.Series, list[CellFailure]]:
     """Parse the raw cells of one column.
 

@@ -26,6 +26,11 @@ from helpers.data.schema import Table
 from helpers.data.units import UnitResolver, split_dropdown
 
 
+def _rows(mask: np.ndarray) -> list[int]:
+    """Positions of the true values of ``mask``, as Python ints."""
+    return [int(i) for i in np.flatnonzero(mask)]
+
+
 @dataclass
 class ParsedTable:
     """A table being checked: typed working frame, row locations and failed cells.
@@ -299,7 +304,7 @@ def _describe_line(row: Mapping[str, object]) -> str:
 def check_allocation_dates(alloc: ParsedTable) -> None:
     """An extension runs past the regular deadline; a decision falls near its plan year."""
     f = alloc.frame
-    for i in np.flatnonzero(alloc.ok("plan_year", "decision_date", "extended_until")):
+    for i in _rows(alloc.ok("plan_year", "decision_date", "extended_until")):
         year = int(f.at[i, "plan_year"])
         decided, extended = f.at[i, "decision_date"], f.at[i, "extended_until"]
         deadline = regular_deadline(year)
@@ -332,7 +337,7 @@ def check_unit_validity(alloc: ParsedTable, units: ParsedTable) -> None:
     valid_to = dict(zip(uf["unit_code"], uf["valid_to"], strict=True))
     f = alloc.frame
     late: dict[str, list[int]] = {}
-    for i in np.flatnonzero(alloc.ok("unit_code", "decision_date")):
+    for i in _rows(alloc.ok("unit_code", "decision_date")):
         code, decided = f.at[i, "unit_code"], f.at[i, "decision_date"]
         until = valid_to.get(code)
         if until is not None and not pd.isna(until) and decided > until:
@@ -355,7 +360,7 @@ def check_unit_validity(alloc: ParsedTable, units: ParsedTable) -> None:
 def check_report_dates(disb: ParsedTable) -> None:
     """No report before its plan year began."""
     f = disb.frame
-    for i in np.flatnonzero(disb.ok("plan_year", "report_date")):
+    for i in _rows(disb.ok("plan_year", "report_date")):
         start = pd.Timestamp(int(f.at[i, "plan_year"]), 1, 1)
         if f.at[i, "report_date"] < start:
             disb.report(
@@ -394,7 +399,7 @@ def check_lines_exist(alloc: ParsedTable, disb: ParsedTable) -> None:
     a_ok, a_ids = _line_rows(alloc)
     known = set(a_ids[a_ok])
     d_ok, d_ids = _line_rows(disb)
-    for i in np.flatnonzero(d_ok):
+    for i in _rows(d_ok):
         if d_ids[i] not in known:
             disb.report(
                 i,
@@ -411,7 +416,7 @@ def check_over_disbursed(alloc: ParsedTable, disb: ParsedTable) -> None:
     d_ok, d_ids = _line_rows(disb, "report_date", "disbursed_cum_mvnd")
     f = disb.frame
     latest: dict[str, int] = {}
-    for i in np.flatnonzero(d_ok):
+    for i in _rows(d_ok):
         amount = allocated.get(d_ids[i])
         if amount is None or f.at[i, "disbursed_cum_mvnd"] <= amount + 1e-9:
             continue

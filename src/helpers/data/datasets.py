@@ -124,6 +124,7 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
     """
     units = dataset.units
     text = str(scope).strip()
+    code: str | None
     if text.lower() in ("province", "tỉnh", "toàn tỉnh"):
         code = dataset.province_code
     else:

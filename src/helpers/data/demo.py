@@ -464,7 +464,9 @@ def _targets(rng: np.random.Generator, indicators: pd.DataFrame, units: list[str
                 target = base * (1 + nat / 100)
                 final = base + (target - base) * progress
             for k, year in enumerate(range(2021, 2026), start=1):
-                actual = base + (final - base) * k / 5 + rng.normal(0, abs(final - base) * 0.03)
+                actual: float | None = (
+                    base + (final - base) * k / 5 + rng.normal(0, abs(final - base) * 0.03)
+                )
                 if year == 2025 and rng.random() < 0.05:
                     actual = None  # no 2025 report yet
                 rows.append(

@@ -313,8 +313,9 @@ class _Checker:
                 checks.check_source_ids(table, sources)
         if alloc is not None:
             checks.check_allocation_dates(alloc)
-            if self.tables.get("units") is not None:
-                checks.check_unit_validity(alloc, self.tables["units"])
+            units = self.tables.get("units")
+            if units is not None:
+                checks.check_unit_validity(alloc, units)
         if disb is not None:
             checks.check_report_dates(disb)
             checks.check_monotone(disb)

@@ -153,7 +153,7 @@ def read_csv_bytes(
 
 
 def _frame_from_rows(
-    records: list[list[object]], numbers: list[int], file: str, sheet: str | None
+    records: Sequence[Sequence[object]], numbers: list[int], file: str, sheet: str | None
 ) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
     head = next((k for k, r in enumerate(records) if not all(map(is_empty, r))), None)
     if head is None:

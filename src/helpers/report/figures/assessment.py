@@ -299,5 +299,5 @@ def plot_target_scorecard(
         Patch(facecolor=PALETTE_BY_KEY[s], edgecolor="#525252", label=_lbl(s, lang))
         for s in ("met", "not_met", "no_data")
     ]
-    legend_below(ax, ncol=3, handles=handles, labels=[h.get_label() for h in handles])
+    legend_below(ax, ncol=3, handles=handles, labels=[str(h.get_label()) for h in handles])
     return finish(fig, demo=_demo(scorecard, demo), lang=lang)
