@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.data import datasets
+
 Rows = list[list[str]]
 
 _VALID: dict[str, Rows] = {
@@ -146,3 +148,11 @@ def write_folder() -> Callable[[Path, dict[str, Rows | bytes]], Path]:
         return folder
 
     return write
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_dataset_once():
+    """Build and validate the DEMO dataset once per test process: ``open_dataset("demo")``
+    then returns a fresh copy of it instead of generating and validating it again."""
+    datasets.preload("demo", datasets.open_dataset("demo"))
+    yield

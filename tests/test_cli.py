@@ -118,4 +118,4 @@ def test_preloaded_dataset_is_returned_as_a_copy_without_validating_again(monkey
         with __import__("pytest").raises(AssertionError, match="validated again"):
             datasets.open_dataset("demo:6")  # another argument is opened (validated) as usual
     finally:
-        datasets._PRELOADED.clear()
+        datasets._PRELOADED.pop(datasets.data_key("demo:5"), None)
