@@ -8,7 +8,10 @@ package is installed outside a checkout the root falls back to the current direc
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from helpers.core.errors import ParameterError
 
 PACKAGE_DIR: Path = Path(__file__).resolve().parent.parent
 """``src/helpers``: the importable package."""
@@ -35,8 +38,6 @@ OUTPUTS_DIR: Path = REPO_ROOT / "outputs"
 def scope_slug(code: str, province_code: str | None = None) -> str:
     """A safe folder/file name for a scope: ``province`` for the province, else the unit code
     reduced to ``[A-Za-z0-9_-]`` (no path traversal whatever a unit code contains)."""
-    import re
-
     if province_code is not None and code == province_code:
         return "province"
     slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(code)).strip("_")
@@ -56,8 +57,6 @@ def resolve_out_dir(out_dir: str | Path, slug: str, example: str = "outputs/{sco
     Raises:
         helpers.core.errors.ParameterError: ``out_dir`` is empty.
     """
-    from helpers.core.errors import ParameterError
-
     text = str(out_dir).strip()
     if not text:
         raise ParameterError(
