@@ -28,7 +28,7 @@ from helpers.run.options import rel_path
 from helpers.run.plan import STATUS_BAD, Node
 from helpers.run.steps import ScopeInfo
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 @dataclass
