@@ -32,7 +32,11 @@ from pathlib import Path
 import nbformat
 
 from helpers.core.paths import NOTEBOOKS_DIR, REPO_ROOT
-from helpers.run import batch
+from helpers.run.fingerprint import code_sha256, notebook_sha256
+from helpers.run.inputs import inspect_parameters, load_data, resolve_scopes
+from helpers.run.options import LANG_CHOICES, LANGS, default_jobs
+from helpers.run.plan import build_plan
+from helpers.run.steps import ScopeInfo, default_steps
 
 BIN = Path(sys.executable).parent
 TARGETS = {"c/b": 0.6, "c/a": 1.3, "d": 3.0}
@@ -64,28 +68,24 @@ def floor_run(tmp: Path) -> float:
     return min(_run(cmd, "papermill (floor)") for _ in range(2))
 
 
-def plan(scopes: list[str], lang: str) -> tuple[list[batch.ScopeInfo], list[str], int]:
+def plan(scopes: list[str], lang: str) -> tuple[list[ScopeInfo], list[str], int]:
     """The scopes, languages and number of notebook executions of ``mtqg run``."""
     cache = Path(tempfile.mkdtemp(prefix="mtqg-bench-cache-"))
-    info = batch.load_data("demo", cache, batch.code_sha256())
-    chosen = batch.resolve_scopes(info.dataset, scopes)
-    province = batch.resolve_scopes(info.dataset, [info.dataset.province_code])[0]
-    langs = list(batch.LANGS if lang == "both" else (lang,))
+    info = load_data("demo", cache, code_sha256())
+    chosen = resolve_scopes(info.dataset, scopes)
+    province = resolve_scopes(info.dataset, [info.dataset.province_code])[0]
+    langs = list(LANGS if lang == "both" else (lang,))
     declared = {
         s.name: {
-            "parameters": list(
-                batch._inspect_parameters(s.notebook, batch.notebook_sha256(s.notebook), {})
-            )
+            "parameters": list(inspect_parameters(s.notebook, notebook_sha256(s.notebook), {}))
         }
-        for s in batch.default_steps()
+        for s in default_steps()
     }
-    nodes = batch.build_plan(
-        batch.default_steps(), chosen, province, langs, "demo", cache / "out", declared
-    )
+    nodes = build_plan(default_steps(), chosen, province, langs, "demo", cache / "out", declared)
     return [n.scope for n in nodes if n.spec.name == "assessment"], langs, len(nodes)
 
 
-def naive_loop(scopes: list[batch.ScopeInfo], langs: list[str], out: Path) -> float:
+def naive_loop(scopes: list[ScopeInfo], langs: list[str], out: Path) -> float:
     """Seconds of a serial loop of the papermill CLI, one kernel per notebook."""
     pm = str(BIN / "papermill")
     province = next(s for s in scopes if s.is_province)
@@ -149,9 +149,9 @@ def naive_loop(scopes: list[batch.ScopeInfo], langs: list[str], out: Path) -> fl
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=batch.default_jobs())
+    parser.add_argument("--jobs", type=int, default=default_jobs())
     parser.add_argument("--scope", nargs="+", default=["all"])
-    parser.add_argument("--lang", choices=batch.LANG_CHOICES, default="both")
+    parser.add_argument("--lang", choices=LANG_CHOICES, default="both")
     parser.add_argument(
         "--skip-naive",
         action="store_true",

@@ -1,8 +1,9 @@
 """``mtqg run`` (helpers.run.batch): failure isolation, killed workers, skip logic, manifest, usage.
 
-Most tests run the real runner (worker processes, warm Jupyter kernels, papermill) on small
-fixture notebooks (tests/fixtures/notebooks, papermill's own test style) through a step table
-of their own; the last one runs the real notebooks end to end (slow).
+Most tests (marked slow) run the real runner (worker processes, warm Jupyter kernels,
+papermill) on small fixture notebooks (tests/fixtures/notebooks, papermill's own test style)
+through a step table of their own; the last one runs the real notebooks end to end. The
+planning, fingerprint and skip logic have fast unit tests in test_run_plan.py.
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ from rich.console import Console
 
 from helpers import cli
 from helpers.core.errors import ParameterError
+from helpers.core.provenance import git_commit
 from helpers.run import batch
-from helpers.run.batch import RunOptions, StepSpec, Upstream
+from helpers.run.fingerprint import code_sha256, notebook_sha256, sha256_file
+from helpers.run.inputs import load_data
+from helpers.run.manifest import MANIFEST_FORMAT
+from helpers.run.options import STATE_DIR, RunOptions
+from helpers.run.steps import StepContext, StepSpec, Upstream
 
 pytestmark = pytest.mark.xdist_group("batch")  # one xdist worker: they start kernels
 
@@ -36,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ------------------------------------------------------------------------------ helpers
 
 
-def _common(ctx: batch.StepContext, name: str, data: bool = True) -> dict:
+def _common(ctx: StepContext, name: str, data: bool = True) -> dict:
     params = {"scope": ctx.scope, "lang": ctx.lang, "out_dir": str(ctx.out_dir), "name": name}
     if data:
         params["data"] = ctx.data
@@ -86,7 +92,7 @@ def dataset_cache(tmp_path_factory) -> Path:
     """The demo dataset validated once for the session (copied into each output folder's
     cache, so each test does not validate it again)."""
     cache = tmp_path_factory.mktemp("dataset-cache")
-    batch.load_data("demo", cache, batch.code_sha256())
+    load_data("demo", cache, code_sha256())
     return cache
 
 
@@ -95,7 +101,7 @@ def run_batch(dataset_cache):
     """Run the batch in this process; returns (report, printed text)."""
 
     def run(out: Path, steps=None, **kw):
-        cache = out / batch.STATE_DIR / "cache"
+        cache = out / STATE_DIR / "cache"
         cache.mkdir(parents=True, exist_ok=True)
         for pickle in dataset_cache.glob("dataset-*.pickle"):
             shutil.copy2(pickle, cache / pickle.name)
@@ -142,6 +148,7 @@ def _alive(pid: int) -> bool:
 # ------------------------------------------------------------------ failure isolation
 
 
+@pytest.mark.slow
 def test_a_failing_scope_does_not_stop_the_others(tmp_path, run_batch):
     out = tmp_path / "out"
     bad = fixture_steps(extra=lambda c: {"scope": "no-such-unit"} if c.slug == "042" else {})
@@ -184,8 +191,9 @@ def test_a_failing_scope_does_not_stop_the_others(tmp_path, run_batch):
     assert not kept.exists()
 
 
+@pytest.mark.slow
 def test_cli_exit_code_is_1_when_a_step_fails(tmp_path, monkeypatch, dataset_cache, capsys):
-    cache = tmp_path / "out" / batch.STATE_DIR / "cache"
+    cache = tmp_path / "out" / STATE_DIR / "cache"
     cache.mkdir(parents=True)
     for pickle in dataset_cache.glob("dataset-*.pickle"):
         shutil.copy2(pickle, cache / pickle.name)
@@ -206,6 +214,7 @@ def test_cli_exit_code_is_1_when_a_step_fails(tmp_path, monkeypatch, dataset_cac
 # ----------------------------------------------------------------------- killed worker
 
 
+@pytest.mark.slow
 def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path, run_batch):
     out = tmp_path / "out"
     hold = tmp_path / "hold"
@@ -219,7 +228,7 @@ def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path
     )
     runner.start()
     pids = json.loads(_wait_for(".mtqg/staging/*-042-assessment/pids.json", out).read_text())
-    assert (out / batch.STATE_DIR / "staging").exists()
+    assert (out / STATE_DIR / "staging").exists()
     os.kill(pids["worker"], signal.SIGKILL)  # the worker process running 042/assessment
     runner.join(120)
     assert not runner.is_alive()
@@ -237,9 +246,9 @@ def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path
     assert "SIGKILL" in result["text"]
     # nothing half-written reached the outputs; the staging folder is gone
     assert not (out / "042" / "assessment").exists()
-    assert not list((out / batch.STATE_DIR / "staging").glob("*"))
+    assert not list((out / STATE_DIR / "staging").glob("*"))
     for path in out.rglob("*"):
-        if path.is_file() and batch.STATE_DIR not in path.parts:
+        if path.is_file() and STATE_DIR not in path.parts:
             assert b'{"partial": ' not in path.read_bytes()[:20], path
     deadline = time.monotonic() + 10  # the orphaned kernel is gone too
     while _alive(pids["kernel"]) and time.monotonic() < deadline:
@@ -253,6 +262,7 @@ def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path
     assert json.loads((out / "042" / "assessment" / "metrics.json").read_text())["scope"] == "042"
 
 
+@pytest.mark.slow
 def test_a_killed_kernel_fails_its_step_and_the_worker_carries_on(tmp_path, run_batch):
     out = tmp_path / "out"
     hold = tmp_path / "hold"
@@ -278,9 +288,10 @@ def test_a_killed_kernel_fails_its_step_and_the_worker_carries_on(tmp_path, run_
     assert "DeadKernelError" in result["text"]
 
 
+@pytest.mark.slow
 def test_killing_the_run_itself_stops_its_workers_and_kernels(tmp_path, dataset_cache):
     out = tmp_path / "out"
-    cache = out / batch.STATE_DIR / "cache"
+    cache = out / STATE_DIR / "cache"
     cache.mkdir(parents=True)
     for pickle in dataset_cache.glob("dataset-*.pickle"):
         shutil.copy2(pickle, cache / pickle.name)
@@ -318,6 +329,7 @@ def test_killing_the_run_itself_stops_its_workers_and_kernels(tmp_path, dataset_
 # -------------------------------------------------------------------------- skip logic
 
 
+@pytest.mark.slow
 def test_nothing_changed_skips_every_step_without_starting_a_worker(tmp_path, run_batch):
     out = tmp_path / "out"
     report, _ = run_batch(out)
@@ -327,13 +339,14 @@ def test_nothing_changed_skips_every_step_without_starting_a_worker(tmp_path, ru
     assert report.exit_code == 0
     assert set(report.states().values()) == {"skipped"}
     assert report.seconds < 3
-    assert not list((out / batch.STATE_DIR / "logs").glob("worker-*.log"))  # no worker
+    assert not list((out / STATE_DIR / "logs").glob("worker-*.log"))  # no worker
     assert "skipped" in text
 
     report, _ = run_batch(out, force=True)
     assert set(report.states().values()) == {"ran"}
 
 
+@pytest.mark.slow
 def test_editing_the_brief_notebook_reruns_only_the_briefs(tmp_path, run_batch):
     folder = tmp_path / "notebooks"
     shutil.copytree(FIXTURES, folder)
@@ -362,6 +375,7 @@ def test_editing_the_brief_notebook_reruns_only_the_briefs(tmp_path, run_batch):
     )
 
 
+@pytest.mark.slow
 def test_an_upstream_rerun_with_identical_results_does_not_rerun_its_readers(tmp_path, run_batch):
     folder = tmp_path / "notebooks"
     shutil.copytree(FIXTURES, folder)
@@ -379,6 +393,7 @@ def test_an_upstream_rerun_with_identical_results_does_not_rerun_its_readers(tmp
     }  # the briefs read the same JSON: skipped
 
 
+@pytest.mark.slow
 def test_a_changed_data_value_reruns_the_steps_that_read_it(tmp_path, run_batch):
     from helpers.data import demo
 
@@ -418,11 +433,12 @@ def test_a_changed_data_value_reruns_the_steps_that_read_it(tmp_path, run_batch)
 # ----------------------------------------------------------------------------- manifest
 
 
+@pytest.mark.slow
 def test_the_manifest_records_inputs_parameters_versions_times_status_outputs(tmp_path, run_batch):
     out = tmp_path / "out"
     report, _ = run_batch(out, scopes=["042"], lang="vi", jobs=1)
     m = json.loads((out / "manifest.json").read_text())
-    assert m["format"] == batch.MANIFEST_FORMAT
+    assert m["format"] == MANIFEST_FORMAT
     run = m["run"]
     assert run["status"] == "ok" and run["started"] <= run["finished"]
     assert run["arguments"]["scopes"] == ["042"] and run["arguments"]["jobs"] == 1
@@ -431,7 +447,7 @@ def test_the_manifest_records_inputs_parameters_versions_times_status_outputs(tm
     for package in ("pandas", "statsmodels", "papermill", "matplotlib", "numpy"):
         assert env["packages"][package]
     assert env["python"] == sys.version.split()[0]
-    assert env["git_commit"] == batch.git_commit()
+    assert env["git_commit"] == git_commit()
     assert m["data"]["argument"] == "demo" and m["data"]["demo"] is True
     assert len(m["data"]["sha256"]) == 64
     assert m["notebooks"]["assessment"]["parameters"] == [
@@ -454,7 +470,7 @@ def test_the_manifest_records_inputs_parameters_versions_times_status_outputs(tm
     assert step["parameters"]["assessment_dir"] == str(out / "042" / "assessment")
     assert step["parameters"]["province_assessment_dir"] == str(out / "province" / "assessment")
     inputs = step["inputs"]
-    assert inputs["notebook_sha256"] == batch.notebook_sha256(FIXTURES / "brief.ipynb")
+    assert inputs["notebook_sha256"] == notebook_sha256(FIXTURES / "brief.ipynb")
     assert inputs["code_sha256"] == env["code_sha256"]
     assert inputs["data_sha256"] is None  # the brief fixture gets no data parameter
     assert set(inputs["upstream"]) == {"042/assessment", "042/lag", "province/assessment"}
@@ -468,30 +484,30 @@ def test_the_manifest_records_inputs_parameters_versions_times_status_outputs(tm
     assert success["packages"]["papermill"] == env["packages"]["papermill"]
     assert set(success["outputs"]) == {"042/brief/brief.vi.html", "042/brief/brief.vi.ipynb"}
     for rel, rec in success["outputs"].items():
-        assert rec["sha256"] == batch.sha256_file(out / rel)
+        assert rec["sha256"] == sha256_file(out / rel)
     # the kept notebook shows where its outputs are (not the staging folder) and was run in a
     # clean kernel namespace (execution counts from 1)
     nb = nbformat.read(out / "042" / "brief" / "brief.vi.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert f'out_dir = "{out / "042" / "brief"}"' in injected.source
-    assert batch.STATE_DIR not in injected.source
+    assert STATE_DIR not in injected.source
     assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2, 3, 4]
     html = (out / "042" / "brief" / "brief.vi.html").read_text()  # names its out_dir
-    assert str(out / "042" / "brief") in html and batch.STATE_DIR not in html
+    assert str(out / "042" / "brief") in html and STATE_DIR not in html
     assert (out / "index.html").exists()
 
 
 def test_notebook_hash_ignores_outputs_and_metadata(tmp_path):
     nb = nbformat.read(FIXTURES / "ok.ipynb", as_version=4)
-    before = batch.notebook_sha256(FIXTURES / "ok.ipynb")
+    before = notebook_sha256(FIXTURES / "ok.ipynb")
     nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="x")]
     nb.cells[2].execution_count = 7
     nb.metadata["language_info"] = {"name": "python", "version": "3.11"}
     nbformat.write(nb, tmp_path / "nb.ipynb")
-    assert batch.notebook_sha256(tmp_path / "nb.ipynb") == before
+    assert notebook_sha256(tmp_path / "nb.ipynb") == before
     nb.cells[2].source += "\n# changed"
     nbformat.write(nb, tmp_path / "nb.ipynb")
-    assert batch.notebook_sha256(tmp_path / "nb.ipynb") != before
+    assert notebook_sha256(tmp_path / "nb.ipynb") != before
 
 
 # ------------------------------------------------------------------- usage errors: exit 2
@@ -529,7 +545,7 @@ def test_bad_arguments_exit_2_before_any_work(cli_run, tmp_path, argv, message):
     out = tmp_path / "out"
     assert not (out / "manifest.json").exists()
     assert not list(out.glob("*/assessment"))
-    assert not list((out / batch.STATE_DIR).glob("logs/worker-*"))  # no worker started
+    assert not list((out / STATE_DIR).glob("logs/worker-*"))  # no worker started
 
 
 def test_jobs_below_one_is_refused_by_the_api_too(tmp_path):

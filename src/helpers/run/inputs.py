@@ -1,0 +1,188 @@
+"""What a run checks once, before any work: the notebooks' declared parameters, the data and
+the scopes.
+
+A mistake here exits with code 2 and nothing runs. Both the notebook inspection and the data
+validation are cached under ``<out>/.mtqg/cache``, keyed by what they depend on (the notebook
+file; the raw input bytes and the helper code), so a run with nothing to do neither imports
+papermill nor re-validates unchanged input. The validated dataset is also what seeds each
+worker's kernel (:func:`helpers.data.datasets.preload`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from helpers.core.errors import ParameterError
+from helpers.core.files import atomic_write_bytes, atomic_write_json
+from helpers.core.paths import scope_slug
+from helpers.run.fingerprint import notebook_sha256, sha256_file
+from helpers.run.manifest import read_json
+from helpers.run.options import display_path
+from helpers.run.steps import ScopeInfo, StepSpec
+
+# ======================================================================= the notebooks
+
+
+def inspect_parameters(notebook: Path, nb_hash: str, cache: dict[str, Any]) -> list[str]:
+    """The parameters a notebook declares (``papermill.inspect_notebook``), cached by the
+    notebook hash and the papermill version."""
+    key = f"{nb_hash}:{version('papermill')}"
+    if key not in cache:
+        import papermill  # deferred: ~1.4 s, and a run with nothing to do must stay fast
+
+        cache[key] = sorted(papermill.inspect_notebook(str(notebook)))
+    return list(cache[key])
+
+
+def check_notebooks(steps: Sequence[StepSpec], cache_dir: Path) -> dict[str, dict[str, Any]]:
+    """Hash every notebook and read its declared parameters; refuse a missing notebook."""
+    cache_path = cache_dir / "inspect.json"
+    cache = read_json(cache_path) or {}
+    before = dict(cache)
+    info: dict[str, dict[str, Any]] = {}
+    for spec in steps:
+        if not spec.notebook.is_file():
+            raise ParameterError(f"step {spec.name!r}: notebook {spec.notebook} does not exist")
+        nb_hash = notebook_sha256(spec.notebook)
+        info[spec.name] = {
+            "path": display_path(spec.notebook),
+            "sha256": nb_hash,
+            "parameters": inspect_parameters(spec.notebook, nb_hash, cache),
+        }
+    if cache != before:
+        with contextlib.suppress(OSError):
+            atomic_write_json(cache_path, cache)
+    return info
+
+
+# ============================================================================== the data
+
+
+@dataclass
+class DataInfo:
+    """The validated dataset, as far as the runner needs it."""
+
+    argument: str
+    """What notebooks get as ``data``: "demo", "demo:SEED" or an absolute path."""
+    origin: str
+    sha256: str
+    demo: bool
+    warnings: int
+    scopes: list[ScopeInfo]
+    dataset: Any = field(repr=False, default=None)
+    pickle_path: Path | None = None
+    """The validated dataset as the runner cached it (seeds the workers' kernels)."""
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {
+            "argument": self.argument,
+            "origin": self.origin,
+            "sha256": self.sha256,
+            "demo": self.demo,
+            "warnings": self.warnings,
+        }
+
+
+def data_argument(data: str) -> str:
+    """Normalise ``--data`` (fail fast on a missing path, before any work)."""
+    # deferred, like the other helpers.data imports here: pandas and pandera cost ~1 s and
+    # `mtqg` imports this package to build its parser for every command
+    from helpers.data.datasets import parse_demo
+
+    text = str(data).strip()
+    if parse_demo(text) is not None:
+        return text.lower()
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise ParameterError(
+            f"--data: {text!r} does not exist; expected 'demo', 'demo:SEED', "
+            "a folder of CSV files or an .xlsx workbook"
+        )
+    return str(path.resolve())
+
+
+def raw_input_key(argument: str, code_hash: str) -> str:
+    """What validation depends on: the raw input bytes (or the demo seed) and the code."""
+    h = hashlib.sha256(f"{argument}\0{code_hash}\0{sys.version_info[:2]}".encode())
+    path = Path(argument)
+    if path.is_file():
+        h.update(sha256_file(path).encode())
+    elif path.is_dir():
+        for child in sorted(path.iterdir()):
+            if child.is_file():
+                h.update(child.name.encode() + b"\0" + sha256_file(child).encode())
+    return h.hexdigest()
+
+
+def load_data(argument: str, cache_dir: Path, code_hash: str) -> DataInfo:
+    """Load and validate the data once (an :class:`~helpers.core.errors.InputError` stops the run).
+
+    The validated dataset is cached by :func:`raw_input_key`: when neither the input bytes nor
+    the code changed, validating again would give the same result, so it is not repeated.
+    """
+    key = raw_input_key(argument, code_hash)
+    cached = cache_dir / f"dataset-{key[:24]}.pickle"
+    dataset = None
+    if cached.exists():
+        try:
+            dataset = pickle.loads(cached.read_bytes())  # our own cache file, never user input
+        except Exception:  # noqa: BLE001 - a stale or broken cache is rebuilt
+            dataset = None
+    if dataset is None:
+        from helpers.data.datasets import open_dataset  # deferred: see data_argument
+
+        dataset = open_dataset(argument)
+        for old in cache_dir.glob("dataset-*.pickle"):
+            old.unlink(missing_ok=True)
+        with contextlib.suppress(OSError, pickle.PicklingError):
+            atomic_write_bytes(cached, pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL))
+    return DataInfo(
+        argument=argument,
+        origin=str(dataset.origin),
+        sha256=str(dataset.sha256),
+        demo=bool(dataset.demo),
+        warnings=len(dataset.warnings or []),
+        scopes=[],
+        dataset=dataset,
+        pickle_path=cached if cached.exists() else None,
+    )
+
+
+def resolve_scopes(dataset: Any, wanted: Sequence[str]) -> list[ScopeInfo]:
+    """The scopes to run, province first then districts in code order (duplicates dropped).
+
+    Raises:
+        ParameterError: a scope matches no unit (the message lists the allowed values).
+    """
+    from helpers.data.datasets import resolve_scope, scope_codes  # deferred: see data_argument
+
+    province = dataset.province_code
+    order = {code: i for i, code in enumerate(scope_codes(dataset))}
+    codes: list[str] = []
+    for text in wanted or ["all"]:
+        if str(text).strip().lower() == "all":
+            codes.extend(order)
+        else:
+            codes.append(resolve_scope(dataset, str(text)).code)
+    units = dataset.units.set_index(dataset.units["unit_code"].astype(str))
+    out = []
+    for code in sorted(set(codes), key=lambda c: (order.get(c, len(order)), c)):
+        row = units.loc[code]
+        out.append(
+            ScopeInfo(
+                code=code,
+                slug=scope_slug(code, province),
+                name_vi=str(row["name_vi"]),
+                name_en=str(row["name_en"]),
+                level="province" if code == province else str(row["level"]),
+            )
+        )
+    return out

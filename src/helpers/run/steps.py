@@ -1,0 +1,131 @@
+"""The batch's steps, the nodes of its DAG: one notebook run per scope (and language).
+
+A step names the steps it needs (:class:`Upstream`): ``reads`` edges pass an upstream output
+folder as a parameter and make its outputs part of the step's fingerprint; order-only edges
+(``reads=False``) only order two steps that both run. :func:`default_steps` declares the
+workbench's three notebooks; tests pass a table of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers.core.paths import NOTEBOOKS_DIR
+from helpers.core.scope import Scope
+
+ANALYSIS_LANG = "vi"
+"""Language of the assessment and lag notebooks' own figures and tables (run once per scope;
+each brief is written in its own language from their JSON results)."""
+
+
+@dataclass(frozen=True)
+class ScopeInfo(Scope):
+    """A :class:`helpers.core.scope.Scope` with the folder slug a run writes it to."""
+
+    slug: str = ""
+
+    @property
+    def parameter(self) -> str:
+        return "province" if self.is_province else self.code
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A step another step needs: ``step`` of the same scope (``scope="self"``) or of the
+    province (``scope="province"``). ``reads`` False makes it an order-only edge: it must run
+    first, but its outputs are not an input of the step (and its failure does not block it)."""
+
+    step: str
+    scope: str = "self"
+    reads: bool = True
+    parameter: str | None = None
+    """Name of the parameter that receives the upstream step's output folder, if any."""
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a step's parameter builder gets for one scope (and language)."""
+
+    data: str
+    scope: str
+    """The notebook's ``scope`` value: "province" or a unit code."""
+    slug: str
+    is_province: bool
+    lang: str
+    out_dir: Path
+    """Final output folder of the step (the runner substitutes its staging folder)."""
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One notebook step of every scope.
+
+    Attributes:
+        name: step name, also the output sub-folder (``assessment``, ``lag``, ``brief``).
+        notebook: the notebook file.
+        parameters: builds the notebook parameters for a scope; must include ``out_dir``.
+        per_lang: one run per language (the brief), else one per scope in ``ANALYSIS_LANG``.
+        upstream: the steps it needs (see :class:`Upstream`).
+        required_outputs: files the notebook must write into ``out_dir`` (``{lang}`` allowed).
+        optional_parameters: parameters passed only when the notebook declares them.
+        province_only: run for the province scope only.
+        weight: default duration guess (s) for scheduling before a step has a recorded time.
+    """
+
+    name: str
+    notebook: Path
+    parameters: Callable[[StepContext], dict[str, Any]]
+    per_lang: bool = False
+    upstream: tuple[Upstream, ...] = ()
+    required_outputs: tuple[str, ...] = ()
+    optional_parameters: frozenset[str] = frozenset()
+    province_only: bool = False
+    weight: float = 5.0
+
+
+def _common_parameters(ctx: StepContext) -> dict[str, Any]:
+    return {"data": ctx.data, "scope": ctx.scope, "lang": ctx.lang, "out_dir": str(ctx.out_dir)}
+
+
+def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
+    """The workbench's three notebooks as batch steps.
+
+    A brief reads the assessment and lag results of its scope and, for a district, the
+    province assessment (the district ranking). A district's lag step runs after the
+    province's (order-only): the province step fits the province lag model once and caches it
+    on disk (:func:`helpers.analysis.lag.load_or_fit_province_models`), the districts load it.
+    """
+    return (
+        StepSpec(
+            "assessment",
+            notebooks_dir / "01_assessment.ipynb",
+            _common_parameters,
+            required_outputs=("metrics.json",),
+            weight=8.0,
+        ),
+        StepSpec(
+            "lag",
+            notebooks_dir / "02_disbursement_lag.ipynb",
+            _common_parameters,
+            upstream=(Upstream("lag", "province", reads=False),),
+            required_outputs=("lag.json",),
+            weight=10.0,
+        ),
+        StepSpec(
+            "brief",
+            notebooks_dir / "03_brief.ipynb",
+            _common_parameters,
+            per_lang=True,
+            upstream=(
+                Upstream("assessment", parameter="assessment_dir"),
+                Upstream("lag", parameter="lag_dir"),
+                Upstream("assessment", "province", parameter="province_assessment_dir"),
+            ),
+            optional_parameters=frozenset({"province_assessment_dir"}),
+            required_outputs=("brief.{lang}.html",),
+            weight=6.0,
+        ),
+    )
