@@ -104,6 +104,9 @@ def test_nfd_old_style_names_and_headers(load, valid_tables) -> None:
 )
 def test_date_text_is_day_first(load, valid_tables, text, day) -> None:
     set_cell(valid_tables["allocations"], 2, "decision_date", text)
+    # the line's reports come after its latest decision date here (3 Dec 2024)
+    set_cell(valid_tables["disbursements"], 2, "report_date", "31/12/2024")
+    set_cell(valid_tables["disbursements"], 3, "report_date", "31/01/2025")
     ds = load(valid_tables)
     assert ds.allocations["decision_date"].iloc[0] == pd.Timestamp(day)
 

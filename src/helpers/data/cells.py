@@ -110,6 +110,12 @@ def _check_range(x: float, column: Column) -> None:
     too_high = column.max_value is not None and x > column.max_value
     if column.kind == "amount" and too_low and column.min_value == 0:
         raise _CellError("negative amount", "an amount ≥ 0 (million VND)")
+    if column.kind == "amount" and too_high:
+        raise _CellError(
+            "amount larger than the whole program: typed in VND instead of million VND, or an "
+            "Excel overflow?",
+            f"an amount in million VND (triệu đồng) up to {column.max_value:,.0f}",
+        )
     if too_low or too_high:
         raise _CellError(f"{column.name} out of range", _range_expected(column))
 
@@ -306,8 +312,29 @@ def _parse_enum(value: object, column: Column) -> str:
     return hit
 
 
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters (NUL, terminal escapes, C1) and text-direction overrides; free text may
+also hold tabs and line breaks, one-line text may not."""
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
+
+
 def _parse_text(value: object, column: Column) -> str:
-    return _as_text(value)
+    text = _as_text(value)
+    bad = _CONTROL.search(text) or (None if column.free_text else _LINE_BREAKS.search(text))
+    if bad:
+        raise _CellError(
+            f"control character U+{ord(bad.group()):04X} at position {bad.start() + 1}",
+            "printable text without control characters (no NUL, terminal escapes, "
+            "text-direction overrides" + ("" if column.free_text else " or line breaks") + ")",
+        )
+    if len(text) > column.max_length:
+        raise _CellError(
+            f"text too long ({len(text):,} characters)",
+            f"at most {column.max_length:,} characters",
+        )
+    return text
 
 
 _PARSERS: Mapping[str, Callable[[object, Column], object]] = {
@@ -379,4 +406,50 @@ def parse_column(
         if key is not None and parsed is not None:
             cache[key] = parsed
         out.append(parsed)
+    if column.same_magnitude and convention in ("en", "vi"):
+        _flag_misread_magnitudes(values, out, failures, convention)
     return _series(out, column.kind), failures
+
+
+MISREAD_DECADES = 1.0
+"""How many powers of ten closer to its column's median the other reading of an ambiguous
+number must be before the reading the table's convention gives is refused."""
+
+
+def _flag_misread_magnitudes(
+    values: Sequence[object], out: list[object], failures: list[CellFailure], convention: str
+) -> None:
+    """Refuse an ambiguous number text ("23.480") whose reading by the table's convention is
+    a thousand times off the column's other values while the other reading fits them."""
+    ambiguous = [
+        i for i, v in enumerate(values)
+        if isinstance(v, str) and _AMBIGUOUS.fullmatch(v.strip()) and out[i] is not None
+    ]  # fmt: skip
+    if not ambiguous:
+        return
+    skip = set(ambiguous)
+    peers = [abs(float(v)) for i, v in enumerate(out) if i not in skip and v]  # type: ignore[arg-type]
+    if len(peers) < 3:
+        return
+    centre = math.log10(float(np.median(peers)))
+    for i in ambiguous:
+        read = float(out[i])  # type: ignore[arg-type]
+        other = read * 1000 if convention == "en" else read / 1000
+        if read <= 0 or abs(math.log10(read) - centre) - abs(math.log10(other) - centre) < (
+            MISREAD_DECADES
+        ):
+            continue
+        text = str(values[i]).strip()
+        mark = "point" if convention == "en" else "comma"
+        failures.append(
+            CellFailure(
+                i,
+                f"number read as {read:g} with this table's decimal {mark}, about a thousand "
+                f"times off the other values of the column (median {10**centre:,.0f})",
+                f"{text.replace('.', '').replace(',', '')} if the separator groups thousands, "
+                f"or {text}0 if {read:g} is meant",
+                values[i],
+            )
+        )
+        out[i] = None
+    failures.sort(key=lambda f: f.index)

@@ -9,6 +9,7 @@ cells to their canonical codes; the cross-table rules run after it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,10 +21,15 @@ import pandas as pd
 from helpers.core.errors import InputProblem
 from helpers.data import schema
 from helpers.data.cells import is_empty
-from helpers.data.deadlines import regular_deadline, year_end
+from helpers.data.deadlines import latest_extension, regular_deadline, year_end
 from helpers.data.readers import WARNING, Location
 from helpers.data.schema import Table
 from helpers.data.units import UnitResolver, split_dropdown
+
+
+def today() -> pd.Timestamp:
+    """The day the data are checked: no report, extension or target value comes after it."""
+    return pd.Timestamp(dt.date.today())
 
 
 def _rows(mask: np.ndarray) -> list[int]:
@@ -316,6 +322,14 @@ def check_allocation_dates(alloc: ParsedTable) -> None:
                 value=_fmt_date(extended),
                 expected=f"a date after {_fmt_date(deadline)}, or empty",
             )
+        elif not pd.isna(extended) and extended > latest_extension(year):
+            alloc.report(
+                i,
+                "extension runs years beyond what the law and the National Assembly allowed",
+                column="extended_until",
+                value=_fmt_date(extended),
+                expected=f"a date no later than {_fmt_date(latest_extension(year))}",
+            )
         lo, hi = pd.Timestamp(year - 1, 1, 1), year_end(year)
         if not pd.isna(decided) and not lo <= decided <= hi:
             alloc.report(
@@ -358,11 +372,20 @@ def check_unit_validity(alloc: ParsedTable, units: ParsedTable) -> None:
 
 
 def check_report_dates(disb: ParsedTable) -> None:
-    """No report before its plan year began."""
+    """No report before its plan year began, and none after the day the data are checked."""
     f = disb.frame
+    now = today()
     for i in _rows(disb.ok("plan_year", "report_date")):
         start = pd.Timestamp(int(f.at[i, "plan_year"]), 1, 1)
-        if f.at[i, "report_date"] < start:
+        if f.at[i, "report_date"] > now:
+            disb.report(
+                i,
+                "report dated in the future",
+                column="report_date",
+                value=_fmt_date(f.at[i, "report_date"]),
+                expected=f"a date on or before today, {_fmt_date(now)}",
+            )
+        elif f.at[i, "report_date"] < start:
             disb.report(
                 i,
                 f"report date before plan year {start.year} began",
@@ -434,3 +457,89 @@ def check_over_disbursed(alloc: ParsedTable, disb: ParsedTable) -> None:
             expected="disbursed ≤ allocated (accepted, but check the line)",
             severity=WARNING,
         )
+
+
+def check_reports_after_decision(alloc: ParsedTable, disb: ParsedTable) -> None:
+    """No money is reported disbursed on a line before the line was decided."""
+    a_ok, a_ids = _line_rows(alloc, "decision_date")
+    decided = dict(zip(a_ids[a_ok], alloc.frame.loc[a_ok, "decision_date"], strict=True))
+    d_ok, d_ids = _line_rows(disb, "report_date", "disbursed_cum_mvnd")
+    f = disb.frame
+    for i in _rows(d_ok):
+        day = decided.get(d_ids[i])
+        if day is None or f.at[i, "disbursed_cum_mvnd"] <= 0 or f.at[i, "report_date"] >= day:
+            continue
+        disb.report(
+            i,
+            f"report dated before the line's allocation decision ({_fmt_date(day)}) already "
+            f"shows {_fmt_amount(f.at[i, 'disbursed_cum_mvnd'])} disbursed",
+            column="report_date",
+            value=_fmt_date(f.at[i, "report_date"]),
+            expected=f"a report on or after {_fmt_date(day)}, or a corrected decision date",
+        )
+
+
+def check_target_years(targets: ParsedTable) -> None:
+    """A reported value belongs to a year that has begun."""
+    f = targets.frame
+    now = today()
+    for i in _rows(targets.ok("year")):
+        if int(f.at[i, "year"]) > now.year:
+            targets.report(
+                i,
+                "value reported for a year that has not begun",
+                column="year",
+                value=int(f.at[i, "year"]),
+                expected=f"a year up to {now.year}",
+            )
+
+
+UNIT_SCALE_FACTOR = 1e4
+"""A unit whose median line is this many times the other units' median typed its amounts in
+VND (10^6 times million VND) or thousand VND, not million VND."""
+LINE_SCALE_FACTOR = 1e3
+"""A line this many times the median line of the province has extra zeros or another unit."""
+MIN_LINES_FOR_SCALE = 10
+"""Fewest lines with an amount before amounts are compared with their peers."""
+
+
+def check_amount_scale(alloc: ParsedTable) -> None:
+    """Amounts a thousand or a million times their peers: a unit in VND, a line with zeros."""
+    f = alloc.frame
+    ok = alloc.ok("unit_code", "amount_mvnd")
+    amounts = f.loc[ok, ["unit_code", "amount_mvnd"]]
+    amounts = amounts[amounts["amount_mvnd"] > 0]
+    if len(amounts) < MIN_LINES_FOR_SCALE:
+        return
+    flagged: set[int] = set()
+    by_unit = amounts.groupby("unit_code")["amount_mvnd"].median()
+    for unit, median in by_unit.items():
+        others = amounts.loc[amounts["unit_code"] != unit, "amount_mvnd"]
+        if len(others) < MIN_LINES_FOR_SCALE // 2:
+            continue
+        peer = float(others.median())
+        if median < UNIT_SCALE_FACTOR * peer:
+            continue
+        for i in _rows((f["unit_code"] == unit).to_numpy(dtype=bool) & ok):
+            flagged.add(i)
+            alloc.report(
+                i,
+                f"amounts of unit {unit} look like VND rather than million VND: its median line "
+                f"is {_fmt_amount(median)}, other units' {_fmt_amount(peer)}",
+                column="amount_mvnd",
+                value=_fmt_amount(f.at[i, "amount_mvnd"]),
+                expected="amounts in million VND (triệu đồng): divide VND by 1,000,000",
+            )
+    rest = amounts.drop(index=list(flagged), errors="ignore")["amount_mvnd"]
+    median = float(rest.median())
+    for i in _rows(ok):
+        x = f.at[i, "amount_mvnd"]
+        if i not in flagged and x >= LINE_SCALE_FACTOR * median:
+            alloc.report(
+                i,
+                f"amount is {x / median:,.0f} times the median line ({_fmt_amount(median)}), "
+                "more than 1,000 times: typed with extra zeros, or in VND or thousand VND?",
+                column="amount_mvnd",
+                value=_fmt_amount(x),
+                expected="the line's amount in million VND",
+            )

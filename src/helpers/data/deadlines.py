@@ -12,6 +12,16 @@ import pandas as pd
 
 DAYS_PER_MONTH: float = 365.25 / 12
 
+MAX_EXTENSION_YEARS = 3
+"""Latest extension of a vintage, in years after its plan year (to 31 December): the law
+allows one more year; the National Assembly carried 2022–2023 capital of the national target
+programs into 2024–2025. A later ``extended_until`` is a typing error."""
+
+
+def latest_extension(plan_year: int) -> pd.Timestamp:
+    """31 December of ``plan_year + MAX_EXTENSION_YEARS``: no line may be extended beyond."""
+    return pd.Timestamp(year=int(plan_year) + MAX_EXTENSION_YEARS, month=12, day=31)
+
 
 def regular_deadline(plan_year: int | pd.Series) -> pd.Timestamp | pd.Series:
     """31 January of ``plan_year + 1``: the regular end of disbursement of a vintage."""

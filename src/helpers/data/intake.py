@@ -313,6 +313,7 @@ class _Checker:
                 checks.check_source_ids(table, sources)
         if alloc is not None:
             checks.check_allocation_dates(alloc)
+            checks.check_amount_scale(alloc)
             units = self.tables.get("units")
             if units is not None:
                 checks.check_unit_validity(alloc, units)
@@ -321,7 +322,11 @@ class _Checker:
             checks.check_monotone(disb)
         if alloc is not None and disb is not None:
             checks.check_lines_exist(alloc, disb)
+            checks.check_reports_after_decision(alloc, disb)
             checks.check_over_disbursed(alloc, disb)
+        targets = self.tables.get("targets")
+        if targets is not None:
+            checks.check_target_years(targets)
 
     # ---------------------------------------------------------------- final frames
     def _finalise(self, name: str) -> pd.DataFrame:

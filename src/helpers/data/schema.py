@@ -67,6 +67,29 @@ class Column:
     """For ``enum`` columns: the canonical values."""
     min_value: float | None = None
     max_value: float | None = None
+    free_text: bool = False
+    """Text that may span lines and run to :data:`FREE_TEXT_MAX` characters (notes, quotes)."""
+    same_magnitude: bool = False
+    """Values of one magnitude (plan-line amounts): an ambiguous number text ("23.480") whose
+    reading is a thousand times off the column's other values is refused, not guessed."""
+
+    @property
+    def max_length(self) -> int:
+        """Longest text a cell of this column may hold (code, one-line text, free text)."""
+        if self.free_text:
+            return FREE_TEXT_MAX
+        return CODE_MAX if self.kind == "code" else TEXT_MAX
+
+
+CODE_MAX = 64
+"""Longest code (unit, project, source id, indicator, key)."""
+TEXT_MAX = 300
+"""Longest one-line text: a name or a title (a longer "name" is a pasted paragraph or worse)."""
+FREE_TEXT_MAX = 2000
+"""Longest free text (a note, a quote)."""
+AMOUNT_MAX = 1e9
+"""Largest amount in million VND (10^15 VND, several times the whole program): a larger cell
+is a typing or unit error, and would overflow the sums."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +235,8 @@ ALLOCATIONS = Table(
             "Capital assigned to the line.",
             unit="million VND",
             min_value=0,
+            max_value=AMOUNT_MAX,
+            same_magnitude=True,
         ),
         Column("decision_date", "date", "When the line was assigned to the implementing unit."),
         Column(
@@ -229,7 +254,12 @@ ALLOCATIONS = Table(
             nullable=True,
         ),
         Column(
-            "note", "text", "Free text; kept, never interpreted.", required=False, nullable=True
+            "note",
+            "text",
+            "Free text; kept, never interpreted.",
+            required=False,
+            nullable=True,
+            free_text=True,
         ),
     ),
     key=LINE_KEY,
@@ -248,9 +278,15 @@ DISBURSEMENTS = Table(
             "Cumulative disbursed as of report_date.",
             unit="million VND",
             min_value=0,
+            max_value=AMOUNT_MAX,
         ),
         Column(
-            "note", "text", "Free text; kept, never interpreted.", required=False, nullable=True
+            "note",
+            "text",
+            "Free text; kept, never interpreted.",
+            required=False,
+            nullable=True,
+            free_text=True,
         ),
     ),
     key=("report_date",) + LINE_KEY,
@@ -274,7 +310,12 @@ TARGETS = Table(
             "actual_value", "number", "Observed value in `year`; empty: no data.", nullable=True
         ),
         Column(
-            "note", "text", "Free text; kept, never interpreted.", required=False, nullable=True
+            "note",
+            "text",
+            "Free text; kept, never interpreted.",
+            required=False,
+            nullable=True,
+            free_text=True,
         ),
     ),
     key=("indicator_code", "unit_code", "year"),
@@ -289,8 +330,10 @@ SOURCES_TABLE = Table(
         Column("title", "text", "Title of the document or page."),
         Column("publisher", "text", "Who published it.", nullable=True),
         Column("date", "date", "Publication date.", nullable=True),
-        Column("url", "text", "Address, when known.", nullable=True),
-        Column("quote", "text", "The sentence the figure comes from.", nullable=True),
+        Column("url", "text", "Address, when known.", nullable=True, free_text=True),
+        Column(
+            "quote", "text", "The sentence the figure comes from.", nullable=True, free_text=True
+        ),
         Column(
             "confidence",
             "enum",
@@ -332,7 +375,7 @@ TARGET_INDICATORS = Table(
         ),
         Column("national_target_value", "number", "The national 2025 target."),
         _SOURCE_ID,
-        Column("note", "text", "Caveats.", nullable=True),
+        Column("note", "text", "Caveats.", nullable=True, free_text=True),
     ),
     key=("indicator_code",),
     input=False,
@@ -345,13 +388,13 @@ PUBLIC_FIGURES = Table(
     (
         Column("figure_id", "code", "Stable identifier."),
         Column("unit_code", "code", "Unit the figure is about."),
-        Column("description_vi", "text", "What the figure is, in Vietnamese."),
-        Column("description_en", "text", "What the figure is, in English."),
+        Column("description_vi", "text", "What the figure is, in Vietnamese.", free_text=True),
+        Column("description_en", "text", "What the figure is, in English.", free_text=True),
         Column("value", "number", "The figure."),
         Column("unit", "text", "Unit of the figure (mvnd, %, count)."),
         Column("as_of", "date", "Date the figure refers to.", nullable=True),
         _SOURCE_ID,
-        Column("note", "text", "Caveats.", nullable=True),
+        Column("note", "text", "Caveats.", nullable=True, free_text=True),
     ),
     key=("figure_id",),
     input=False,
