@@ -60,7 +60,7 @@ out_dir: str = "outputs/{scope}/lag"  # output folder; {scope} becomes province 
 # "MM-DD" or "prev-MM-DD"); then it opens and validates the data.
 
 # %%
-from helpers.analysis import lag  # noqa: E402 (imports follow the parameters cell)
+from helpers.steps import lag  # noqa: E402 (imports follow the parameters cell)
 from helpers.report.figures import lag as lag_figures
 
 run = lag.check_parameters(data, scope, counterfactual_date, lang, out_dir)
