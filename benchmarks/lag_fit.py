@@ -14,8 +14,9 @@ dated before a jittered decision are kept (the lag code clips times at 0). The d
 built with :class:`helpers.data.dataset.Dataset` directly (no intake validation: that is not what is
 being timed).
 
-Timed separately: data preparation (:func:`helpers.analysis.lag.prepare.prepare_lag_data`, line table and the
-line x report-date panel), then each model of :func:`helpers.analysis.lag.models.fit_province_models`
+Timed separately: data preparation (:func:`helpers.analysis.lag.prepare.prepare_lag_data`, line
+table and the line x report-date panel), then each model of
+:func:`helpers.analysis.lag.models.fit_province_models`
 (profiles with ``n_boot`` bootstrap replicates, time to 50 % / 90 % with Kaplan-Meier and Cox,
 the fractional logit with the district checks), then one district summary from the fitted
 models (what each district notebook pays).

@@ -195,13 +195,14 @@ def fit_time_to_share(
 ) -> SurvivalResult:
     """Kaplan-Meier curves and a Cox model of the months from decision to ``threshold``.
 
-    Lines that have not reached the threshold are censored (see :func:`time_to_share`). The
-    Kaplan-Meier curves (statsmodels ``SurvfuncRight``) are drawn per ``group`` with the
+    Lines that have not reached the threshold are censored
+    (:func:`helpers.analysis.lines.time_to_share`). The Kaplan-Meier curves (statsmodels ``SurvfuncRight``) are drawn per ``group`` with the
     median time and its interval, compared with a log-rank test (``survdiff``). The Cox model
     (``PHReg``, Efron ties because report dates make many ties) has the allocation month
     (January of the plan year = 1), capital type, project and district; proportional hazards
     are checked with the correlation between Schoenfeld residuals and the rank of event time
-    for the allocation-month and capital-type terms, and the verdict is written out.
+    for the allocation-month and capital-type terms; the verdict is a
+    :class:`~helpers.analysis.lag.prepare.Verdict` (its words are in the ``lag`` catalogs).
 
     Args:
         data: prepared data.

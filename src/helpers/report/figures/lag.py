@@ -29,7 +29,7 @@ from helpers.analysis.lag.profiles import ProfileGroup, ProfileResult
 from helpers.analysis.lag.scope import ScopeResult
 from helpers.analysis.lag.survival import SurvivalResult
 from helpers.core.formatting import bvnd, check_lang, day_month, number
-from helpers.core.text import label, tr
+from helpers.core.text import tr
 from helpers.report.figures.style import (
     PALETTE,
     PALETTE_BY_KEY,
@@ -103,7 +103,7 @@ def _draw_curve(
 
 
 def _profile_panel(ax, ctype: str, lang: str) -> None:
-    ax.set_title(label(ctype, lang), fontsize=9)
+    ax.set_title(tr(f"common.{ctype}", lang), fontsize=9)
     ax.set_xlabel(_lbl("months_since", lang))
     ax.set_ylim(0, 1.02)
     percent_axis(ax, lang)
@@ -272,7 +272,7 @@ def plot_share_vs_months(
             linewidth=1.8,
             label=_lbl("fitted", lang, level=_level(lang)),
         )
-        ax.set_title(label(ctype, lang), fontsize=9)
+        ax.set_title(tr(f"common.{ctype}", lang), fontsize=9)
         ax.set_xlabel(_lbl("months_available", lang, deadline=day_month(_DEADLINE, lang)))
         ax.set_ylim(0, 1.02)
         percent_axis(ax, lang)
@@ -339,9 +339,9 @@ def plot_counterfactual(result: ScopeResult, lang: str = "vi", demo: bool = Fals
         )
     ax.margins(y=0.12)
     ax.set_xticks(x, [str(r["plan_year"]) for r in rows])
-    ax.set_xlabel(label("plan_year", lang))
+    ax.set_xlabel(tr("common.plan_year", lang))
     amount_axis(ax, lang, scale=1000.0)
-    ax.set_ylabel(label("bvnd", lang))
+    ax.set_ylabel(tr("common.bvnd", lang))
     ax.set_title(
         _with_scope(
             _lbl("cf_title", lang, d=when, g=bvnd(cf.total["gain_mvnd"], lang)),
