@@ -14,8 +14,9 @@ dated before a jittered decision are kept (the lag code clips times at 0). The d
 built with :class:`helpers.data.dataset.Dataset` directly (no intake validation: that is not what is
 being timed).
 
-Timed separately: data preparation (:func:`helpers.analysis.lag.prepare_lag_data`, line table and the
-line x report-date panel), then each model of :func:`helpers.analysis.lag.fit_province_models`
+Timed separately: data preparation (:func:`helpers.analysis.lag.prepare.prepare_lag_data`, line
+table and the line x report-date panel), then each model of
+:func:`helpers.analysis.lag.models.fit_province_models`
 (profiles with ``n_boot`` bootstrap replicates, time to 50 % / 90 % with Kaplan-Meier and Cox,
 the fractional logit with the district checks), then one district summary from the fitted
 models (what each district notebook pays).
@@ -38,10 +39,11 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers.analysis import lag
+from helpers.analysis.lag import models as lag_models  # noqa: E402
+from helpers.analysis.lag import prepare, profiles, summary, survival, yearend  # noqa: E402
+from helpers.core.scope import Scope  # noqa: E402
 from helpers.data import demo, schema  # noqa: E402
 from helpers.data.dataset import Dataset  # noqa: E402
-from helpers.data.datasets import Scope  # noqa: E402
 
 
 def demo_dataset(seed: int = demo.DEFAULT_SEED) -> Dataset:
@@ -98,7 +100,7 @@ def _timed(fn, *args, **kwargs):
 
 def bench(ds: Dataset, label: str, n_boot: int) -> None:
     """Print preparation and fit times of every lag model on ``ds`` (wall and CPU)."""
-    data, *t_prep = _timed(lag.prepare_lag_data, ds)
+    data, *t_prep = _timed(prepare.prepare_lag_data, ds)
     print(
         f"\n{label}: {len(data.lines):,} lines, {len(ds.disbursements):,} snapshots, "
         f"{len(data.panel):,} panel rows"
@@ -108,19 +110,19 @@ def bench(ds: Dataset, label: str, n_boot: int) -> None:
     steps = [
         (
             f"profiles by quarter x type ({n_boot} boot)",
-            lag.fit_disbursement_profile,
+            profiles.fit_disbursement_profile,
             (data,),
             {"n_boot": n_boot},
         ),
         (
             "profiles by capital type",
-            lag.fit_disbursement_profile,
+            profiles.fit_disbursement_profile,
             (data, ("capital_type",)),
             {"n_boot": n_boot, "pooled": False},
         ),
-        ("time to 50 %: Kaplan-Meier + Cox (Efron)", lag.fit_time_to_share, (data, 0.5), {}),
-        ("time to 90 %: Kaplan-Meier + Cox (Efron)", lag.fit_time_to_share, (data, 0.9), {}),
-        ("year-end fractional logit + district checks", lag.fit_year_end_share, (data,), {}),
+        ("time to 50 %: Kaplan-Meier + Cox (Efron)", survival.fit_time_to_share, (data, 0.5), {}),
+        ("time to 90 %: Kaplan-Meier + Cox (Efron)", survival.fit_time_to_share, (data, 0.9), {}),
+        ("year-end fractional logit + district checks", yearend.fit_year_end_share, (data,), {}),
     ]
     total = [0.0, 0.0]
     for name, fn, args, kwargs in steps:
@@ -128,7 +130,7 @@ def bench(ds: Dataset, label: str, n_boot: int) -> None:
         total = [total[0] + wall, total[1] + cpu]
         print(f"  {name:44s} {wall:7.2f} {cpu:7.2f}")
     print(f"  {'model fits total':44s} {total[0]:7.2f} {total[1]:7.2f}")
-    models, wall, cpu = _timed(lag.fit_province_models, data, n_boot=n_boot)
+    models, wall, cpu = _timed(lag_models.fit_province_models, data, n_boot=n_boot)
     print(f"  {'fit_province_models (all of the above once)':44s} {wall:7.2f} {cpu:7.2f}")
     row = ds.districts.iloc[0]
     scope = Scope(
@@ -137,7 +139,7 @@ def bench(ds: Dataset, label: str, n_boot: int) -> None:
         name_en=str(row["name_en"]),
         level="district",
     )
-    _, wall, cpu = _timed(lag.summary_lag, ds, scope, "01-31", models=models)
+    _, wall, cpu = _timed(summary.summary_lag, ds, scope, "01-31", models=models)
     print(f"  {'one district summary from fitted models':44s} {wall:7.2f} {cpu:7.2f}")
     ame = models.year_end.ame()
     print(

@@ -60,8 +60,8 @@ out_dir: str = "outputs/{scope}/lag"  # output folder; {scope} becomes province 
 # "MM-DD" or "prev-MM-DD"); then it opens and validates the data.
 
 # %%
-from helpers.analysis import lag  # noqa: E402 (imports follow the parameters cell)
-from helpers.report.figures import lag as lag_figures
+from helpers.report.figures import lag as lag_figures  # noqa: E402 (after the parameters)
+from helpers.steps import lag
 
 run = lag.check_parameters(data, scope, counterfactual_date, lang, out_dir)
 print(run.title(), "|", run.dataset.origin, "| outputs ->", run.out_dir)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.analysis import lag
+from helpers.analysis.lag import counterfactual, prepare, yearend
 from helpers.core.errors import ParameterError
 from helpers.data import schema
 from helpers.data.dataset import Dataset
@@ -100,8 +100,8 @@ def tiny_dataset() -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def data() -> lag.LagData:
-    return lag.prepare_lag_data(tiny_dataset())
+def data() -> prepare.LagData:
+    return prepare.prepare_lag_data(tiny_dataset())
 
 
 def _row(data, i):
@@ -158,8 +158,17 @@ def test_quarter_boundaries():
         )
     )
     y = pd.Series([2024] * 7 + [2023])
-    assert lag.allocation_quarter(d, y).tolist() == ["Q0", "Q1", "Q1", "Q2", "Q3", "Q4", "Q4", "Q0"]
-    assert lag.allocation_month(d, y).tolist() == [0, 1, 3, 4, 9, 10, 12, -1]
+    assert prepare.allocation_quarter(d, y).tolist() == [
+        "Q0",
+        "Q1",
+        "Q1",
+        "Q2",
+        "Q3",
+        "Q4",
+        "Q4",
+        "Q0",
+    ]
+    assert prepare.allocation_month(d, y).tolist() == [0, 1, 3, 4, 9, 10, 12, -1]
 
 
 def test_time_to_50pct_is_the_first_report_at_or_above(data):
@@ -205,7 +214,7 @@ def test_line_without_reports_is_kept_and_censored(data):
 def test_shares_are_capped_at_one_and_over_disbursement_is_a_caveat(data):
     e = _row(data, 4)
     assert e["share_deadline"] == 1.0
-    assert any(c["id"] == "over_disbursed" for c in data.caveats)
+    assert any(c.id == "over_disbursed" for c in data.caveats)
 
 
 def test_panel_carries_the_final_share_forward_after_the_deadline(data):
@@ -254,17 +263,17 @@ def test_every_panel_row_has_the_line_attributes(data):
     "text, expected", [("01-31", (0, 1, 31)), ("12-15", (0, 12, 15)), ("prev-12-31", (-1, 12, 31))]
 )
 def test_counterfactual_date_forms(text, expected):
-    assert lag.parse_counterfactual_date(text) == expected
+    assert counterfactual.parse_counterfactual_date(text) == expected
 
 
 @pytest.mark.parametrize("text", ["2024-01-31", "1-31", "02-29", "13-01", "jan 31", ""])
 def test_bad_counterfactual_dates_name_the_allowed_forms(text):
     with pytest.raises(ParameterError, match="MM-DD"):
-        lag.parse_counterfactual_date(text)
+        counterfactual.parse_counterfactual_date(text)
 
 
 def test_counterfactual_dates_per_plan_year():
-    got = lag.counterfactual_dates(pd.Series([2024, 2025]), "prev-12-15")
+    got = counterfactual.counterfactual_dates(pd.Series([2024, 2025]), "prev-12-15")
     assert got.tolist() == [pd.Timestamp("2023-12-15"), pd.Timestamp("2024-12-15")]
 
 
@@ -279,5 +288,5 @@ def test_sandwich_matches_statsmodels_hc0_up_to_the_hc1_factor():
     w = rng.lognormal(size=n)
     w = w / w.mean()
     res = sm.GLM(y, X, family=sm.families.Binomial(), var_weights=w).fit(cov_type="HC0")
-    mine = lag.sandwich_cov(X, y, res.fittedvalues, w)
+    mine = yearend.sandwich_cov(X, y, res.fittedvalues, w)
     assert np.allclose(mine * (n - 3) / n, res.cov_params(), rtol=1e-6)

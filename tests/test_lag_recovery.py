@@ -18,10 +18,11 @@ import pickle
 import numpy as np
 import pytest
 
-from helpers.analysis import lag
+from helpers.analysis.lag import counterfactual, prepare, summary, yearend
+from helpers.analysis.lag import models as lag_models
+from helpers.core.scope import Scope
 from helpers.data import demo, schema
 from helpers.data.dataset import Dataset
-from helpers.data.datasets import Scope
 
 
 def _dataset(seed: int, timing_scale: float = 1.0, sha256: str = "x") -> tuple[Dataset, demo.Truth]:
@@ -34,14 +35,16 @@ def _dataset(seed: int, timing_scale: float = 1.0, sha256: str = "x") -> tuple[D
 
 def _year_end(seed: int, timing_scale: float = 1.0):
     ds, truth = _dataset(seed, timing_scale)
-    model = lag.fit_year_end_share(lag.prepare_lag_data(ds, panel=False), district_checks=False)
+    model = yearend.fit_year_end_share(
+        prepare.prepare_lag_data(ds, panel=False), district_checks=False
+    )
     return model, truth
 
 
 @pytest.fixture(scope="module")
 def default():
     ds, truth = _dataset(demo.DEFAULT_SEED, sha256="a" * 64)
-    models = lag.fit_province_models(ds, n_boot=20)
+    models = lag_models.fit_province_models(ds, n_boot=20)
     return ds, truth, models
 
 
@@ -63,7 +66,7 @@ def test_default_seed_ame_by_capital_type_covers_the_truth(default):
 
 def test_default_seed_counterfactual_gain_covers_the_truth(default):
     _, truth, models = default
-    cf = lag.counterfactual_on_time(models.year_end, "01-31")
+    cf = counterfactual.counterfactual_on_time(models.year_end, "01-31")
     assert cf.total["gain_mvnd"] > 0
     assert cf.total["ci_low"] <= truth.counterfactual_gain_mvnd <= cf.total["ci_high"]
     assert cf.total["counterfactual_share"] > cf.total["predicted_share"]
@@ -71,7 +74,7 @@ def test_default_seed_counterfactual_gain_covers_the_truth(default):
 
 def test_counterfactual_tables_add_up_to_the_total(default):
     _, _, models = default
-    cf = lag.counterfactual_on_time(models.year_end)
+    cf = counterfactual.counterfactual_on_time(models.year_end)
     total = cf.total["gain_mvnd"]
     for table in (cf.by_year, cf.by_capital_type, cf.by_district):
         assert sum(r["gain_mvnd"] for r in table) == pytest.approx(total)
@@ -81,9 +84,9 @@ def test_counterfactual_tables_add_up_to_the_total(default):
 
 def test_a_later_scenario_date_moves_fewer_lines_and_gains_less(default):
     _, _, models = default
-    early = lag.counterfactual_on_time(models.year_end, "prev-12-31").total
-    base = lag.counterfactual_on_time(models.year_end, "01-31").total
-    late = lag.counterfactual_on_time(models.year_end, "09-30").total
+    early = counterfactual.counterfactual_on_time(models.year_end, "prev-12-31").total
+    base = counterfactual.counterfactual_on_time(models.year_end, "01-31").total
+    late = counterfactual.counterfactual_on_time(models.year_end, "09-30").total
     assert early["n_lines_moved"] >= base["n_lines_moved"] >= late["n_lines_moved"]
     assert early["gain_mvnd"] > base["gain_mvnd"] > late["gain_mvnd"] >= 0
 
@@ -109,10 +112,10 @@ def test_district_results_come_from_the_province_model(default, monkeypatch):
     def refit(*args, **kwargs):
         raise AssertionError("the province model was refitted for a district")
 
-    monkeypatch.setattr(lag, "fit_year_end_share", refit)
-    monkeypatch.setattr(lag, "fit_province_models", refit)
-    out = lag.summary_lag(ds, scope, "01-31", models=models)
-    province_cf = lag.counterfactual_on_time(models.year_end)
+    monkeypatch.setattr(lag_models, "fit_year_end_share", refit)
+    monkeypatch.setattr(summary, "fit_province_models", refit)
+    out = summary.summary_lag(ds, scope, "01-31", models=models)
+    province_cf = counterfactual.counterfactual_on_time(models.year_end)
     by_district = {r["unit_code"]: r for r in province_cf.by_district}
     assert out["counterfactual"]["gain_mvnd"] == pytest.approx(
         by_district[scope.code]["gain_mvnd"], rel=1e-5
@@ -125,16 +128,16 @@ def test_district_results_come_from_the_province_model(default, monkeypatch):
 
 def test_fitted_models_are_cached_by_data_hash(default, tmp_path, monkeypatch):
     ds, _, _ = default
-    first = lag.load_or_fit_province_models(ds, tmp_path, n_boot=5)
+    first = lag_models.load_or_fit_province_models(ds, tmp_path, n_boot=5)
     assert len(list(tmp_path.glob("lag_models_*.pkl"))) == 1
 
     def refit(*args, **kwargs):
         raise AssertionError("refitted although the cache matches")
 
-    monkeypatch.setattr(lag, "fit_province_models", refit)
-    again = lag.load_or_fit_province_models(ds, tmp_path, n_boot=5)
+    monkeypatch.setattr(lag_models, "fit_province_models", refit)
+    again = lag_models.load_or_fit_province_models(ds, tmp_path, n_boot=5)
     assert np.array_equal(again.year_end.params, first.year_end.params)
-    assert isinstance(pickle.loads(pickle.dumps(again)), lag.ProvinceModels)
+    assert isinstance(pickle.loads(pickle.dumps(again)), lag_models.ProvinceModels)
 
 
 @pytest.mark.parametrize("seed", [1, 2024])
@@ -143,7 +146,7 @@ def test_other_seeds_recover_the_effect_and_the_gain(seed):
     ame = model.ame()
     assert ame["estimate"] < 0
     assert ame["ci_low"] <= truth.ame_pp_per_month_later <= ame["ci_high"]
-    cf = lag.counterfactual_on_time(model).total
+    cf = counterfactual.counterfactual_on_time(model).total
     assert cf["gain_mvnd"] > 0
     assert cf["ci_low"] <= truth.counterfactual_gain_mvnd <= cf["ci_high"]
 
@@ -155,7 +158,7 @@ def test_null_data_show_no_timing_effect(seed):
     ame = model.ame()
     assert ame["ci_low"] <= 0.0 <= ame["ci_high"]
     assert abs(ame["estimate"]) < 0.75  # the true effect is about -2.3 pp per month
-    cf = lag.counterfactual_on_time(model).total
+    cf = counterfactual.counterfactual_on_time(model).total
     assert cf["ci_low"] <= 0.0 <= cf["ci_high"]
 
 
@@ -164,10 +167,10 @@ def test_every_demo_district_has_a_summary_that_adds_up(default):
     in some quarter once broke the log-rank test), and the district gains plus the province's
     own lines add up to the province's gain."""
     ds, _, models = default
-    total = lag.counterfactual_on_time(models.year_end).total["gain_mvnd"]
+    total = counterfactual.counterfactual_on_time(models.year_end).total["gain_mvnd"]
     own = {
         r["unit_code"]: r["gain_mvnd"]
-        for r in lag.counterfactual_on_time(models.year_end).by_district
+        for r in counterfactual.counterfactual_on_time(models.year_end).by_district
     }[ds.province_code]
     gains = 0.0
     for row in ds.districts.itertuples():
@@ -177,7 +180,7 @@ def test_every_demo_district_has_a_summary_that_adds_up(default):
             name_en=str(row.name_en),
             level="district",
         )
-        out = lag.summary_lag(ds, scope, "01-31", models=models)
+        out = summary.summary_lag(ds, scope, "01-31", models=models)
         assert out["n_lines"] > 0 and out["scope"] == scope.code
         t = out["timing_effect_pp_per_month"]
         assert t["ci_low"] <= t["estimate"] <= t["ci_high"] < 0

@@ -96,7 +96,7 @@ def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
     A brief reads the assessment and lag results of its scope and, for a district, the
     province assessment (the district ranking). A district's lag step runs after the
     province's (order-only): the province step fits the province lag model once and caches it
-    on disk (:func:`helpers.analysis.lag.load_or_fit_province_models`), the districts load it.
+    on disk (:func:`helpers.analysis.lag.models.load_or_fit_province_models`), the districts load it.
     """
     return (
         StepSpec(

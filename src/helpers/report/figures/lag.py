@@ -16,21 +16,20 @@ made from synthetic data always carries the DEMO mark.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from helpers.analysis.lag import (
-    QUARTERS,
-    ProfileGroup,
-    ProfileResult,
-    ProvinceModels,
-    ScopeResult,
-    SurvivalResult,
-    parse_counterfactual_date,
-)
-from helpers.core.formatting import bvnd, check_lang, number
-from helpers.core.text import label
+from helpers.analysis.lag.counterfactual import parse_counterfactual_date
+from helpers.analysis.lag.models import ProvinceModels
+from helpers.analysis.lag.prepare import QUARTERS
+from helpers.analysis.lag.profiles import ProfileGroup, ProfileResult
+from helpers.analysis.lag.scope import ScopeResult
+from helpers.analysis.lag.survival import SurvivalResult
+from helpers.core.formatting import bvnd, check_lang, day_month, number
+from helpers.core.text import tr
 from helpers.report.figures.style import (
     PALETTE,
     PALETTE_BY_KEY,
@@ -41,62 +40,9 @@ from helpers.report.figures.style import (
     percent_axis,
 )
 
-LABELS: dict[str, dict[str, str]] = {
-    "profile_title": {
-        "vi": "Đường giải ngân chuẩn: lũy kế theo số tháng từ khi giao vốn",
-        "en": "Standard disbursement profile: cumulative share by months since the decision",
-    },
-    "months_since": {
-        "vi": "Số tháng từ ngày quyết định giao vốn",
-        "en": "Months since the allocation decision",
-    },
-    "share_disbursed": {
-        "vi": "Tỷ lệ vốn đã giải ngân (lũy kế)",
-        "en": "Share of capital disbursed (cumulative)",
-    },
-    "km_title": {
-        "vi": "Tỷ lệ dòng kế hoạch đã giải ngân đạt {p} % (Kaplan-Meier)",
-        "en": "Share of plan lines that reached {p}% disbursed (Kaplan-Meier)",
-    },
-    "lines_reached": {"vi": "Tỷ lệ dòng kế hoạch đã đạt", "en": "Share of lines that reached"},
-    "reached_p": {"vi": "Đạt {p} %", "en": "Reached {p}%"},
-    "share_vs_months_title": {
-        "vi": "Tỷ lệ giải ngân đến hạn 31/01 theo số tháng được giao",
-        "en": "Share disbursed by the 31 Jan deadline against months available",
-    },
-    "months_available": {
-        "vi": "Số tháng từ ngày giao vốn đến hạn 31/01",
-        "en": "Months from decision to the 31 Jan deadline",
-    },
-    "share_deadline": {"vi": "Tỷ lệ giải ngân đến hạn", "en": "Share disbursed by the deadline"},
-    "fitted": {
-        "vi": "Mô hình (trung bình dự báo, KTC 95 %)",
-        "en": "Model (average prediction, 95% CI)",
-    },
-    "cf_title": {
-        "vi": "Giải ngân đến hạn nếu giao vốn trước {d}: thêm {g}",
-        "en": "Disbursed by the deadline if decided by {d}: {g} more",
-    },
-    "cf_actual": {"vi": "Dự báo với ngày giao thực tế", "en": "Predicted, actual decision dates"},
-    "cf_scenario": {
-        "vi": "Dự báo nếu giao trước {d} (KTC 95 %)",
-        "en": "Predicted if decided by {d} (95% CI)",
-    },
-    "observed": {"vi": "Thực tế", "en": "Observed"},
-    "province_curve": {"vi": "Toàn tỉnh", "en": "Province"},
-    "scope_curve": {"vi": "{name}", "en": "{name}"},
-    "quarter_Q0": {"vi": "Giao trước năm KH", "en": "Before the plan year"},
-    "quarter_Q1": {"vi": "Quý 1", "en": "Q1"},
-    "quarter_Q2": {"vi": "Quý 2", "en": "Q2"},
-    "quarter_Q3": {"vi": "Quý 3", "en": "Q3"},
-    "quarter_Q4": {"vi": "Quý 4", "en": "Q4"},
-    "n_lines": {"vi": "{n} dòng", "en": "{n} lines"},
-    "scenario_date": {"vi": "{d}/{m} năm kế hoạch", "en": "{d} {mon} of the plan year"},
-    "scenario_date_prev": {"vi": "{d}/{m} năm trước", "en": "{d} {mon} of the previous year"},
-    "no_curve": {"vi": "Không đủ số liệu", "en": "Too few data"},
-}
-"""Labels of the lag charts; capital types, plan year and units come from :mod:`helpers.core.text`."""
-
+CI_LEVEL = 0.95
+"""Level of the bands drawn (the lag models' intervals)."""
+_DEADLINE = dt.date(2000, 1, 31)
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 QUARTER_COLORS: dict[str, str] = dict(
     zip(QUARTERS, ("#08306b", "#2171b5", "#6baed6", "#525252", "#969696"), strict=True)
@@ -106,7 +52,17 @@ _QUARTER_STYLES = dict(zip(QUARTERS, ("-", "-", "--", "-.", ":"), strict=True))
 
 
 def _lbl(key: str, lang: str, **fmt: object) -> str:
-    return label(key, lang, LABELS, **fmt)
+    """A chart label from the ``lag_figures`` catalog."""
+    return tr(f"lag_figures.{key}", lang, **fmt)
+
+
+def _quarter(q: str, lang: str) -> str:
+    """ "Quý 2" / "Q2"; "Q0" is the time before the plan year."""
+    return _lbl("quarter_Q0", lang) if q == "Q0" else _lbl("quarter", lang, n=q[1:])
+
+
+def _level(lang: str) -> str:
+    return f"{100 * CI_LEVEL:.0f}"
 
 
 def _with_scope(title: str, scope_name: str | None) -> str:
@@ -147,7 +103,7 @@ def _draw_curve(
 
 
 def _profile_panel(ax, ctype: str, lang: str) -> None:
-    ax.set_title(label(ctype, lang), fontsize=9)
+    ax.set_title(tr(f"common.{ctype}", lang), fontsize=9)
     ax.set_xlabel(_lbl("months_since", lang))
     ax.set_ylim(0, 1.02)
     percent_axis(ax, lang)
@@ -171,7 +127,7 @@ def plot_profiles(
         if result.scope.is_province:
             for q in QUARTERS:
                 g = result.profile.group(allocation_quarter=q, capital_type=ctype)
-                text = _lbl(f"quarter_{q}", lang)
+                text = _quarter(q, lang)
                 line = _draw_curve(ax, g, QUARTER_COLORS[q], _QUARTER_STYLES[q], text)
                 if line is not None:
                     handles.setdefault(text, line)
@@ -232,7 +188,7 @@ def plot_time_to_share(
             km = res.km.get(q)
             if km is None or km["n"] == 0:
                 continue
-            text = f"{_lbl(f'quarter_{q}', lang)} ({_lbl('n_lines', lang, n=km['n'])})"
+            text = f"{_quarter(q, lang)} ({_lbl('n_lines', lang, n=km['n'])})"
             (line,) = ax.step(
                 km["_times"],
                 km["_reached"],
@@ -314,15 +270,18 @@ def plot_share_vs_months(
             curve["share"],
             color="#08306b",
             linewidth=1.8,
-            label=_lbl("fitted", lang),
+            label=_lbl("fitted", lang, level=_level(lang)),
         )
-        ax.set_title(label(ctype, lang), fontsize=9)
-        ax.set_xlabel(_lbl("months_available", lang))
+        ax.set_title(tr(f"common.{ctype}", lang), fontsize=9)
+        ax.set_xlabel(_lbl("months_available", lang, deadline=day_month(_DEADLINE, lang)))
         ax.set_ylim(0, 1.02)
         percent_axis(ax, lang)
     axes[0].set_ylabel(_lbl("share_deadline", lang))
     fig.suptitle(
-        _with_scope(_lbl("share_vs_months_title", lang), result.scope.name(lang)),
+        _with_scope(
+            _lbl("share_vs_months_title", lang, deadline=day_month(_DEADLINE, lang)),
+            result.scope.name(lang),
+        ),
         fontsize=10,
         fontweight="bold",
     )
@@ -357,7 +316,7 @@ def plot_counterfactual(result: ScopeResult, lang: str = "vi", demo: bool = Fals
         yerr=err,
         capsize=3,
         error_kw={"ecolor": "#525252", "linewidth": 1},
-        label=_lbl("cf_scenario", lang, d=when),
+        label=_lbl("cf_scenario", lang, d=when, level=_level(lang)),
     )
     ax.scatter(
         x - width / 2,
@@ -380,9 +339,9 @@ def plot_counterfactual(result: ScopeResult, lang: str = "vi", demo: bool = Fals
         )
     ax.margins(y=0.12)
     ax.set_xticks(x, [str(r["plan_year"]) for r in rows])
-    ax.set_xlabel(label("plan_year", lang))
+    ax.set_xlabel(tr("common.plan_year", lang))
     amount_axis(ax, lang, scale=1000.0)
-    ax.set_ylabel(label("bvnd", lang))
+    ax.set_ylabel(tr("common.bvnd", lang))
     ax.set_title(
         _with_scope(
             _lbl("cf_title", lang, d=when, g=bvnd(cf.total["gain_mvnd"], lang)),

@@ -1,0 +1,101 @@
+"""The lag results of one scope (the province or one unit) from the province models."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from helpers.analysis.lag.counterfactual import (
+    DEFAULT_COUNTERFACTUAL_DATE,
+    CounterfactualResult,
+    counterfactual_on_time,
+    parse_counterfactual_date,
+)
+from helpers.analysis.lag.models import ProvinceModels
+from helpers.analysis.lag.prepare import Method
+from helpers.analysis.lag.profiles import ProfileResult, fit_disbursement_profile
+from helpers.analysis.lag.survival import SurvivalResult, fit_time_to_share
+from helpers.analysis.scoping import scope_unit_codes
+from helpers.core.scope import Scope
+
+
+@dataclass
+class ScopeResult:
+    """The lag results of one scope, computed from the province models.
+
+    Attributes:
+        scope: the scope.
+        lines: boolean mask of the scope's lines over ``models.data.lines``.
+        profile: the scope's profiles: for the province, by allocation quarter x capital
+            type (pooled group included); for a district, its own lines by capital type.
+        survival: Kaplan-Meier (and, for the province, Cox) results by threshold "50"/"90".
+        counterfactual: the scenario applied to the scope's lines (province model).
+        timing: average marginal effect of a decision one month later on the scope's lines.
+    """
+
+    scope: Scope
+    lines: pd.Series
+    profile: ProfileResult
+    survival: dict[str, SurvivalResult]
+    counterfactual: CounterfactualResult
+    timing: dict[str, Any]
+    seconds: float
+
+
+def analyse_scope(
+    models: ProvinceModels, scope: Scope, counterfactual_date: str = DEFAULT_COUNTERFACTUAL_DATE
+) -> ScopeResult:
+    """The lag results of ``scope`` from the province models (memoised in ``models``).
+
+    A district's timing effect and counterfactual are the province model's predictions on the
+    district's lines (its own sample is too small for the fixed-effect model); its profile
+    curves and Kaplan-Meier curves are fitted on its own lines.
+
+    Raises:
+        ParameterError: bad ``counterfactual_date``.
+    """
+    parse_counterfactual_date(counterfactual_date)
+    key = (scope.code if not scope.is_province else "province", counterfactual_date)
+    if key in models.scopes:
+        return models.scopes[key]
+    start = time.perf_counter()
+    data, ye = models.data, models.year_end
+    if scope.is_province:
+        mask = pd.Series(True, index=data.lines.index)
+        ye_mask = None
+        profile = models.profile
+        survival = models.survival
+    else:
+        units = scope_unit_codes(models.units, scope.code)
+        mask = data.lines["unit_code"].isin(units)
+        ye_mask = ye.lines["unit_code"].isin(units).to_numpy()
+        profile = fit_disbursement_profile(
+            data,
+            ("capital_type",),
+            lines=mask,
+            n_boot=models.settings["n_boot"],
+            seed=models.settings["seed"] + 7,
+        )
+        survival = {
+            k: fit_time_to_share(data, v.threshold, lines=mask, cox=False)
+            for k, v in models.survival.items()
+        }
+    timing = ye.ame(ye_mask)
+    timing["by_capital_type"] = ye.ame_by("capital_type", ye_mask)
+    timing["method"] = Method.of("timing_ame", level=0.95)
+    if not scope.is_province:
+        timing["province"] = ye.ame()
+    result = ScopeResult(
+        scope=scope,
+        lines=mask,
+        profile=profile,
+        survival=survival,
+        counterfactual=counterfactual_on_time(ye, counterfactual_date, lines=ye_mask),
+        timing=timing,
+        seconds=time.perf_counter() - start,
+    )
+    models.scopes[key] = result
+    return result

@@ -1,0 +1,168 @@
+"""The ``lag.json`` dict of a scope: numbers and message ids (rendered by the steps)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.analysis.lag.counterfactual import (
+    DEFAULT_COUNTERFACTUAL_DATE,
+    parse_counterfactual_date,
+)
+from helpers.analysis.lag.models import ProvinceModels, fit_province_models
+from helpers.analysis.lag.prepare import Caveat
+from helpers.analysis.lag.scope import ScopeResult, analyse_scope
+from helpers.core.scope import Scope
+from helpers.data.dataset import Dataset
+from helpers.data.datasets import resolve_scope
+
+
+def json_ready(obj: Any, digits: int = 6) -> Any:
+    """Recursively turn numpy scalars to Python, NaN/inf to None, and round floats."""
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_ready(v, digits) for v in obj]
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer | int):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        v = float(obj)
+        return round(v, digits) if np.isfinite(v) else None
+    if isinstance(obj, pd.Timestamp):
+        return obj.date().isoformat()
+    return obj
+
+
+def _scope_of(dataset: Dataset, scope: Scope | str) -> Scope:
+    if isinstance(scope, Scope):
+        return scope
+    return resolve_scope(dataset, scope)
+
+
+def _dedupe(caveats: Iterable[Caveat]) -> list[Caveat]:
+    """Each caveat once, in first-seen order (an id with the same values says the same)."""
+    return list(dict.fromkeys(caveats))
+
+
+def _months_to(res: ScopeResult) -> dict[str, dict[str, Any]]:
+    """Months to 50 % / 90 %: the pooled profile's (with bootstrap CI) and the KM median."""
+    pooled = res.profile.pooled
+    out = {}
+    for tag in ("50", "90"):
+        entry = dict(pooled.months_to.get(tag) or {"estimate": None})
+        km = res.survival[tag].km["all"]
+        entry.update(km_median=km["median"], km_ci_low=km["ci_low"], km_ci_high=km["ci_high"])
+        entry["asymptote"] = pooled.fits[pooled.form]["params"]["a"] if pooled.form else None
+        out[f"{tag}pct"] = entry
+    return out
+
+
+def _scope_caveats(models: ProvinceModels, res: ScopeResult) -> list[Caveat]:
+    sc, n = res.scope, int(res.lines.sum())
+    extra = []
+    if not sc.is_province:
+        extra.append(Caveat.of("district_scope", name_en=sc.name_en, name_vi=sc.name_vi, n=n))
+    pooled = res.profile.pooled
+    if pooled.form and pooled.months_to.get("90", {}).get("estimate") is None:
+        a = pooled.fits[pooled.form]["params"]["a"]
+        extra.append(Caveat.of("profile_below_90", asymptote=a, threshold=0.9))
+    return _dedupe(
+        models.data.caveats
+        + res.profile.caveats
+        + pooled.caveats
+        + [c for s in res.survival.values() for c in s.caveats]
+        + models.year_end.caveats
+        + res.counterfactual.caveats
+        + extra
+    )
+
+
+def summary_lag(
+    dataset: Dataset,
+    scope: Scope | str = "province",
+    counterfactual_date: str = DEFAULT_COUNTERFACTUAL_DATE,
+    *,
+    models: ProvinceModels | None = None,
+) -> dict[str, Any]:
+    """The ``lag.json`` dict of a scope (the province or one implementing unit).
+
+    The province models are fitted once (pass ``models`` from :func:`fit_province_models` or
+    :func:`load_or_fit_province_models` to reuse them across scopes); see
+    :func:`analyse_scope` for what a district gets.
+
+    Keys (a contract with the brief; amounts in million VND, shares as fractions):
+
+    * ``scope`` (unit code), ``scope_level``, ``scope_name_vi``, ``scope_name_en``, ``demo``,
+      ``data_origin``, ``data_sha256``, ``as_of``, ``n_lines``, ``ci_level`` (0.95: every
+      interval below);
+    * ``timing_effect_pp_per_month``: {``estimate``, ``ci_low``, ``ci_high``, ``se``,
+      ``n_lines``, ``by_capital_type``, ``method``, and for a district ``province``}: the
+      average change, in percentage points, of the share of a line's capital disbursed by the
+      deadline for each month LATER its decision falls (negative when late allocation hurts);
+    * ``months_to_50pct``, ``months_to_90pct``: months from decision until the scope's pooled
+      standard profile reaches the share (None when its asymptote stays below);
+      ``months_to_share`` adds bootstrap intervals, the asymptote and Kaplan-Meier medians;
+    * ``counterfactual``: {``date``, ``gain_mvnd``, ``ci_low``, ``ci_high``, predicted and
+      scenario amounts and shares, ``by_year``, ``by_capital_type``, ``by_district``};
+    * ``profile`` (scope and province curves), ``time_to_share`` (KM, log-rank, Cox),
+      ``ph_check`` (verdict as a :class:`~helpers.analysis.lag.prepare.Verdict`), ``year_end_model`` (formula, fit diagnostics, district
+      checks), ``n_per_model``, ``caveats`` (list of :class:`~helpers.analysis.lag.prepare.Caveat`),
+      ``fit_seconds``.
+
+    Caveats, verdicts and methods are message objects; :mod:`helpers.steps.lag` renders them
+    into the ``{id, en, vi}`` objects and strings of ``lag.json``.
+
+    Raises:
+        ParameterError: bad ``counterfactual_date`` or unknown ``scope``.
+    """
+    parse_counterfactual_date(counterfactual_date)
+    sc = _scope_of(dataset, scope)
+    if models is None:
+        models = fit_province_models(dataset)
+    res = analyse_scope(models, sc, counterfactual_date)
+    ye = models.year_end
+    months = _months_to(res)
+    out = {
+        "scope": sc.code,
+        "scope_level": sc.level,
+        "scope_name_vi": sc.name_vi,
+        "scope_name_en": sc.name_en,
+        "demo": bool(dataset.demo),
+        "data_origin": dataset.origin,
+        "data_sha256": dataset.sha256,
+        "as_of": models.data.as_of,
+        "n_lines": int(res.lines.sum()),
+        "ci_level": 0.95,
+        "timing_effect_pp_per_month": res.timing,
+        "months_to_50pct": months["50pct"]["estimate"],
+        "months_to_90pct": months["90pct"]["estimate"],
+        "months_to_share": months,
+        "counterfactual": res.counterfactual.to_dict(),
+        "profile": {
+            "scope": res.profile.to_dict(),
+            "province_by_capital_type": models.profile_by_type.to_dict(),
+            "province_pooled": models.profile.pooled.to_dict(),
+        },
+        "time_to_share": {f"{t}pct": s.to_dict() for t, s in res.survival.items()},
+        "cox_province": {f"{t}pct": s.cox for t, s in models.survival.items()},
+        "ph_check": {f"{t}pct": s.ph_check for t, s in models.survival.items()},
+        "year_end_model": {"formula": ye.formula, **ye.diagnostics},
+        "n_per_model": {
+            "profile_lines": res.profile.pooled.n_lines,
+            "time_to_share_lines": res.survival["50"].n_lines,
+            "time_to_50pct_events": res.survival["50"].n_events,
+            "time_to_90pct_events": res.survival["90"].n_events,
+            "cox_lines": models.survival["50"].cox.get("n"),
+            "year_end_lines_fitted": ye.diagnostics["n_lines"],
+            "year_end_lines_in_scope": res.timing["n_lines"],
+            "counterfactual_lines": res.counterfactual.total["n_lines"],
+        },
+        "caveats": _scope_caveats(models, res),
+        "fit_seconds": {**models.fit_seconds, "scope": res.seconds},
+    }
+    return json_ready(out)

@@ -1,0 +1,377 @@
+"""Share disbursed by the 31 January deadline: a weighted fractional logit with fixed
+effects and sandwich covariance, its timing effect and district checks; the design-matrix
+builder shared with the Cox model."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy.special import expit
+
+from helpers.analysis.lag.prepare import Z95, Caveat, LagData
+from helpers.core.errors import ParameterError
+
+
+def _dummies(values: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
+    """Treatment dummies of a factor (reference = first sorted level), patsy-style names."""
+    text = values.astype(str).to_numpy()
+    levels, codes = np.unique(text, return_inverse=True)
+    out = np.zeros((len(text), max(len(levels) - 1, 0)))
+    rows = np.flatnonzero(codes > 0)
+    out[rows, codes[rows] - 1] = 1.0
+    return out, [f"C({name})[T.{lv}]" for lv in levels[1:]]
+
+
+@dataclass
+class Design:
+    """A design matrix, its column names, the terms kept, and its derivative in ``slope``."""
+
+    X: np.ndarray
+    names: list[str]
+    terms: list[str]
+    dX: np.ndarray
+    """Derivative of each row with respect to the ``slope`` column (zero without one)."""
+
+
+_FACTOR = re.compile(r"C\((\w+)\)")
+
+
+def design_matrix(
+    frame: pd.DataFrame, terms: Sequence[str], *, intercept: bool = False, slope: str | None = None
+) -> Design:
+    """The design matrix of ``terms``, one block of columns per term in the order given.
+
+    ``"x"`` enters linearly; ``"C(f)"`` as treatment dummies (first sorted level the
+    reference, patsy's names); ``"x:C(f)"`` as ``x`` times each dummy of ``f``. A factor with
+    one level is left out with its interactions. ``dX`` differentiates each row in ``slope``
+    (the design is linear in it). Built with numpy because patsy inspects every cell of a
+    string column in Python (slow on large data) and codes factors full-rank without an
+    intercept, which the Cox design does not want.
+    """
+    n = len(frame)
+    cols: list[np.ndarray] = [np.ones((n, 1))] if intercept else []
+    names: list[str] = ["Intercept"] if intercept else []
+    dcols: list[np.ndarray] = [np.zeros((n, 1))] if intercept else []
+    kept: list[str] = []
+    for term in terms:
+        x_name, _, factor = term.rpartition(":") if ":" in term else ("", "", term)
+        match = _FACTOR.fullmatch(factor)
+        if match is None:
+            x = frame[factor].to_numpy(dtype=float)[:, None]
+            block, block_names = x, [factor]
+            dblock = np.full((n, 1), float(factor == slope))
+        elif frame[match.group(1)].nunique() > 1:
+            block, block_names = _dummies(frame[match.group(1)], match.group(1))
+            dblock = np.zeros_like(block)
+            if x_name:
+                x = frame[x_name].to_numpy(dtype=float)[:, None]
+                dblock = block * float(x_name == slope)
+                block = block * x
+                block_names = [f"{x_name}:{nm}" for nm in block_names]
+        else:
+            continue
+        cols.append(block)
+        names += block_names
+        dcols.append(dblock)
+        kept.append(term)
+    X = np.hstack(cols) if cols else np.zeros((n, 0))
+    dX = np.hstack(dcols) if dcols else np.zeros((n, 0))
+    return Design(X, names, kept, dX)
+
+
+def _year_end_design(
+    frame: pd.DataFrame, factors: Sequence[str], response: str = "share_deadline"
+) -> tuple[Design, str]:
+    """``months_available * C(capital_type) + C(f) for f in factors``, and its formula."""
+    months = "months_available"
+    terms = ["C(capital_type)", *(f"C({f})" for f in factors), months, f"{months}:C(capital_type)"]
+    d = design_matrix(frame, terms, intercept=True, slope=months)
+    interact = f"{months}:C(capital_type)" in d.terms
+    head = f"{months} * C(capital_type)" if interact else months
+    rest = [t for t in d.terms if t.startswith("C(") and t != "C(capital_type)"]
+    return d, f"{response} ~ " + " + ".join([head, *rest])
+
+
+def sandwich_cov(
+    X: np.ndarray, y: np.ndarray, mu: np.ndarray, w: np.ndarray, groups: np.ndarray | None = None
+) -> np.ndarray:
+    """Sandwich covariance of a weighted fractional logit (logit link, canonical).
+
+    Bread ``(Σ w μ(1-μ) x x')⁻¹``; meat from the scores ``w (y - μ) x``: per line with the HC1
+    factor n / (n - k) when ``groups`` is None, else summed per cluster with the CR1 factor
+    G/(G-1) (n-1)/(n-k). Kept by hand: statsmodels' GLM applies no HC1 or CR1 small-sample
+    factor to a weighted quasi-likelihood fit, and these exact factors are the ones reported.
+    """
+    n, k = X.shape
+    score = (w * (y - mu))[:, None] * X
+    bread = np.linalg.pinv((X * (w * mu * (1.0 - mu))[:, None]).T @ X)
+    if groups is None:
+        meat = score.T @ score
+        factor = n / max(n - k, 1)
+    else:
+        codes, uniq = pd.factorize(pd.Series(groups))
+        summed = np.zeros((len(uniq), k))
+        np.add.at(summed, codes, score)
+        meat = summed.T @ summed
+        g = len(uniq)
+        factor = g / max(g - 1, 1) * (n - 1) / max(n - k, 1)
+    return factor * bread @ meat @ bread
+
+
+@dataclass
+class YearEndShareModel:
+    """Fractional logit of the share disbursed by the deadline, with what it implies."""
+
+    formula: str
+    params: np.ndarray
+    cov: np.ndarray
+    cov_type: str
+    names: list[str]
+    lines: pd.DataFrame
+    """The fitted lines with ``share_fitted`` (predicted share by the deadline)."""
+    X: np.ndarray
+    dX: np.ndarray
+    """Change of each design row for one more month available. Every column is linear in
+    ``months_available`` (alone or times a capital-type dummy), so the design row of a line
+    with Δ more months is ``X + Δ dX``: counterfactuals and marginal effects need no formula
+    machinery, and the fitted model pickles (for the cache)."""
+    diagnostics: dict[str, Any]
+    seconds: float
+    caveats: list[Caveat] = field(default_factory=list)
+
+    def design_shifted(self, extra_months: np.ndarray | pd.Series) -> np.ndarray:
+        """Design matrix of the fitted lines with ``extra_months`` more months available."""
+        return self.X + np.asarray(extra_months, dtype=float)[:, None] * self.dX
+
+    def ame(self, mask: np.ndarray | pd.Series | None = None) -> dict[str, Any]:
+        """Average marginal effect of a decision one month LATER on the share by the deadline.
+
+        Average over lines (unweighted: the effect on a typical line's share) of
+        −∂μ/∂months_available, in percentage points, with a delta-method 95 % interval.
+        """
+        m = np.ones(len(self.X), bool) if mask is None else np.asarray(mask, bool)
+        if not m.any():
+            return {"estimate": None, "ci_low": None, "ci_high": None, "se": None, "n_lines": 0}
+        X, dX = self.X[m], self.dX[m]
+        mu = expit(X @ self.params)
+        slope = dX @ self.params
+        v = mu * (1 - mu)
+        est = -100 * float(np.mean(slope * v))
+        grad = -100 * np.mean(dX * v[:, None] + (slope * v * (1 - 2 * mu))[:, None] * X, axis=0)
+        se = float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
+        return {
+            "estimate": est,
+            "ci_low": est - Z95 * se,
+            "ci_high": est + Z95 * se,
+            "se": se,
+            "n_lines": int(m.sum()),
+        }
+
+    def average_prediction(
+        self, months: Sequence[float], mask: np.ndarray | pd.Series | None = None
+    ) -> pd.DataFrame:
+        """Mean predicted share by the deadline had every line had ``m`` months available.
+
+        For each ``m`` of ``months`` every selected line keeps its own project, year, district
+        and capital type but gets ``m`` months available (a partial-dependence curve); the
+        95 % band is the delta method.
+
+        Returns:
+            Frame with ``months_available``, ``share``, ``ci_low``, ``ci_high``.
+        """
+        m = np.ones(len(self.X), bool) if mask is None else np.asarray(mask, bool)
+        X, dX = self.X[m], self.dX[m]
+        have = self.lines["months_available"].to_numpy(dtype=float)[m]
+        rows = []
+        for value in months:
+            Xs = X + (value - have)[:, None] * dX
+            mu = expit(Xs @ self.params)
+            grad = np.mean((mu * (1 - mu))[:, None] * Xs, axis=0)
+            se = float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
+            est = float(mu.mean())
+            rows.append((float(value), est, est - Z95 * se, est + Z95 * se))
+        return pd.DataFrame(rows, columns=["months_available", "share", "ci_low", "ci_high"])
+
+    def ame_by(
+        self, column: str, mask: np.ndarray | pd.Series | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """:meth:`ame` for each value of a column of :attr:`lines`."""
+        base = np.ones(len(self.X), bool) if mask is None else np.asarray(mask, bool)
+        col = self.lines[column].astype(str).to_numpy()
+        return {v: self.ame(base & (col == v)) for v in sorted(set(col[base]))}
+
+
+def _fit_glm(y: np.ndarray, design: Design, w: np.ndarray) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sm.GLM(y, design.X, family=sm.families.Binomial(), var_weights=w).fit(
+            wls_method="lstsq"
+        )
+
+
+_YEAR_END_FACTORS = ("project_code", "plan_year", "unit_code")
+
+
+def _district_checks(
+    frame: pd.DataFrame, y: np.ndarray, w: np.ndarray, full_params: np.ndarray, names: list[str]
+) -> dict[str, Any]:
+    """How much timing would be confused with district capacity without district effects."""
+
+    out: dict[str, Any] = {}
+    if frame["unit_code"].nunique() < 2:
+        return out
+    design, _ = _year_end_design(frame, _YEAR_END_FACTORS[:2])
+    pooled = _fit_glm(y, design, w)
+    key = "months_available"
+    j = design.names.index(key)
+    out["slope_logit_with_district_fe"] = float(full_params[names.index(key)])
+    out["slope_logit_without_district_effects"] = float(pooled.params[j])
+    clipped = np.clip(y, 0.005, 0.995)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            mres = sm.MixedLM(
+                np.log(clipped / (1 - clipped)),
+                design.X,
+                groups=frame["unit_code"].astype(str).to_numpy(),
+            ).fit(reml=True, method="lbfgs")
+            out["mixedlm"] = {
+                "slope_logit": float(mres.fe_params[j]),
+                "district_sd_logit": float(np.sqrt(max(float(np.asarray(mres.cov_re)[0, 0]), 0.0))),
+                "converged": bool(mres.converged),
+                "n_groups": int(frame["unit_code"].nunique()),
+            }
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            out["mixedlm"] = {"error": str(exc)[:200]}
+    out["mixedlm_warnings"] = sorted({str(w.message)[:200] for w in caught})
+    return out
+
+
+def fit_year_end_share(
+    data: LagData, *, cov_type: str = "HC1", district_checks: bool = True
+) -> YearEndShareModel:
+    """Fractional logit of the share disbursed by the 31 January deadline (Papke-Wooldridge).
+
+    ``share_deadline ~ months_available * C(capital_type) + C(project_code) + C(plan_year) +
+    C(unit_code)``, GLM Binomial with logit link, fitted as a quasi-likelihood on every line
+    whose deadline has passed (shares capped at 1).
+
+    Weights: ``var_weights`` = amount allocated (rescaled to mean 1). A line's amount says how
+    much capital its share is about, and a larger line's share averages over more payments, so
+    it is a precision weight; ``freq_weights`` would instead pretend each million VND is a
+    separate observation and inflate the sample size to the total amount. The point estimates
+    are the amount-weighted quasi-likelihood estimates, consistent when the mean is right;
+    the sandwich errors do not rely on the weights being the true inverse variances.
+
+    Args:
+        data: prepared data.
+        cov_type: "HC1" (heteroskedasticity-robust, default) or "cluster" (by district, CR1).
+            With about ten districts and district fixed effects, cluster-robust errors are
+            themselves unreliable (few clusters), so HC1 is the default and the clustered
+            standard error of the timing slope is reported in the diagnostics either way.
+        district_checks: also fit the model without district effects and a MixedLM with a
+            district random intercept (on the logit of the share), to show how much timing
+            would be confused with district capacity.
+
+    Returns:
+        A :class:`YearEndShareModel`.
+
+    Raises:
+        ParameterError: unknown ``cov_type``.
+    """
+    if cov_type not in ("HC1", "cluster"):
+        raise ParameterError(f"cov_type: expected 'HC1' or 'cluster'; got {cov_type!r}")
+    start = time.perf_counter()
+    frame = data.lines.loc[data.lines["deadline_usable"]].reset_index(drop=True)
+    y = frame["share_deadline"].to_numpy(dtype=float)
+    amount = frame["amount_mvnd"].to_numpy(dtype=float)
+    w = amount / amount.mean()
+    design, formula = _year_end_design(frame, _YEAR_END_FACTORS)
+    res = _fit_glm(y, design, w)
+    X, dX = design.X, design.dX
+    mu = np.asarray(res.fittedvalues)
+    groups = frame["unit_code"].astype(str).to_numpy()
+    cov_hc1 = sandwich_cov(X, y, mu, w)
+    cov_cl = sandwich_cov(X, y, mu, w, groups)
+    cov = cov_hc1 if cov_type == "HC1" else cov_cl
+    names = design.names
+    params = np.asarray(res.params)
+    j = names.index("months_available")
+    se_cmp = {
+        "HC1": float(np.sqrt(cov_hc1[j, j])),
+        "cluster_district": float(np.sqrt(cov_cl[j, j])),
+        "model_based": float(np.asarray(res.bse)[j]),
+    }
+    resid = y - mu
+    diagnostics: dict[str, Any] = {
+        "n_lines": int(len(frame)),
+        "n_params": int(X.shape[1]),
+        "n_districts": int(len(set(groups))),
+        "cov_type": cov_type,
+        "weights": "var_weights = amount allocated / mean amount",
+        "pearson_chi2_over_df": float(res.pearson_chi2 / res.df_resid),
+        "deviance": float(res.deviance),
+        "weighted_r2_share": float(
+            1 - np.sum(w * resid**2) / np.sum(w * (y - np.average(y, weights=w)) ** 2)
+        ),
+        "mean_share_observed": float(np.average(y, weights=w)),
+        "mean_share_fitted": float(np.average(mu, weights=w)),
+        "se_months_available": se_cmp,
+        "converged": bool(res.converged),
+        "coefficients": {
+            n: {"coef": float(params[i]), "se": float(np.sqrt(cov[i, i]))}
+            for i, n in enumerate(names)
+            if "months_available" in n or "capital_type" in n
+        },
+    }
+    if district_checks:
+        diagnostics["district_check"] = _district_checks(frame, y, w, params, names)
+    lines = frame.assign(share_fitted=mu)
+    model = YearEndShareModel(
+        formula=formula,
+        params=params,
+        cov=cov,
+        cov_type=cov_type,
+        names=names,
+        lines=lines,
+        X=X,
+        dX=dX,
+        diagnostics=diagnostics,
+        seconds=0.0,
+    )
+    model.caveats = _year_end_caveats(model)
+    model.seconds = time.perf_counter() - start
+    return model
+
+
+CLUSTER_SE_RATIO = 1.5
+"""A clustered standard error this many times the HC1 one gets a caveat."""
+MIN_CLUSTERS = 30
+"""Fewer districts than this: clustered errors are unreliable (said in the sample caveat)."""
+SMALL_SAMPLE_LINES = 200
+
+
+def _year_end_caveats(model: YearEndShareModel) -> list[Caveat]:
+    d = model.diagnostics
+    n, k, g = d["n_lines"], d["n_params"], d["n_districts"]
+    hc1 = model.cov_type == "HC1"
+    out = [
+        Caveat.of("observational"),
+        Caveat.of("sample", n=n, k=k, g=g, few_clusters=g < MIN_CLUSTERS, cov_type=model.cov_type),
+    ]
+    se = d["se_months_available"]
+    if hc1 and se["cluster_district"] > CLUSTER_SE_RATIO * se["HC1"]:
+        out.append(Caveat.of("cluster_se_larger", ratio=CLUSTER_SE_RATIO))
+    if n < SMALL_SAMPLE_LINES:
+        out.append(Caveat.of("small_sample", n=n))
+    if d.get("district_check", {}).get("mixedlm", {}):
+        out.append(Caveat.of("mixedlm"))
+    return out
