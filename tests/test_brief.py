@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from pathlib import Path
 
+import papermill
 import pytest
 from babel.messages.pofile import read_po
 
 from helpers.core.contracts import Lag, Metrics
+from helpers.core.paths import NOTEBOOKS_DIR
 from helpers.core.text import LOCALE_DIR
+from helpers.data import datasets
 from helpers.report import brief
 from helpers.report.brief import Brief, BriefInputError
 
@@ -169,10 +173,12 @@ def test_missing_estimates_say_not_available(lag):
     none["counterfactual"]["gain_mvnd"] = None
     none["months_to_50pct"] = None
     assert (
-        brief.sentence_timing_effect(L(none), "en") == "No estimate of the timing effect is available."
+        brief.sentence_timing_effect(L(none), "en")
+        == "No estimate of the timing effect is available."
     )
     assert (
-        brief.sentence_counterfactual(L(none), M(_load("metrics_province.json")), "vi") == "Chưa có ước tính kịch bản giao vốn sớm."
+        brief.sentence_counterfactual(L(none), M(_load("metrics_province.json")), "vi")
+        == "Chưa có ước tính kịch bản giao vốn sớm."
     )
     assert "No estimate" in brief.sentence_months(L(none), "en")
 
@@ -457,7 +463,6 @@ def test_provenance_footer(tmp_path, metrics, lag, monkeypatch):
 # --------------------------------------------------------------------------- files and slugs
 def test_output_folder_is_a_slug_of_the_unit_code(tmp_path, monkeypatch):
     """A unit whose code is "../../x" (from an input file) still writes under outputs/."""
-    import helpers.data.datasets as datasets
 
     class _Data:
         province_code = "04"
@@ -589,8 +594,6 @@ def test_cli_renders_a_brief(tmp_path, metrics, lag, capsys):
 
 
 def test_profile_curves_are_drawn_from_the_fitted_parameters(metrics, lag):
-    import math
-
     gompertz = {
         "capital_type": "investment",
         "form": "gompertz",
@@ -612,10 +615,6 @@ def test_profile_curves_are_drawn_from_the_fitted_parameters(metrics, lag):
 
 
 def test_notebook_parameters_are_the_documented_ones():
-    import papermill
-
-    from helpers.core.paths import NOTEBOOKS_DIR
-
     params = papermill.inspect_notebook(str(NOTEBOOKS_DIR / "03_brief.ipynb"))
     assert list(params) == [
         "data",

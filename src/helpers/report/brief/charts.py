@@ -132,7 +132,6 @@ def chart_counterfactual(b: Brief) -> str | None:
 
 
 CF_YEAR_KEYS = (
-    "plan_year",
     "observed_deadline_mvnd",
     "counterfactual_deadline_mvnd",
     "counterfactual_ci_low",
@@ -147,7 +146,9 @@ def chart_counterfactual_by_year(b: Brief) -> str | None:
     rows = [
         r
         for r in b.lag.counterfactual.by_year
-        if all(num(r.get(k)) is not None for k in CF_YEAR_KEYS)
+        # lag.json writes plan_year of these rows as a string ("2022")
+        if str(r.get("plan_year", "")).isdigit()
+        and all(num(r.get(k)) is not None for k in CF_YEAR_KEYS)
     ]
     if len(rows) < 2:
         return None
