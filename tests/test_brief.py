@@ -390,7 +390,7 @@ def test_html_has_no_code_prompts_or_tracebacks(rendered):
         assert needle not in html, needle
 
 
-def test_sections_are_in_the_order_of_the_issue(rendered):
+def test_sections_are_in_the_page_order(rendered):
     html = rendered["en"]
     ids = re.findall(r'<section id="([^"]+)"', html)
     assert ids == [
