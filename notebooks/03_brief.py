@@ -39,9 +39,9 @@ province_assessment_dir: str = ""  # province metrics.json for the district rank
 
 # %% [markdown]
 # ## Load the results
-# `load_brief` reads `metrics.json` and `lag.json` of the scope and stops with a message naming
-# the file and the key when a required key is missing. Relative folders are taken from the
-# repository root.
+# `load_brief` reads `metrics.json` and `lag.json` of the scope through their contracts and
+# stops with a message naming the file and the key when one does not match. Relative folders
+# are taken from the repository root.
 
 # %%
 from helpers.report import brief  # noqa: E402 (after the parameters cell)
@@ -111,7 +111,7 @@ brief.provenance_section(b)
 
 # %% [markdown]
 # ## Write the brief
-# The same sections, in the same order, in one self-contained page (no code, no network).
+# The sections shown above, as rendered there, in one self-contained page (no code, no network).
 
 # %%
 brief.written(brief.write_brief(b))

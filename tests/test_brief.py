@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from pathlib import Path
 
+import papermill
 import pytest
+from babel.messages.pofile import read_po
 
+from helpers.core.contracts import Lag, Metrics
+from helpers.core.paths import NOTEBOOKS_DIR
+from helpers.core.text import LOCALE_DIR
+from helpers.data import datasets
 from helpers.report import brief
 from helpers.report.brief import Brief, BriefInputError
 
@@ -27,6 +34,9 @@ HTTP_REF = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|ftp:|ws:|wss:)""
 
 def _load(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+M, L = Metrics.parse, Lag.parse  # result dicts through their contracts
 
 
 @pytest.fixture
@@ -63,7 +73,7 @@ def rendered() -> dict[str, str]:
 
 # --------------------------------------------------------------------------- sentences
 def test_totals_sentence_vi_uses_vietnamese_number_format_and_diacritics(metrics):
-    text = brief.sentence_totals(metrics, "vi")
+    text = brief.sentence_totals(M(metrics), "vi")
     assert "1.526.790 triệu đồng" in text
     assert "1.221.432 triệu đồng" in text
     assert "toàn tỉnh Cao Bằng được giao" in text
@@ -72,7 +82,7 @@ def test_totals_sentence_vi_uses_vietnamese_number_format_and_diacritics(metrics
 
 
 def test_totals_sentence_en_uses_english_number_format(metrics):
-    text = brief.sentence_totals(metrics, "en")
+    text = brief.sentence_totals(M(metrics), "en")
     assert "VND 1,526,790 million" in text
     assert "VND 1,221,432 million" in text
     assert "Cao Bang province was allocated" in text
@@ -81,17 +91,17 @@ def test_totals_sentence_en_uses_english_number_format(metrics):
 
 
 def test_cutoff_sentences_quote_the_three_rates(metrics):
-    vi = " ".join(brief.sentence_cutoffs(metrics, "vi"))
+    vi = " ".join(brief.sentence_cutoffs(M(metrics), "vi"))
     assert "70,0%" in vi and "50,0%" in vi  # deadline 0.7; 31 Dec 763,395 / 1,526,790
     assert "31/01" in vi and "31/12" in vi
     # 1,221,432 − 1,068,753 = 152,679 disbursed after the deadline, 10.0 % of the allocation
     assert "152.679 triệu đồng (10,0% vốn giao)" in vi
-    en = " ".join(brief.sentence_cutoffs(metrics, "en"))
+    en = " ".join(brief.sentence_cutoffs(M(metrics), "en"))
     assert "70.0%" in en and "VND 152,679 million (10.0% of the allocation)" in en
 
 
 def test_year_sentences_name_empty_years_and_best_and_worst(metrics):
-    vi = brief.sentence_years(metrics, "vi")
+    vi = brief.sentence_years(M(metrics), "vi")
     assert vi[0] == "Năm 2021: không có vốn được giao."
     # 2024: 650,000 / 1,000,000 = 65.0 %; 2025: 418,753 / 526,790 = 79.5 %
     assert "thấp nhất là năm 2024 (65,0%)" in vi[1] and "cao nhất là năm 2025 (79,5%)" in vi[1]
@@ -99,46 +109,46 @@ def test_year_sentences_name_empty_years_and_best_and_worst(metrics):
 
 def test_capital_type_gap_in_points(metrics):
     # investment 640,000 / 800,000 = 80.0 %; recurrent 428,753 / 726,790 = 59.0 %: 21.0 points
-    en = brief.sentence_capital_types(metrics, "en")
+    en = brief.sentence_capital_types(M(metrics), "en")
     assert (
         "80.0%" in en
         and "59.0%" in en
         and "recurrent capital is 21.0 percentage points lower" in en
     )
-    vi = brief.sentence_capital_types(metrics, "vi")
+    vi = brief.sentence_capital_types(M(metrics), "vi")
     assert "vốn sự nghiệp thấp hơn 21,0 điểm phần trăm" in vi
 
 
 def test_timing_effect_sentence_with_interval(lag):
-    vi = brief.sentence_timing_effect(lag, "vi")
+    vi = brief.sentence_timing_effect(L(lag), "vi")
     assert "giảm bình quân 2,2 điểm phần trăm" in vi
     assert "khoảng tin cậy 95%: từ 1,8 đến 2,6 điểm phần trăm" in vi
     assert "812 dòng kế hoạch" in vi
-    en = brief.sentence_timing_effect(lag, "en")
+    en = brief.sentence_timing_effect(L(lag), "en")
     assert "lowers the share" in en and "by 2.2 percentage points" in en
     assert "95% confidence interval: 1.8 to 2.6 percentage points; 812 plan lines" in en
 
 
 def test_counterfactual_sentence_quotes_gain_interval_and_date(lag, metrics):
-    vi = brief.sentence_counterfactual(lag, metrics, "vi")
+    vi = brief.sentence_counterfactual(L(lag), M(metrics), "vi")
     assert "ngày 31/01 của năm kế hoạch" in vi
     assert "443.723 triệu đồng" in vi and "từ 371.048 triệu đồng đến 516.397 triệu đồng" in vi
-    en = brief.sentence_counterfactual(lag, metrics, "en")
+    en = brief.sentence_counterfactual(L(lag), M(metrics), "en")
     assert "by 31 January of the plan year" in en
     assert "VND 443,723 million" in en and "VND 371,048 million to VND 516,397 million" in en
     assert "29.1% of the allocation" in en  # 443,723 / 1,526,790
 
 
 def test_too_few_lines_says_so_instead_of_quoting_an_estimate():
-    lag = _load("lag_district_few.json")
+    lag = L(_load("lag_district_few.json"))
     assert brief.timing_effect_status(lag) == "few"
-    vi = brief.sentence_timing_effect(lag, "vi")
+    vi = brief.sentence_timing_effect(L(lag), "vi")
     assert vi.startswith("Số liệu quá ít để kết luận") and "chỉ có 8 dòng kế hoạch" in vi
     assert "3,7" not in vi
-    en = brief.sentence_timing_effect(lag, "en")
+    en = brief.sentence_timing_effect(L(lag), "en")
     assert en.startswith("The data are too few to say") and "only 8 plan lines" in en
     assert "3.7" not in en
-    cf = brief.sentence_counterfactual(lag, {"allocated_mvnd": 1.0}, "en")
+    cf = brief.sentence_counterfactual(lag, M(_load("metrics_district.json")), "en")
     assert cf.startswith("The data are too few") and "5,321" not in cf
     assert "1 January 2025" not in cf and "31 Jan 2025" in cf
 
@@ -147,9 +157,9 @@ def test_interval_including_zero_says_the_data_cannot_tell(lag):
     wide = copy.deepcopy(lag)
     wide["timing_effect_pp_per_month"].update(ci_low=-1.0, ci_high=0.4)
     wide["counterfactual"].update(ci_low=-5000.0, ci_high=90000.0)
-    en = brief.sentence_timing_effect(wide, "en")
+    en = brief.sentence_timing_effect(L(wide), "en")
     assert "too few to say" in en and "includes no effect" in en and "-1.0 to 0.4" in en
-    vi = brief.sentence_counterfactual(wide, {}, "vi")
+    vi = brief.sentence_counterfactual(L(wide), M(_load("metrics_province.json")), "vi")
     assert vi.startswith("Số liệu chưa đủ") and "bao gồm giá trị không" in vi
     assert (
         brief.findings(Brief(metrics=_load("metrics_province.json"), lag=wide))[0].key
@@ -163,38 +173,79 @@ def test_missing_estimates_say_not_available(lag):
     none["counterfactual"]["gain_mvnd"] = None
     none["months_to_50pct"] = None
     assert (
-        brief.sentence_timing_effect(none, "en") == "No estimate of the timing effect is available."
+        brief.sentence_timing_effect(L(none), "en")
+        == "No estimate of the timing effect is available."
     )
     assert (
-        brief.sentence_counterfactual(none, {}, "vi") == "Chưa có ước tính kịch bản giao vốn sớm."
+        brief.sentence_counterfactual(L(none), M(_load("metrics_province.json")), "vi")
+        == "Chưa có ước tính kịch bản giao vốn sớm."
     )
-    assert "No estimate" in brief.sentence_months(none, "en")
+    assert "No estimate" in brief.sentence_months(L(none), "en")
 
 
 def test_months_sentence_uses_kaplan_meier_when_the_profile_never_reaches_90(lag):
     lag = copy.deepcopy(lag)
     lag["months_to_90pct"] = None
     lag["months_to_share"] = {"90pct": {"km_median": 29.17, "asymptote": 0.856}}
-    en = brief.sentence_months(lag, "en")
+    en = brief.sentence_months(L(lag), "en")
     assert "7.3 months" in en and "levels off at 86%" in en and "29.2 months" in en
 
 
 def test_targets_sentence(metrics):
-    assert brief.sentence_targets(metrics, "vi") == (
+    assert brief.sentence_targets(M(metrics), "vi") == (
         "12 trên 21 chỉ tiêu đã đạt mục tiêu; 8 chưa đạt; 1 chưa có số liệu."
     )
     assert (
-        brief.sentence_targets({"targets_met": 0, "targets_total": 0}, "en")
+        brief.sentence_targets(M(metrics | {"targets_met": 0, "targets_total": 0}), "en")
         == "No target data for this scope."
     )
 
 
+def _catalog(lang: str, domain: str) -> dict[str, str]:
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh, locale=lang) if m.id}
+
+
+DOMAINS = sorted(p.stem for p in (LOCALE_DIR / "vi" / "LC_MESSAGES").glob("*.po"))
+DATE_LABELS = {"common.dec31", "common.deadline"}
+"""Labels of the common catalog that spell a date ("31/12"); see the report on this change."""
+
+
 def test_templates_contain_no_digits():
-    """Numbers enter sentences only through placeholders filled from the results."""
-    for key, entry in brief.TEXT.items():
+    """Numbers enter sentences only through placeholders; proper names live in ``names``."""
+    assert {"brief", "common", "names"} <= set(DOMAINS)
+    for domain in (d for d in DOMAINS if d != "names"):
         for lang in ("vi", "en"):
-            prose = re.sub(r"\{\w*\}", "", entry[lang])  # placeholder names may hold digits
-            assert not re.search(r"\d", prose), f"TEXT[{key!r}][{lang!r}] has a digit"
+            for msgid, text in _catalog(lang, domain).items():
+                if msgid in DATE_LABELS:
+                    continue
+                prose = re.sub(r"\{\w*\}", "", text)  # placeholder names may hold digits
+                assert not re.search(r"\d", prose), f"{domain}: {msgid} ({lang}) has a digit"
+
+
+def test_every_message_exists_in_both_languages():
+    vi_files = {p.name for p in (LOCALE_DIR / "vi" / "LC_MESSAGES").glob("*.po")}
+    en_files = {p.name for p in (LOCALE_DIR / "en" / "LC_MESSAGES").glob("*.po")}
+    assert vi_files == en_files
+    for domain in DOMAINS:
+        vi, en = _catalog("vi", domain), _catalog("en", domain)
+        assert set(vi) == set(en), f"{domain}: {sorted(set(vi) ^ set(en))}"
+        assert all(vi.values()) and all(en.values()), f"{domain}: an empty translation"
+
+
+def test_fixtures_match_the_contracts():
+    for path in sorted(FIXTURES.glob("*.json")):
+        (Metrics if path.name.startswith("metrics") else Lag).read(path)
+
+
+def test_sections_are_rendered_once_and_reused_by_the_page(metrics, lag, monkeypatch):
+    b = Brief(metrics=metrics, lag=lag, lang="en")
+    shown = brief.capital_section(b)
+    calls = []
+    monkeypatch.setattr(brief.charts, "chart_by_year", lambda b: calls.append(b))
+    html = brief.render_html(b)
+    assert not calls and str(shown.html) in html
+    assert brief.capital_section(b) is shown and shown._repr_html_() == str(shown.html)
 
 
 # --------------------------------------------------------------------------- proposals
@@ -235,7 +286,7 @@ def test_no_proposal_without_a_strong_finding(metrics, lag):
         targets_no_data=0,
     )
     calm["by_capital_type"]["recurrent"]["disbursed_deadline_mvnd"] = 580000.0  # 79.8 %
-    calm["district_ranking"] = None
+    calm["district_ranking"] = []
     few = _load("lag_district_few.json") | {"scope": "04"}
     b = Brief(metrics=calm, lag=few, lang="vi")
     assert brief.proposals(b) == []
@@ -249,7 +300,7 @@ def test_district_brief_ranks_the_district_and_proposes_support():
         metrics=m,
         lag=_load("lag_district_few.json"),
         lang="vi",
-        ranking=brief.district_ranking(m, province),
+        ranking=brief.district_ranking(M(m), M(province)),
     )
     text = " ".join(brief.sentence_ranking(b))
     assert "Quảng Hòa xếp thứ 3 trên 3 huyện (60,0%; toàn tỉnh 70,0%, thấp hơn 10,0 điểm" in text
@@ -293,10 +344,9 @@ def test_results_of_different_scopes_are_refused(tmp_path, metrics, lag):
         brief.load_brief(scope="province", outputs_dir=tmp_path)
 
 
-def test_only_required_keys_still_renders_and_says_not_available(metrics, lag):
-    minimal = {k: metrics[k] for k in brief.REQUIRED_METRICS}
-    minimal_lag = {k: lag[k] for k in brief.REQUIRED_LAG}
-    html = _html(minimal, minimal_lag, "en")
+def test_missing_values_render_and_say_not_available(metrics, lag):
+    nulls = metrics | {k: None for k in ("carried_over_mvnd", "lapsed_mvnd", "q4_share")}
+    html = _html(nulls, lag, "en")
     panel = re.search(r'data-key="carried_over".*?</div>', html, re.S).group(0)
     assert "not available" in panel
     assert "VND 1,526,790 million" in html
@@ -314,7 +364,7 @@ def test_xss_in_data_strings_is_shown_as_text(metrics, lag):
     m["data_origin"] = f'{XSS}"><img src=x onerror=alert(2)>'
     m["district_ranking"][0]["name_vi"] = XSS
     la = copy.deepcopy(lag)
-    la["caveats"] = [{"vi": XSS, "en": XSS}]
+    la["caveats"] = [{"id": "xss", "vi": XSS, "en": XSS}]
     html = _html(m, la, "vi")
     assert "<script" not in html.lower()
     assert "<img src=x" not in html
@@ -340,7 +390,7 @@ def test_html_has_no_code_prompts_or_tracebacks(rendered):
         assert needle not in html, needle
 
 
-def test_sections_are_in_the_order_of_the_issue(rendered):
+def test_sections_are_in_the_page_order(rendered):
     html = rendered["en"]
     ids = re.findall(r'<section id="([^"]+)"', html)
     assert ids == [
@@ -413,7 +463,6 @@ def test_provenance_footer(tmp_path, metrics, lag, monkeypatch):
 # --------------------------------------------------------------------------- files and slugs
 def test_output_folder_is_a_slug_of_the_unit_code(tmp_path, monkeypatch):
     """A unit whose code is "../../x" (from an input file) still writes under outputs/."""
-    import helpers.data.datasets as datasets
 
     class _Data:
         province_code = "04"
@@ -545,8 +594,6 @@ def test_cli_renders_a_brief(tmp_path, metrics, lag, capsys):
 
 
 def test_profile_curves_are_drawn_from_the_fitted_parameters(metrics, lag):
-    import math
-
     gompertz = {
         "capital_type": "investment",
         "form": "gompertz",
@@ -568,10 +615,6 @@ def test_profile_curves_are_drawn_from_the_fitted_parameters(metrics, lag):
 
 
 def test_notebook_parameters_are_the_documented_ones():
-    import papermill
-
-    from helpers.core.paths import NOTEBOOKS_DIR
-
     params = papermill.inspect_notebook(str(NOTEBOOKS_DIR / "03_brief.ipynb"))
     assert list(params) == [
         "data",

@@ -16,8 +16,11 @@ import json
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
+import papermill
 import pytest
+from playwright.sync_api import sync_playwright
 
 from helpers.core.formatting import mvnd, percent
 from helpers.core.paths import NOTEBOOKS_DIR, OUTPUTS_DIR
@@ -41,8 +44,6 @@ CASES = [("province", "vi"), (DISTRICT, "en")]
 
 
 def _papermill(notebook: str, out: Path, **parameters: str) -> None:
-    import papermill
-
     papermill.execute_notebook(
         str(NOTEBOOKS_DIR / notebook),
         str(out),
@@ -99,8 +100,6 @@ def browser():
             f"{CHROMIUM} not found: the browser checks need the Debian chromium package; "
             "install it with `apt-get install -y chromium` (CI does this in .ci/run)"
         )
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -221,8 +220,6 @@ def test_index_links_every_brief(run_root, browser):
         assert len(hrefs) == len(CASES)
         for href in hrefs:
             assert href.startswith("file://")
-            from urllib.parse import unquote, urlparse
-
             assert Path(unquote(urlparse(href).path)).is_file(), href
         rows = visit.page.locator("#index-table tbody tr")
         assert rows.count() == len({s for s, _ in CASES})

@@ -1,0 +1,385 @@
+"""The brief's sentences: catalog templates filled with numbers from the results.
+
+A sentence with too few data says so instead of guessing (see
+:data:`~helpers.report.brief.findings.MIN_LINES`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from helpers.core.contracts import Lag, Metrics
+from helpers.core.formatting import date as fmt_date
+from helpers.core.formatting import mvnd, number, percent
+from helpers.report.brief.findings import (
+    DEC_JAN_SHARE,
+    MIN_LINES,
+    counterfactual_status,
+    province_effect_status,
+    timing_effect_status,
+)
+from helpers.report.brief.model import Brief, capital_rates, districts, province_row
+from helpers.report.brief.values import (
+    deadline_daymonth,
+    fmt_cf_date,
+    fmt_int,
+    fmt_months,
+    fmt_mvnd,
+    fmt_pct,
+    fmt_period,
+    fmt_pp,
+    name,
+    num,
+    ratio,
+    t,
+    year_end_daymonth,
+)
+
+
+def scope_phrase(m: Metrics, lang: str) -> str:
+    """ "toàn tỉnh Cao Bằng" / "Cao Bang province", or the district's name."""
+    name_ = getattr(m, f"scope_name_{lang}") or m.scope_name_vi or m.unit_code
+    key = "scope_province" if m.scope_level == "province" else "scope_district"
+    return t(key, lang, name=name_)
+
+
+def sentence_totals(m: Metrics, lang: str, phrase: str | None = None) -> str:
+    """Allocated and disbursed over the period, with the rate at the last report."""
+    if not m.allocated_mvnd:
+        return t("cap_no_allocation", lang)
+    return t(
+        "cap_totals",
+        lang,
+        period=fmt_period(m.years),
+        scope=phrase or scope_phrase(m, lang),
+        allocated=fmt_mvnd(m.allocated_mvnd, lang),
+        as_of=fmt_date(m.as_of, lang),
+        disbursed=fmt_mvnd(m.disbursed_mvnd, lang),
+        rate=fmt_pct(ratio(m.disbursed_mvnd, m.allocated_mvnd), lang),
+    )
+
+
+def sentence_cutoffs(m: Metrics, lang: str) -> list[str]:
+    """Rates at the deadline and at 31 Dec, and what came after the deadline."""
+    rates = capital_rates(m)
+    out = [
+        t(
+            "cap_cutoffs",
+            lang,
+            deadline=deadline_daymonth(lang),
+            rate_deadline=fmt_pct(rates["deadline"], lang),
+            dec31=year_end_daymonth(lang),
+            rate_dec31=fmt_pct(rates["dec31"], lang),
+        )
+    ]
+    alloc, dl, last = m.allocated_mvnd, m.disbursed_deadline_mvnd, m.disbursed_mvnd
+    if alloc and dl is not None and last is not None and last - dl > 0:
+        out.append(
+            t(
+                "cap_after_deadline",
+                lang,
+                amount=fmt_mvnd(last - dl, lang),
+                share=fmt_pct((last - dl) / alloc, lang),
+            )
+        )
+    return out
+
+
+def sentence_years(m: Metrics, lang: str) -> list[str]:
+    """Years without allocation, and the best and worst year at the deadline."""
+    out = []
+    empty = [r.plan_year for r in m.by_year if not r.allocated_mvnd]
+    if empty:
+        out.append(t("cap_no_alloc_years", lang, years=", ".join(str(y) for y in empty)))
+    rated = [(r.plan_year, ratio(r.disbursed_deadline_mvnd, r.allocated_mvnd)) for r in m.by_year]
+    rated = [(y, v) for y, v in rated if v is not None]
+    if len(rated) >= 2:
+        worst = min(rated, key=lambda x: x[1])
+        best = max(rated, key=lambda x: x[1])
+        out.append(
+            t(
+                "cap_best_worst",
+                lang,
+                worst_year=worst[0],
+                worst_rate=fmt_pct(worst[1], lang),
+                best_year=best[0],
+                best_rate=fmt_pct(best[1], lang),
+            )
+        )
+    return out
+
+
+def sentence_capital_types(m: Metrics, lang: str) -> str | None:
+    """Investment against recurrent capital at the deadline, with the gap in points."""
+    rates = capital_rates(m)
+    inv, rec = rates["investment_deadline"], rates["recurrent_deadline"]
+    if inv is None or rec is None:
+        return None
+    gap = (inv - rec) * 100
+    gap_text = t("gap_rec_lower" if gap >= 0 else "gap_rec_higher", lang, gap=fmt_pp(gap, lang))
+    types = m.by_capital_type
+    return t(
+        "cap_types",
+        lang,
+        inv_alloc=fmt_mvnd(types["investment"].allocated_mvnd, lang),
+        inv_rate=fmt_pct(inv, lang),
+        rec_alloc=fmt_mvnd(types["recurrent"].allocated_mvnd, lang),
+        rec_rate=fmt_pct(rec, lang),
+        gap=gap_text,
+    )
+
+
+def sentence_carry_over(m: Metrics, lang: str) -> list[str]:
+    """Carried-over, later disbursed, still open and lapsed capital."""
+    out = []
+    if m.carried_over_mvnd is not None and m.allocated_mvnd:
+        out.append(
+            t(
+                "cap_carry",
+                lang,
+                carried=fmt_mvnd(m.carried_over_mvnd, lang),
+                share=fmt_pct(m.carried_over_mvnd / m.allocated_mvnd, lang),
+                later=fmt_mvnd(m.carried_over_disbursed_mvnd, lang),
+                later_share=fmt_pct(m.carried_over_disbursed_share, lang),
+            )
+        )
+    if m.carried_over_open_mvnd:
+        out.append(t("cap_carry_open", lang, amount=fmt_mvnd(m.carried_over_open_mvnd, lang)))
+    if m.lapsed_mvnd is not None:
+        out.append(t("cap_lapsed", lang, amount=fmt_mvnd(m.lapsed_mvnd, lang)))
+    return out
+
+
+def sentence_concentration(m: Metrics, lang: str) -> str | None:
+    """Year-end bunching: the fourth quarter's and December–January's shares."""
+    q4, dj = num(m.q4_share), num(m.dec_jan_share)
+    if q4 is None or dj is None:
+        return None
+    key = "cap_concentration" if dj > DEC_JAN_SHARE else "cap_concentration_even"
+    return t(key, lang, q4=fmt_pct(q4, lang), dec_jan=fmt_pct(dj, lang))
+
+
+def sentence_pefa(m: Metrics, lang: str) -> str:
+    """The two PEFA budget-credibility grades."""
+    na = t("na", lang)
+    return t(
+        "cap_pefa",
+        lang,
+        pefa=name("pefa", lang),
+        pi1=name("pi1", lang),
+        pi2=name("pi2", lang),
+        g1=m.pefa_aggregate_grade or na,
+        g2=m.pefa_composition_grade or na,
+    )
+
+
+def sentence_months(lag: Lag, lang: str) -> str:
+    """Months from decision to 50 % and 90 % disbursed (standard profile, else Kaplan–Meier)."""
+    m50, m90 = num(lag.months_to_50pct), num(lag.months_to_90pct)
+    if m50 is None:
+        return t("tm_months_na", lang)
+    common = {
+        "m50": fmt_months(m50, lang),
+        "p50": percent(0.5, lang, 0),
+        "p90": percent(0.9, lang, 0),
+    }
+    if m90 is not None:
+        return t("tm_months", lang, m90=fmt_months(m90, lang), **common)
+    s90 = lag.months_to_share.get("90pct") or {}
+    km90, top = num(s90.get("km_median")), num(s90.get("asymptote"))
+    if km90 is not None and top is not None:
+        return t(
+            "tm_months_km", lang, top=percent(top, lang, 0), km90=fmt_months(km90, lang), **common
+        )
+    if km90 is not None:
+        return t("tm_months_km_only", lang, km90=fmt_months(km90, lang), **common)
+    if top is not None and top < 0.9:
+        return t("tm_months_top", lang, top=percent(top, lang, 0), **common)
+    return t("tm_months_50", lang, na=t("na", lang), **common)
+
+
+def _signed(v: float | None, lang: str) -> str:
+    return t("na", lang) if v is None else number(v, lang, 1)
+
+
+def _signed_mvnd(v: float | None, lang: str) -> str:
+    return t("na", lang) if v is None else mvnd(v, lang)
+
+
+def _direction(estimate: float, lang: str) -> str:
+    return t("dir_down" if estimate < 0 else "dir_up", lang)
+
+
+def sentence_timing_effect(lag: Lag, lang: str) -> str:
+    """The timing effect per month of delay, or why the data cannot say."""
+    status = timing_effect_status(lag)
+    eff = lag.timing_effect_pp_per_month
+    level = percent(lag.ci_level, lang, 0)
+    n = fmt_int(lag.n_lines, lang)
+    if status == "na":
+        return t("tm_effect_na", lang)
+    if status == "few":
+        return t("tm_effect_few", lang, n=n, min=number(MIN_LINES, lang))
+    unit = t("pp_unit", lang)
+    if status == "wide":
+        lo, hi = _signed(eff.ci_low, lang), _signed(eff.ci_high, lang)
+        return t("tm_effect_wide", lang, level=level, lo=lo, hi=hi, unit=unit, n=n)
+    # interval ends as magnitudes, smaller first: the sentence carries the direction
+    lo, hi = sorted((abs(eff.ci_low), abs(eff.ci_high)))
+    return t(
+        "tm_effect",
+        lang,
+        direction=_direction(eff.estimate, lang),
+        effect=fmt_pp(eff.estimate, lang),
+        level=level,
+        lo=number(lo, lang, 1),
+        hi=number(hi, lang, 1),
+        unit=unit,
+        n=n,
+    )
+
+
+def sentence_timing_province(lag: Lag, lang: str) -> str | None:
+    """For a district: the province-wide timing effect beside the district's own."""
+    if province_effect_status(lag) != "ok":
+        return None
+    prov = lag.timing_effect_pp_per_month.province or {}
+    est = float(prov["estimate"])
+    return t(
+        "tm_effect_province",
+        lang,
+        direction=_direction(est, lang),
+        effect=fmt_pp(est, lang),
+        n=fmt_int(num(prov.get("n_lines")), lang),
+    )
+
+
+def sentence_counterfactual(lag: Lag, m: Metrics, lang: str) -> str:
+    """What assigning every line by the counterfactual date would have gained."""
+    status = counterfactual_status(lag)
+    cf = lag.counterfactual
+    date = fmt_cf_date(cf.date, lang)
+    level = percent(lag.ci_level, lang, 0)
+    if status == "na":
+        return t("tm_cf_na", lang)
+    if status == "few":
+        n = fmt_int(lag.n_lines, lang)
+        return t("tm_cf_few", lang, date=date, n=n, min=number(MIN_LINES, lang))
+    if status == "wide":
+        lo, hi = _signed_mvnd(cf.ci_low, lang), _signed_mvnd(cf.ci_high, lang)
+        return t("tm_cf_wide", lang, date=date, level=level, lo=lo, hi=hi)
+    alloc = cf.allocated_mvnd or m.allocated_mvnd
+    return t(
+        "tm_cf",
+        lang,
+        date=date,
+        gain=fmt_mvnd(cf.gain_mvnd, lang),
+        level=level,
+        lo=fmt_mvnd(cf.ci_low, lang),
+        hi=fmt_mvnd(cf.ci_high, lang),
+        share=fmt_pct(ratio(cf.gain_mvnd, alloc), lang),
+    )
+
+
+def sentence_moved(lag: Lag, lang: str) -> str | None:
+    """How many lines the counterfactual moves, and by how many months."""
+    cf = lag.counterfactual
+    moved, n, months = cf.n_lines_moved, cf.n_lines or lag.n_lines, cf.mean_months_gained
+    if moved is None or not n or months is None or counterfactual_status(lag) != "ok":
+        return None
+    return t(
+        "tm_moved",
+        lang,
+        moved=fmt_int(moved, lang),
+        n=fmt_int(n, lang),
+        months=fmt_months(months, lang),
+    )
+
+
+def sentence_targets(m: Metrics, lang: str) -> str:
+    """How many targets were met, not met and without data."""
+    if not m.targets_total:
+        return t("tg_none", lang)
+    return t(
+        "tg_summary",
+        lang,
+        met=fmt_int(m.targets_met, lang),
+        total=fmt_int(m.targets_total, lang),
+        not_met=fmt_int(m.targets_not_met, lang),
+        no_data=fmt_int(m.targets_no_data, lang),
+    )
+
+
+def sentence_ranking(b: Brief) -> list[str]:
+    """Where a district stands (district brief) or how districts spread (province brief)."""
+    lang, rows, prov = b.lang, districts(b.ranking), province_row(b.ranking)
+    m = b.metrics
+    prov_rate = num(prov.execution_rate) if prov else num(m.province_execution_rate_deadline)
+    if len(rows) < 2 or prov_rate is None:
+        if b.is_district and m.district_rank and m.districts_ranked:
+            rank, n = fmt_int(m.district_rank, lang), fmt_int(m.districts_ranked, lang)
+            return [t("rk_rank_only", lang, name=b.scope_name(), rank=rank, n=n)]
+        return [t("rk_na", lang)]
+    if not b.is_district:
+        lo = min(rows, key=lambda r: r.execution_rate)
+        hi = max(rows, key=lambda r: r.execution_rate)
+        return [
+            t(
+                "rk_spread",
+                lang,
+                min_rate=fmt_pct(lo.execution_rate, lang),
+                min_name=_name(lo, lang),
+                max_rate=fmt_pct(hi.execution_rate, lang),
+                max_name=_name(hi, lang),
+                prov_rate=fmt_pct(prov_rate, lang),
+            )
+        ]
+    me = next((r for r in rows if r.unit_code == b.unit_code), None)
+    if me is None:
+        return [t("rk_na", lang)]
+    gap = (me.execution_rate - prov_rate) * 100
+    out = [
+        t(
+            "rk_district",
+            lang,
+            name=b.scope_name(),
+            rank=fmt_int(me.rank, lang),
+            n=number(len(rows), lang),
+            rate=fmt_pct(me.execution_rate, lang),
+            prov_rate=fmt_pct(prov_rate, lang),
+            diff=t("rk_above" if gap >= 0 else "rk_below", lang, gap=fmt_pp(gap, lang)),
+        )
+    ]
+    pm = num(prov.median_months_to_50) if prov else None
+    if me.median_months_to_50 is not None and pm is not None:
+        out.append(
+            t(
+                "rk_months",
+                lang,
+                p50=percent(0.5, lang, 0),
+                m=fmt_months(me.median_months_to_50, lang),
+                pm=fmt_months(pm, lang),
+            )
+        )
+    return out
+
+
+def _name(row, lang: str) -> str:
+    return getattr(row, f"name_{lang}") or row.name_vi or row.unit_code
+
+
+def caveats(lag: Lag, lang: str) -> list[str]:
+    """The model's own caveats from ``lag.json`` in ``lang`` (each once)."""
+    return list(dict.fromkeys(text for c in lag.caveats if (text := getattr(c, lang))))
+
+
+def ph_verdicts(lag: Lag, lang: str) -> list[str]:
+    """The proportional-hazards verdicts of the Cox models, in words (when reported)."""
+    out = []
+    for key, check in lag.ph_check.items():
+        verdict = check.get(f"verdict_{lang}") or check.get("verdict_en")
+        share = re.fullmatch(r"(\d+)pct", key)
+        if verdict and share:
+            p = percent(int(share.group(1)) / 100, lang, 0)
+            out.append(t("mn_ph", lang, p=p, verdict=verdict))
+    return out

@@ -1,0 +1,130 @@
+"""Text and value helpers of the brief: catalog look-ups and numbers formatted per language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+
+from helpers.core.formatting import date as fmt_date
+from helpers.core.formatting import mvnd, number, percent, pp
+from helpers.core.text import tr
+from helpers.data.deadlines import regular_deadline, year_end
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The brief's text ``brief.<key>`` in ``lang``, filled with ``values``."""
+    return tr(f"brief.{key}", lang, **values)
+
+
+def name(key: str, lang: str) -> str:
+    """A proper name ``names.<key>`` (names may hold digits: "PEFA 2016", "PI-1")."""
+    return tr(f"names.{key}", lang)
+
+
+def common(key: str, lang: str) -> str:
+    """A label ``common.<key>`` shared with the notebooks and figures."""
+    return tr(f"common.{key}", lang)
+
+
+def demo_note(lang: str) -> str:
+    """The DEMO sentence of synthetic data."""
+    return common("demo_note", lang)
+
+
+def num(v: object) -> float | None:
+    """A finite float, or None for missing, null and NaN."""
+    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b; None when either is missing or b is not positive."""
+    x, y = num(a), num(b)
+    return x / y if x is not None and y is not None and y > 0 else None
+
+
+def fmt_mvnd(v: float | None, lang: str) -> str:
+    x = num(v)
+    return t("na", lang) if x is None else mvnd(x, lang)
+
+
+def fmt_pct(v: float | None, lang: str, digits: int = 1) -> str:
+    x = num(v)
+    return t("na", lang) if x is None else percent(x, lang, digits)
+
+
+def fmt_pp(v: float, lang: str) -> str:
+    """A magnitude in percentage points (the sentence carries the direction)."""
+    return pp(abs(v), lang)
+
+
+def fmt_months(v: float | None, lang: str) -> str:
+    x = num(v)
+    return t("na", lang) if x is None else number(x, lang, 1)
+
+
+def fmt_int(v: float | None, lang: str) -> str:
+    x = num(v)
+    return t("na", lang) if x is None else number(round(x), lang, 0)
+
+
+def number_or_zero(v: float | None, lang: str) -> str:
+    """A whole amount, 0 when missing (table cells of amounts)."""
+    return number(num(v) or 0, lang)
+
+
+def fmt_value(v: float | None, lang: str) -> str:
+    """An indicator value: whole numbers without decimals, others with two; "–" when missing."""
+    x = num(v)
+    if x is None:
+        return "–"
+    return number(x, lang, 0 if float(x).is_integer() else 2)
+
+
+def _day_month(d: dt.date, lang: str) -> str:
+    return d.strftime("%d/%m") if lang == "vi" else d.strftime("%-d %b")
+
+
+def deadline_daymonth(lang: str) -> str:
+    """The regular deadline's day and month (31/01, 31 Jan) from :mod:`helpers.data.deadlines`."""
+    return _day_month(regular_deadline(2000), lang)
+
+
+def year_end_daymonth(lang: str) -> str:
+    """The plan year's end (31/12, 31 Dec)."""
+    return _day_month(year_end(2000), lang)
+
+
+def fmt_period(years: Sequence[int]) -> str:
+    """``2021–2025`` from a list of years (years are not grouped like amounts)."""
+    ys = sorted(int(y) for y in years)
+    if not ys:
+        return "–"
+    return str(ys[0]) if ys[0] == ys[-1] else f"{ys[0]}–{ys[-1]}"
+
+
+def fmt_cf_date(value: str | None, lang: str) -> str:
+    """The counterfactual date: a full date, or a day of the plan year ("01-31")."""
+    text = (value or "").strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return fmt_date(text, lang)
+    m = re.fullmatch(r"(?:--)?(\d{2})-(\d{2})", text)
+    if m:
+        d = dt.date(2000, int(m.group(1)), int(m.group(2)))
+        day = d.strftime("%d/%m") if lang == "vi" else d.strftime("%-d %B")
+        return t("cf_date_plan_year", lang, day=day)
+    return text or t("na", lang)
+
+
+def interval_excludes_zero(lo: float | None, hi: float | None) -> bool:
+    """True when both ends are known and on the same side of zero."""
+    a, b = num(lo), num(hi)
+    return a is not None and b is not None and (a > 0 and b > 0 or a < 0 and b < 0)
+
+
+def lc_first(text: str) -> str:
+    """Lower-case the first letter of a label used inside a sentence."""
+    return text[:1].lower() + text[1:]
