@@ -5,7 +5,8 @@ OLD, compares ``assessment/metrics.json`` and ``lag/lag.json`` (ignoring run tim
 (``fit_seconds``, ``seconds``), ``schema_version``, ``data_origin``, ``data_sha256`` and the
 order of ``figures``) and the visible text of every ``brief/brief.*.html`` and of
 ``index.html``: the text outside ``<style>``/``<script>``, whitespace collapsed, no space
-before "%", with times, the commit, input-file hashes and the output folder masked. Prints what
+before "%", with times, the commit, input-file hashes, the output folder and the data origin
+(provenance: it names the generator's module for the demo) masked. Prints what
 differs and exits 1 on a difference, 0 when everything is equal.
 """
 
@@ -44,11 +45,13 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def visible_text(html: str, root: Path) -> str:
-    """Normalised visible text of a page written under ``root``."""
+def visible_text(html: str, root: Path, origin: str | None = None) -> str:
+    """Normalised visible text of a page written under ``root`` from data ``origin``."""
     parser = _Text()
     parser.feed(html)
     text = re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+    if origin:
+        text = text.replace(origin, "<origin>")
     text = re.sub(r"(\d) %", r"\1%", text)
     text = text.replace(str(root.resolve()), "<out>").replace(str(root), "<out>")
     text = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\+00:00|Z)?", "<time>", text)
@@ -94,6 +97,14 @@ def _text_diff(a: str, b: str, context: int = 60) -> str:
     return f"first difference at character {i}:\n  old: …{a[lo : i + context]}…\n  new: …{b[lo : i + context]}…"
 
 
+def _origin(root: Path, page: Path) -> str | None:
+    """The data origin recorded in the metrics.json of the page's scope, if any."""
+    metrics = root / page.parts[0] / "assessment" / "metrics.json"
+    if len(page.parts) < 2 or not metrics.is_file():
+        return None
+    return json.loads(metrics.read_text(encoding="utf-8")).get("data_origin")
+
+
 def compare(old: Path, new: Path) -> list[str]:
     """Every difference between the two output folders, as lines to print."""
     problems: list[str] = []
@@ -118,8 +129,8 @@ def compare(old: Path, new: Path) -> list[str]:
         if not (new / rel).is_file():
             problems.append(f"{rel}: missing in {new}")
             continue
-        a = visible_text((old / rel).read_text(encoding="utf-8"), old)
-        b = visible_text((new / rel).read_text(encoding="utf-8"), new)
+        a = visible_text((old / rel).read_text(encoding="utf-8"), old, _origin(old, rel))
+        b = visible_text((new / rel).read_text(encoding="utf-8"), new, _origin(new, rel))
         if a != b:
             problems.append(f"{rel}: visible text differs; {_text_diff(a, b)}")
         print(f"{rel}: visible text {'equal' if a == b else 'differs'} ({len(b)} characters)")
