@@ -6,7 +6,7 @@ OLD, compares ``assessment/metrics.json`` and ``lag/lag.json`` (ignoring run tim
 order of ``figures``) and the visible text of every ``brief/brief.*.html`` and of
 ``index.html``: the text outside ``<style>``/``<script>``, whitespace collapsed, no space
 before "%", with times, the commit, input-file hashes, the output folder and the data origin
-(provenance: it names the generator's module for the demo) masked. Prints what
+and data SHA-256 (provenance: the demo's records its generator's module) masked. Prints what
 differs and exits 1 on a difference, 0 when everything is equal.
 """
 
@@ -45,13 +45,14 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def visible_text(html: str, root: Path, origin: str | None = None) -> str:
-    """Normalised visible text of a page written under ``root`` from data ``origin``."""
+def visible_text(html: str, root: Path, data: tuple[str, str] | None = None) -> str:
+    """Normalised visible text of a page written under ``root`` from ``data`` (its origin and
+    SHA-256, both masked)."""
     parser = _Text()
     parser.feed(html)
     text = re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
-    if origin:
-        text = text.replace(origin, "<origin>")
+    if data:
+        text = text.replace(data[0], "<origin>").replace(data[1], "<data-sha256>")
     text = re.sub(r"(\d) %", r"\1%", text)
     text = text.replace(str(root.resolve()), "<out>").replace(str(root), "<out>")
     text = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\+00:00|Z)?", "<time>", text)
@@ -97,12 +98,13 @@ def _text_diff(a: str, b: str, context: int = 60) -> str:
     return f"first difference at character {i}:\n  old: …{a[lo : i + context]}…\n  new: …{b[lo : i + context]}…"
 
 
-def _origin(root: Path, page: Path) -> str | None:
-    """The data origin recorded in the metrics.json of the page's scope, if any."""
+def _origin(root: Path, page: Path) -> tuple[str, str] | None:
+    """The data origin and SHA-256 in the metrics.json of the page's scope, if any."""
     metrics = root / page.parts[0] / "assessment" / "metrics.json"
     if len(page.parts) < 2 or not metrics.is_file():
         return None
-    return json.loads(metrics.read_text(encoding="utf-8")).get("data_origin")
+    m = json.loads(metrics.read_text(encoding="utf-8"))
+    return m["data_origin"], m["data_sha256"]
 
 
 def compare(old: Path, new: Path) -> list[str]:
