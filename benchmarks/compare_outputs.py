@@ -45,16 +45,17 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def visible_text(html: str, root: Path, data: tuple[str, str] | None = None) -> str:
-    """Normalised visible text of a page written under ``root`` from ``data`` (its origin and
-    SHA-256, both masked)."""
+def visible_text(html: str, roots: list[Path], data: tuple[str, str] | None = None) -> str:
+    """Normalised visible text of a page written under one of ``roots`` (masked) from ``data``
+    (its origin and SHA-256, both masked)."""
     parser = _Text()
     parser.feed(html)
     text = re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
     if data:
         text = text.replace(data[0], "<origin>").replace(data[1], "<data-sha256>")
     text = re.sub(r"(\d) %", r"\1%", text)
-    text = text.replace(str(root.resolve()), "<out>").replace(str(root), "<out>")
+    for root in roots:
+        text = text.replace(str(root.resolve()), "<out>").replace(str(root), "<out>")
     text = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\+00:00|Z)?", "<time>", text)
     text = re.sub(r"\b[0-9a-f]{16}…", "<sha>…", text)
     return re.sub(r"\b(Commit) \S+", r"\1 <commit>", text)
@@ -107,8 +108,10 @@ def _origin(root: Path, page: Path) -> tuple[str, str] | None:
     return m["data_origin"], m["data_sha256"]
 
 
-def compare(old: Path, new: Path) -> list[str]:
-    """Every difference between the two output folders, as lines to print."""
+def compare(old: Path, new: Path, old_was: Path | None = None) -> list[str]:
+    """Every difference between the two output folders, as lines to print (``old_was``: the
+    folder OLD was written to, when it was copied elsewhere afterwards)."""
+    roots = [old, new] + ([old_was] if old_was else [])
     problems: list[str] = []
     scopes = sorted(p.name for p in old.iterdir() if (p / "assessment").is_dir())
     if not scopes:
@@ -131,8 +134,8 @@ def compare(old: Path, new: Path) -> list[str]:
         if not (new / rel).is_file():
             problems.append(f"{rel}: missing in {new}")
             continue
-        a = visible_text((old / rel).read_text(encoding="utf-8"), old, _origin(old, rel))
-        b = visible_text((new / rel).read_text(encoding="utf-8"), new, _origin(new, rel))
+        a = visible_text((old / rel).read_text(encoding="utf-8"), roots, _origin(old, rel))
+        b = visible_text((new / rel).read_text(encoding="utf-8"), roots, _origin(new, rel))
         if a != b:
             problems.append(f"{rel}: visible text differs; {_text_diff(a, b)}")
         print(f"{rel}: visible text {'equal' if a == b else 'differs'} ({len(b)} characters)")
@@ -143,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", type=Path, help="reference output folder")
     parser.add_argument("new", type=Path, help="output folder to check")
+    parser.add_argument("--old-was", type=Path, help="where OLD was written, if it was moved")
     args = parser.parse_args(argv)
-    problems = compare(args.old, args.new)
+    problems = compare(args.old, args.new, args.old_was)
     for line in problems:
         print("DIFF", line)
     print("equal" if not problems else f"{len(problems)} difference(s)")
