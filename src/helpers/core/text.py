@@ -100,11 +100,3 @@ def has_text(msgid: str, lang: str) -> bool:
 def both(msgid: str, /, **values: object) -> dict[str, str]:
     """``{"vi": …, "en": …}`` of one message (for results that carry both languages)."""
     return {lang: tr(msgid, lang, **values) for lang in LANGS}
-
-
-def label(key: str, lang: str = "vi", table: dict | None = None, **fmt: object) -> str:
-    """Transitional: ``key`` from a module's own ``{key: {vi, en}}`` table, else ``common.key``."""
-    if table and key in table:
-        text = table[key][check_lang(lang)]
-        return text.format(**fmt) if fmt else text
-    return tr(f"common.{key}", lang, **fmt)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.core.formatting import day_month, month_abbr, percent
+
 DAYS_PER_MONTH: float = 365.25 / 12
 
 MAX_EXTENSION_YEARS = 3
@@ -58,3 +60,19 @@ def months_available(decision_date: pd.Series, plan_year: pd.Series) -> pd.Serie
     months are still counted from the decision: the decision date is the timing variable.
     """
     return months_between(decision_date, regular_deadline(plan_year))
+
+
+def label_values(lang: str) -> dict[str, str]:
+    """Words of the calendar and shares that labels quote, in ``lang``, for their placeholders:
+    ``{year_end}`` (31/12), ``{deadline}`` (31/01), ``{dec}``/``{jan}`` (month names),
+    ``{p50}`` (50%), ``{p0}``/``{p100}``, ``{months}`` (12)."""
+    return {
+        "year_end": day_month(year_end(2000), lang),
+        "deadline": day_month(regular_deadline(2000), lang),
+        "dec": month_abbr(12, lang),
+        "jan": month_abbr(1, lang),
+        "p50": percent(0.5, lang, 0),
+        "p0": percent(0.0, lang, 0),
+        "p100": percent(1.0, lang, 0),
+        "months": "12",
+    }

@@ -38,6 +38,11 @@ SOURCES: tuple[str, ...] = ("central", "local", "credit", "other")
 LEVELS: tuple[str, ...] = ("province", "district", "commune")
 DIRECTIONS: tuple[str, ...] = ("higher_better", "lower_better")
 
+BASELINE_YEAR = 2020
+"""Baseline year of the target indicators (phase I of the program)."""
+TARGET_YEAR = 2025
+"""Target year of the phase I indicators."""
+
 PLAN_YEAR_MIN = 2021
 PLAN_YEAR_MAX = 2030
 

@@ -23,9 +23,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from helpers.core.files import atomic_write_bytes
+from helpers.core.formatting import number
 from helpers.core.text import LANG_NAMES, LANGS, tr
 from helpers.data import reference
-from helpers.data.schema import INPUT_TABLES, TABLES, Column
+from helpers.data.deadlines import label_values
+from helpers.data.schema import BASELINE_YEAR, INPUT_TABLES, TABLES, TARGET_YEAR, Column
 
 TEMPLATE_ROWS = 5000
 """Rows of each data sheet covered by drop-downs and formats."""
@@ -51,6 +53,22 @@ INSTRUCTIONS: tuple[str, ...] = tuple(
     )
 )
 """Message ids (catalog domain ``template``) of the instructions sheet's rows, in order."""
+
+
+EXAMPLE_DATE = pd.Timestamp("2024-05-21")
+"""The date the instructions show as an example of day/month/year."""
+
+
+def _instruction_values(lang: str) -> dict[str, str]:
+    """The examples and names the instructions quote, formatted for ``lang``."""
+    return {
+        "program": tr("names.program_short", lang),
+        "amount": number(1526790, lang),
+        "date": EXAMPLE_DATE.strftime("%d/%m/%Y"),
+        "baseline_year": str(BASELINE_YEAR),
+        "target_year": str(TARGET_YEAR),
+        **label_values(lang),
+    }
 
 
 def unit_choice(code: str, name_vi: str) -> str:
@@ -183,7 +201,7 @@ def build_template(filled: dict[str, pd.DataFrame] | None = None) -> Workbook:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for msgid in INSTRUCTIONS:
-        ws.append([tr(msgid, lang) for lang in LANGS])
+        ws.append([tr(msgid, lang, **_instruction_values(lang)) for lang in LANGS])
     ws.column_dimensions["A"].width = 90
     ws.column_dimensions["B"].width = 90
     for row in ws.iter_rows(min_row=2):

@@ -26,6 +26,7 @@ from helpers.core.contracts import Metrics
 from helpers.core.errors import ParameterError
 from helpers.core.formatting import number, percent
 from helpers.core.text import check_lang, has_text, tr
+from helpers.data.deadlines import label_values
 from helpers.data.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
 from helpers.report.figures import assessment as charts
 from helpers.report.figures import style
@@ -214,7 +215,7 @@ def _fmt_value(col: str, v: Any, lang: str) -> object:
     if col in ("capital_type", "source"):
         return tr(f"common.{v}", lang)
     if col == "status" and has_text(f"tables.value.{v}", lang):
-        return tr(f"tables.value.{v}", lang)
+        return tr(f"tables.value.{v}", lang, **label_values(lang))
     return v
 
 
@@ -229,7 +230,9 @@ def view(
     )
     return out.rename(
         columns={
-            c: tr(f"tables.column.{c}", lang) for c in cols if has_text(f"tables.column.{c}", lang)
+            c: tr(f"tables.column.{c}", lang, **label_values(lang))
+            for c in cols
+            if has_text(f"tables.column.{c}", lang)
         }
     )
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from helpers.core.formatting import date as fmt_date
 from helpers.core.formatting import mvnd, number, percent, pp
 from helpers.core.text import tr
-from helpers.data.deadlines import regular_deadline, year_end
+from helpers.data.deadlines import label_values, regular_deadline, year_end
 
 
 def t(key: str, lang: str, **values: object) -> str:
@@ -25,7 +25,7 @@ def name(key: str, lang: str) -> str:
 
 def common(key: str, lang: str) -> str:
     """A label ``common.<key>`` shared with the notebooks and figures."""
-    return tr(f"common.{key}", lang)
+    return tr(f"common.{key}", lang, **label_values(lang))
 
 
 def demo_note(lang: str) -> str:

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 from helpers.core.formatting import month_abbr, number, percent
 from helpers.core.text import tr
 from helpers.data.dataset import is_demo
+from helpers.data.deadlines import label_values
 from helpers.report.figures.style import (
     PALETTE,
     PALETTE_BY_KEY,
@@ -39,7 +40,7 @@ _YEAR_STYLES = ("-", "--", "-.", ":")
 
 
 def _lbl(key: str, lang: str, **fmt: object) -> str:
-    return tr(f"figures.{key}", lang, **fmt)
+    return tr(f"figures.{key}", lang, **{**label_values(lang), **fmt})
 
 
 def _demo(table: pd.DataFrame, demo: bool | None) -> bool:
@@ -56,7 +57,7 @@ def billion_axis(ax, lang: str = "vi", axis: str = "y") -> None:
 def month_label(month: int, lang: str = "vi") -> str:
     """Tick label of month 1..12 of the plan year, 13 = January of the next year."""
     if month == 13:
-        return _lbl("next_jan", lang)
+        return _lbl("next_jan", lang, jan=month_label(1, lang))
     return _lbl("month_tick", lang, n=month, name=month_abbr(month, lang))
 
 
@@ -100,7 +101,7 @@ def plot_allocation_vs_disbursement(
                 color=CUTOFF_COLORS[key],
                 edgecolor="#525252",
                 linewidth=0.3,
-                label=tr(f"common.{key}", lang),
+                label=tr(f"common.{key}", lang, **label_values(lang)),
             )
         for v, y in zip(x, years, strict=True):
             if not (part.loc[y, "allocated_mvnd"] > 0):
@@ -143,7 +144,7 @@ def plot_execution_by_project(
         y,
         t["execution_rate_deadline"],
         color=CUTOFF_COLORS["deadline"],
-        label=tr("common.deadline", lang),
+        label=tr("common.deadline", lang, **label_values(lang)),
         height=0.6,
     )
     ax.scatter(
@@ -153,7 +154,7 @@ def plot_execution_by_project(
         s=180,
         linewidths=2.5,
         color=CUTOFF_COLORS["last"],
-        label=tr("common.last", lang),
+        label=tr("common.last", lang, **label_values(lang)),
         zorder=3,
     )
     for yi, r in zip(y, t.itertuples(), strict=True):
