@@ -84,11 +84,17 @@ def date(value: pd.Timestamp | dt.date | str, lang: str = "vi") -> str:
     return format_date(day, pattern, locale=LOCALES[lang])
 
 
-def day_month(value: pd.Timestamp | dt.date, lang: str = "vi") -> str:
-    """Day and month of a date: "31/01" (vi) / "31 Jan" (en)."""
+DAY_MONTH_PATTERNS: dict[str, dict[str, str]] = {
+    "vi": {"short": "dd/MM", "long": "dd/MM"},
+    "en": {"short": "d MMM", "long": "d MMMM"},
+}
+"""Day-and-month patterns per language: Vietnamese writes 31/01, English 31 Jan or 31 January."""
+
+
+def day_month(value: pd.Timestamp | dt.date, lang: str = "vi", month: str = "short") -> str:
+    """Day and month of a date: "31/01" (vi), "31 Jan" (en) or, ``month="long"``, "31 January"."""
     day = pd.Timestamp(value).date()
-    pattern = "dd/MM" if check_lang(lang) == "vi" else "d MMM"
-    return format_date(day, pattern, locale=LOCALES[lang])
+    return format_date(day, DAY_MONTH_PATTERNS[check_lang(lang)][month], locale=LOCALES[lang])
 
 
 def month_abbr(month: int, lang: str = "vi") -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpers.core.text import check_lang
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -22,4 +24,4 @@ class Scope:
         return self.level == "province"
 
     def name(self, lang: str = "vi") -> str:
-        return self.name_vi if lang == "vi" else self.name_en
+        return str(getattr(self, f"name_{check_lang(lang)}"))

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from babel.dates import format_date
 
 from helpers.analysis.lag.counterfactual import (
     DEFAULT_COUNTERFACTUAL_DATE,
@@ -31,7 +30,7 @@ from helpers.analysis.lag.summary import summary_lag
 from helpers.core import paths
 from helpers.core.contracts import Lag
 from helpers.core.errors import ParameterError
-from helpers.core.formatting import LOCALES, day_month, number
+from helpers.core.formatting import day_month, number
 from helpers.core.text import check_lang, has_text, tr
 from helpers.steps.base import Step, open_step
 
@@ -79,11 +78,7 @@ def _fill(msg: Message, lang: str) -> dict[str, Any]:
     if "terms" in v:
         out["terms"] = ", ".join(_term(t, lang) for t in v["terms"])
     if msg.id == "deadline_not_reached":
-        out["deadline"] = (
-            day_month(_DEADLINE, lang)
-            if lang == "vi"
-            else format_date(_DEADLINE, "d MMMM", locale=LOCALES[lang])
-        )
+        out["deadline"] = day_month(_DEADLINE, lang, month="long")
     if msg.id == "zero_amount":
         out["zero"] = number(0, lang)
     if msg.id == "cluster_se_larger":

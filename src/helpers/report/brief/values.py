@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from helpers.core.formatting import date as fmt_date
-from helpers.core.formatting import mvnd, number, percent, pp
+from helpers.core.formatting import day_month, mvnd, number, percent, pp
 from helpers.core.text import tr
 from helpers.data.deadlines import label_values, regular_deadline, year_end
 
@@ -84,18 +84,14 @@ def fmt_value(v: float | None, lang: str) -> str:
     return number(x, lang, 0 if float(x).is_integer() else 2)
 
 
-def _day_month(d: dt.date, lang: str) -> str:
-    return d.strftime("%d/%m") if lang == "vi" else d.strftime("%-d %b")
-
-
 def deadline_daymonth(lang: str) -> str:
     """The regular deadline's day and month (31/01, 31 Jan) from :mod:`helpers.data.deadlines`."""
-    return _day_month(regular_deadline(2000), lang)
+    return day_month(regular_deadline(2000), lang)
 
 
 def year_end_daymonth(lang: str) -> str:
     """The plan year's end (31/12, 31 Dec)."""
-    return _day_month(year_end(2000), lang)
+    return day_month(year_end(2000), lang)
 
 
 def fmt_period(years: Sequence[int]) -> str:
@@ -114,7 +110,7 @@ def fmt_cf_date(value: str | None, lang: str) -> str:
     m = re.fullmatch(r"(?:--)?(\d{2})-(\d{2})", text)
     if m:
         d = dt.date(2000, int(m.group(1)), int(m.group(2)))
-        day = d.strftime("%d/%m") if lang == "vi" else d.strftime("%-d %B")
+        day = day_month(d, lang, month="long")
         return t("cf_date_plan_year", lang, day=day)
     return text or t("na", lang)
 

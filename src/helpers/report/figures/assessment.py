@@ -224,7 +224,7 @@ def plot_district_ranking(
     d = ranking[ranking["level"] == "district"].sort_values("execution_rate", ascending=True)
     prov = ranking[ranking["level"] == "province"]
     fig, ax = new_figure(height=0.6 + 0.32 * max(len(d), 3))
-    name_col = "name_vi" if lang == "vi" else "name_en"
+    name_col = f"name_{lang}"
     y = list(range(len(d)))
     colors = [
         PALETTE[0] if (highlight is None or c == highlight) else PALETTE[3] for c in d["unit_code"]
@@ -276,7 +276,7 @@ def plot_target_scorecard(
         ["_o", "progress_ratio"], ascending=[False, True]
     )  # drawn bottom-up: met on top
     fig, ax = new_figure(height=0.8 + 0.3 * max(len(t), 3))
-    name_col = "name_vi" if lang == "vi" else "name_en"
+    name_col = f"name_{lang}"
     y = list(range(len(t)))
     lo, hi = -0.5, 1.5
     shown = t["progress_ratio"].fillna(0.0).clip(lo, hi)
