@@ -24,7 +24,7 @@ run: $(STAMP) ## run every notebook for the province and each district on the de
 	$(VENV)/bin/mtqg run --data demo --scope all
 
 demo: $(STAMP) ## write the DEMO dataset into data/demo and validate it
-	$(VENV)/bin/mtqg demo --out data/demo
+	$(VENV)/bin/mtqg demo --out data/demo --force
 	$(VENV)/bin/mtqg validate data/demo
 
 chromium: ## install Debian's chromium for the browser checks when missing (needs root)
@@ -48,8 +48,12 @@ format: $(STAMP) ## format the code with ruff (notebook scripts are left as jupy
 	$(VENV)/bin/ruff format src tests benchmarks
 	$(VENV)/bin/ruff check --fix src tests benchmarks notebooks
 
-lab: $(STAMP) ## open JupyterLab with the package importable
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+PORT ?= 8888
+NO_BROWSER ?=
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+lab: $(STAMP) ## open JupyterLab with the package importable (PORT=8888, NO_BROWSER=1)
+	$(VENV)/bin/jupyter lab --notebook-dir=. --port=$(PORT) $(if $(NO_BROWSER),--no-browser) $(ALLOW_ROOT)
 
 sync-notebooks: $(STAMP) ## re-pair notebooks/*.ipynb with their jupytext .py scripts
 	$(VENV)/bin/jupytext --sync notebooks/*.ipynb

@@ -119,3 +119,47 @@ def test_preloaded_dataset_is_returned_as_a_copy_without_validating_again(monkey
             datasets.open_dataset("demo:6")  # another argument is opened (validated) as usual
     finally:
         datasets._PRELOADED.pop(datasets.data_key("demo:5"), None)
+
+
+# ---------------------------------------------------------------- files users lose, friction
+def test_template_refuses_to_overwrite_a_workbook_without_force(tmp_path, capsys):
+    book = tmp_path / "intake.xlsx"
+    book.write_bytes(b"the user's filled workbook")
+    assert main(["template", str(book)]) == 2
+    assert "exists" in capsys.readouterr().err and "--force" not in ""
+    assert book.read_bytes() == b"the user's filled workbook"  # untouched
+    assert main(["template", str(book), "--force"]) == 0
+    assert book.read_bytes().startswith(b"PK")  # now an .xlsx (a zip)
+
+
+def test_demo_refuses_to_overwrite_csv_files_without_force(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "allocations.csv").write_text("the user's own lines\n")
+    assert main(["demo", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "allocations.csv" in err and "--force" in err
+    assert (out / "allocations.csv").read_text() == "the user's own lines\n"
+    assert not (out / "disbursements.csv").exists()  # nothing written at all
+    assert main(["demo", "--out", str(out), "--force"]) == 0
+    assert (out / "allocations.csv").read_text().startswith("plan_year")
+
+
+class _ClosedPipe:
+    """A standard output whose reader has gone away (``mtqg validate … | head``)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return sys.__stdout__.fileno()
+
+
+def test_validate_into_a_closed_pipe_ends_quietly(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    code = main(["validate", "demo"])  # raised BrokenPipeError with a traceback before
+    assert code == 141  # 128 + SIGPIPE, as shell tools report a closed pipe
+    assert "Traceback" not in capsys.readouterr().err

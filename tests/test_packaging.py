@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -61,3 +63,13 @@ def test_makefile_targets_create_the_venv_first():
         line = next(ln for ln in text.splitlines() if ln.startswith(f"{target}:"))
         assert "$(STAMP)" in line, line
     assert "-m venv" in text and 'pip install --quiet -e ".[dev]"' in text
+
+
+def test_make_lab_runs_as_root_and_takes_port_and_no_browser():
+    res = subprocess.run(
+        ["make", "-n", "--always-make", "lab", "PORT=9911", "NO_BROWSER=1", "STAMP="],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    line = next(x for x in res.stdout.splitlines() if "jupyter lab" in x)
+    assert "--port=9911" in line and "--no-browser" in line
+    assert ("--allow-root" in line) == (os.getuid() == 0)

@@ -9,6 +9,7 @@ what is wrong, one line per problem, with no traceback, and exits with code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ from helpers.run import batch
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what shell tools report when the reader of their output has gone."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,10 +35,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"mtqg: error: {message}\n")
 
 
+def _refuse_overwrite(paths: Sequence[Path], force: bool) -> None:
+    """A ParameterError naming the files that exist, unless ``force``: nothing is written."""
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        names = ", ".join(str(p) for p in existing)
+        raise ParameterError(
+            f"{names} already exist{'s' if len(existing) == 1 else ''}; nothing was written. "
+            "Choose another path, or pass --force to replace them"
+        )
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from helpers.data import demo
 
-    written = demo.write_demo(args.out, seed=args.seed)
+    out = Path(args.out)
+    _refuse_overwrite([out / name for name in demo.DEMO_FILES], args.force)
+    written = demo.write_demo(out, seed=args.seed)
     print(
         f"DEMO dataset (synthetic, seed {args.seed}) written to {args.out}: "
         + ", ".join(p.name for p in written)
@@ -49,6 +65,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise ParameterError(f"template: the output must be an .xlsx file; got {args.out!r}")
+    _refuse_overwrite([out], args.force)
     template.write_template(out)
     print(f"Intake workbook written to {out}")
     return EXIT_OK
@@ -82,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="write the synthetic DEMO dataset as CSV files")
     p.add_argument("--out", required=True, help="folder to write the CSV files into")
+    p.add_argument("--force", action="store_true", help="replace demo files already there")
     p.add_argument(
         "--seed",
         type=int,
@@ -92,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="write the Excel intake workbook")
     p.add_argument("out", help="path of the .xlsx file to write")
+    p.add_argument("--force", action="store_true", help="replace the workbook if it exists")
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("validate", help="validate a CSV folder or an .xlsx workbook")
@@ -118,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mtqg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output has gone (`mtqg validate … | head`): stop quietly, and
+        # let Python's final flush write nowhere instead of raising again
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - kept open until exit
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

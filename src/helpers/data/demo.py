@@ -47,7 +47,7 @@ from helpers.core.files import atomic_write_text
 from helpers.data import reference
 from helpers.data.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
 from helpers.data.deadlines import DAYS_PER_MONTH, months_available, regular_deadline
-from helpers.data.schema import TABLES
+from helpers.data.schema import INPUT_TABLES, TABLES
 
 DEFAULT_SEED = 1719
 PLAN_YEARS: tuple[int, ...] = (2022, 2023, 2024, 2025)
@@ -556,6 +556,14 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
         "metadata": metadata,
     }
     return DemoData(tables=tables, truth=truth, lines=lines)
+
+
+DEMO_FILES: tuple[str, ...] = (
+    *(f"{name}.csv" for name in INPUT_TABLES),
+    "truth.json",
+    "README.txt",
+)
+"""The files :func:`write_demo` writes into its folder."""
 
 
 def write_demo(
