@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from helpers.core.files import atomic_write_json
 from helpers.run.steps import ScopeInfo
 
-MANIFEST_FORMAT = "mtqg-batch-manifest/1"
+MANIFEST_FORMAT: Final = "mtqg-batch-manifest/1"
 MANIFEST_NAME = "manifest.json"
 
 

@@ -117,14 +117,11 @@ class Reporter:
 
     def summary(self, report: RunReport) -> None:
         table = Table(title=f"mtqg run: {self.out}", title_justify="left")
-        for col, kw in (
-            ("scope", {}),
-            ("status", {}),
-            ("steps", {}),
-            ("seconds", {"justify": "right"}),
-            ("output", {"overflow": "fold"}),
-        ):
-            table.add_column(col, **kw)
+        table.add_column("scope")
+        table.add_column("status")
+        table.add_column("steps")
+        table.add_column("seconds", justify="right")
+        table.add_column("output", overflow="fold")
         for slug, nodes in self.by_scope.items():
             status, steps, seconds = scope_status(nodes)
             table.add_row(

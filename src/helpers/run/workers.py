@@ -21,7 +21,8 @@ import threading
 import time
 from dataclasses import dataclass
 from html import escape
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -247,8 +248,8 @@ def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
 class Worker:
     """The parent's handle on one worker process (``node``: the step it runs, if any)."""
 
-    process: Any
-    conn: Any
+    process: BaseProcess
+    conn: Connection[Any, Any]
     node: Node | None = None
     kernel_pid: int | None = None
     runtime: str | None = None
@@ -295,12 +296,14 @@ class WorkerPool:
         if not self.workers:
             time.sleep(min(timeout, 0.05))
             return []
-        handles = {}
+        handles: dict[object, Worker] = {}
+        waitables: list[Connection[Any, Any] | int] = []
         for w in self.workers:
             handles[w.conn] = w
             handles[w.process.sentinel] = w
-        events = []
-        for handle in wait(list(handles), timeout):
+            waitables += [w.conn, w.process.sentinel]
+        events: list[tuple[Worker, str, Any]] = []
+        for handle in wait(waitables, timeout):
             w = handles[handle]
             if handle is w.conn:
                 try:

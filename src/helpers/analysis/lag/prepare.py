@@ -4,7 +4,7 @@ plus the ids-and-values messages (caveats, verdicts, methods) every lag model em
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ class Message:
     values: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
-    def of(cls, id_: str, /, **values: Any) -> Message:
+    def of(cls, id_: str, /, **values: Any) -> Self:
         return cls(id_, tuple(values.items()))
 
     @property
@@ -344,7 +344,10 @@ def bin_matrix(panel: pd.DataFrame, n_lines: int) -> Bins:
     last[:-1] = key[:-1] != key[1:]
     li, bins, t, share, a = li[last], bins[last], t[last], share[last], amount_rows[last]
     out = Bins(
-        *(np.zeros((n_lines, n_bins)) for _ in range(4)),
+        np.zeros((n_lines, n_bins)),
+        np.zeros((n_lines, n_bins)),
+        np.zeros((n_lines, n_bins)),
+        np.zeros((n_lines, n_bins)),
         np.zeros(n_lines),
         np.ones(n_lines),
         np.bincount(panel["line_index"].to_numpy(dtype=np.int64), minlength=n_lines).astype(float),

@@ -46,7 +46,9 @@ _BOUNDS = {
 }
 
 
-def curve_months_to_share(form: str, params: Sequence[float], share: float) -> float | None:
+def curve_months_to_share(
+    form: str, params: Sequence[float] | np.ndarray, share: float
+) -> float | None:
     """Months since decision at which a fitted curve reaches ``share`` (None: never)."""
     if form == "logistic":
         a, k, t0 = params
@@ -247,7 +249,10 @@ def _bootstrap_group(
     t_all = binned_profile(bins)[1]
     curves, times = [], []
     weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-    ys, dens = binned_profile(units, weights) if n_boot else ([], [])
+    ys: Sequence[np.ndarray] | np.ndarray = []
+    dens: Sequence[np.ndarray] | np.ndarray = []
+    if n_boot:
+        ys, dens = binned_profile(units, weights)
     for y, den in zip(ys, dens, strict=True):
         ok = keep & (den > 0)
         if ok.sum() < 4:

@@ -176,7 +176,7 @@ class YearEndShareModel:
         }
 
     def average_prediction(
-        self, months: Sequence[float], mask: np.ndarray | pd.Series | None = None
+        self, months: Sequence[float] | np.ndarray, mask: np.ndarray | pd.Series | None = None
     ) -> pd.DataFrame:
         """Mean predicted share by the deadline had every line had ``m`` months available.
 

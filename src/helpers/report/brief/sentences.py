@@ -222,8 +222,8 @@ def sentence_timing_effect(lag: Lag, lang: str) -> str:
         return t("tm_effect_few", lang, n=n, min=number(MIN_LINES, lang))
     unit = t("pp_unit", lang)
     if status == "wide":
-        lo, hi = _signed(eff.ci_low, lang), _signed(eff.ci_high, lang)
-        return t("tm_effect_wide", lang, level=level, lo=lo, hi=hi, unit=unit, n=n)
+        lo_text, hi_text = _signed(eff.ci_low, lang), _signed(eff.ci_high, lang)
+        return t("tm_effect_wide", lang, level=level, lo=lo_text, hi=hi_text, unit=unit, n=n)
     # interval ends as magnitudes, smaller first: the sentence carries the direction
     lo, hi = sorted((abs(eff.ci_low), abs(eff.ci_high)))
     return t(
