@@ -28,7 +28,7 @@ from helpers.analysis.lag.prepare import QUARTERS
 from helpers.analysis.lag.profiles import ProfileGroup, ProfileResult
 from helpers.analysis.lag.scope import ScopeResult
 from helpers.analysis.lag.survival import SurvivalResult
-from helpers.core.formatting import bvnd, check_lang, day_month, number
+from helpers.core.formatting import bvnd, check_lang, day_month, number, percent
 from helpers.core.text import tr
 from helpers.report.figures.style import (
     PALETTE,
@@ -43,7 +43,6 @@ from helpers.report.figures.style import (
 CI_LEVEL = 0.95
 """Level of the bands drawn (the lag models' intervals)."""
 _DEADLINE = dt.date(2000, 1, 31)
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 QUARTER_COLORS: dict[str, str] = dict(
     zip(QUARTERS, ("#08306b", "#2171b5", "#6baed6", "#525252", "#969696"), strict=True)
 )
@@ -74,13 +73,7 @@ def scenario_label(counterfactual_date: str, lang: str = "vi") -> str:
     """ "31/01 năm kế hoạch" / "31 Jan of the plan year" for a scenario date."""
     offset, month, day = parse_counterfactual_date(counterfactual_date)
     key = "scenario_date_prev" if offset else "scenario_date"
-    return _lbl(
-        key,
-        lang,
-        d=f"{day:02d}" if lang == "vi" else day,
-        m=f"{month:02d}",
-        mon=_MONTHS_EN[month - 1],
-    )
+    return _lbl(key, lang, day=day_month(dt.date(2000, month, day), lang))
 
 
 def _draw_curve(
@@ -360,22 +353,18 @@ def profile_caption(profile: ProfileResult, lang: str = "vi") -> str:
     if g.form is None:
         return _lbl("no_curve", lang)
     m50 = (g.months_to.get("50") or {}).get("estimate")
-    a = g.fits[g.form]["params"]["a"]
-    if lang == "vi":
-        return (
-            f"Một nửa số vốn được giải ngân sau {number(m50, lang, 1)} tháng; đường chuẩn "
-            f"chững lại ở {number(100 * a, lang, 0)} %."
-        )
-    return (
-        f"Half of the capital is disbursed {number(m50, lang, 1)} months after the "
-        f"decision; the profile levels off at {number(100 * a, lang, 0)}%."
-    )
+    top = g.fits[g.form]["params"]["a"]
+    return _lbl("profile_caption", lang, m50=number(m50, lang, 1), top=percent(top, lang, 0))
 
 
 def _ci(lo: float | None, hi: float | None, lang: str, digits: int = 1, scale: float = 1.0) -> str:
-    word = "KTC 95 %" if lang == "vi" else "95% CI"
-    sep = " đến " if lang == "vi" else " to "
-    return f"{word} {number(lo / scale, lang, digits)}{sep}{number(hi / scale, lang, digits)}"
+    return _lbl(
+        "ci",
+        lang,
+        level=percent(CI_LEVEL, lang, 0),
+        lo=number(lo / scale, lang, digits),
+        hi=number(hi / scale, lang, digits),
+    )
 
 
 def key_findings(summary: dict, lang: str = "vi") -> list[str]:
@@ -385,60 +374,38 @@ def key_findings(summary: dict, lang: str = "vi") -> list[str]:
     t = summary["timing_effect_pp_per_month"]
     cf = summary["counterfactual"]
     if t.get("estimate") is None:
-        return [
-            "Không có dòng kế hoạch nào đủ số liệu cho mô hình."
-            if lang == "vi"
-            else "No plan line has enough data for the models."
-        ]
+        return [_lbl("kf_none", lang)]
     m50, m90 = summary["months_to_50pct"], summary["months_to_90pct"]
     asym = summary["months_to_share"]["90pct"].get("asymptote")
-    when = scenario_label(cf["date"], lang)
-    ph = summary["ph_check"]["50pct"]
-    if lang == "vi":
-        out = [
-            f"Mỗi tháng giao vốn muộn hơn, tỷ lệ giải ngân đến hạn 31/01 của một dòng kế hoạch "
-            f"trung bình {'thấp' if t['estimate'] < 0 else 'cao'} hơn "
-            f"{number(abs(t['estimate']), lang, 2)} điểm phần trăm "
-            f"({_ci(t['ci_low'], t['ci_high'], lang, 2)}; {t['n_lines']} dòng).",
-            f"Nếu mọi dòng được giao trước {when}, số vốn giải ngân đến hạn dự kiến tăng "
-            f"{bvnd(cf['gain_mvnd'], lang)} ({_ci(cf['ci_low'], cf['ci_high'], lang, 1, 1000)} "
-            f"tỷ đồng; {cf['n_lines_moved']}/{cf['n_lines']} dòng được giao sớm hơn).",
-            (
-                f"Theo đường giải ngân chuẩn, một nửa số vốn được giải ngân sau "
-                f"{number(m50, lang, 1)} tháng kể từ khi giao vốn"
-                if m50 is not None
-                else "Đường giải ngân chuẩn không đạt 50 %"
-            )
-            + (
-                f"; 90 % sau {number(m90, lang, 1)} tháng."
-                if m90 is not None
-                else f"; đường chuẩn chững lại ở {number(100 * (asym or 0), lang, 0)} % nên không "
-                "đạt 90 %."
-            ),
-            "Kiểm tra tỷ lệ rủi ro (Cox, ngưỡng 50 %): " + ph["verdict_vi"],
-        ]
-    else:
-        out = [
-            f"For each month later a line is decided, its share disbursed by the 31 Jan deadline "
-            f"is on average {number(abs(t['estimate']), lang, 2)} percentage points "
-            f"{'lower' if t['estimate'] < 0 else 'higher'} "
-            f"({_ci(t['ci_low'], t['ci_high'], lang, 2)}; {t['n_lines']} lines).",
-            f"Had every line been decided by {when}, the capital disbursed by the deadline "
-            f"would be {bvnd(cf['gain_mvnd'], lang)} higher "
-            f"({_ci(cf['ci_low'], cf['ci_high'], lang, 1, 1000)} billion; "
-            f"{cf['n_lines_moved']} of {cf['n_lines']} lines decided earlier).",
-            (
-                f"On the standard profile half of the capital is disbursed "
-                f"{number(m50, lang, 1)} months after the decision"
-                if m50 is not None
-                else "The standard profile never reaches 50%"
-            )
-            + (
-                f"; 90% after {number(m90, lang, 1)} months."
-                if m90 is not None
-                else f"; it levels off at {number(100 * (asym or 0), lang, 0)}%, so it never "
-                "reaches 90%."
-            ),
-            "Proportional-hazards check (Cox, 50% threshold): " + ph["verdict_en"],
-        ]
-    return out
+    shares = {"p50": percent(0.5, lang, 0), "p90": percent(0.9, lang, 0)}
+    profile = (
+        _lbl("kf_m50", lang, m50=number(m50, lang, 1))
+        if m50 is not None
+        else _lbl("kf_no50", lang, **shares)
+    ) + (
+        _lbl("kf_m90", lang, m90=number(m90, lang, 1), **shares)
+        if m90 is not None
+        else _lbl("kf_top", lang, top=percent(asym or 0, lang, 0), **shares)
+    )
+    return [
+        _lbl(
+            "kf_timing",
+            lang,
+            deadline=day_month(_DEADLINE, lang),
+            direction=_lbl("kf_lower" if t["estimate"] < 0 else "kf_higher", lang),
+            effect=number(abs(t["estimate"]), lang, 2),
+            ci=_ci(t["ci_low"], t["ci_high"], lang, 2),
+            n=number(t["n_lines"], lang),
+        ),
+        _lbl(
+            "kf_cf",
+            lang,
+            when=scenario_label(cf["date"], lang),
+            gain=bvnd(cf["gain_mvnd"], lang),
+            ci=_ci(cf["ci_low"], cf["ci_high"], lang, 1, 1000),
+            moved=number(cf["n_lines_moved"], lang),
+            n=number(cf["n_lines"], lang),
+        ),
+        profile,
+        _lbl("kf_ph", lang, verdict=summary["ph_check"]["50pct"][f"verdict_{lang}"], **shares),
+    ]
