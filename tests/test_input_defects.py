@@ -174,3 +174,50 @@ def test_unit_names_too_long_or_with_control_characters_are_errors(
 
 def test_today_is_what_the_future_check_uses():
     assert dt.date.today().year >= 2026  # the demo's last report (31 Jan 2026) is in the past
+
+
+# ------------------------------------------------------------------ 11. layouts officials send
+def _workbook(tables: dict, path: Path, edit=None) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in tables.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    if edit:
+        edit(wb)
+    wb.save(path)
+    return path
+
+
+def test_a_title_row_above_the_header_is_found_and_said(tmp_path, valid_tables):
+    def title(wb):
+        wb["allocations"].insert_rows(1, amount=2)
+        wb["allocations"]["A1"] = "KẾ HOẠCH VỐN CHƯƠNG TRÌNH MTQG 1719 NĂM 2024"
+
+    path = _workbook(valid_tables, tmp_path / "in.xlsx", title)
+    ds = intake.load_dataset(path)  # 19 problems, none naming the header row, before
+    assert len(ds.allocations) == 2
+    notes = [str(w) for w in ds.warnings if w.sheet == "allocations"]
+    assert any("header" in n and "row 3" in n and "rows 1–2" in n for n in notes), notes
+
+
+def test_merged_plan_year_cells_are_one_problem_without_knock_on_errors(tmp_path, valid_tables):
+    a = valid_tables["allocations"]
+    a[2][0] = ""  # the second line's plan year sits in a merged cell A2:A3
+
+    def merge(wb):
+        wb["allocations"].merge_cells("A2:A3")
+
+    problems = _problems(_workbook(valid_tables, tmp_path / "in.xlsx", merge))
+    assert len(problems) == 1  # 73 before: empty cells, then knock-on errors on other sheets
+    p = problems[0]
+    assert p.sheet == "allocations" and "A2:A3" in p.message and "merged" in p.message
+
+
+def test_a_utf16_file_is_read(tmp_path, valid_tables, write_folder):
+    folder = write_folder(tmp_path / "in", valid_tables)
+    text = (folder / "targets.csv").read_text(encoding="utf-8")
+    (folder / "targets.csv").write_bytes(text.replace(",", "\t").encode("utf-16"))  # BOM + LE
+    ds = intake.load_dataset(folder)  # "not UTF-8 (byte 0xFF)" before
+    assert ds.targets["name_vi"].tolist() == ["Tỷ lệ hộ nghèo"]

@@ -20,6 +20,7 @@ import csv
 import difflib
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -91,14 +92,17 @@ def suggest(word: str, options: Sequence[str]) -> str | None:
 
 # --------------------------------------------------------------------------- CSV
 def _delimiter(text: str) -> str:
+    """The separator the header line uses most: comma, semicolon (Excel in some locales) or
+    tab (Excel's "Unicode text")."""
     first = text.split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","
+    return max((",", ";", "\t"), key=first.count)
 
 
 def read_csv_bytes(
-    data: bytes, file: str
+    data: bytes, file: str, columns: Sequence[str] = ()
 ) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
-    """Raw cells of one CSV file (UTF-8 with or without BOM) and their row locations.
+    """Raw cells of one CSV file (UTF-8 with or without BOM, or UTF-16 with its BOM as Excel's
+    "Unicode text" saves it) and their row locations.
 
     Every cell is a string (empty string = empty cell; no type guessing, like
     ``pandas.read_csv(dtype=str, keep_default_na=False)``); rows are padded to the widest row.
@@ -114,6 +118,16 @@ def read_csv_bytes(
         (not UTF-8, not CSV, or no header at all).
     """
     loc = Location(file=file)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and len(data) > 2:
+        try:
+            return _records_frame(data.decode("utf-16"), file, columns)
+        except UnicodeDecodeError as err:
+            return None, loc, [
+                loc.problem(
+                    f"file starts as UTF-16 text but is not valid UTF-16 ({err.reason})",
+                    expected="UTF-8 text (save as 'CSV UTF-8') or valid UTF-16",
+                )
+            ]  # fmt: skip
     body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
         text = body.decode("utf-8")
@@ -130,6 +144,13 @@ def read_csv_bytes(
                 )
             ],
         )
+    return _records_frame(text, file, columns)
+
+
+def _records_frame(
+    text: str, file: str, columns: Sequence[str] = ()
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
+    loc = Location(file=file)
     records: list[list[str]] = []
     starts: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
@@ -149,13 +170,46 @@ def read_csv_bytes(
                 )
             ],
         )
-    return _frame_from_rows(records, starts, file, None)
+    return _frame_from_rows(records, starts, file, None, columns)
+
+
+HEADER_SEARCH_ROWS = 10
+"""How far down a sheet or file the header row is looked for, below a title."""
+
+
+def _header_hits(record: Sequence[object], known: set[str]) -> int:
+    return sum(1 for c in record if not is_empty(c) and str(c).strip().casefold() in known)
 
 
 def _frame_from_rows(
-    records: Sequence[Sequence[object]], numbers: list[int], file: str, sheet: str | None
+    records: Sequence[Sequence[object]],
+    numbers: list[int],
+    file: str,
+    sheet: str | None,
+    columns: Sequence[str] = (),
 ) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
-    head = next((k for k, r in enumerate(records) if not all(map(is_empty, r))), None)
+    """A raw frame from the rows of a file or sheet: the header is the first non-blank row, or,
+    when that row names fewer than two of ``columns`` and a row below it does, that row (a
+    title above the table is said in a warning, never read as data)."""
+    filled = [k for k, r in enumerate(records) if not all(map(is_empty, r))]
+    head = filled[0] if filled else None
+    notes: list[InputProblem] = []
+    known = {c.casefold() for c in columns}
+    if head is not None and known and _header_hits(records[head], known) < 2:
+        below = (k for k in filled[1:HEADER_SEARCH_ROWS] if _header_hits(records[k], known) >= 2)
+        found = next(below, None)
+        if found is not None:
+            head = found
+            first, header_row = numbers[0], numbers[found]
+            notes.append(
+                Location(file=file, sheet=sheet).problem(
+                    f"warning: the header is on row {header_row}, not row {first}: rows "
+                    f"{first}–{header_row - 1} above it (a title?) were not read",
+                    row=header_row,
+                    expected="the column names on the first row",
+                    severity=WARNING,
+                )
+            )
     if head is None:
         loc = Location(file=file, sheet=sheet)
         what = "sheet" if sheet else "file"
@@ -175,7 +229,7 @@ def _frame_from_rows(
     loc = Location(
         file=file, sheet=sheet, header_row=numbers[head], rows=tuple(numbers[head + 1 :])
     )
-    return frame, loc, []
+    return frame, loc, notes
 
 
 # --------------------------------------------------------------------------- inputs
@@ -223,7 +277,7 @@ def read_folder(folder: Path) -> Read:
             continue
         data = path.read_bytes()
         hashed.append((path.name, data))
-        read.add(name, *read_csv_bytes(data, path.name))
+        read.add(name, *read_csv_bytes(data, path.name, schema.TABLES[name].column_names))
     others = sorted(f.name for f in files.values() if f.suffix.casefold() == ".csv")
     expected = [f"{n}.csv" for n in schema.INPUT_TABLES]
     for name in sorted(REQUIRED - set(read.frames) - read.unusable):
@@ -256,10 +310,34 @@ def read_folder(folder: Path) -> Read:
 
 
 def _sheet_frame(
-    ws: object, file: str, title: str
+    ws: object, file: str, title: str, columns: Sequence[str] = ()
 ) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
     records = [list(r) for r in ws.iter_rows(values_only=True)]  # type: ignore[attr-defined]
-    return _frame_from_rows(records, list(range(1, len(records) + 1)), file, title)
+    return _frame_from_rows(records, list(range(1, len(records) + 1)), file, title, columns)
+
+
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged_ranges(data: bytes, ws: object) -> list[tuple[str, int, str, int]]:
+    """The merged ranges of a read-only worksheet as (first column, first row, last column,
+    last row), read from the sheet's XML (openpyxl's read-only mode does not expose them)."""
+    part = getattr(ws, "_worksheet_path", None)  # the sheet's file inside the workbook
+    if not part:
+        return []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(part)
+    return [(m[1].decode(), int(m[2]), m[3].decode(), int(m[4])) for m in _MERGE.finditer(xml)]
+
+
+def _merged_problem(loc: Location, ref: tuple[str, int, str, int]) -> InputProblem:
+    c1, r1, c2, r2 = ref
+    return loc.problem(
+        f"cells {c1}{r1}:{c2}{r2} are merged: only {c1}{r1} holds a value and the other rows of "
+        "the range read as empty, so the sheet is not read further",
+        row=r1,
+        expected="no merged cells in a table: unmerge them and fill the value into every row",
+    )
 
 
 def read_workbook(path: Path) -> Read:
@@ -302,7 +380,14 @@ def read_workbook(path: Path) -> Read:
                     )
                 )
                 continue
-            read.add(key, *_sheet_frame(wb[title], path.name, title))
+            frame, loc, problems = _sheet_frame(
+                wb[title], path.name, title, schema.TABLES[key].column_names
+            )
+            merged = [ref for ref in _merged_ranges(data, wb[title]) if ref[3] > loc.header_row]
+            if merged:  # the table is unusable as read: said once, no knock-on errors
+                problems += [_merged_problem(loc, ref) for ref in merged]
+                frame = None
+            read.add(key, frame, loc, problems)
     finally:
         wb.close()
     for name in sorted(REQUIRED - set(read.frames) - read.unusable):
