@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from helpers.core.errors import ParameterError
 from helpers.data import demo, intake, template
 from helpers.data.schema import INPUT_TABLES, TABLES
 
@@ -70,3 +71,40 @@ def test_filled_template_loads_like_the_csv_route(subset, tmp_path):
         )
     assert len(from_csv.allocations) == len(subset["allocations"])
     assert len(from_csv.disbursements) == len(subset["disbursements"])
+
+
+# ---------------------------------------------------------------- a template for any province
+def test_template_is_empty_by_default_and_lists_the_units_the_user_enters(tmp_path):
+    wb = openpyxl.load_workbook(template.write_template(tmp_path / "t.xlsx"))
+    assert wb["units"].max_row == 1 and wb["sources"].max_row == 1  # header only
+    assert wb["program_components"].max_row > 1  # the national structure stays
+    lists = wb["_lists"]
+    col = [c.value for c in lists[1]].index("unit_code") + 1
+    assert lists.cell(row=2, column=col).value == '=IF(units!$A2="","",units!$A2&" - "&units!$B2)'
+    unit_dv = next(
+        dv for dv in wb["allocations"].data_validations.dataValidation
+        if str(dv.sqref).startswith("B")
+    )  # fmt: skip
+    assert unit_dv.type == "list" and not unit_dv.showErrorMessage  # names stay allowed
+    note = wb["allocations"]["G1"].comment.text  # amount_mvnd
+    assert note.index("triệu đồng") < note.index("million VND")  # Vietnamese first
+
+
+def test_template_prefilled_for_a_province(tmp_path):
+    wb = openpyxl.load_workbook(template.write_template(tmp_path / "t.xlsx", province="04"))
+    codes = [r[0] for r in wb["units"].iter_rows(min_row=2, values_only=True)]
+    assert codes[0] == "04" and len(codes) == 11  # the province and its 10 districts
+    assert wb["sources"].max_row > 1
+    with pytest.raises(ParameterError, match="no shipped units for province '99'"):
+        template.build_template(province="99")
+
+
+def test_text_starting_with_equals_is_stored_as_text_not_a_formula(tmp_path):
+    units = pd.DataFrame(
+        [{"unit_code": "X1", "name_vi": "=HYPERLINK(\"http://evil\")", "name_en": "+1-2",
+          "level": "province", "parent_code": None}]
+    )  # fmt: skip
+    wb = openpyxl.load_workbook(template.write_template(tmp_path / "t.xlsx", {"units": units}))
+    cell = wb["units"]["B2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil")'
+    assert wb["units"]["C2"].data_type == "s"

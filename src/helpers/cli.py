@@ -66,7 +66,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".xlsx":
         raise ParameterError(f"template: the output must be an .xlsx file; got {args.out!r}")
     _refuse_overwrite([out], args.force)
-    template.write_template(out)
+    template.write_template(out, province=args.province)
     print(f"Intake workbook written to {out}")
     return EXIT_OK
 
@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="write the Excel intake workbook")
     p.add_argument("out", help="path of the .xlsx file to write")
     p.add_argument("--force", action="store_true", help="replace the workbook if it exists")
+    p.add_argument(
+        "--province",
+        metavar="CODE",
+        help="pre-fill the units and sources sheets with the shipped units of this province "
+        "(e.g. 04); default: an empty workbook",
+    )
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("validate", help="validate a CSV folder or an .xlsx workbook")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from helpers.analysis.frames import Cutoff, cut_column, rate, tag
 from helpers.analysis.lines import last_report_date, time_to_share
-from helpers.analysis.scoping import scope_unit_codes
+from helpers.data.units import scope_unit_codes
 
 
 def months_to_share(

@@ -1,13 +1,15 @@
-"""The Excel intake workbook (``mtqg template OUT.xlsx``).
+"""The Excel intake workbook (``mtqg template OUT.xlsx [--province CODE]``).
 
-One sheet per input table of :mod:`helpers.data.schema`, named like the table, with the header row,
-a comment on each header cell saying what the column means, number and date formats, and
-drop-down lists for codes (units, projects, sub-projects, capital type, source, direction).
-The reference sheets (units, program_components, sources) come filled with the shipped rows,
-so a province edits them instead of starting from nothing. An ``instructions`` sheet explains the
-workbook in Vietnamese and English (texts in the catalog domain ``template``); a hidden
-``_lists`` sheet holds the drop-down values.
-A filled copy loads with :func:`helpers.data.intake.load_dataset` without edits.
+One sheet per input table of :mod:`helpers.data.schema`, named like the table, with the header
+row, a note on each header cell saying what the column means (Vietnamese first, English below),
+number and date formats, and drop-down lists. The workbook is empty by default: the province
+enters its own units, and the unit drop-downs of the other sheets list what it enters there
+(other values, such as unit names, stay allowed). ``province=`` pre-fills the units and sources
+sheets with the shipped rows of that province. The national program structure
+(program_components) is always filled. An ``instructions`` sheet explains the workbook in
+Vietnamese and English (catalog domain ``template``); a hidden ``_lists`` sheet holds the
+drop-down values. Text is never written as a live formula. A filled copy loads with
+:func:`helpers.data.intake.load_dataset` without edits.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from helpers.core.errors import ParameterError
 from helpers.core.files import atomic_write_bytes
 from helpers.core.formatting import number
 from helpers.core.text import LANG_NAMES, LANGS, tr
 from helpers.data import reference
 from helpers.data.deadlines import label_values
 from helpers.data.schema import BASELINE_YEAR, INPUT_TABLES, TABLES, TARGET_YEAR, Column
+from helpers.data.units import scope_unit_codes
 
 TEMPLATE_ROWS = 5000
 """Rows of each data sheet covered by drop-downs and formats."""
@@ -76,10 +80,18 @@ def unit_choice(code: str, name_vi: str) -> str:
     return f"{code} - {name_vi}"
 
 
-def _lists(units: pd.DataFrame, components: pd.DataFrame) -> dict[str, list[str]]:
+def _unit_choices() -> list[str]:
+    """Formulas that show each unit entered on the units sheet as ``"CODE - Name"`` (the
+    drop-down's values follow what the user types there)."""
+    return [
+        f'=IF(units!$A{i}="","",units!$A{i}&" - "&units!$B{i})' for i in range(2, TEMPLATE_ROWS + 2)
+    ]
+
+
+def _lists(components: pd.DataFrame) -> dict[str, list[str]]:
     subs = components["subproject_code"].dropna().astype(str).tolist()
     return {
-        "unit_code": [unit_choice(r.unit_code, r.name_vi) for r in units.itertuples()],
+        "unit_code": _unit_choices(),
         "project_code": sorted(
             components["project_code"].astype(str).unique(),
             key=lambda c: int(c[2:]) if c[2:].isdigit() else 99,
@@ -99,7 +111,7 @@ def _write_lists(wb: Workbook, lists: dict[str, list[str]]) -> dict[str, str]:
         letter = get_column_letter(j)
         ws.cell(row=1, column=j, value=name)
         for i, v in enumerate(values, start=2):
-            ws.cell(row=i, column=j, value=v)
+            ws.cell(row=i, column=j, value=v)  # our own list formulas, never user data
         refs[name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${max(2, len(values) + 1)}"
     ws.sheet_state = "hidden"
     return refs
@@ -113,6 +125,24 @@ def _cell_value(value: object) -> object:
     return value
 
 
+def write_value(ws, row: int, column: int, value: object):
+    """Write a data value into a cell; text is always stored as text, never as a formula
+    (openpyxl would turn "=…" into one)."""
+    cell = ws.cell(row=row, column=column, value=_cell_value(value))
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
+def _header_note(col: Column) -> str:
+    """The header cell's note: what the column holds, in Vietnamese then English."""
+    need = "required" if col.required and not col.nullable else "optional"
+    return "\n\n".join(
+        f"{tr(f'template.column.{col.name}', lang)} {tr(f'template.column.{need}', lang)}"
+        for lang in LANGS
+    )
+
+
 def _write_table_sheet(
     wb: Workbook, table_name: str, refs: dict[str, str], rows: pd.DataFrame | None
 ) -> None:
@@ -124,19 +154,18 @@ def _write_table_sheet(
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center")
-        note = col.description + (f" Unit: {col.unit}." if col.unit else "")
-        note += " Required." if col.required and not col.nullable else " May be empty."
-        cell.comment = Comment(note, "mtqg")
+        cell.comment = Comment(_header_note(col), "mtqg", width=320, height=140)
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = max(14, len(col.name) + 4)
         _apply_format(ws, col, letter)
         _apply_validation(ws, col, letter, refs, table_name)
     ws.freeze_panes = "A2"
     if rows is not None:
-        for i, rec in enumerate(rows[table.column_names].itertuples(index=False), start=2):
+        for i, rec in enumerate(
+            rows.reindex(columns=table.column_names).itertuples(index=False), start=2
+        ):
             for j, (col, value) in enumerate(zip(table.columns, rec, strict=True), start=1):
-                cell = ws.cell(row=i, column=j, value=_cell_value(value))
-                cell.number_format = number_format(col)
+                write_value(ws, i, j, value).number_format = number_format(col)
 
 
 def number_format(col: Column) -> str:
@@ -166,7 +195,8 @@ def _apply_validation(ws, col: Column, letter: str, refs: dict[str, str], table_
             type="list",
             formula1=refs[list_name],
             allow_blank=True,
-            showErrorMessage=True,
+            # a unit may also be typed by name: the list helps, it does not forbid
+            showErrorMessage=list_name != "unit_code",
             errorTitle="mtqg",
             error=f"{col.name}: pick a value from the list",
         )
@@ -186,14 +216,38 @@ def _apply_validation(ws, col: Column, letter: str, refs: dict[str, str], table_
         dv.add(rng)
 
 
-def build_template(filled: dict[str, pd.DataFrame] | None = None) -> Workbook:
+def province_rows(province: str) -> dict[str, pd.DataFrame]:
+    """The shipped units of ``province`` (the province and every unit below it) and the
+    sources their rows cite.
+
+    Raises:
+        ParameterError: no shipped unit has that province code.
+    """
+    units = reference.load("units")
+    provinces = units.loc[units["level"] == "province", "unit_code"].astype(str).tolist()
+    if province not in provinces:
+        raise ParameterError(
+            f"template: no shipped units for province {province!r}; shipped: "
+            + (", ".join(provinces) or "none")
+            + ". Leave --province out to get an empty workbook"
+        )
+    mine = units[units["unit_code"].astype(str).isin(scope_unit_codes(units, province))]
+    sources = reference.load("sources")
+    cited = set(mine["source_id"].dropna().astype(str))
+    return {"units": mine, "sources": sources[sources["source_id"].astype(str).isin(cited)]}
+
+
+def build_template(
+    filled: dict[str, pd.DataFrame] | None = None, province: str | None = None
+) -> Workbook:
     """The intake workbook; ``filled`` optionally gives rows to write into the sheets.
 
-    Reference sheets are filled with the shipped reference rows unless ``filled`` has them.
+    The program structure is filled with the shipped rows unless ``filled`` has them; the
+    units and sources sheets are empty unless ``filled`` has them or ``province`` names a
+    province whose units ship with the package (:func:`province_rows`).
     """
-    filled = dict(filled or {})
-    for name in ("units", "program_components", "sources"):
-        filled.setdefault(name, reference.load(name))
+    filled = {**(province_rows(province) if province else {}), **(filled or {})}
+    filled.setdefault("program_components", reference.load("program_components"))
     wb = Workbook()
     ws = wb.active
     ws.title = INSTRUCTIONS_SHEET
@@ -207,15 +261,17 @@ def build_template(filled: dict[str, pd.DataFrame] | None = None) -> Workbook:
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    refs = _write_lists(wb, _lists(filled["units"], filled["program_components"]))
+    refs = _write_lists(wb, _lists(filled["program_components"]))
     for name in INPUT_TABLES:
         _write_table_sheet(wb, name, refs, filled.get(name))
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
     return wb
 
 
-def write_template(path: str | Path, filled: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write the intake workbook to ``path`` (atomically)."""
+def write_template(
+    path: str | Path, filled: dict[str, pd.DataFrame] | None = None, province: str | None = None
+) -> Path:
+    """Write the intake workbook to ``path`` (atomically); see :func:`build_template`."""
     buf = BytesIO()
-    build_template(filled).save(buf)
+    build_template(filled, province).save(buf)
     return atomic_write_bytes(path, buf.getvalue())

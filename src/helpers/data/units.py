@@ -420,3 +420,20 @@ DIRECTION: EnumResolver = EnumResolver(schema.DIRECTIONS)
 """Resolver of ``direction``: the canonical values only, any case."""
 LEVEL: EnumResolver = EnumResolver(schema.LEVELS, LEVEL_ALIASES)
 """Resolver of ``level``: "province", "tỉnh", …"""
+
+
+# --------------------------------------------------------------------------- hierarchy
+def scope_unit_codes(units: pd.DataFrame, unit_code: str) -> set[str]:
+    """``unit_code`` and every unit below it (districts, communes), following ``parent_code``."""
+    parent = dict(zip(units["unit_code"].astype(str), units["parent_code"], strict=True))
+    children: dict[str, list[str]] = {}
+    for code, par in parent.items():
+        if par is not None and not pd.isna(par):
+            children.setdefault(str(par), []).append(code)
+    found, todo = {str(unit_code)}, [str(unit_code)]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found

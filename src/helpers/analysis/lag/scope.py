@@ -18,8 +18,8 @@ from helpers.analysis.lag.models import ProvinceModels
 from helpers.analysis.lag.prepare import Method
 from helpers.analysis.lag.profiles import ProfileResult, fit_disbursement_profile
 from helpers.analysis.lag.survival import SurvivalResult, fit_time_to_share
-from helpers.analysis.scoping import scope_unit_codes
 from helpers.core.scope import Scope
+from helpers.data.units import scope_unit_codes
 
 
 @dataclass
