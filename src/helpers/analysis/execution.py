@@ -17,6 +17,7 @@ import pandas as pd
 
 from helpers.analysis.frames import CUTOFFS, rate, tag
 from helpers.analysis.lines import CARRY_OVER_COLUMNS, cumulative_at
+from helpers.data.deadlines import regular_deadline, year_end
 
 DEFAULT_YEARS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
 """Phase I of the program. 2021 had no allocation (program approved 14 Oct 2021)."""
@@ -68,8 +69,8 @@ def execution_at_cutoffs(lines: pd.DataFrame, years: Iterable[int] = DEFAULT_YEA
     out["n_lines"] = out["n_lines"].astype("int64")
     as_of = pd.Timestamp(lines.attrs.get("as_of", pd.Timestamp.max))
     idx = pd.Series(out.index, index=out.index)
-    out["dec31_observed"] = pd.to_datetime(idx.astype(str) + "-12-31") <= as_of
-    out["deadline_observed"] = pd.to_datetime((idx + 1).astype(str) + "-01-31") <= as_of
+    out["dec31_observed"] = year_end(idx) <= as_of
+    out["deadline_observed"] = regular_deadline(idx) <= as_of
     out["status"] = np.where(
         out["allocated_mvnd"] <= 0,
         "no_allocation",

@@ -11,7 +11,6 @@ from the ``lag`` catalogs (``{id, en, vi}`` caveats, ``verdict_en``/``verdict_vi
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from helpers.core.contracts import Lag
 from helpers.core.errors import ParameterError
 from helpers.core.formatting import day_month, number
 from helpers.core.text import check_lang, has_text, tr
+from helpers.data.deadlines import regular_deadline
 from helpers.steps.base import Step, open_step
 
 LAG_FILE = "lag.json"
@@ -46,7 +46,7 @@ def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:
 
 
 # --------------------------------------------------------------------------- words
-_DEADLINE = dt.date(2000, 1, 31)
+_DEADLINE = regular_deadline(2000)
 _TERMS = {
     "allocation_month": "lag.term.allocation_month",
     "C(capital_type)[T.recurrent]": "lag.term.capital_type_recurrent",

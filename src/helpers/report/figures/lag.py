@@ -30,6 +30,7 @@ from helpers.analysis.lag.scope import ScopeResult
 from helpers.analysis.lag.survival import SurvivalResult
 from helpers.core.formatting import bvnd, check_lang, day_month, number, percent
 from helpers.core.text import tr
+from helpers.data.deadlines import regular_deadline
 from helpers.report.figures.style import (
     PALETTE,
     PALETTE_BY_KEY,
@@ -42,7 +43,8 @@ from helpers.report.figures.style import (
 
 CI_LEVEL = 0.95
 """Level of the bands drawn (the lag models' intervals)."""
-_DEADLINE = dt.date(2000, 1, 31)
+_DEADLINE = regular_deadline(2000)
+"""A regular deadline: its day and month label the charts (the year is not shown)."""
 QUARTER_COLORS: dict[str, str] = dict(
     zip(QUARTERS, ("#08306b", "#2171b5", "#6baed6", "#525252", "#969696"), strict=True)
 )
