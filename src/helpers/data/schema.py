@@ -406,6 +406,36 @@ PUBLIC_FIGURES = Table(
     reference=True,
 )
 
+PUBLISHED_MEASURES: tuple[str, ...] = tuple(
+    f"{what}_{part}"
+    for what in ("allocated", "disbursed", "disbursement_rate")
+    for part in ("total", "investment", "recurrent")
+)
+
+PUBLISHED_FIGURES = Table(
+    "published_figures",
+    "Reference: figures on the program that provinces and ministries published, 2021–2025 "
+    "(real, each with its page; a comparison panel, never DEMO).",
+    (
+        Column("figure_id", "code", "Stable identifier."),
+        Column("province", "text", "Province (as published; NATIONAL and REGION rows too)."),
+        Column("period", "text", "Period or plan year the figure covers, as published."),
+        Column("as_of", "date", "Cut-off the figure refers to; empty when none given.",
+               nullable=True),
+        Column("measure", "enum", "What was measured.", allowed=PUBLISHED_MEASURES),
+        Column("value", "number", "The figure."),
+        Column("unit", "enum", "Unit of the value.",
+               allowed=("billion_vnd", "million_vnd", "percent")),
+        Column("scope_note", "text", "What the page says the figure covers (central only or all "
+               "sources, with carry-over or not, cumulative or one year, post-merger).",
+               nullable=True, free_text=True),
+        _SOURCE_ID,
+    ),
+    key=("figure_id",),
+    input=False,
+    reference=True,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -418,6 +448,7 @@ TABLES: dict[str, Table] = {
         METADATA,
         TARGET_INDICATORS,
         PUBLIC_FIGURES,
+        PUBLISHED_FIGURES,
     )
 }
 """Every table by name."""
