@@ -420,15 +420,22 @@ PUBLISHED_FIGURES = Table(
         Column("figure_id", "code", "Stable identifier."),
         Column("province", "text", "Province (as published; NATIONAL and REGION rows too)."),
         Column("period", "text", "Period or plan year the figure covers, as published."),
-        Column("as_of", "date", "Cut-off the figure refers to; empty when none given.",
-               nullable=True),
+        Column(
+            "as_of", "date", "Cut-off the figure refers to; empty when none given.", nullable=True
+        ),
         Column("measure", "enum", "What was measured.", allowed=PUBLISHED_MEASURES),
         Column("value", "number", "The figure."),
-        Column("unit", "enum", "Unit of the value.",
-               allowed=("billion_vnd", "million_vnd", "percent")),
-        Column("scope_note", "text", "What the page says the figure covers (central only or all "
-               "sources, with carry-over or not, cumulative or one year, post-merger).",
-               nullable=True, free_text=True),
+        Column(
+            "unit", "enum", "Unit of the value.", allowed=("billion_vnd", "million_vnd", "percent")
+        ),
+        Column(
+            "scope_note",
+            "text",
+            "What the page says the figure covers (central only or all "
+            "sources, with carry-over or not, cumulative or one year, post-merger).",
+            nullable=True,
+            free_text=True,
+        ),
         _SOURCE_ID,
     ),
     key=("figure_id",),
