@@ -39,14 +39,14 @@ test-fast: $(STAMP) ## tests that start no kernel, worker pool or browser (under
 	$(PY) -m pytest -m "not slow" -n $(JOBS) --dist loadgroup
 
 lint: $(STAMP) ## ruff lint and format check, the layer contract (import-linter), mypy
-	$(VENV)/bin/ruff check src tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
 format: $(STAMP) ## format the code with ruff (notebook scripts are left as jupytext writes them)
-	$(VENV)/bin/ruff format src tests benchmarks
-	$(VENV)/bin/ruff check --fix src tests benchmarks notebooks
+	$(VENV)/bin/ruff format src tests benchmarks scripts
+	$(VENV)/bin/ruff check --fix src tests benchmarks notebooks scripts
 
 PORT ?= 8888
 NO_BROWSER ?=
