@@ -362,6 +362,28 @@ def test_pefa_pi1_needs_two_years_and_bands_are_configurable():
     )  # |0.8 - 1| = 0.2 <= 0.25
 
 
+def test_pefa_grades_against_the_originally_approved_plan_when_given():
+    # each year 1000 disbursed of a final 1000, but the originally approved plan was 1250:
+    # against the final amount the outturn is 100 % (A); against the original 80 % (D)
+    lines = yearly({2022: 1.0, 2023: 1.0, 2024: 1.0}).assign(approved_mvnd=1250.0)
+    score = pefa.pefa_aggregate_outturn(lines)
+    assert score.baseline == "approved" and not score.provisional
+    assert score.table["outturn"].tolist() == pytest.approx([0.8, 0.8, 0.8])
+    assert score.grade == "D"
+    final = pefa.pefa_aggregate_outturn(lines.drop(columns="approved_mvnd"))
+    assert final.baseline == "allocated" and final.grade == "A"
+    # one line without its original: that line's final amount stands in, said as "partly"
+    partly = lines.assign(approved_mvnd=[1250.0, None, 1250.0])
+    score = pefa.pefa_aggregate_outturn(partly)
+    assert score.baseline == "approved_partly"
+    assert score.table["outturn"].tolist() == pytest.approx([0.8, 1.0, 0.8])
+
+
+def test_pefa_grade_from_fewer_than_three_years_is_provisional():
+    assert pefa.pefa_aggregate_outturn(yearly({2023: 1.0, 2024: 1.0})).provisional
+    assert not pefa.pefa_aggregate_outturn(yearly({2022: 1.0, 2023: 1.0, 2024: 1.0})).provisional
+
+
 def test_pefa_pi1_ignores_years_without_allocation():
     t = yearly({2023: 1.0, 2024: 1.0})
     t = pd.concat(

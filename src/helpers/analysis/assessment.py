@@ -192,6 +192,8 @@ class AssessmentTables:
             "pefa_composition_grade": self.pi2.grade,
             "pefa_composition_by": "project_code",
             "pefa_composition_variance": _by_year(self.pi2.table, "variance"),
+            "pefa_baseline": self.pi1.baseline,
+            "pefa_provisional": self.pi1.provisional,
             "targets_met": counts["met"],
             "targets_not_met": counts["not_met"],
             "targets_no_data": counts["no_data"],

@@ -1,7 +1,12 @@
 """PEFA-style budget-credibility grades of the program's capital: PI-1 and PI-2(i).
 
-[K] The grade bands are recalled from the PEFA 2016 framework, not confirmed in a primary
-source: they are module constants that every function takes as a parameter.
+PEFA compares outturn with the **originally approved** budget. A plan line may carry its
+originally approved amount (``approved_mvnd``); where it does, that is the baseline, elsewhere
+the line's final amount is (and :attr:`PefaScore.baseline` says which). A grade computed from
+fewer than three completed years is provisional. PI-2(i)'s bands are confirmed on pefa.org (less
+than 5/10/15 % in at least two of the last three years); PI-1's bands [K] are recalled from the
+PEFA 2016 framework, not confirmed in a primary source. Both are module constants that every
+function takes as a parameter.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ PI1_BANDS: Mapping[str, float] = {"A": 0.05, "B": 0.10, "C": 0.15}
 B: 90–110 %, C: 85–115 %, else D). Bounds are inclusive."""
 
 PI2_BANDS: Mapping[str, float] = {"A": 0.05, "B": 0.10, "C": 0.15}
-"""[K] PEFA 2016 PI-2(i) bands: composition variance must be strictly below the value
-(A: < 5 %, B: < 10 %, C: < 15 %, else D)."""
+"""PEFA 2016 PI-2(i) bands (confirmed, pefa.org): composition variance strictly below the value
+in at least two of the last three years (A: < 5 %, B: < 10 %, C: < 15 %, else D)."""
 
 PEFA_WINDOW = 3
 """PEFA looks at the last three completed years."""
@@ -37,6 +42,28 @@ class PefaScore:
     """One row per year of the window: the value and the grade of that year alone."""
     years: list[int] = field(default_factory=list)
     note: str = ""
+    baseline: str = "allocated"
+    """What outturn is compared with: ``"approved"`` (every line's originally approved
+    amount), ``"approved_partly"`` (some lines'), or ``"allocated"`` (final amounts)."""
+
+    @property
+    def provisional(self) -> bool:
+        """Graded on fewer than :data:`PEFA_WINDOW` completed years."""
+        return len(self.years) < PEFA_WINDOW
+
+
+def baseline_kind(lines: pd.DataFrame) -> str:
+    """Which baseline :func:`baseline_amounts` gives for these lines (see :class:`PefaScore`)."""
+    if "approved_mvnd" not in lines or lines["approved_mvnd"].isna().all():
+        return "allocated"
+    return "approved" if lines["approved_mvnd"].notna().all() else "approved_partly"
+
+
+def baseline_amounts(lines: pd.DataFrame) -> pd.Series:
+    """Each line's originally approved amount where given, else its amount."""
+    if "approved_mvnd" not in lines:
+        return lines["amount_mvnd"]
+    return lines["approved_mvnd"].fillna(lines["amount_mvnd"])
 
 
 def _completed_years(yearly: pd.DataFrame, window: int) -> list[int]:
@@ -48,11 +75,14 @@ def _completed_years(yearly: pd.DataFrame, window: int) -> list[int]:
 
 
 def _yearly(lines: pd.DataFrame, actual: str, extra: Sequence[str] = ()) -> pd.DataFrame:
-    cols = {"amount_mvnd": "sum", actual: "sum"}
+    """Baseline (``allocated_mvnd``: the originally approved amounts where given) and actual
+    disbursement by plan year (and ``extra`` categories)."""
+    frame = lines.assign(_baseline=baseline_amounts(lines))
+    cols = {"_baseline": "sum", actual: "sum"}
     if "deadline_observed" in lines:
         cols["deadline_observed"] = "all"
-    out = lines.groupby(["plan_year", *extra], sort=True).agg(cols).reset_index()
-    return out.rename(columns={"amount_mvnd": "allocated_mvnd", actual: "actual_mvnd"})
+    out = frame.groupby(["plan_year", *extra], sort=True).agg(cols).reset_index()
+    return out.rename(columns={"_baseline": "allocated_mvnd", actual: "actual_mvnd"})
 
 
 def _overall(values: pd.Series, passes, bands: Mapping[str, float], min_years: int) -> str:
@@ -81,11 +111,13 @@ def _score(
     """Grade each year's ``column`` and the window as a whole (``None`` with too few years)."""
     table["grade"] = [_grade_one(v, passes, bands) for v in table[column]]
     table = tag(table.reset_index(drop=True), lines)
+    baseline = baseline_kind(lines)
     if len(years) < min_years:
         return PefaScore(
-            None, table, years, f"needs {min_years} completed years; found {len(years)}"
+            None, table, years, f"needs {min_years} completed years; found {len(years)}", baseline
         )
-    return PefaScore(_overall(table[column], passes, bands, min_years), table, years, note)
+    grade = _overall(table[column], passes, bands, min_years)
+    return PefaScore(grade, table, years, note, baseline)
 
 
 def pefa_aggregate_outturn(

@@ -162,6 +162,8 @@ class Metrics(Contract):
     pefa_composition_grade: str | None
     pefa_composition_by: str
     pefa_composition_variance: dict[str, float | None]
+    pefa_baseline: Literal["approved", "approved_partly", "allocated"] = "allocated"
+    pefa_provisional: bool = False
     targets_met: int
     targets_not_met: int
     targets_no_data: int

@@ -524,6 +524,7 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     allocations["decision_date"] = lines["decision_date"]
     allocations["decision_ref"] = [f"DEMO-{i + 1:04d}/QĐ-UBND" for i in range(len(lines))]
     allocations["extended_until"] = lines["extended_until"]
+    allocations["approved_mvnd"] = np.nan  # no in-year reallocation in the demo
     allocations["note"] = None
     key_cols = list(TABLES["allocations"].column_names[:6])
     disb = path.merge(lines[key_cols], left_on="line", right_index=True)

@@ -259,6 +259,18 @@ ALLOCATIONS = Table(
             nullable=True,
         ),
         Column(
+            "approved_mvnd",
+            "amount",
+            "The line's amount in the originally approved plan, when it differs from the final "
+            "amount after in-year reallocations; empty: the original is the amount. The baseline "
+            "of the PEFA-style credibility grades.",
+            unit="million VND",
+            required=False,
+            nullable=True,
+            min_value=0,
+            max_value=AMOUNT_MAX,
+        ),
+        Column(
             "note",
             "text",
             "Free text; kept, never interpreted.",
