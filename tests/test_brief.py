@@ -622,3 +622,30 @@ def test_notebook_parameters_are_the_documented_ones():
         "province_assessment_dir",
     ]
     assert all(p["inferred_type_name"] == "str" and p["help"] for p in params.values())
+
+
+def test_published_brief_carries_no_path_of_the_machine(tmp_path, metrics, lag):
+    """Parameters, data origin and inputs given as absolute paths under a temporary folder:
+    the page shows them relative to the project or by their name only."""
+    machine = tmp_path / "home" / "officer-nguyen" / "mtqg-private"
+    workbook = machine / "inputs" / "ntp1719-workbook.xlsx"
+    metrics["data_origin"] = str(workbook)
+    lag["data_origin"] = str(workbook)
+    base = _scope_dirs(machine / "outputs", "province", metrics, lag)
+    b = brief.load_brief(
+        data=str(workbook.parent),
+        scope="province",
+        lang="en",
+        out_dir=str(base / "brief"),
+        assessment_dir=str(base / "assessment"),
+        lag_dir=str(base / "lag"),
+        province_assessment_dir=str(base / "assessment"),
+    )
+    html = brief.render_html(b)
+    text = re.sub(r'src="data:[^"]*"', "", html)
+    assert str(tmp_path) not in text and str(tmp_path.resolve()) not in text
+    for part in machine.resolve().parts[1:]:  # every folder above the data and outputs
+        assert part not in text, part
+    # what is shown instead: the names (the folders are not under the project)
+    assert "ntp1719-workbook.xlsx" in text
+    assert "out_dir=&#39;brief&#39;" in text and "data=&#39;inputs&#39;" in text

@@ -393,7 +393,7 @@ def method_notes(b: Brief) -> list[str]:
         ended = fmt_date(DISTRICT_LEVEL_ENDED.isoformat(), lang)
         notes.append(t("mn_district_level", lang, date=ended))
     if m.data_origin:
-        notes.append(t("mn_origin", lang, origin=m.data_origin))
+        notes.append(t("mn_origin", lang, origin=display_value(m.data_origin)))
     if b.demo:
         notes.append(demo_note(lang))
     return notes
@@ -415,6 +415,15 @@ def display_path(p: Path) -> str:
         return p.name
 
 
+def display_value(value: object) -> str:
+    """A parameter or data origin as a brief shows it: a path (absolute, or starting with
+    ``~``) through :func:`display_path`, so no folder of the machine that made the brief is
+    published; any other text unchanged."""
+    text = str(value).strip()
+    path = Path(text).expanduser()
+    return display_path(path) if text and path.is_absolute() else text
+
+
 def provenance(b: Brief) -> list[tuple[str, str]]:
     """Rows of the provenance footer as (label, plain text)."""
     lang, m = b.lang, b.metrics
@@ -425,9 +434,9 @@ def provenance(b: Brief) -> list[tuple[str, str]]:
         for p in b.inputs.values()
         if p.is_file()
     )
-    params = ", ".join(f"{k}={v!r}" for k, v in b.params.items())
+    params = ", ".join(f"{k}={display_value(v)!r}" for k, v in b.params.items())
     rows = [
-        (t("pv_source", lang), m.data_origin or unknown),
+        (t("pv_source", lang), display_value(m.data_origin) or unknown),
         (sha, m.data_sha256 or unknown),
         (t("pv_inputs", lang), inputs or unknown),
         (t("pv_params", lang), params or unknown),
