@@ -649,3 +649,11 @@ def test_published_brief_carries_no_path_of_the_machine(tmp_path, metrics, lag):
     # what is shown instead: the names (the folders are not under the project)
     assert "ntp1719-workbook.xlsx" in text
     assert "out_dir=&#39;brief&#39;" in text and "data=&#39;inputs&#39;" in text
+
+
+def test_cli_index_of_a_missing_folder_is_an_error(tmp_path, capsys):
+    missing = tmp_path / "nonexistent"
+    assert brief.main(["index", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such folder" in err and str(missing) in err
+    assert not missing.exists()
