@@ -810,3 +810,15 @@ def test_too_few_data_to_compare_comes_without_chart_or_table(metrics, lag):
     part = str(brief.ranking_section(b).html)
     assert "There are not enough data to compare districts." in part
     assert "<img" not in part and "<table" not in part
+
+
+def test_numbers_keep_their_percent_sign_and_unit(rendered):
+    """No breakable space before a percent sign in the page, and number cells and key figures
+    do not wrap, so "71,4%" or "6.090.479 triệu đồng" never breaks across lines."""
+    css = (brief.TEMPLATES_DIR / "brief.css").read_text()
+    assert re.search(r"td\.num[^{]*\{[^}]*white-space:\s*nowrap", css)
+    assert re.search(r"\.kf-value\s*\{[^}]*white-space:\s*nowrap", css)
+    for lang, html in rendered.items():
+        body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+        assert not re.search(r"\d[ \t\r\n]+%", body), lang
+        assert re.search(r'class="kf-value">\d+(?:[.,]\d+)?%<', body), lang

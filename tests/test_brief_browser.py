@@ -40,6 +40,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DISTRICT = "043"
+PRINT_FOOTER = (
+    '<div style="width:100%;font-size:8pt;text-align:center;color:#525252;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
+"""Page numbers on every printed page: Chromium draws no CSS @page margin boxes, so the PDF
+gets them from page.pdf's footer template (brief.css says what a browser's own print shows)."""
+PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"}
+MAX_PAGES = 7
+PHONE = {"width": 390, "height": 844}
 CASES = [("province", "vi"), (DISTRICT, "en")]
 """(scope, language) of each brief checked: the province in Vietnamese, a district in English."""
 
@@ -246,6 +255,75 @@ def test_index_links_every_brief(run_root, browser, checks_dir):
         visit.page.screenshot(path=str(checks_dir / "index.png"), full_page=True)
     finally:
         visit.close()
+
+
+def _pdf_pages(page, pdf: Path) -> int:
+    """Print ``page`` to an A4 PDF with page numbers in the footer; its number of pages."""
+    page.emulate_media(media="print")
+    page.pdf(
+        path=str(pdf),
+        format="A4",
+        print_background=True,
+        display_header_footer=True,
+        header_template="<span></span>",
+        footer_template=PRINT_FOOTER,
+        margin=PRINT_MARGIN,
+    )
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def _province_brief(run_root: Path, lang: str) -> Path:
+    """The province brief in ``lang``: the notebook's (vi), or rendered from the same results."""
+    base = run_root / "province"
+    if lang == "vi":
+        return base / "brief" / "brief.vi.html"
+    b = brief.load_brief(
+        scope="province",
+        lang=lang,
+        assessment_dir=str(base / "assessment"),
+        lag_dir=str(base / "lag"),
+        province_assessment_dir=str(base / "assessment"),
+        out_dir=str(run_root / "print" / lang),
+    )
+    return brief.write_brief(b)["html"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_province_brief_prints_on_at_most_seven_numbered_pages(run_root, browser, checks_dir, lang):
+    visit = Visit(browser, _province_brief(run_root, lang))
+    try:
+        pdf = checks_dir / f"print-province-{lang}.pdf"
+        pages = _pdf_pages(visit.page, pdf)
+        print(f"province brief ({lang}): {pages} A4 pages")
+        assert 4 <= pages <= MAX_PAGES, f"{pdf}: {pages} pages"
+        visit.assert_offline_and_clean()
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_province_brief_fits_a_phone(run_root, browser, checks_dir, lang):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(_province_brief(run_root, lang).as_uri(), wait_until="load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        print(f"province brief ({lang}) on a phone: {width} px wide")
+        assert width <= PHONE["width"]
+        # every figure and table box stays inside the viewport (a wide table scrolls in it)
+        rights = page.eval_on_selector_all(
+            "figure, .table-wrap, .kf", "els => els.map(e => e.getBoundingClientRect().right)"
+        )
+        assert rights and max(rights) <= PHONE["width"]
+        # a number never parts from its unit or percent sign
+        wrapping = page.eval_on_selector_all(
+            "td.num, .kf-value",
+            "els => els.filter(e => getComputedStyle(e).whiteSpace !== 'nowrap').length",
+        )
+        assert wrapping == 0
+        page.screenshot(path=str(checks_dir / f"phone-province-{lang}.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_browser_checks_leave_the_outputs_folder_alone(outputs_before, checks_dir):

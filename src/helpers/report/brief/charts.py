@@ -81,7 +81,7 @@ def chart_capital_types(b: Brief) -> str | None:
     if not types:
         return None
     lang = b.lang
-    fig, ax = style.new_figure(2.4)
+    fig, ax = style.new_figure(2.0)
     ys = range(len(types))
     colors = {"deadline": style.PALETTE[1], "last": style.PALETTE[0]}
     height = 0.68 / len(CAPITAL_TYPE_CUTOFFS)
@@ -274,7 +274,7 @@ def chart_ranking(b: Brief) -> str | None:
     if len(rows) < 2:
         return None
     lang = b.lang
-    fig, ax = style.new_figure(0.28 * len(rows) + 1.0)
+    fig, ax = style.new_figure(0.22 * len(rows) + 0.9)
     colors = [
         style.PALETTE[0] if r.unit_code == b.unit_code and b.is_district else style.PALETTE[1]
         for r in rows
