@@ -622,3 +622,203 @@ def test_notebook_parameters_are_the_documented_ones():
         "province_assessment_dir",
     ]
     assert all(p["inferred_type_name"] == "str" and p["help"] for p in params.values())
+
+
+def test_published_brief_carries_no_path_of_the_machine(tmp_path, metrics, lag):
+    """Parameters, data origin and inputs given as absolute paths under a temporary folder:
+    the page shows them relative to the project or by their name only."""
+    machine = tmp_path / "home" / "officer-nguyen" / "mtqg-private"
+    workbook = machine / "inputs" / "ntp1719-workbook.xlsx"
+    metrics["data_origin"] = str(workbook)
+    lag["data_origin"] = str(workbook)
+    base = _scope_dirs(machine / "outputs", "province", metrics, lag)
+    b = brief.load_brief(
+        data=str(workbook.parent),
+        scope="province",
+        lang="en",
+        out_dir=str(base / "brief"),
+        assessment_dir=str(base / "assessment"),
+        lag_dir=str(base / "lag"),
+        province_assessment_dir=str(base / "assessment"),
+    )
+    html = brief.render_html(b)
+    text = re.sub(r'src="data:[^"]*"', "", html)
+    assert str(tmp_path) not in text and str(tmp_path.resolve()) not in text
+    for part in machine.resolve().parts[1:]:  # every folder above the data and outputs
+        assert part not in text, part
+    # what is shown instead: the names (the folders are not under the project)
+    assert "ntp1719-workbook.xlsx" in text
+    assert "out_dir=&#39;brief&#39;" in text and "data=&#39;inputs&#39;" in text
+
+
+def test_cli_index_of_a_missing_folder_is_an_error(tmp_path, capsys):
+    missing = tmp_path / "nonexistent"
+    assert brief.main(["index", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such folder" in err and str(missing) in err
+    assert not missing.exists()
+
+
+# --------------------------------------------------------------------------- counts agree
+SAMPLE_CAVEAT = {
+    "id": "sample",
+    "en": "812 lines, 26 parameters, 11 districts: district-clustered errors are unreliable "
+    "with so few districts; line-level robust (HC1) errors are used.",
+    "vi": "812 dòng, 26 tham số, 11 huyện: sai số chuẩn theo cụm huyện không tin cậy khi có "
+    "ít huyện; dùng sai số vững HC1.",
+}
+MIXEDLM_CAVEAT = {
+    "id": "mixedlm",
+    "en": "The MixedLM check (…) is on a different scale; with about ten districts its variance "
+    "is poorly estimated.",
+    "vi": "Kiểm tra MixedLM (…) dùng thang đo khác; với khoảng mười huyện, phương sai được ước "
+    "lượng kém.",
+}
+
+
+def _with_model(lag: dict, n_units: int) -> dict:
+    """``lag`` whose year-end model grouped its lines by ``n_units`` units."""
+    return copy.deepcopy(lag) | {
+        "caveats": [SAMPLE_CAVEAT, MIXEDLM_CAVEAT],
+        "year_end_model": {
+            "n_lines": 812,
+            "n_params": 26,
+            "n_districts": n_units,
+            "cov_type": "HC1",
+            "district_check": {"mixedlm": {"n_groups": n_units}},
+        },
+    }
+
+
+def test_caveats_count_the_districts_the_brief_ranks(metrics, lag):
+    """The fixture ranks 3 districts; the model grouped 4 units (the 3 districts and the
+    province's own lines): no caveat calls them 4 districts or "about ten"."""
+    b = Brief(metrics=metrics, lag=_with_model(lag, 4), lang="vi")
+    html = brief.render_html(b)
+    method = re.search(r'<section id="method".*?</section>', html, re.S).group(0)
+    assert "4 huyện" not in method and "mười" not in method
+    assert "812 dòng, 26 tham số, 4 đơn vị (3 huyện được xếp hạng và các dòng" in method
+    assert (
+        "sai số chuẩn theo cụm huyện không tin cậy khi có ít huyện; dùng sai số vững HC1" in method
+    )
+    assert "với chỉ 4 đơn vị (3 huyện được xếp hạng" in method
+    ranking = re.search(r'<section id="ranking".*?</section>', html, re.S).group(0)
+    assert ranking.count("<tr") == 1 + 3 + 1  # head, 3 districts, the province
+    en = brief.render_html(Brief(metrics=metrics, lag=_with_model(lag, 3), lang="en"))
+    assert "812 lines, 26 parameters, 3 districts: district-clustered" in en
+    assert "about ten" not in en and "with only 3 districts its variance" in en
+
+
+def test_caveat_percent_signs_stay_with_their_number(metrics, lag):
+    la = copy.deepcopy(lag)
+    la["caveats"] = [{"id": "profile_below_90", "en": "levels off at 86 % of", "vi": "86 % số"}]
+    html = brief.render_html(Brief(metrics=metrics, lag=la, lang="en"))
+    assert "86\u00a0% of" in html and "86 %" not in html
+
+
+def test_capital_type_caption_names_the_cut_offs_the_chart_draws(metrics, lag, monkeypatch):
+    drawn = []
+
+    def keep(fig):
+        drawn.append([t.get_text() for t in fig.axes[0].get_legend().get_texts()])
+        return "data:image/png;base64,AAAA"
+
+    monkeypatch.setattr(brief.charts, "png_data_uri", keep)
+    for lang, three in (("vi", "ba mốc"), ("en", "three cut-offs")):
+        drawn.clear()
+        b = Brief(metrics=metrics, lag=lag, lang=lang)
+        brief.charts.chart_capital_types(b)
+        (labels,) = drawn
+        html = str(brief.capital_section(b).html)
+        caption = re.search(r'<figure id="fig-types">.*?<figcaption>(.*?)</figcaption>', html, re.S)
+        assert three not in caption.group(1)
+        assert len(labels) == 2  # at the deadline, at the last report
+        for label in labels:
+            assert label[1:] in caption.group(1), (label, caption.group(1))
+
+
+def _no_lines_district() -> tuple[dict, dict, list]:
+    """A district with no plan lines, and the province's ranking (where it is not ranked)."""
+    m = _load("metrics_district.json")
+    zero = dict.fromkeys(
+        ("allocated_mvnd", "disbursed_mvnd", "disbursed_dec31_mvnd", "disbursed_deadline_mvnd"),
+        0.0,
+    )
+    m.update(zero, by_capital_type={}, by_source={}, years_with_allocation=[])
+    m.update(district_rank=None, median_months_to_50=None, carried_over_mvnd=0.0)
+    m.update(dict.fromkeys(("execution_rate_dec31", "execution_rate_deadline"), None))
+    m["by_year"] = [
+        {
+            "plan_year": y,
+            "allocated_mvnd": 0.0,
+            "disbursed_dec31_mvnd": 0.0,
+            "disbursed_deadline_mvnd": 0.0,
+            "disbursed_last_mvnd": 0.0,
+            "execution_rate_dec31": None,
+            "execution_rate_deadline": None,
+            "execution_rate_last": None,
+            "status": "no_allocation",
+        }
+        for y in m["years"]
+    ]
+    m.update(scope="050", unit_code="050", scope_name_vi="Huyện Trống", scope_name_en="Empty")
+    la = _load("lag_district_few.json") | {"scope": "050", "n_lines": 0}
+    la["timing_effect_pp_per_month"] = {"estimate": None, "ci_low": None, "ci_high": None}
+    la["counterfactual"] = {"date": "01-31", "gain_mvnd": None, "ci_low": None, "ci_high": None}
+    curve = {
+        "capital_type": "investment",
+        "form": "logistic",
+        "fits": {"logistic": {"params": {"a": 0.8, "k": 0.4, "t0": 6.0}}},
+    }
+    la["profile"] = {"province_by_capital_type": {"groups": [curve]}}
+    province = _load("metrics_province.json")
+    return m, la, brief.district_ranking(M(m), M(province))
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("vi", "Huyện Trống không có dòng kế hoạch nào trong giai đoạn 2021–2025"),
+        ("en", "Empty had no plan lines in 2021–2025"),
+    ],
+)
+def test_unit_without_plan_lines_says_so_without_charts_or_tables(lang, sentence):
+    m, la, ranking = _no_lines_district()
+    html = brief.render_html(Brief(metrics=m, lag=la, lang=lang, ranking=ranking))
+    for sid in ("capital", "timing", "ranking"):
+        part = re.search(rf'<section id="{sid}".*?</section>', html, re.S).group(0)
+        assert "<img" not in part and "<table" not in part, sid
+        paragraphs = re.findall(r"<p>(.*?)</p>", part, re.S)
+        assert len(paragraphs) == 1 and paragraphs[0].startswith(sentence), sid
+        assert "too few" not in part.lower() and "không đủ số liệu" not in part.lower()
+    assert html.count(sentence) == 3
+
+
+def test_too_few_data_to_compare_comes_without_chart_or_table(metrics, lag):
+    """A district brief whose district is not in the ranking says so, and draws nothing."""
+    m = _load("metrics_district.json") | {"district_rank": None}
+    province = _load("metrics_province.json")
+    province["district_ranking"] = [
+        r for r in province["district_ranking"] if r["unit_code"] != "049"
+    ]
+    b = Brief(
+        metrics=m,
+        lag=_load("lag_district_few.json"),
+        lang="en",
+        ranking=brief.district_ranking(M(m), M(province)),
+    )
+    part = str(brief.ranking_section(b).html)
+    assert "There are not enough data to compare districts." in part
+    assert "<img" not in part and "<table" not in part
+
+
+def test_numbers_keep_their_percent_sign_and_unit(rendered):
+    """No breakable space before a percent sign in the page, and number cells and key figures
+    do not wrap, so "71,4%" or "6.090.479 triệu đồng" never breaks across lines."""
+    css = (brief.TEMPLATES_DIR / "brief.css").read_text()
+    assert re.search(r"td\.num[^{]*\{[^}]*white-space:\s*nowrap", css)
+    assert re.search(r"\.kf-value\s*\{[^}]*white-space:\s*nowrap", css)
+    for lang, html in rendered.items():
+        body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+        assert not re.search(r"\d[ \t\r\n]+%", body), lang
+        assert re.search(r'class="kf-value">\d+(?:[.,]\d+)?%<', body), lang

@@ -7,7 +7,9 @@ downloaded browser): every request is recorded and anything that is not ``file:`
 blocked and reported; there must be no failed request, no console error, every image must have
 loaded, the key-figures panel must show the totals of ``metrics.json`` formatted for the
 language, and the DEMO mark must be visible, on screen and in print. A screenshot and an A4 PDF
-of each brief are written to ``outputs/browser-checks/`` for a person to look at.
+of each brief are written to a temporary folder (``browser-checks*`` under pytest's base
+temporary folder, printed by the test) for a person to look at; nothing is written under
+``outputs/``.
 """
 
 from __future__ import annotations
@@ -37,8 +39,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-CHECKS_DIR = OUTPUTS_DIR / "browser-checks"
 DISTRICT = "043"
+PRINT_FOOTER = (
+    '<div style="width:100%;font-size:8pt;text-align:center;color:#525252;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
+"""Page numbers on every printed page: Chromium draws no CSS @page margin boxes, so the PDF
+gets them from page.pdf's footer template (brief.css says what a browser's own print shows)."""
+PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"}
+MAX_PAGES = 7
+PHONE = {"width": 390, "height": 844}
 CASES = [("province", "vi"), (DISTRICT, "en")]
 """(scope, language) of each brief checked: the province in Vietnamese, a district in English."""
 
@@ -54,8 +64,27 @@ def _papermill(notebook: str, out: Path, **parameters: str) -> None:
     )
 
 
+def _tree(folder: Path) -> dict[str, int]:
+    """Every file under ``folder`` with its modification time (ns)."""
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.fixture(scope="module")
-def run_root(tmp_path_factory) -> Path:
+def outputs_before() -> dict[str, int]:
+    """The user's ``outputs/`` before the browser checks (they must leave it as it was)."""
+    return _tree(OUTPUTS_DIR) if OUTPUTS_DIR.is_dir() else {}
+
+
+@pytest.fixture(scope="module")
+def checks_dir(tmp_path_factory, outputs_before) -> Path:
+    """Where the screenshots and PDFs go: a temporary folder, never under ``outputs/``."""
+    folder = tmp_path_factory.mktemp("browser-checks")
+    print(f"browser checks: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_root(tmp_path_factory, outputs_before) -> Path:
     """Assessment, lag and brief of each case, executed with papermill like a user would."""
     root = tmp_path_factory.mktemp("brief-run")
     for scope, lang in CASES:
@@ -160,7 +189,7 @@ def _expected_key_figures(metrics: dict, lang: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("scope", "lang"), CASES, ids=[f"{s}-{lang}" for s, lang in CASES])
-def test_brief_reads_right_in_a_browser(run_root, browser, scope, lang):
+def test_brief_reads_right_in_a_browser(run_root, browser, checks_dir, scope, lang):
     slug = brief.scope_slug(scope)
     html_path = run_root / slug / "brief" / f"brief.{lang}.html"
     assert html_path.is_file()
@@ -195,24 +224,23 @@ def test_brief_reads_right_in_a_browser(run_root, browser, scope, lang):
         if scope != "province":
             assert page.locator("#table-ranking tr.highlight").inner_text().find(name) >= 0
 
-        CHECKS_DIR.mkdir(parents=True, exist_ok=True)
-        png = CHECKS_DIR / f"brief-{slug}-{lang}.png"
+        png = checks_dir / f"brief-{slug}-{lang}.png"
         page.screenshot(path=str(png), full_page=True)
         page.emulate_media(media="print")
         box = mark.bounding_box()
         assert mark.is_visible() and box and box["width"] > 0, "DEMO mark hidden in print"
-        pdf = CHECKS_DIR / f"brief-{slug}-{lang}.pdf"
+        pdf = checks_dir / f"brief-{slug}-{lang}.pdf"
         page.pdf(path=str(pdf), format="A4", print_background=True)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
         assert pages >= 4, f"{pdf}: {pages} pages; expected a page per section"
         assert png.stat().st_size > 10_000
-        shutil.copy(html_path, CHECKS_DIR / f"brief-{slug}-{lang}.html")
+        shutil.copy(html_path, checks_dir / f"brief-{slug}-{lang}.html")
         visit.assert_offline_and_clean()
     finally:
         visit.close()
 
 
-def test_index_links_every_brief(run_root, browser):
+def test_index_links_every_brief(run_root, browser, checks_dir):
     visit = Visit(browser, run_root / "index.html")
     try:
         visit.assert_offline_and_clean()
@@ -224,7 +252,85 @@ def test_index_links_every_brief(run_root, browser):
         rows = visit.page.locator("#index-table tbody tr")
         assert rows.count() == len({s for s, _ in CASES})
         assert visit.page.locator(".demo-badge").is_visible()
-        CHECKS_DIR.mkdir(parents=True, exist_ok=True)
-        visit.page.screenshot(path=str(CHECKS_DIR / "index.png"), full_page=True)
+        visit.page.screenshot(path=str(checks_dir / "index.png"), full_page=True)
     finally:
         visit.close()
+
+
+def _pdf_pages(page, pdf: Path) -> int:
+    """Print ``page`` to an A4 PDF with page numbers in the footer; its number of pages."""
+    page.emulate_media(media="print")
+    page.pdf(
+        path=str(pdf),
+        format="A4",
+        print_background=True,
+        display_header_footer=True,
+        header_template="<span></span>",
+        footer_template=PRINT_FOOTER,
+        margin=PRINT_MARGIN,
+    )
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def _province_brief(run_root: Path, lang: str) -> Path:
+    """The province brief in ``lang``: the notebook's (vi), or rendered from the same results."""
+    base = run_root / "province"
+    if lang == "vi":
+        return base / "brief" / "brief.vi.html"
+    b = brief.load_brief(
+        scope="province",
+        lang=lang,
+        assessment_dir=str(base / "assessment"),
+        lag_dir=str(base / "lag"),
+        province_assessment_dir=str(base / "assessment"),
+        out_dir=str(run_root / "print" / lang),
+    )
+    return brief.write_brief(b)["html"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_province_brief_prints_on_at_most_seven_numbered_pages(run_root, browser, checks_dir, lang):
+    visit = Visit(browser, _province_brief(run_root, lang))
+    try:
+        pdf = checks_dir / f"print-province-{lang}.pdf"
+        pages = _pdf_pages(visit.page, pdf)
+        print(f"province brief ({lang}): {pages} A4 pages")
+        assert 4 <= pages <= MAX_PAGES, f"{pdf}: {pages} pages"
+        visit.assert_offline_and_clean()
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_province_brief_fits_a_phone(run_root, browser, checks_dir, lang):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(_province_brief(run_root, lang).as_uri(), wait_until="load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        print(f"province brief ({lang}) on a phone: {width} px wide")
+        assert width <= PHONE["width"]
+        # every figure and table box stays inside the viewport (a wide table scrolls in it)
+        rights = page.eval_on_selector_all(
+            "figure, .table-wrap, .kf", "els => els.map(e => e.getBoundingClientRect().right)"
+        )
+        assert rights and max(rights) <= PHONE["width"]
+        # a number never parts from its unit or percent sign
+        wrapping = page.eval_on_selector_all(
+            "td.num, .kf-value",
+            "els => els.filter(e => getComputedStyle(e).whiteSpace !== 'nowrap').length",
+        )
+        assert wrapping == 0
+        page.screenshot(path=str(checks_dir / f"phone-province-{lang}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_browser_checks_leave_the_outputs_folder_alone(outputs_before, checks_dir):
+    """Run last in this module: the screenshots and PDFs went to the temporary folder, and no
+    file under ``outputs/`` was created or changed by the checks."""
+    assert not checks_dir.resolve().is_relative_to(OUTPUTS_DIR.resolve())
+    assert {p.suffix for p in checks_dir.iterdir()} >= {".html", ".pdf", ".png"}
+    after = _tree(OUTPUTS_DIR) if OUTPUTS_DIR.is_dir() else {}
+    changed = sorted(k for k, v in after.items() if outputs_before.get(k) != v)
+    assert not changed, f"written under {OUTPUTS_DIR}: {changed}"

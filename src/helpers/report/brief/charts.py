@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from helpers.report.brief.findings import counterfactual_status
 from helpers.report.brief.model import Brief, capital_rates, districts, province_row, unit_name
-from helpers.report.brief.values import common, num, t
+from helpers.report.brief.values import common, lc_first, num, t
 from helpers.report.figures import style
 
 PNG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.png")
@@ -65,29 +65,35 @@ def chart_by_year(b: Brief) -> str | None:
     return png_data_uri(fig)
 
 
+CAPITAL_TYPE_CUTOFFS = ("deadline", "last")
+"""The cut-offs the capital-type chart draws, in its order (its caption names the same)."""
+
+
+def capital_type_cutoffs(lang: str) -> str:
+    """The cut-offs of :func:`chart_capital_types` as its caption names them."""
+    return "; ".join(lc_first(common(key, lang)) for key in CAPITAL_TYPE_CUTOFFS)
+
+
 def chart_capital_types(b: Brief) -> str | None:
-    """Execution rate by capital type at the deadline and last report."""
+    """Execution rate by capital type at the cut-offs of :data:`CAPITAL_TYPE_CUTOFFS`."""
     rates = capital_rates(b.metrics)
     types = [c for c in ("investment", "recurrent") if rates[f"{c}_deadline"] is not None]
     if not types:
         return None
     lang = b.lang
-    fig, ax = style.new_figure(2.4)
+    fig, ax = style.new_figure(2.0)
     ys = range(len(types))
-    ax.barh(
-        [y + 0.18 for y in ys],
-        [rates[f"{c}_deadline"] for c in types],
-        height=0.34,
-        color=style.PALETTE[1],
-        label=common("deadline", lang),
-    )
-    ax.barh(
-        [y - 0.18 for y in ys],
-        [rates[f"{c}_last"] or 0.0 for c in types],
-        height=0.34,
-        color=style.PALETTE[0],
-        label=common("last", lang),
-    )
+    colors = {"deadline": style.PALETTE[1], "last": style.PALETTE[0]}
+    height = 0.68 / len(CAPITAL_TYPE_CUTOFFS)
+    for i, key in enumerate(CAPITAL_TYPE_CUTOFFS):
+        offset = (i - (len(CAPITAL_TYPE_CUTOFFS) - 1) / 2) * height
+        ax.barh(
+            [y + offset for y in ys],
+            [rates[f"{c}_{key}"] or 0.0 for c in types],
+            height=height,
+            color=colors[key],
+            label=common(key, lang),
+        )
     ax.set_yticks(list(ys), [common(c, lang) for c in types])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -268,7 +274,7 @@ def chart_ranking(b: Brief) -> str | None:
     if len(rows) < 2:
         return None
     lang = b.lang
-    fig, ax = style.new_figure(0.28 * len(rows) + 1.0)
+    fig, ax = style.new_figure(0.22 * len(rows) + 0.9)
     colors = [
         style.PALETTE[0] if r.unit_code == b.unit_code and b.is_district else style.PALETTE[1]
         for r in rows

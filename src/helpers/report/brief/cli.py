@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(write_brief(b)["html"])
         else:
             root = Path(args.root)
+            if not root.is_dir():
+                raise ValueError(f"index: no such folder: {root}")
             out = write_index(
                 collect_entries(root), Path(args.out or root / "index.html"), lang=args.lang
             )

@@ -197,6 +197,12 @@ class Brief:
         return self.metrics.scope_level != "province"
 
     @property
+    def has_lines(self) -> bool:
+        """False for a unit with no plan lines: no line in ``lag.json`` and nothing allocated
+        in ``metrics.json`` (its brief then says so instead of drawing empty charts)."""
+        return self.lag.n_lines > 0 or bool(num(self.metrics.allocated_mvnd))
+
+    @property
     def unit_code(self) -> str:
         return self.metrics.unit_code
 

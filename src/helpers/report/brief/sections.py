@@ -228,6 +228,17 @@ def sources_table(b: Brief) -> dict[str, Any] | None:
 def capital_context(b: Brief) -> dict[str, Any]:
     """Totals, cut-offs, years, capital types, carry-over, bunching and PEFA grades."""
     m, lang = b.metrics, b.lang
+    if not b.has_lines:
+        return base(b) | {
+            "period": b.period,
+            "lead": [sentences.sentence_no_lines(b)],
+            "fig_by_year": None,
+            "by_year_table": None,
+            "more": [],
+            "fig_types": None,
+            "sources_table": None,
+            "fig_monthly": None,
+        }
     lead = [sentences.sentence_totals(m, lang, b.scope_phrase())]
     if m.allocated_mvnd:
         lead += sentences.sentence_cutoffs(m, lang) + sentences.sentence_years(m, lang)
@@ -242,7 +253,11 @@ def capital_context(b: Brief) -> dict[str, Any]:
         "fig_by_year": figure(charts.chart_by_year(b), t("fig_by_year", lang), "fig-by-year"),
         "by_year_table": by_year_table(b),
         "more": more,
-        "fig_types": figure(charts.chart_capital_types(b), t("fig_types", lang), "fig-types"),
+        "fig_types": figure(
+            charts.chart_capital_types(b),
+            t("fig_types", lang, cutoffs=charts.capital_type_cutoffs(lang)),
+            "fig-types",
+        ),
         "sources_table": sources_table(b),
         "fig_monthly": figure(monthly, t("fig_monthly", lang), "fig-monthly"),
     }
@@ -252,6 +267,9 @@ def capital_context(b: Brief) -> dict[str, Any]:
 def timing_context(b: Brief) -> dict[str, Any]:
     """Months to disburse, the timing effect and the counterfactual with its interval."""
     lang, lag = b.lang, b.lag
+    if not b.has_lines:
+        no_lines = [sentences.sentence_no_lines(b)]
+        return base(b) | {"paragraphs": no_lines, "fig_counterfactual": None, "fig_profiles": None}
     prov = sentences.sentence_timing_province(lag, lang) if b.is_district else None
     moved = sentences.sentence_moved(lag, lang)
     paras = [sentences.sentence_months(lag, lang), sentences.sentence_timing_effect(lag, lang)]
@@ -337,11 +355,15 @@ def ranking_table(b: Brief) -> dict[str, Any]:
 
 def ranking_context(b: Brief) -> dict[str, Any]:
     """A district's standing among the province's districts, or the spread of districts."""
-    compared = len(districts(b.ranking)) >= 2
+    compared = sentences.ranking_compared(b)
+    if not b.has_lines:
+        paragraphs = [sentences.sentence_no_lines(b)]
+    else:
+        paragraphs = sentences.sentence_ranking(b)
     fig = figure(charts.chart_ranking(b), t("fig_ranking", b.lang), "fig-ranking")
     return base(b) | {
         "is_district": b.is_district,
-        "paragraphs": sentences.sentence_ranking(b),
+        "paragraphs": paragraphs,
         "fig_ranking": fig if compared else None,
         "table": ranking_table(b) if compared else None,
     }
@@ -393,7 +415,7 @@ def method_notes(b: Brief) -> list[str]:
         ended = fmt_date(DISTRICT_LEVEL_ENDED.isoformat(), lang)
         notes.append(t("mn_district_level", lang, date=ended))
     if m.data_origin:
-        notes.append(t("mn_origin", lang, origin=m.data_origin))
+        notes.append(t("mn_origin", lang, origin=display_value(m.data_origin)))
     if b.demo:
         notes.append(demo_note(lang))
     return notes
@@ -403,7 +425,7 @@ def method_context(b: Brief) -> dict[str, Any]:
     """How the numbers were computed and what the data are."""
     return base(b) | {
         "notes": method_notes(b) + sentences.ph_verdicts(b.lag, b.lang),
-        "caveats": sentences.caveats(b.lag, b.lang),
+        "caveats": sentences.caveats(b.lag, b.lang, len(districts(b.ranking))),
     }
 
 
@@ -413,6 +435,15 @@ def display_path(p: Path) -> str:
         return p.resolve().relative_to(REPO_ROOT).as_posix()
     except ValueError:
         return p.name
+
+
+def display_value(value: object) -> str:
+    """A parameter or data origin as a brief shows it: a path (absolute, or starting with
+    ``~``) through :func:`display_path`, so no folder of the machine that made the brief is
+    published; any other text unchanged."""
+    text = str(value).strip()
+    path = Path(text).expanduser()
+    return display_path(path) if text and path.is_absolute() else text
 
 
 def provenance(b: Brief) -> list[tuple[str, str]]:
@@ -425,9 +456,9 @@ def provenance(b: Brief) -> list[tuple[str, str]]:
         for p in b.inputs.values()
         if p.is_file()
     )
-    params = ", ".join(f"{k}={v!r}" for k, v in b.params.items())
+    params = ", ".join(f"{k}={display_value(v)!r}" for k, v in b.params.items())
     rows = [
-        (t("pv_source", lang), m.data_origin or unknown),
+        (t("pv_source", lang), display_value(m.data_origin) or unknown),
         (sha, m.data_sha256 or unknown),
         (t("pv_inputs", lang), inputs or unknown),
         (t("pv_params", lang), params or unknown),

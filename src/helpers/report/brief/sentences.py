@@ -310,6 +310,23 @@ def sentence_targets(m: Metrics, lang: str) -> str:
     )
 
 
+def sentence_no_lines(b: Brief) -> str:
+    """The one sentence a section of a unit with no plan lines holds."""
+    return t("no_lines", b.lang, name=b.scope_name(), period=b.period)
+
+
+def ranking_compared(b: Brief) -> bool:
+    """True when the brief compares districts (so a chart and a table go with the words): two
+    districts with a rate, the province's rate, and for a district brief the district itself."""
+    rows, prov = districts(b.ranking), province_row(b.ranking)
+    prov_rate = (
+        num(prov.execution_rate) if prov else num(b.metrics.province_execution_rate_deadline)
+    )
+    if not b.has_lines or len(rows) < 2 or prov_rate is None:
+        return False
+    return not b.is_district or any(r.unit_code == b.unit_code for r in rows)
+
+
 def sentence_ranking(b: Brief) -> list[str]:
     """Where a district stands (district brief) or how districts spread (province brief)."""
     lang, rows, prov = b.lang, districts(b.ranking), province_row(b.ranking)
@@ -368,9 +385,59 @@ def _name(row, lang: str) -> str:
     return getattr(row, f"name_{lang}") or row.name_vi or row.unit_code
 
 
-def caveats(lag: Lag, lang: str) -> list[str]:
-    """The model's own caveats from ``lag.json`` in ``lang`` (each once)."""
-    return list(dict.fromkeys(text for c in lag.caveats if (text := getattr(c, lang))))
+PERCENT_SPACE = re.compile(r"(\d)[ \u202f]%")
+"""A number, a breakable space and a percent sign (as some caveat texts of ``lag.json`` write
+them): the brief joins them with a no-break space so the sign never wraps onto its own line."""
+
+
+def units_phrase(n_units: object, n_districts: int, lang: str) -> str:
+    """How many units a lag model grouped lines by, said against the districts ranked: the
+    model counts every unit with plan lines (the province's own lines are one), the brief's
+    count of districts is the districts it ranks."""
+    g = num(n_units)
+    if g is None:
+        return t("na", lang)
+    units = fmt_int(g, lang)
+    if n_districts and g == n_districts:
+        return t("cv_units_districts", lang, districts=units)
+    if n_districts and g == n_districts + 1:
+        districts_ = number(n_districts, lang)
+        return t("cv_units_province", lang, units=units, districts=districts_)
+    return t("cv_units", lang, units=units)
+
+
+def caveats(lag: Lag, lang: str, n_districts: int = 0) -> list[str]:
+    """The model's own caveats from ``lag.json`` in ``lang`` (each once).
+
+    The two caveats that count districts are said by the brief from the model's numbers in
+    ``lag.json`` (``year_end_model``): ``sample`` keeps the model's words on its standard errors
+    (after the colon) behind the brief's count, ``mixedlm`` names the number of groups instead
+    of a fixed "about ten". ``n_districts`` is the number of districts the brief ranks.
+    """
+    model = lag.year_end_model or {}
+    out = []
+    for c in lag.caveats:
+        text = getattr(c, lang)
+        if not text:
+            continue
+        if c.id == "sample" and num(model.get("n_districts")) is not None:
+            _, colon, rest = text.partition(": ")
+            if colon:
+                text = t(
+                    "cv_sample",
+                    lang,
+                    n=fmt_int(num(model.get("n_lines")), lang),
+                    k=fmt_int(num(model.get("n_params")), lang),
+                    units=units_phrase(model["n_districts"], n_districts, lang),
+                    rest=rest,
+                )
+        elif c.id == "mixedlm":
+            mixed = (model.get("district_check") or {}).get("mixedlm") or {}
+            groups = mixed.get("n_groups", model.get("n_districts"))
+            if num(groups) is not None:
+                text = t("cv_mixedlm", lang, units=units_phrase(groups, n_districts, lang))
+        out.append(PERCENT_SPACE.sub("\\1\u00a0%", text))
+    return list(dict.fromkeys(out))
 
 
 def ph_verdicts(lag: Lag, lang: str) -> list[str]:
