@@ -8,6 +8,7 @@ planning, fingerprint and skip logic have fast unit tests in test_run_plan.py.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -230,6 +231,14 @@ def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path
     pids = json.loads(_wait_for(".mtqg/staging/*-042-assessment/pids.json", out).read_text())
     assert (out / STATE_DIR / "staging").exists()
     os.kill(pids["worker"], signal.SIGKILL)  # the worker process running 042/assessment
+    first = pids["worker"]
+    while pids["worker"] == first:  # the step is tried once more, on a new worker: kill it too
+        with contextlib.suppress(OSError, ValueError):
+            pids = json.loads(
+                _wait_for(".mtqg/staging/*-042-assessment/pids.json", out).read_text()
+            )
+        time.sleep(0.05)
+    os.kill(pids["worker"], signal.SIGKILL)
     runner.join(120)
     assert not runner.is_alive()
 
@@ -286,6 +295,102 @@ def test_a_killed_kernel_fails_its_step_and_the_worker_carries_on(tmp_path, run_
     assert states["042/assessment"] == states["042/lag"] == "ran"  # on a restarted kernel
     assert states["042/brief.vi"] == "blocked"  # needs the province assessment (ranking)
     assert "DeadKernelError" in result["text"]
+    kept = out / "province" / "assessment" / "slow.failed.ipynb"  # the partial notebook
+    assert f"executed notebook kept: {kept}" in result["text"]
+    nb = nbformat.read(kept, as_version=4)
+    assert nb.cells[2].execution_count == 2  # the cell that ran before the kernel was killed
+
+
+@pytest.mark.slow
+def test_a_dead_worker_s_step_is_tried_once_more(tmp_path, run_batch):
+    out = tmp_path / "out"
+    hold = tmp_path / "hold"
+    hold.touch()
+    steps = fixture_steps(
+        assessment="slow.ipynb", extra=lambda c: {"hold_file": str(hold) if c.slug == "042" else ""}
+    )
+    result = {}
+    runner = threading.Thread(
+        target=lambda: result.update(zip(("report", "text"), run_batch(out, steps), strict=True))
+    )
+    runner.start()
+    pids = json.loads(_wait_for(".mtqg/staging/*-042-assessment/pids.json", out).read_text())
+    hold.unlink()  # the second try does not wait
+    os.kill(pids["worker"], signal.SIGKILL)
+    runner.join(120)
+    report = result["report"]
+    assert report.exit_code == 0
+    assert set(report.states().values()) == {"ran"}
+    reason = json.loads((out / "manifest.json").read_text())["scopes"]["042"]["steps"][
+        "assessment"
+    ]["last_run"]["reason"]
+    assert reason == "no earlier successful run; again after its worker stopped (SIGKILL)"
+
+
+def _plot_notebook(folder: Path) -> Path:
+    """A step that draws a figure without ``plt.show()``, as the workbench's notebooks do:
+    the inline backend shows it when the cell ends."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    params = 'data = "demo"\nscope = "province"\nlang = "vi"\nout_dir = "out"'
+    nb.cells = [
+        nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import json, pathlib\nimport matplotlib.pyplot as plt\n"
+            "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
+            "pathlib.Path(out_dir).mkdir(parents=True, exist_ok=True)\n"
+            '(pathlib.Path(out_dir) / "metrics.json").write_text(json.dumps({"scope": scope}))'
+        ),
+    ]
+    path = folder / "plot.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_every_notebook_a_warm_kernel_runs_keeps_its_figures(tmp_path, run_batch):
+    steps = (
+        StepSpec(
+            "assessment",
+            _plot_notebook(tmp_path),
+            lambda c: {k: v for k, v in _common(c, "metrics").items() if k != "name"},
+            required_outputs=("metrics.json",),
+        ),
+    )
+    out = tmp_path / "out"
+    report, _ = run_batch(
+        out, steps, scopes=["province", "042", "043"], jobs=1, warm_imports=("matplotlib.pyplot",)
+    )
+    assert report.exit_code == 0
+    for slug in ("province", "042", "043"):
+        nb = nbformat.read(out / slug / "assessment" / "plot.ipynb", as_version=4)
+        images = [o for o in nb.cells[-1].outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 1, slug
+
+
+@pytest.mark.slow
+def test_a_step_whose_folder_cannot_be_written_fails_alone(tmp_path, run_batch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "042").write_text("a file where the scope's folder goes")
+    report, text = run_batch(out, scopes=["province", "042", "043"])
+    states = report.states()
+    assert report.exit_code == 1
+    assert states["042/assessment"] == states["042/lag"] == "failed"
+    assert states["042/brief.vi"] == states["042/brief.en"] == "blocked"
+    assert all(v == "ran" for k, v in states.items() if not k.startswith("042/"))
+    assert (
+        f"FAILED 042/assessment: NotADirectoryError: its outputs could not be written into {out / '042' / 'assessment'}"
+        in text
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["run"]["status"] == "failed" and manifest["run"]["finished"]
+    assert manifest["run"]["counts"] == {"ran": 8, "failed": 2, "blocked": 2}
+    assert (out / "043" / "brief" / "brief.vi.html").exists()
 
 
 @pytest.mark.slow

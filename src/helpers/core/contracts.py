@@ -272,3 +272,6 @@ class BriefEntry(Contract):
     targets_met: float | None
     targets_total: float | None
     generated_at: str
+    data_sha256: str | None = None
+    """SHA-256 of the data the brief was built from (its metrics and lag results), None when
+    they disagree: the index marks a brief that is not from the run's current data."""

@@ -37,10 +37,16 @@ OUTPUTS_DIR: Path = REPO_ROOT / "outputs"
 
 def scope_slug(code: str, province_code: str | None = None) -> str:
     """A safe folder/file name for a scope: ``province`` for the province, else the unit code
-    reduced to ``[A-Za-z0-9_-]`` (no path traversal whatever a unit code contains)."""
+    reduced to ``[A-Za-z0-9_-]`` (no path traversal whatever a unit code contains).
+
+    When ``province_code`` is given, ``province`` belongs to the province alone: another unit
+    whose code reduces to it (in any case) gets ``unit_province``. Two codes may still reduce
+    to the same slug (``x`` and ``../x``); the batch refuses such data."""
     if province_code is not None and code == province_code:
         return "province"
     slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(code)).strip("_")
+    if province_code is not None and slug.lower() == "province":
+        return f"unit_{slug}"
     return slug or "unit"
 
 

@@ -9,6 +9,9 @@ the manifest, exit codes) is described in ``docs/batch.md``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import re
+import shlex
 import signal
 import sys
 import threading
@@ -22,13 +25,14 @@ from filelock import FileLock, Timeout
 from rich.console import Console
 
 from helpers.core.errors import ParameterError
-from helpers.run.index import write_index
+from helpers.run.index import INDEX_NAME, write_index
+from helpers.run.inputs import DataInfo
 from helpers.run.kernel import WARM_IMPORTS
-from helpers.run.manifest import MANIFEST_NAME, Manifest
+from helpers.run.manifest import MANIFEST_FORMAT, MANIFEST_NAME, Manifest, ManifestModel
 from helpers.run.options import RunOptions, add_arguments, options_from_args
 from helpers.run.plan import assign_priorities
 from helpers.run.reporter import Reporter, RunReport
-from helpers.run.scheduler import Run, Scheduler, clean_state
+from helpers.run.scheduler import Run, Scheduler, clean_state, remove_results
 from helpers.run.steps import StepSpec, default_steps
 
 __all__ = ["RunOptions", "RunReport", "add_arguments", "main", "run_batch"]
@@ -51,39 +55,97 @@ def run_batch(
     """
     console = console or _make_console()
     run = Run(opts, default_steps() if steps is None else steps, console)
-    run.prepare()  # every check that can fail on user input, before any work
-    if opts.dry_run:
-        return _dry_run(run)
-    run.out.mkdir(parents=True, exist_ok=True)
-    with _run_lock(run.state_dir):
+    run.check_out()  # a read-only, uncreatable or templated --out: exit 2, nothing written
+    with _run_lock(run.state_dir):  # a refused run touches nothing of the running one
+        run.prepare()  # every check that can fail on user input, before any work
+        if opts.dry_run:
+            return _dry_run(run)
         clean_state(run.state_dir)
         manifest = Manifest(run.out / MANIFEST_NAME)
+        if run.replaced:
+            print(f"replacing the results of {run.replaced} in {run.out}", file=console.file)
+            remove_results(manifest, run.out)
         assign_priorities(run.nodes, manifest)
         if run.data.warnings:
-            print(
-                f"{run.data.warnings} warning(s) in the input: see `mtqg validate {opts.data}`",
-                file=console.file,
-            )
+            print(warnings_line(run.data, opts.data), file=console.file)
         report = RunReport(run.nodes, run.scopes, run.out, manifest.path, None, 0.0)
         warm = WARM_IMPORTS if opts.warm_imports is None else opts.warm_imports
         restore = _terminate_as_interrupt()
         try:
             with Reporter(run.nodes, run.out, console) as reporter:
-                Scheduler(run, manifest, reporter, warm).execute()
+                scheduler = Scheduler(run, manifest, reporter, warm)
+                scheduler.execute()
         except KeyboardInterrupt:
             report.interrupted = True
-            run.manifest_header(manifest, "interrupted")
-            manifest.save()
+            _save_quietly(run, manifest, "interrupted")
+            raise
+        except BaseException:
+            _save_quietly(run, manifest, "failed")
             raise
         finally:
             restore()
-        report.index_path = write_index(manifest, run.out, opts.langs, run.code_hash)
-        status = "failed" if report.failed else "ok"
-        run.manifest_header(manifest, status)
-        manifest.save()
+        report.errors.extend(scheduler.errors)
+        try:
+            report.index_path = write_index(
+                manifest,
+                run.out,
+                opts.langs,
+                run.code_hash,
+                data_sha256=run.data.sha256,
+                slugs={s.slug for s in run.all_scopes},
+                current=run.current_steps(manifest),
+            )
+        except OSError as exc:
+            report.errors.append(f"could not write {run.out / INDEX_NAME}: {exc}")
+        run.manifest_header(manifest, "failed" if report.failed or report.errors else "ok")
+        try:
+            manifest.save()
+        except OSError as exc:
+            report.errors.append(f"could not write {manifest.path}: {exc}")
         report.seconds = time.perf_counter() - run.t0
         reporter.summary(report)
     return report
+
+
+def _save_quietly(run: Run, manifest: Manifest, status: str) -> None:
+    """Record how a run ended that did not finish normally (a write error is not added to
+    the error that ended it)."""
+    run.manifest_header(manifest, status)
+    with contextlib.suppress(OSError):
+        manifest.save()
+
+
+def warnings_line(data: DataInfo, argument: str) -> str:
+    """One line on the input's warnings: what they are when they are the known case (lines
+    decided after a district was abolished by the 1 July 2025 reform, still booked to it),
+    and the command that lists them."""
+    see = f"to see them: mtqg validate {shlex.quote(str(argument))}"
+    late = late_line_warnings(data.dataset)
+    if late and len(late) == data.warnings:
+        return (
+            f"{data.warnings} warning(s) in the input, the known case: {sum(late.values())} "
+            f"line(s) decided after 30 Jun 2025 are booked to {len(late)} district(s) abolished "
+            f"by the 1 July 2025 reform ({', '.join(sorted(late))}); {see}"
+        )
+    known = f" ({len(late)} of them: late lines of abolished districts)" if late else ""
+    return f"{data.warnings} warning(s) in the input{known}; {see}"
+
+
+_LATE_LINES = re.compile(
+    r"warning: unit (?P<unit>\S+) ceased to exist on 2025-06-30, but (?P<n>\d+) line\(s\) "
+    r"were decided after it"
+)
+"""The data check's warning for lines decided after their district was abolished."""
+
+
+def late_line_warnings(dataset: Any) -> dict[str, int]:
+    """Unit code -> late lines, for the warnings that are the known case of the reform."""
+    out: dict[str, int] = {}
+    for problem in getattr(dataset, "warnings", None) or []:
+        match = _LATE_LINES.match(str(getattr(problem, "message", "")))
+        if match:
+            out[match["unit"]] = out.get(match["unit"], 0) + int(match["n"])
+    return out
 
 
 @contextmanager
@@ -128,6 +190,9 @@ def _terminate_as_interrupt() -> Callable[[], None]:
 def _dry_run(run: Run) -> RunReport:
     """Print what would run and why, assuming upstream outputs do not change."""
     manifest = Manifest(run.out / MANIFEST_NAME)
+    if run.replaced:
+        manifest.model = ManifestModel(format=MANIFEST_FORMAT, scopes={})  # --replace: all run
+        print(f"would replace the results of {run.replaced} in {run.out}", file=run.console.file)
     for node in run.nodes:
         reason = run.stale_reason(node, manifest)
         node.state = "skipped" if reason is None else "would run"

@@ -77,6 +77,7 @@ class DataInfo:
     demo: bool
     warnings: int
     scopes: list[ScopeInfo]
+    province: str = ""
     dataset: Any = field(repr=False, default=None)
     pickle_path: Path | None = None
     """The validated dataset as the runner cached it (seeds the workers' kernels)."""
@@ -88,6 +89,7 @@ class DataInfo:
             "sha256": self.sha256,
             "demo": self.demo,
             "warnings": self.warnings,
+            "province": self.province,
         }
 
 
@@ -150,21 +152,61 @@ def load_data(argument: str, cache_dir: Path, code_hash: str) -> DataInfo:
         sha256=str(dataset.sha256),
         demo=bool(dataset.demo),
         warnings=len(dataset.warnings or []),
+        province=str(dataset.province_code),
         scopes=[],
         dataset=dataset,
         pickle_path=cached if cached.exists() else None,
     )
 
 
+SCOPE_WORDS = ("province", "tỉnh", "toàn tỉnh", "all")
+"""Words ``--scope`` and the notebooks' ``scope`` parameter read as the province (or all)."""
+
+
+def scope_slugs(units: Any, codes: Sequence[str], province: str) -> dict[str, str]:
+    """The output folder of each scope (unit code -> slug), one folder per scope.
+
+    Raises:
+        ParameterError: two units would share a folder (their codes differ only in characters
+            a folder name cannot hold, or in letter case), or a unit's code is a word that
+            means the province (a notebook given it would run the province).
+    """
+    names = dict(zip(units["unit_code"].astype(str), units["name_vi"].astype(str), strict=False))
+
+    def unit(code: str) -> str:
+        return f"unit {code!r} ({names.get(code, '')})"
+
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for code in codes:
+        if code != province and code.strip().lower() in SCOPE_WORDS:
+            raise ParameterError(
+                f"the data's {unit(code)} has a code that means the province or every scope; "
+                "give it another code in the units table"
+            )
+        slug = scope_slug(code, province)
+        other = seen.get(slug.lower())
+        if other is not None:
+            raise ParameterError(
+                f"the data's {unit(other)} and {unit(code)} would share the output folder "
+                f"{slug!r}; give them codes that differ in letters or digits"
+            )
+        seen[slug.lower()] = code
+        out[code] = slug
+    return out
+
+
 def resolve_scopes(dataset: Any, wanted: Sequence[str]) -> list[ScopeInfo]:
     """The scopes to run, province first then districts in code order (duplicates dropped).
 
     Raises:
-        ParameterError: a scope matches no unit (the message lists the allowed values).
+        ParameterError: a scope matches no unit (the message lists the allowed values), or
+            two units would share an output folder (see :func:`scope_slugs`).
     """
     from helpers.data.datasets import resolve_scope, scope_codes  # deferred: see data_argument
 
     province = dataset.province_code
+    slugs = scope_slugs(dataset.units, scope_codes(dataset), province)
     order = {code: i for i, code in enumerate(scope_codes(dataset))}
     codes: list[str] = []
     for text in wanted or ["all"]:
@@ -179,7 +221,7 @@ def resolve_scopes(dataset: Any, wanted: Sequence[str]) -> list[ScopeInfo]:
         out.append(
             ScopeInfo(
                 code=code,
-                slug=scope_slug(code, province),
+                slug=slugs[code],
                 name_vi=str(row["name_vi"]),
                 name_en=str(row["name_en"]),
                 level="province" if code == province else str(row["level"]),

@@ -5,7 +5,8 @@ Kept hand-written because papermill has no kernel reuse: its engines start a ker
 notebook, and a kernel start plus the scientific imports cost 3–4 s. The engine is a thin
 subclass of papermill's nbclient engine; between notebooks the kernel is cleared (``%reset``
 with a new session, figures closed, matplotlib/pandas/warnings settings, working directory and
-environment restored), so each notebook runs in a real IPython kernel with its own namespace
+environment restored; matplotlib stays interactive once the inline backend is active, so every
+notebook's figures are shown as under the papermill CLI), so each notebook runs in a real IPython kernel with its own namespace
 and execution counts from 1, as under the papermill CLI. Kernels talk over IPC sockets in a
 private folder (no TCP port race) and a failed kernel start is retried.
 """
@@ -61,8 +62,9 @@ def _mtqg_prelude(modules, cwd, preload):
     state.cwd, state.path = cwd, list(sys.path)
     state.environ, state.filters = dict(os.environ), list(warnings.filters)
     mpl = sys.modules.get("matplotlib")
-    state.rc = ({k: v for k, v in mpl.rcParams.items() if k != "backend"}
+    state.rc = ({k: v for k, v in mpl.rcParams.items() if k not in ("backend", "interactive")}
                 if mpl is not None else None)
+    state.interactive = mpl.is_interactive() if mpl is not None else None
 
     def reset():
         get_ipython().reset(new_session=True)
@@ -79,6 +81,10 @@ def _mtqg_prelude(modules, cwd, preload):
                 plt.close("all")
             if state.rc is not None:
                 sys.modules["matplotlib"].rcParams.update(state.rc)
+                # the inline backend, once active, shows each cell's figures because matplotlib
+                # is interactive (as it set it up); before, the snapshot's value holds
+                inline = "matplotlib_inline.backend_inline" in sys.modules
+                sys.modules["matplotlib"].interactive(inline or state.interactive)
             pd = sys.modules.get("pandas")
             if pd is not None:
                 pd.reset_option("all")
@@ -121,6 +127,9 @@ class WarmKernel:
         self.kc: Any = None
         self.runtime = tempfile.mkdtemp(prefix="mtqg-k-")  # short path: IPC socket names
         self._warm_msg: str | None = None
+        self.notebook: Any = None
+        """The notebook the engine is running (or last ran), with the outputs so far: papermill
+        writes the executed notebook only when execution ends without a runner error."""
 
     @property
     def pid(self) -> int | None:
@@ -277,6 +286,7 @@ def register_warm_engine(kernel: WarmKernel) -> None:
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
             )
+            kernel.notebook = nb_man.nb
             client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
             client.kc = _PatientClient(kernel.kc, kernel.km)  # setup_kernel starts nothing
             return client.execute()

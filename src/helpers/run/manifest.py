@@ -26,7 +26,7 @@ def read_json(path: Path) -> Any:
     """The JSON value of a file, or None when it is missing or unreadable."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return None
 
 
@@ -144,7 +144,7 @@ class ManifestModel(_Record):
     environment: dict[str, Any] | None = None
     """Python, platform, package versions, git commit, helper-code hash."""
     data: dict[str, Any] | None = None
-    """Argument, origin, SHA-256, DEMO flag and warning count of the input."""
+    """Argument, origin, SHA-256, DEMO flag, warning count and province of the input."""
     notebooks: dict[str, dict[str, Any]] = {}
     """Per step: the notebook's path, hash and declared parameters."""
     index: IndexRecord | None = None
@@ -164,7 +164,7 @@ class Manifest:
         if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT:
             try:
                 return ManifestModel.model_validate(data)
-            except ValidationError:
+            except (ValidationError, ValueError, TypeError, RecursionError):
                 pass  # an unreadable record is rebuilt: every step runs once
         return ManifestModel(format=MANIFEST_FORMAT, scopes={})
 

@@ -31,6 +31,8 @@ class RunOptions:
     force: bool = False
     out: Path = OUTPUTS_DIR
     dry_run: bool = False
+    replace: bool = False
+    """Replace the results of another dataset held in ``out`` (else such a folder is refused)."""
     warm_imports: Sequence[str] | None = None
     """Modules each worker's kernel imports once (None: :data:`helpers.run.kernel.WARM_IMPORTS`)."""
     preload_data: bool = True
@@ -105,6 +107,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="show which steps would run and why, run nothing"
     )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="the output folder holds another dataset's results: delete them and run this data",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
@@ -117,6 +124,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         force=bool(args.force),
         out=Path(args.out) if args.out else OUTPUTS_DIR,
         dry_run=bool(getattr(args, "dry_run", False)),
+        replace=bool(getattr(args, "replace", False)),
         argv=sys.argv[1:],
     )
 

@@ -9,7 +9,7 @@ before a run starts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ class RunReport:
     index_path: Path | None
     seconds: float
     interrupted: bool = False
+    errors: list[str] = field(default_factory=list)
+    """Files of the run itself (manifest, index) that could not be written."""
 
     @property
     def failed(self) -> list[Node]:
@@ -49,7 +51,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FAILED if self.failed or self.interrupted else EXIT_OK
+        return EXIT_FAILED if self.failed or self.interrupted or self.errors else EXIT_OK
 
     def states(self) -> dict[str, str]:
         """``{"province/assessment": "ran", "042/brief.vi": "skipped", ...}``."""
@@ -136,6 +138,8 @@ class Reporter:
             self.console.print(
                 failure_line(node, self.out), markup=False, highlight=False, soft_wrap=True
             )
+        for error in dict.fromkeys(report.errors):
+            self.console.print(f"ERROR {error}", markup=False, highlight=False, soft_wrap=True)
         tail = [f"manifest: {report.manifest_path}"]
         if report.index_path:
             tail.insert(0, f"index: {report.index_path}")

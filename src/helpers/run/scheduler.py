@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -33,18 +34,22 @@ from helpers.run.fingerprint import (
     package_versions,
     stale_reason,
 )
+from helpers.run.index import INDEX_NAME
 from helpers.run.inputs import check_notebooks, data_argument, load_data, resolve_scopes
 from helpers.run.manifest import (
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
     LastRun,
     LastSuccess,
     Manifest,
+    ManifestModel,
     OutputRecord,
     RunRecord,
     ScopeRun,
     StepError,
     StepRecord,
 )
-from helpers.run.options import LANG_CHOICES, STATE_DIR, RunOptions, default_jobs, rel_path
+from helpers.run.options import LANG_CHOICES, LANGS, STATE_DIR, RunOptions, default_jobs, rel_path
 from helpers.run.plan import STATUS_BAD, Node, build_plan
 from helpers.run.reporter import Reporter, scope_status
 from helpers.run.steps import StepSpec
@@ -70,6 +75,29 @@ class Run:
         self.started = now()
 
     # ------------------------------------------------------------------ checks, before work
+    def check_out(self) -> None:
+        """Refuse an output folder the run cannot use (exit code 2), before any work: a
+        ``{scope}`` placeholder (the batch makes ``<out>/<scope>/`` itself), a file, or a
+        folder that cannot be created or written to. Creates ``<out>/.mtqg``."""
+        text = str(self.opts.out)
+        if "{" in text or "}" in text:
+            raise ParameterError(
+                f"--out: {text!r} contains a placeholder such as {{scope}}; the batch writes "
+                "each scope to <out>/<scope>/ itself, so give the one folder that holds them all"
+            )
+        if self.out.exists() and not self.out.is_dir():
+            raise ParameterError(f"--out: {self.out} exists and is not a folder")
+        try:
+            (self.state_dir / "cache").mkdir(parents=True, exist_ok=True)
+            for folder in (self.out, self.state_dir):
+                with tempfile.TemporaryFile(dir=folder, prefix=".mtqg-probe-"):
+                    pass
+        except OSError as exc:
+            raise ParameterError(
+                f"--out: cannot write to {self.out} ({exc.strerror or exc}); "
+                "choose a folder you can write to"
+            ) from None
+
     def prepare(self) -> None:
         """Every check that can fail on user input (a :class:`ParameterError` or
         :class:`~helpers.core.errors.InputError`), then the plan."""
@@ -80,12 +108,9 @@ class Run:
             raise ParameterError(
                 f"--lang: expected one of {', '.join(LANG_CHOICES)}; got {opts.lang!r}"
             )
-        if self.out.exists() and not self.out.is_dir():
-            raise ParameterError(f"--out: {self.out} exists and is not a folder")
         self.jobs = int(opts.jobs or default_jobs())
         self.data_arg = data_argument(opts.data)
         cache_dir = self.state_dir / "cache"
-        cache_dir.mkdir(parents=True, exist_ok=True)
         self.notebooks = check_notebooks(self.steps, cache_dir)
         self.code_hash = code_sha256()
         self.packages = package_versions()
@@ -98,9 +123,10 @@ class Run:
         }
         self.env_hash = environment_sha256(self.packages)
         self.data = load_data(self.data_arg, cache_dir, self.code_hash)
+        self.all_scopes = resolve_scopes(self.data.dataset, ["all"])
         self.scopes = resolve_scopes(self.data.dataset, opts.scopes)
-        province_code = self.data.dataset.province_code
-        self.province = resolve_scopes(self.data.dataset, [province_code])[0]
+        self.province = self.all_scopes[0]
+        self.replaced = self.check_dataset(Manifest(self.out / MANIFEST_NAME).model.data)
         self.nodes = build_plan(
             self.steps,
             self.scopes,
@@ -109,6 +135,31 @@ class Run:
             self.data_arg,
             self.out,
             self.notebooks,
+        )
+
+    def check_dataset(self, held: dict[str, Any] | None) -> str | None:
+        """An output folder holds the results of one dataset: refuse one that holds another
+        (exit code 2) unless ``--replace``; returns the other dataset's description then.
+
+        The same dataset is the same input (``--data`` argument) of the same province, or
+        the same data SHA-256: an edited workbook re-run into its folder is the same dataset
+        (its steps re-run); another workbook, another seed or another province is not."""
+        if not isinstance(held, dict) or not held.get("sha256"):
+            return None
+        data = self.data
+        same_input = held.get("argument") == data.argument and held.get("province") in (
+            None,
+            data.province,
+        )
+        if same_input or held.get("sha256") == data.sha256:
+            return None
+        other = describe_dataset(held)
+        if self.opts.replace:
+            return other
+        raise ParameterError(
+            f"--out: {self.out} holds the results of another dataset ({other}); this run's "
+            f"data is {describe_dataset(data.to_manifest())}. Choose another --out for this "
+            "data, or add --replace to delete that folder's results and write this run's"
         )
 
     # ----------------------------------------------------------------------- bookkeeping
@@ -128,6 +179,31 @@ class Run:
         self.fingerprint(node, manifest)
         last = manifest.last_success(node.scope.slug, node.key)
         return stale_reason(node, last, self.out, self.opts.force)
+
+    def current_steps(self, manifest: Manifest) -> set[str]:
+        """The steps of every scope of the dataset (either language) whose last success is
+        from the current inputs: its fingerprint is the one the step would have now, and
+        every step it reads is current too. Node ids (``042/brief.vi``)."""
+        nodes = build_plan(
+            self.steps,
+            self.all_scopes,
+            self.province,
+            LANGS,
+            self.data_arg,
+            self.out,
+            self.notebooks,
+        )
+        current: set[str] = set()
+        for node in nodes:  # dependencies first
+            self.fingerprint(node, manifest)
+            last = manifest.last_success(node.scope.slug, node.key)
+            if (
+                last is not None
+                and last.fingerprint == node.fingerprint
+                and all(d.id in current for d, up in node.deps if up.reads)
+            ):
+                current.add(node.id)
+        return current
 
     def manifest_header(self, manifest: Manifest, status: str) -> None:
         counts: dict[str, int] = {}
@@ -156,6 +232,24 @@ class Run:
         model.environment = self.env
         model.data = self.data.to_manifest()
         model.notebooks = self.notebooks
+
+
+def describe_dataset(data: dict[str, Any]) -> str:
+    """A dataset as messages name it: its argument, province and short data hash."""
+    province = f", province {data['province']}" if data.get("province") else ""
+    return f"{data.get('argument')}{province}, data {str(data.get('sha256'))[:12]}"
+
+
+def remove_results(manifest: Manifest, out_root: Path) -> None:
+    """Delete what earlier runs recorded in ``out_root`` (scope folders, index, manifest) and
+    empty ``manifest``: the folder is replaced whole by another dataset's run."""
+    for scope in manifest.model.scopes.values():
+        folder = (out_root / scope.output_dir).resolve()
+        if folder.parent == out_root and folder.name not in ("", ".", STATE_DIR):
+            shutil.rmtree(folder, ignore_errors=True)
+    for name in (INDEX_NAME, MANIFEST_NAME):
+        (out_root / name).unlink(missing_ok=True)
+    manifest.model = ManifestModel(format=MANIFEST_FORMAT, scopes={})
 
 
 def clean_state(state_dir: Path) -> None:
@@ -197,9 +291,12 @@ def _keep_failed(node: Node, staging: Path) -> Path | None:
     executed = staging / node.executed_name
     kept = None
     if executed.exists():
-        node.out_dir.mkdir(parents=True, exist_ok=True)
-        kept = node.out_dir / _failed_name(node)
-        os.replace(executed, kept)
+        try:
+            node.out_dir.mkdir(parents=True, exist_ok=True)
+            kept = node.out_dir / _failed_name(node)
+            os.replace(executed, kept)
+        except OSError:
+            kept = None  # the folder cannot be written: the error is reported without it
     shutil.rmtree(staging, ignore_errors=True)
     return kept
 
@@ -219,6 +316,8 @@ class Scheduler:
         self.running: dict[str, tuple[Node, Path]] = {}
         self.ready: list[Node] = []
         self.idle_deaths = 0
+        self.errors: list[str] = []
+        self.retried: set[str] = set()
 
     # --------------------------------------------------------------------------- states
     def _deps_finished(self, node: Node) -> bool:
@@ -319,8 +418,16 @@ class Scheduler:
             )
         if state != "skipped" or self.run.opts.force:
             self.run.manifest_header(self.manifest, "running")
-            self.manifest.save()
+            self._save()
         self.reporter.step_finished(node)
+
+    def _save(self) -> None:
+        """Write the manifest; a write error is reported at the end (the run goes on, and the
+        file on disk stays the last complete one: writes are atomic)."""
+        try:
+            self.manifest.save()
+        except OSError as exc:
+            self.errors.append(f"could not write {self.manifest.path}: {exc}")
 
     # -------------------------------------------------------------------------- running
     def _task(self, node: Node) -> tuple[dict[str, Any], Path]:
@@ -357,7 +464,17 @@ class Scheduler:
         worker.node = None
         if result["status"] == "ok":
             previous = self.manifest.last_success(node.scope.slug, node.key)
-            node.outputs = _commit(node, staging, self.run.out, previous)
+            try:
+                node.outputs = _commit(node, staging, self.run.out, previous)
+            except OSError as exc:  # disk full, a read-only or blocked folder: this step fails
+                shutil.rmtree(staging, ignore_errors=True)
+                error = StepError(
+                    kind="output",
+                    ename=type(exc).__name__,
+                    evalue=f"its outputs could not be written into {node.out_dir}: {exc}",
+                )
+                self._finish(node, "failed", seconds=result["seconds"], error=error)
+                return
             self._finish(node, "ran", seconds=result["seconds"])
         else:
             kept = _keep_failed(node, staging)
@@ -382,11 +499,19 @@ class Scheduler:
             return
         _, staging = self.running.pop(node.id)
         shutil.rmtree(staging, ignore_errors=True)  # nothing of it reaches the outputs
+        worker.node = None
+        if node.id not in self.retried:  # once: a worker can die of causes not the step's
+            self.retried.add(node.id)
+            node.reason = f"{node.reason}; again after its worker stopped ({signal_name(exitcode)})"
+            node.state = "ready"
+            self.ready.append(node)
+            return
         error = StepError(
             kind="worker",
             ename="WorkerDied",
             evalue=f"the worker process running this step stopped "
-            f"({signal_name(exitcode)}); its partial output was discarded",
+            f"({signal_name(exitcode)}), also when it was tried again; its partial output "
+            "was discarded",
         )
         self._finish(node, "failed", seconds=time.time() - node.started, error=error)
 

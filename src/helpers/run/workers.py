@@ -123,6 +123,8 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
     executed = staging / task["executed_name"]
     error: dict[str, Any] | None = None
     kernel = _WORKER_KERNEL
+    if kernel is not None:
+        kernel.notebook = None
     t0 = time.perf_counter()
     try:
         kernel_name = kernel_name_of(task["notebook"])
@@ -149,6 +151,10 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
         }
     except Exception as exc:  # noqa: BLE001 - dead kernel, timeout, unreadable notebook, ...
         error = {"kind": "runner", "ename": type(exc).__name__, "evalue": str(exc)[:2000]}
+        partial = kernel.notebook if kernel is not None else None
+        if partial is not None and not executed.exists():  # kept as <stem>.failed.ipynb
+            with contextlib.suppress(OSError, TypeError, ValueError):
+                atomic_write_text(executed, json.dumps(partial, indent=1, ensure_ascii=False))
     seconds = time.perf_counter() - t0
     if kernel is not None and not kernel.alive():
         with contextlib.suppress(Exception):

@@ -36,6 +36,8 @@ class ProvinceModels:
     fit_seconds: dict[str, float]
     settings: dict[str, Any]
     sha256: str | None = None
+    cache_key: str | None = None
+    """The :func:`models_cache_key` it was cached under (data, settings, fitting code)."""
     units: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     """The units table (a district scope covers the district and the units below it)."""
     scopes: dict[tuple[str, str], ScopeResult] = field(default_factory=dict, repr=False)
@@ -132,21 +134,41 @@ def load_or_fit_province_models(
     """:func:`fit_province_models`, reusing a pickle in ``cache_dir`` when one matches.
 
     The pickle's name is :func:`models_cache_key` (data SHA-256, settings and the source of
-    the fitting modules), so changed data, settings or code never reuse a stale fit. The file
-    is written atomically; a cache that cannot be read is refitted. Pickles are loaded from
-    our own processed-data folder only (never from user input).
+    the fitting modules), so changed data, settings or code never reuse a stale fit; after
+    loading, the stored data hash and key are checked too, so a file copied or renamed from
+    other data or code is never used. A cache that raises anything on load, or does not
+    match, is deleted and refitted; the file is written atomically (a write that fails leaves
+    no file and the fit is still returned). Pickles are loaded from our own processed-data
+    folder only (never from user input).
     """
     key = models_cache_key(dataset, **settings) if cache_dir is not None else None
     path = Path(cache_dir) / f"lag_models_{key}.pkl" if key else None
     if path is not None and path.exists():
-        try:
-            with path.open("rb") as fh:
-                models = pickle.load(fh)
-            if isinstance(models, ProvinceModels):
-                return models
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            pass
+        models = _load_cached(path)
+        if isinstance(models, ProvinceModels) and _matches(models, dataset, key):
+            return models
+        path.unlink(missing_ok=True)  # broken, or of other data: refitted below
     models = fit_province_models(dataset, **settings)
     if path is not None:
-        atomic_write_bytes(path, pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL))
+        models.cache_key = key
+        try:
+            atomic_write_bytes(path, pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # the cache only saves time: a folder that cannot be written costs a refit
     return models
+
+
+def _load_cached(path: Path) -> object:
+    """The object pickled in ``path``, or None when loading it raises anything (a truncated
+    or corrupted file raises UnpicklingError, EOFError, ValueError, UnicodeDecodeError, …)."""
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - any broken cache is refitted
+        return None
+
+
+def _matches(models: ProvinceModels, dataset: Dataset, key: str | None) -> bool:
+    """A cached fit is of this dataset (its stored SHA-256) and was stored under this key
+    (the same settings and fitting code), whatever the file is called."""
+    return models.sha256 == dataset.sha256 and getattr(models, "cache_key", None) == key

@@ -12,6 +12,7 @@ from pathlib import Path
 from helpers.core.contracts import BriefEntry, ContractError
 from helpers.core.files import atomic_write_text
 from helpers.core.formatting import check_lang, number
+from helpers.core.formatting import date as fmt_date
 from helpers.core.paths import OUTPUTS_DIR, scope_slug
 from helpers.core.text import LANG_NAMES
 from helpers.report.brief.model import unit_name
@@ -45,8 +46,30 @@ def _sort_key(e: Mapping) -> tuple:
     return (e.get("level") != "province", str(e.get("unit_code") or e.get("slug") or ""))
 
 
-def _row(slug: str, group: list[Mapping], base: Path, lang: str) -> dict:
-    """One scope of the index: its numbers in ``lang`` and a link per language."""
+def is_current(entry: Mapping, data_sha256: str | None) -> bool:
+    """Whether an index entry's brief is from the current data (``data_sha256``, when known)
+    and, as the runner judged it (``current``), from the current parameters and results."""
+    if entry.get("current") is False:
+        return False
+    return data_sha256 is None or entry.get("data_sha256") == data_sha256
+
+
+def built_from(entry: Mapping, lang: str) -> str:
+    """The short data hash and the date a brief was built ("data 1a2b3c4d, built …")."""
+    sha = str(entry.get("data_sha256") or "")[:8] or t("pv_unknown", lang)
+    when = str(entry.get("generated_at") or "")
+    try:
+        date = fmt_date(when[:10], lang)
+    except ValueError:
+        date = t("pv_unknown", lang)
+    return t("ix_built", lang, sha=sha, date=date)
+
+
+def _row(
+    slug: str, group: list[Mapping], base: Path, lang: str, data_sha256: str | None = None
+) -> dict:
+    """One scope of the index: its numbers in ``lang``, a link per language, and per brief
+    the data it was built from, marked when it is not current."""
     main = next((e for e in group if e.get("lang") == lang), group[0])
     links = []
     for e in sorted(group, key=lambda e: (e.get("lang") != lang, str(e.get("lang")))):
@@ -57,7 +80,13 @@ def _row(slug: str, group: list[Mapping], base: Path, lang: str) -> dict:
         )
         code = str(e.get("lang"))
         links.append(
-            {"href": _href(target, base), "lang": code, "label": LANG_NAMES.get(code, code)}
+            {
+                "href": _href(target, base),
+                "lang": code,
+                "label": LANG_NAMES.get(code, code),
+                "built": built_from(e, lang),
+                "stale": not is_current(e, data_sha256),
+            }
         )
     total = num(main.get("targets_total"))
     unit = unit_name(dict(main), lang)
@@ -81,10 +110,16 @@ def _row(slug: str, group: list[Mapping], base: Path, lang: str) -> dict:
         fmt_int(num(main.get("carried_over_mvnd")), lang),
         targets,
     ]
-    return {"slug": slug, "cells": cells, "links": links}
+    stale = any(link["stale"] for link in links)
+    return {"slug": slug, "cells": cells, "links": links, "stale": stale}
 
 
-def write_index(entries: Iterable[Mapping], out_path: str | Path, lang: str = "vi") -> Path:
+def write_index(
+    entries: Iterable[Mapping],
+    out_path: str | Path,
+    lang: str = "vi",
+    data_sha256: str | None = None,
+) -> Path:
     """Write the run's ``index.html``: every brief with its headline numbers and links.
 
     Args:
@@ -93,6 +128,8 @@ def write_index(entries: Iterable[Mapping], out_path: str | Path, lang: str = "v
             ``html`` plus ``slug`` (then taken as ``<index folder>/<slug>/brief/<html>``).
         out_path: the ``index.html`` to write; links are relative to its folder.
         lang: language of the page and of the numbers.
+        data_sha256: the current data; a brief built from other data, or whose entry says
+            ``current`` False, is marked as not current (None: only ``current`` counts).
     """
     check_lang(lang)
     out_path = Path(out_path)
@@ -109,6 +146,7 @@ def write_index(entries: Iterable[Mapping], out_path: str | Path, lang: str = "v
         (t("ix_carried", lang), True),
         (t("kf_targets", lang), True),
         (t("ix_links", lang), False),
+        (t("ix_built_col", lang), False),
     ]
     html = page(
         "index.html.j2",
@@ -120,7 +158,7 @@ def write_index(entries: Iterable[Mapping], out_path: str | Path, lang: str = "v
         heading=t("ix_title", lang),
         intro=t("ix_intro", lang, n=number(len(groups), lang)),
         head=[{"label": h, "num": n} for h, n in head],
-        rows=[_row(slug, group, out_path.parent, lang) for slug, group in ordered],
+        rows=[_row(slug, group, out_path.parent, lang, data_sha256) for slug, group in ordered],
         generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     )
     return atomic_write_text(out_path, html)
