@@ -12,6 +12,10 @@ The catalogs are compiled at first use: each ``.po`` file is parsed by
 :func:`babel.messages.pofile.read_po`, compiled by :func:`babel.messages.mofile.write_mo` and
 loaded as :class:`babel.support.Translations` (gettext's machinery, plural forms included).
 A missing id is an error (:class:`MissingText`), never a silent fallback to another language.
+
+Outputs (briefs, figures, notebooks) are written in the language they are asked for; the
+command line's own messages in the user's language, which :func:`message_lang` decides
+(``mtqg --lang``, else the locale variables, else English).
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ the row as the user sees it, the column, the value and what was expected; all of
 together as one :class:`~helpers.core.errors.InputError`. A table that is structurally unusable
 (missing, empty, unreadable, missing required columns) is reported once and its row checks,
 and the cross-table checks that need it, are skipped; the other tables are still checked.
-Warnings (severity ``"warning"``, message starting ``"warning:"``) do not stop a load; they
-are kept in :attr:`Dataset.warnings`. A row is skipped only when *every* cell is empty.
+Warnings (severity ``"warning"``, message starting ``"warning:"``, ``"cảnh báo:"`` in
+Vietnamese) do not stop a load; they are kept in :attr:`Dataset.warnings`. A row is skipped
+only when *every* cell is empty.
 Frames given to :func:`validate_frames` without a location are numbered like a CSV file named
 after the table (first data row = row 2).
 """
