@@ -4,6 +4,11 @@ Subcommands: ``demo`` (write the demo dataset), ``template`` (write the Excel in
 workbook), ``validate`` (check a CSV folder or workbook and summarise it) and ``run`` (the
 batch of notebooks, :mod:`helpers.run.batch`). A user mistake (bad input file, bad argument) prints
 what is wrong, one line per problem, with no traceback, and exits with code 2.
+
+Messages are written in the user's language (catalog domains ``cli`` and ``intake``): the global
+option ``mtqg --lang vi|en``, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else
+English (:func:`helpers.core.text.message_lang`). ``mtqg run --lang`` is the language of the
+briefs, not of the messages.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers.core.errors import InputError, ParameterError
+from helpers.core.errors import InputError, ParameterError, parameter_error
+from helpers.core.text import LANGS, message_lang, tr
 from helpers.run import batch
 
 # The other subcommands import their modules (pandas, openpyxl, the demo generator) when they
@@ -27,12 +33,36 @@ EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what shell tools report when the reader of their output has gone."""
 
 
+class UsageError(Exception):
+    """A command line argparse rejects: the usage line of the (sub)command and argparse's
+    message, which :func:`main` prints in the user's language and exits with 2."""
+
+    def __init__(self, usage: str, message: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.message = message
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with 2 and a one-line message (its default, made explicit)."""
+    """argparse whose errors raise :class:`UsageError` instead of printing and exiting."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"mtqg: error: {message}\n")
+        raise UsageError(self.format_usage(), message)
+
+
+def _lang_option(argv: Sequence[str]) -> str | None:
+    """The value of a global ``--lang`` (before the subcommand) in ``argv``, if valid."""
+    for k, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and k + 1 < len(argv):
+            value = argv[k + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        elif not arg.startswith("-"):
+            return None  # the subcommand: what follows is its own
+        if value is not None:
+            return value if value in LANGS else None
+    return None
 
 
 def _refuse_overwrite(paths: Sequence[Path], force: bool) -> None:
@@ -40,10 +70,8 @@ def _refuse_overwrite(paths: Sequence[Path], force: bool) -> None:
     existing = [p for p in paths if p.exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
-        raise ParameterError(
-            f"{names} already exist{'s' if len(existing) == 1 else ''}; nothing was written. "
-            "Choose another path, or pass --force to replace them"
-        )
+        msgid = "cli.exists_one" if len(existing) == 1 else "cli.exists_many"
+        raise parameter_error(msgid, names=names, force="--force")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -52,10 +80,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _refuse_overwrite([out / name for name in demo.DEMO_FILES], args.force)
     written = demo.write_demo(out, seed=args.seed)
-    print(
-        f"DEMO dataset (synthetic, seed {args.seed}) written to {args.out}: "
-        + ", ".join(p.name for p in written)
-    )
+    files = ", ".join(p.name for p in written)
+    print(tr("cli.demo_written", args.message_lang, seed=args.seed, out=args.out, files=files))
     return EXIT_OK
 
 
@@ -76,7 +102,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from helpers.report.validation import describe_dataset
 
     dataset = open_dataset(args.path)
-    print(describe_dataset(dataset))
+    print(describe_dataset(dataset, args.message_lang))
     return EXIT_OK
 
 
@@ -85,7 +111,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``mtqg``."""
+    """The argument parser of ``mtqg``; a command line it rejects raises :class:`UsageError`."""
     from helpers.data.demo import DEFAULT_SEED  # see the note on imports above
 
     parser = _Parser(
@@ -94,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
             "Analysis workbench for the National Target Program 1719 (ethnic minority and "
             "mountainous areas)."
         ),
+    )
+    parser.add_argument(
+        "--lang",
+        dest="message_lang",
+        choices=LANGS,
+        default=None,
+        help="language of the messages (default: from LC_ALL, LC_MESSAGES or LANG, else en); "
+        "'mtqg run --lang' is the language of the briefs",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -131,17 +165,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(words)
+    except UsageError as exc:
+        sys.stderr.write(exc.usage)
+        lang = message_lang(_lang_option(words))
+        print(tr("cli.error", lang, message=exc.message), file=sys.stderr)
+        return EXIT_USAGE
+    lang = args.message_lang = message_lang(args.message_lang)
     try:
         return int(args.func(args))
     except InputError as exc:
-        print(exc.summary(), file=sys.stderr)
+        print(exc.summary(lang), file=sys.stderr)
         return EXIT_USAGE
     except ParameterError as exc:
-        print(f"mtqg: error: {exc}", file=sys.stderr)
+        print(tr("cli.error", lang, message=exc.text(lang)), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("mtqg: interrupted", file=sys.stderr)
+        print(tr("cli.interrupted", lang), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader of our output has gone (`mtqg validate … | head`): stop quietly, and

@@ -12,11 +12,17 @@ The catalogs are compiled at first use: each ``.po`` file is parsed by
 :func:`babel.messages.pofile.read_po`, compiled by :func:`babel.messages.mofile.write_mo` and
 loaded as :class:`babel.support.Translations` (gettext's machinery, plural forms included).
 A missing id is an error (:class:`MissingText`), never a silent fallback to another language.
+
+Outputs (briefs, figures, notebooks) are written in the language they are asked for; the
+command line's own messages in the user's language, which :func:`message_lang` decides
+(``mtqg --lang``, else the locale variables, else English).
 """
 
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -24,16 +30,21 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from helpers.core.errors import ParameterError
-from helpers.core.paths import PACKAGE_DIR
+from helpers.core.parameters import ParameterError
 
-LOCALE_DIR: Path = PACKAGE_DIR / "locale"
-"""Catalog sources: ``<lang>/LC_MESSAGES/<domain>.po``."""
+LOCALE_DIR: Path = Path(__file__).resolve().parent.parent / "locale"
+"""Catalog sources: ``<lang>/LC_MESSAGES/<domain>.po`` (``helpers.core.paths.PACKAGE_DIR /
+"locale"``, found from this file: :mod:`helpers.core.errors` words its messages with this
+module and :mod:`helpers.core.paths` raises those errors, so this module imports neither)."""
 
 LANGS: tuple[str, ...] = ("vi", "en")
 """Languages of every output; Vietnamese first."""
 
 LANG_NAMES: dict[str, str] = {"vi": "Tiếng Việt", "en": "English"}
+
+
+LOCALE_VARIABLES: tuple[str, ...] = ("LC_ALL", "LC_MESSAGES", "LANG")
+"""Environment variables that name the user's language, in the order POSIX consults them."""
 
 
 class MissingText(KeyError):
@@ -48,6 +59,27 @@ def check_lang(lang: object) -> str:
     if lang not in LANGS:
         raise ParameterError(f"lang: expected one of {', '.join(LANGS)}; got {lang!r}")
     return str(lang)
+
+
+def message_lang(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The language of command-line messages: ``explicit`` when given (``mtqg --lang``), else
+    the user's locale, else English.
+
+    The locale is the first non-empty of ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` in
+    ``environ`` (default: the process environment), as POSIX consults them; a value starting
+    with ``vi`` (``vi_VN.UTF-8``, ``vi``) means Vietnamese, any other value English.
+
+    >>> message_lang(None, {"LANG": "vi_VN.UTF-8"}), message_lang(None, {"LC_ALL": "C"})
+    ('vi', 'en')
+    """
+    if explicit:
+        return check_lang(explicit)
+    env = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return "vi" if value.casefold().startswith("vi") else "en"
+    return "en"
 
 
 def domains(lang: str) -> list[str]:

@@ -41,18 +41,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers.core.errors import Message, Number, message
 from helpers.data.schema import Column
 from helpers.data.units import enum_resolver
 
-DATE_EXPECTED = "a date as dd/mm/yyyy (day first) or yyyy-mm-dd"
+DATE_EXPECTED = message("intake.expected.date")
+NUMBER_EXAMPLES = {"plain": "1526790", "vi": "1.526.790,5", "en": "1,526,790.5"}
+"""The number texts messages show as examples of the accepted writings."""
 
 
 class _CellError(Exception):
     """A cell that cannot be read as its column's kind."""
 
-    def __init__(self, message: str, expected: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, what: Message, expected: Message) -> None:
+        super().__init__(str(what))
+        self.what = what
         self.expected = expected
 
 
@@ -61,9 +64,14 @@ class CellFailure:
     """A cell of a column that could not be read: its 0-based index and what was wrong."""
 
     index: int
-    message: str
-    expected: str
+    message: Message
+    expected: Message
     value: object | None = None
+
+
+def _plain(x: float) -> Number:
+    """A number as ``format(x, "g")`` writes it (no grouping, no trailing zeros)."""
+    return Number(x, digits=6, trim=True, grouped=False)
 
 
 def is_empty(value: object) -> bool:
@@ -98,34 +106,43 @@ def _as_text(value: object) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def _range_expected(column: Column) -> str:
+def _range_expected(column: Column) -> Message:
     lo, hi = column.min_value, column.max_value
     if lo is not None and hi is not None:
-        return f"a value between {lo:g} and {hi:g}"
-    return f"a value ≥ {lo:g}" if lo is not None else f"a value ≤ {hi:g}"
+        return message("intake.expected.between", lo=_plain(lo), hi=_plain(hi))
+    if lo is not None:
+        return message("intake.expected.at_least", lo=_plain(lo))
+    return message("intake.expected.at_most", hi=_plain(hi or 0))
 
 
 def _check_range(x: float, column: Column) -> None:
     too_low = column.min_value is not None and x < column.min_value
     too_high = column.max_value is not None and x > column.max_value
     if column.kind == "amount" and too_low and column.min_value == 0:
-        raise _CellError("negative amount", "an amount ≥ 0 (million VND)")
+        raise _CellError(
+            message("intake.cell.negative_amount"),
+            message("intake.expected.amount_at_least", lo=Number(0)),
+        )
     if column.kind == "amount" and too_high:
         raise _CellError(
-            "amount larger than the whole program: typed in VND instead of million VND, or an "
-            "Excel overflow?",
-            f"an amount in million VND (triệu đồng) up to {column.max_value:,.0f}",
+            message("intake.cell.amount_too_large"),
+            message("intake.expected.amount_up_to", hi=Number(column.max_value or 0)),
         )
     if too_low or too_high:
-        raise _CellError(f"{column.name} out of range", _range_expected(column))
+        raise _CellError(
+            message("intake.cell.out_of_range", name=column.name), _range_expected(column)
+        )
 
 
 def _parse_int(value: object, column: Column) -> int:
-    expected = "a whole number" + (
-        f" ({_range_expected(column)})" if column.min_value is not None else ""
+    expected = (
+        message("intake.expected.whole_in_range", range=_range_expected(column))
+        if column.min_value is not None
+        else message("intake.expected.whole")
     )
+    not_whole = message("intake.cell.not_whole")
     if isinstance(value, bool | np.bool_):
-        raise _CellError("not a whole number", expected)
+        raise _CellError(not_whole, expected)
     if isinstance(value, numbers.Integral):
         n = int(value)
     elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
@@ -133,7 +150,7 @@ def _parse_int(value: object, column: Column) -> int:
     elif isinstance(value, str) and (m := re.fullmatch(r"([+-]?\d+)(?:\.0*)?", value.strip())):
         n = int(m.group(1))
     else:
-        raise _CellError("not a whole number", expected)
+        raise _CellError(not_whole, expected)
     _check_range(n, column)
     return n
 
@@ -210,35 +227,35 @@ def parse_number_text(text: str, convention: str | None = None) -> float | None:
 
 
 def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
-    unit = "million VND (triệu đồng), digits only" if column.kind == "amount" else "a number"
-    expected = f"{unit}, e.g. 1526790, 1.526.790,5 or 1,526,790.5"
+    unit = message(
+        "intake.expected.unit_amount" if column.kind == "amount" else "intake.expected.unit_number"
+    )
+    expected = message("intake.expected.number", unit=unit, **NUMBER_EXAMPLES)
+    not_number = message("intake.cell.not_number")
     if isinstance(value, bool | np.bool_):
-        raise _CellError("not a number", expected)
+        raise _CellError(not_number, expected)
     if isinstance(value, numbers.Real):
         x = float(value)
     elif isinstance(value, str):
         try:
             parsed = parse_number_text(value, convention)
         except AmbiguousNumber:
-            whole = value.strip().replace(".", "").replace(",", "")
-            why = (
-                "the file mixes Vietnamese and English number formats"
-                if convention == "mixed"
-                else "no other number in the file shows which convention it uses"
-            )
+            why = "mixed" if convention == "mixed" else "no_evidence"
             raise _CellError(
-                "ambiguous number: it reads as a thousands group in one convention and as "
-                f"a decimal in the other, and {why}",
-                f"{whole} for the whole number, or a decimal written with four digits "
-                f"(e.g. {value.strip()}0) or typed as a number cell in Excel",
+                message("intake.cell.ambiguous", why=message(f"intake.cell.ambiguous_{why}")),
+                message(
+                    "intake.expected.ambiguous",
+                    whole=value.strip().replace(".", "").replace(",", ""),
+                    decimal=f"{value.strip()}0",
+                ),
             ) from None
         if parsed is None:
-            raise _CellError("not a number", expected)
+            raise _CellError(not_number, expected)
         x = parsed
     else:
-        raise _CellError("not a number", expected)
+        raise _CellError(not_number, expected)
     if not math.isfinite(x):
-        raise _CellError("not a finite number", expected)
+        raise _CellError(message("intake.cell.not_finite"), expected)
     _check_range(x, column)
     return x
 
@@ -255,15 +272,16 @@ def _date_from_text(text: str) -> pd.Timestamp:
     elif m := _DMY_DATE.fullmatch(t):
         d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
     elif re.fullmatch(r"\d+(?:[.,]\d+)?", t):
-        raise _CellError("a number, not a date (an Excel serial date?)", DATE_EXPECTED)
+        raise _CellError(message("intake.cell.date_serial"), DATE_EXPECTED)
     else:
-        raise _CellError("not a date", DATE_EXPECTED)
+        raise _CellError(message("intake.cell.not_date"), DATE_EXPECTED)
     try:
         day = dt.date(y, mo, d)
     except ValueError:
-        hint = "; dates are read day first" if mo > 12 else ""
+        hint = message("intake.cell.day_first") if mo > 12 else ""
         raise _CellError(
-            f"impossible date (no day {d} in month {mo} of {y}{hint})", DATE_EXPECTED
+            message("intake.cell.impossible_date", day=d, month=mo, year=y, hint=hint),
+            DATE_EXPECTED,
         ) from None
     return pd.Timestamp(day)
 
@@ -274,11 +292,14 @@ def _parse_date(value: object, column: Column) -> pd.Timestamp:
     elif isinstance(value, str):
         ts = _date_from_text(value)
     else:
-        raise _CellError("a number, not a date (format the cell as a date)", DATE_EXPECTED)
+        raise _CellError(message("intake.cell.date_number_cell"), DATE_EXPECTED)
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     if not 1900 <= ts.year <= 2100:
-        raise _CellError("implausible date", DATE_EXPECTED + " between 1900 and 2100")
+        raise _CellError(
+            message("intake.cell.implausible_date"),
+            message("intake.expected.date_between", date=DATE_EXPECTED, lo=1900, hi=2100),
+        )
     return ts.normalize()
 
 
@@ -300,7 +321,9 @@ def _parse_bool(value: object, column: Column) -> bool:
         return bool(value)
     hit = _BOOLS.get(_as_text(value).casefold())
     if hit is None:
-        raise _CellError("not a yes/no value", "true/false, 1/0, yes/no or có/không")
+        raise _CellError(
+            message("intake.cell.not_bool"), message("intake.expected.bool", one="1", zero="0")
+        )
     return hit
 
 
@@ -308,8 +331,19 @@ def _parse_enum(value: object, column: Column) -> str:
     resolver = enum_resolver(column)
     hit = resolver.resolve(_as_text(value))
     if hit is None:
-        raise _CellError(f"unknown {column.name.replace('_', ' ')}", resolver.describe())
+        raise _CellError(
+            message("intake.cell.unknown_value", what=column.name.replace("_", " ")),
+            _enum_expected(resolver.allowed, resolver.aliases),
+        )
     return hit
+
+
+def _enum_expected(allowed: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> Message:
+    """The allowed values of an enum column, with a few Vietnamese aliases."""
+    examples = [s for v in allowed for s in aliases.get(v, ())[:2]]
+    if examples:
+        return message("intake.expected.one_of_or_vi", values=list(allowed), examples=examples)
+    return message("intake.expected.one_of", values=list(allowed))
 
 
 _CONTROL = re.compile(
@@ -325,14 +359,17 @@ def _parse_text(value: object, column: Column) -> str:
     bad = _CONTROL.search(text) or (None if column.free_text else _LINE_BREAKS.search(text))
     if bad:
         raise _CellError(
-            f"control character U+{ord(bad.group()):04X} at position {bad.start() + 1}",
-            "printable text without control characters (no NUL, terminal escapes, "
-            "text-direction overrides" + ("" if column.free_text else " or line breaks") + ")",
+            message(
+                "intake.cell.control_char", code=f"U+{ord(bad.group()):04X}", pos=bad.start() + 1
+            ),
+            message(
+                "intake.expected.printable" if column.free_text else "intake.expected.one_line"
+            ),
         )
     if len(text) > column.max_length:
         raise _CellError(
-            f"text too long ({len(text):,} characters)",
-            f"at most {column.max_length:,} characters",
+            message("intake.cell.too_long", n=Number(len(text))),
+            message("intake.expected.at_most_chars", n=Number(column.max_length)),
         )
     return text
 
@@ -391,7 +428,11 @@ def parse_column(
     for i, value in enumerate(values):
         if is_empty(value):
             if not column.nullable:
-                failures.append(CellFailure(i, "empty cell", "a value (this column is required)"))
+                failures.append(
+                    CellFailure(
+                        i, message("intake.cell.empty"), message("intake.expected.required")
+                    )
+                )
             out.append(None)
             continue
         key = value if isinstance(value, str) else None
@@ -401,7 +442,7 @@ def parse_column(
         try:
             parsed = parser(value, column)
         except _CellError as err:
-            failures.append(CellFailure(i, err.message, err.expected, value))
+            failures.append(CellFailure(i, err.what, err.expected, value))
             parsed = None
         if key is not None and parsed is not None:
             cache[key] = parsed
@@ -440,14 +481,19 @@ def _flag_misread_magnitudes(
         ):
             continue
         text = str(values[i]).strip()
-        mark = "point" if convention == "en" else "comma"
+        mark = message("intake.cell.mark_point" if convention == "en" else "intake.cell.mark_comma")
         failures.append(
             CellFailure(
                 i,
-                f"number read as {read:g} with this table's decimal {mark}, about a thousand "
-                f"times off the other values of the column (median {10**centre:,.0f})",
-                f"{text.replace('.', '').replace(',', '')} if the separator groups thousands, "
-                f"or {text}0 if {read:g} is meant",
+                message(
+                    "intake.cell.misread", read=_plain(read), mark=mark, median=Number(10**centre)
+                ),
+                message(
+                    "intake.expected.misread",
+                    whole=text.replace(".", "").replace(",", ""),
+                    decimal=f"{text}0",
+                    read=_plain(read),
+                ),
                 values[i],
             )
         )

@@ -10,7 +10,8 @@ cells to their canonical codes; the cross-table rules run after it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import InputProblem
+from helpers.core.errors import Day, InputProblem, Message, Number, message
 from helpers.data import schema
 from helpers.data.cells import is_empty
 from helpers.data.deadlines import latest_extension, regular_deadline, year_end
@@ -64,11 +65,11 @@ class ParsedTable:
     def report(
         self,
         i: int,
-        message: str,
+        what: Message,
         *,
         column: str | None = None,
         value: object | None = None,
-        expected: str | None = None,
+        expected: Message | None = None,
         severity: str = "error",
     ) -> None:
         """Record a problem at data row ``i`` (0-based) and mark the cell failed."""
@@ -76,7 +77,7 @@ class ParsedTable:
             self.bad[i].add(column)
         self.sink.append(
             self.loc.problem(
-                message,
+                what,
                 row=self.rows[i],
                 column=column,
                 value=value,
@@ -109,6 +110,11 @@ class ParsedTable:
         return ids
 
 
+def _or(items: Sequence[object]) -> object:
+    """``a or b or c`` in the message's language."""
+    return functools.reduce(lambda a, b: message("intake.word.or", a=a, b=b), items)
+
+
 # --------------------------------------------------------------------------- code checks
 def check_parents(units: ParsedTable) -> None:
     """Every ``parent_code`` is a unit of the same table."""
@@ -117,10 +123,10 @@ def check_parents(units: ParsedTable) -> None:
         if not is_empty(parent) and "parent_code" not in units.bad[i] and parent not in codes:
             units.report(
                 i,
-                "unknown parent unit",
+                message("intake.check.unknown_parent"),
                 column="parent_code",
                 value=parent,
-                expected="empty or a unit_code of this table",
+                expected=message("intake.expected.parent"),
             )
 
 
@@ -143,20 +149,22 @@ def resolve_units(
         elif hits:
             table.report(
                 i,
-                "unit name matches several units",
+                message("intake.check.unit_ambiguous"),
                 column=col,
                 value=value,
-                expected="the unit code of one of: " + ", ".join(resolver.display(c) for c in hits),
+                expected=message(
+                    "intake.expected.unit_of", units=[resolver.display(c) for c in hits]
+                ),
             )
         else:
             close = resolver.suggest(value)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            hint = message("intake.hint.did_you_mean_units", units=_or(close)) if close else ""
             table.report(
                 i,
-                f"unknown unit{hint}",
+                message("intake.check.unknown_unit", hint=hint),
                 column=col,
                 value=value,
-                expected=f"a unit code or name listed in {Path(units.loc.file).name}",
+                expected=message("intake.expected.unit_listed", file=Path(units.loc.file).name),
             )
     table.frame[col] = pd.Series(out, dtype="string")
 
@@ -191,11 +199,11 @@ class Catalogue:
     def subproject(self, value: str) -> tuple[str, str] | None:
         return self._lookup(self.subprojects, value)  # type: ignore[return-value]
 
-    def expected_sub(self, project: str) -> str:
+    def expected_sub(self, project: str) -> Message:
         subs = self.subs_of.get(project, [])
         if not subs:
-            return f"empty (project {project} has no sub-projects)"
-        return f"empty or one of {project}'s sub-projects: {', '.join(subs)}"
+            return message("intake.expected.no_subprojects", project=project)
+        return message("intake.expected.subproject_of", project=project, subs=subs)
 
 
 def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
@@ -213,10 +221,12 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
         if canon is None:
             table.report(
                 i,
-                "unknown project code",
+                message("intake.check.unknown_project"),
                 column="project_code",
                 value=value,
-                expected="one of " + ", ".join(catalogue.projects.values()),
+                expected=message(
+                    "intake.expected.one_of", values=list(catalogue.projects.values())
+                ),
             )
             table.bad[i].add("subproject_code")
         projects[i] = canon or value
@@ -229,10 +239,10 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
         if hit is not None and hit[0] == project:
             subs[i] = hit[1]
             continue
-        where = f"; it belongs to project {hit[0]}" if hit is not None else ""
+        where = message("intake.check.belongs_to", project=hit[0]) if hit is not None else ""
         table.report(
             i,
-            f"sub-project is not part of project {project}{where}",
+            message("intake.check.subproject_elsewhere", project=project, where=where),
             column="subproject_code",
             value=value,
             expected=catalogue.expected_sub(project),
@@ -247,10 +257,10 @@ def check_source_ids(table: ParsedTable, sources: ParsedTable) -> None:
         if not is_empty(sid) and sid not in known:
             table.report(
                 i,
-                "warning: source_id not found in sources",
+                message("intake.check.unknown_source"),
                 column="source_id",
                 value=sid,
-                expected="a source_id listed in sources",
+                expected=message("intake.expected.source_listed"),
                 severity=WARNING,
             )
 
@@ -262,6 +272,11 @@ def _fmt_date(ts: object) -> str:
 
 def _fmt_amount(x: float) -> str:
     return f"{x:,.6f}".rstrip("0").rstrip(".")
+
+
+def _amount(x: float) -> Number:
+    """An amount in a message: grouped, up to six decimals, without trailing zeros."""
+    return Number(float(x), digits=6, trim=True)
 
 
 def _key_text(v: object) -> str:
@@ -288,8 +303,8 @@ def check_duplicates(table: ParsedTable) -> None:
         )
         table.report(
             i,
-            f"duplicate key: rows {table.rows[first[k]]} and {table.rows[i]} have the same {shown}",
-            expected=f"one row per {', '.join(key)}",
+            message("intake.check.duplicate", a=table.rows[first[k]], b=table.rows[i], key=shown),
+            expected=message("intake.expected.one_row_per", key=key),
         )
 
 
@@ -298,12 +313,16 @@ def _line_rows(table: ParsedTable, *more: str) -> tuple[np.ndarray, pd.Series]:
     return table.ok(*schema.LINE_KEY, *more), table.line_ids
 
 
-def _describe_line(row: Mapping[str, object]) -> str:
+def _describe_line(row: Mapping[str, object]) -> Message:
     sub = row["subproject_code"]
-    return (
-        f"plan_year {row['plan_year']}, unit {row['unit_code']}, project "
-        f"{row['project_code']}, sub-project {'-' if is_empty(sub) else sub}, "
-        f"{row['capital_type']}, {row['source']}"
+    return message(
+        "intake.check.line",
+        year=row["plan_year"],
+        unit=row["unit_code"],
+        project=row["project_code"],
+        sub="-" if is_empty(sub) else sub,
+        capital_type=row["capital_type"],
+        source=row["source"],
     )
 
 
@@ -317,27 +336,27 @@ def check_allocation_dates(alloc: ParsedTable) -> None:
         if not pd.isna(extended) and extended <= deadline:
             alloc.report(
                 i,
-                f"extension does not run past the regular deadline {_fmt_date(deadline)}",
+                message("intake.check.extension_short", deadline=Day(deadline)),
                 column="extended_until",
                 value=_fmt_date(extended),
-                expected=f"a date after {_fmt_date(deadline)}, or empty",
+                expected=message("intake.expected.date_after_or_empty", date=Day(deadline)),
             )
         elif not pd.isna(extended) and extended > latest_extension(year):
             alloc.report(
                 i,
-                "extension runs years beyond what the law and the National Assembly allowed",
+                message("intake.check.extension_long"),
                 column="extended_until",
                 value=_fmt_date(extended),
-                expected=f"a date no later than {_fmt_date(latest_extension(year))}",
+                expected=message("intake.expected.date_no_later", date=Day(latest_extension(year))),
             )
         lo, hi = pd.Timestamp(year - 1, 1, 1), year_end(year)
         if not pd.isna(decided) and not lo <= decided <= hi:
             alloc.report(
                 i,
-                f"decision date far from plan year {year}",
+                message("intake.check.decision_far", year=year),
                 column="decision_date",
                 value=_fmt_date(decided),
-                expected=f"a date between {_fmt_date(lo)} and {_fmt_date(hi)}",
+                expected=message("intake.expected.date_between_days", lo=Day(lo), hi=Day(hi)),
             )
 
 
@@ -361,11 +380,17 @@ def check_unit_validity(alloc: ParsedTable, units: ParsedTable) -> None:
         last = max(f.at[i, "decision_date"] for i in idx)
         alloc.sink.append(
             alloc.loc.problem(
-                f"warning: unit {code} ceased to exist on {_fmt_date(valid_to[code])}, but "
-                f"{len(idx)} line(s) were decided after it (latest {_fmt_date(last)}), rows {rows}",
+                message(
+                    "intake.check.unit_ceased",
+                    unit=code,
+                    until=Day(valid_to[code]),
+                    n=len(idx),
+                    latest=Day(last),
+                    rows=rows,
+                ),
                 column="unit_code",
                 value=code,
-                expected="a unit that exists on the decision date",
+                expected=message("intake.expected.unit_exists"),
                 severity=WARNING,
             )
         )
@@ -380,18 +405,18 @@ def check_report_dates(disb: ParsedTable) -> None:
         if f.at[i, "report_date"] > now:
             disb.report(
                 i,
-                "report dated in the future",
+                message("intake.check.report_future"),
                 column="report_date",
                 value=_fmt_date(f.at[i, "report_date"]),
-                expected=f"a date on or before today, {_fmt_date(now)}",
+                expected=message("intake.expected.date_until_today", today=Day(now)),
             )
         elif f.at[i, "report_date"] < start:
             disb.report(
                 i,
-                f"report date before plan year {start.year} began",
+                message("intake.check.report_early", year=start.year),
                 column="report_date",
                 value=_fmt_date(f.at[i, "report_date"]),
-                expected=f"a date on or after {_fmt_date(start)}",
+                expected=message("intake.expected.date_from", date=Day(start)),
             )
 
 
@@ -408,12 +433,17 @@ def check_monotone(disb: ParsedTable) -> None:
         p = snaps.index[snaps.index.get_loc(i) - 1]
         disb.report(
             int(i),
-            "cumulative disbursement decreases over time: "
-            f"{_fmt_amount(snaps.at[p, 'value'])} on {_fmt_date(snaps.at[p, 'date'])} "
-            f"(row {disb.rows[p]}) then {_fmt_amount(snaps.at[i, 'value'])} on "
-            f"{_fmt_date(snaps.at[i, 'date'])} (row {disb.rows[i]})",
+            message(
+                "intake.check.decreasing",
+                before=_amount(snaps.at[p, "value"]),
+                before_date=Day(snaps.at[p, "date"]),
+                before_row=disb.rows[p],
+                after=_amount(snaps.at[i, "value"]),
+                after_date=Day(snaps.at[i, "date"]),
+                after_row=disb.rows[i],
+            ),
             column="disbursed_cum_mvnd",
-            expected="cumulative values that never decrease for a plan line",
+            expected=message("intake.expected.never_decrease"),
         )
 
 
@@ -424,11 +454,15 @@ def check_lines_exist(alloc: ParsedTable, disb: ParsedTable) -> None:
     d_ok, d_ids = _line_rows(disb)
     for i in _rows(d_ok):
         if d_ids[i] not in known:
+            sheet = alloc.loc.sheet
             disb.report(
                 i,
-                f"no allocation line for this key ({_describe_line(disb.frame.loc[i])})",
-                expected=f"a plan line listed in {Path(alloc.loc.file).name}"
-                + (f" sheet '{alloc.loc.sheet}'" if alloc.loc.sheet else ""),
+                message("intake.check.no_line", line=_describe_line(disb.frame.loc[i])),
+                expected=message(
+                    "intake.expected.line_listed",
+                    file=Path(alloc.loc.file).name,
+                    sheet=message("intake.expected.in_sheet", sheet=sheet) if sheet else "",
+                ),
             )
 
 
@@ -449,12 +483,15 @@ def check_over_disbursed(alloc: ParsedTable, disb: ParsedTable) -> None:
     for line, i in latest.items():
         disb.report(
             i,
-            f"warning: disbursed above allocated for line ({_describe_line(f.loc[i])}"
-            f"): {_fmt_amount(f.at[i, 'disbursed_cum_mvnd'])} disbursed by "
-            f"{_fmt_date(f.at[i, 'report_date'])} > "
-            f"{_fmt_amount(allocated[line])} allocated",
+            message(
+                "intake.check.over_disbursed",
+                line=_describe_line(f.loc[i]),
+                disbursed=_amount(f.at[i, "disbursed_cum_mvnd"]),
+                date=Day(f.at[i, "report_date"]),
+                allocated=_amount(allocated[line]),
+            ),
             column="disbursed_cum_mvnd",
-            expected="disbursed ≤ allocated (accepted, but check the line)",
+            expected=message("intake.expected.within_allocation"),
             severity=WARNING,
         )
 
@@ -471,11 +508,14 @@ def check_reports_after_decision(alloc: ParsedTable, disb: ParsedTable) -> None:
             continue
         disb.report(
             i,
-            f"report dated before the line's allocation decision ({_fmt_date(day)}) already "
-            f"shows {_fmt_amount(f.at[i, 'disbursed_cum_mvnd'])} disbursed",
+            message(
+                "intake.check.report_before_decision",
+                date=Day(day),
+                amount=_amount(f.at[i, "disbursed_cum_mvnd"]),
+            ),
             column="report_date",
             value=_fmt_date(f.at[i, "report_date"]),
-            expected=f"a report on or after {_fmt_date(day)}, or a corrected decision date",
+            expected=message("intake.expected.report_from", date=Day(day)),
         )
 
 
@@ -487,10 +527,10 @@ def check_target_years(targets: ParsedTable) -> None:
         if int(f.at[i, "year"]) > now.year:
             targets.report(
                 i,
-                "value reported for a year that has not begun",
+                message("intake.check.year_future"),
                 column="year",
                 value=int(f.at[i, "year"]),
-                expected=f"a year up to {now.year}",
+                expected=message("intake.expected.year_up_to", year=now.year),
             )
 
 
@@ -524,11 +564,15 @@ def check_amount_scale(alloc: ParsedTable) -> None:
             flagged.add(i)
             alloc.report(
                 i,
-                f"amounts of unit {unit} look like VND rather than million VND: its median line "
-                f"is {_fmt_amount(median)}, other units' {_fmt_amount(peer)}",
+                message(
+                    "intake.check.unit_in_vnd",
+                    unit=unit,
+                    median=_amount(median),
+                    peer=_amount(peer),
+                ),
                 column="amount_mvnd",
                 value=_fmt_amount(f.at[i, "amount_mvnd"]),
-                expected="amounts in million VND (triệu đồng): divide VND by 1,000,000",
+                expected=message("intake.expected.in_mvnd_divide", factor=Number(1_000_000)),
             )
     rest = amounts.drop(index=list(flagged), errors="ignore")["amount_mvnd"]
     median = float(rest.median())
@@ -537,9 +581,13 @@ def check_amount_scale(alloc: ParsedTable) -> None:
         if i not in flagged and x >= LINE_SCALE_FACTOR * median:
             alloc.report(
                 i,
-                f"amount is {x / median:,.0f} times the median line ({_fmt_amount(median)}), "
-                "more than 1,000 times: typed with extra zeros, or in VND or thousand VND?",
+                message(
+                    "intake.check.line_scale",
+                    ratio=Number(x / median),
+                    median=_amount(median),
+                    limit=Number(LINE_SCALE_FACTOR),
+                ),
                 column="amount_mvnd",
                 value=_fmt_amount(x),
-                expected="the line's amount in million VND",
+                expected=message("intake.expected.line_in_mvnd"),
             )

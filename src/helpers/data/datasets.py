@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core.errors import ParameterError
+from helpers.core.errors import message, parameter_error
 from helpers.core.paths import REPO_ROOT
 from helpers.core.scope import Scope
 from helpers.data import demo, intake
@@ -36,9 +36,7 @@ def parse_demo(data: str | Path) -> int | None:
         try:
             return int(text.split(":", 1)[1])
         except ValueError:
-            raise ParameterError(
-                f"data: expected 'demo' or 'demo:SEED' with an integer seed; got {data!r}"
-            ) from None
+            raise parameter_error("intake.data.bad_seed", data=repr(data)) from None
     return None
 
 
@@ -59,18 +57,12 @@ def _locate(data: str | Path) -> Path:
     """The path ``data`` names: relative paths are looked up under the repo root first."""
     text = str(data).strip()
     if not text:
-        raise ParameterError(
-            "data: expected 'demo', 'demo:SEED', a folder of CSV files or an "
-            ".xlsx workbook; got an empty value"
-        )
+        raise parameter_error("intake.data.empty")
     path = Path(text).expanduser()
     if not path.is_absolute() and (REPO_ROOT / path).exists():
         path = REPO_ROOT / path  # notebooks run from any folder: the repo root comes first
     if not path.exists():
-        raise ParameterError(
-            f"data: {str(data)!r} does not exist; expected 'demo', "
-            "'demo:SEED', a folder of CSV files or an .xlsx workbook"
-        )
+        raise parameter_error("intake.data.missing", data=repr(str(data)))
     return path
 
 
@@ -135,9 +127,9 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
                 f"{r.unit_code} ({r.name_vi})" for r in dataset.districts.itertuples()
             ]
             close = resolver.suggest(text)
-            hint = f" Closest: {', '.join(close)}." if close else ""
-            raise ParameterError(
-                f"scope: unknown unit {scope!r}.{hint} Allowed: " + ", ".join(allowed)
+            hint = message("intake.data.closest", units=close) if close else ""
+            raise parameter_error(
+                "intake.data.unknown_scope", scope=repr(scope), hint=hint, allowed=allowed
             )
     row = units.loc[units["unit_code"] == code].iloc[0]
     return Scope(

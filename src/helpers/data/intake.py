@@ -14,8 +14,9 @@ the row as the user sees it, the column, the value and what was expected; all of
 together as one :class:`~helpers.core.errors.InputError`. A table that is structurally unusable
 (missing, empty, unreadable, missing required columns) is reported once and its row checks,
 and the cross-table checks that need it, are skipped; the other tables are still checked.
-Warnings (severity ``"warning"``, message starting ``"warning:"``) do not stop a load; they
-are kept in :attr:`Dataset.warnings`. A row is skipped only when *every* cell is empty.
+Warnings (severity ``"warning"``, message starting ``"warning:"``, ``"cảnh báo:"`` in
+Vietnamese) do not stop a load; they are kept in :attr:`Dataset.warnings`. A row is skipped
+only when *every* cell is empty.
 Frames given to :func:`validate_frames` without a location are numbered like a CSV file named
 after the table (first data row = row 2).
 """
@@ -31,7 +32,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers.core import paths
-from helpers.core.errors import InputError, InputProblem
+from helpers.core.errors import InputError, InputProblem, message
 from helpers.data import checks, schema
 from helpers.data.cells import is_empty, number_convention, parse_column, parse_number_text
 from helpers.data.checks import Catalogue, ParsedTable
@@ -104,13 +105,13 @@ def _headers(frame: pd.DataFrame) -> list[str]:
 def _unknown_column(spec: Table, header: str, loc: Location) -> InputProblem:
     names = spec.column_names
     guess = suggest(header, names)
-    hint = f"; did you mean '{guess}'?" if guess else ""
-    note = "; put free text in 'note'" if "note" in names else ""
+    hint = message("intake.hint.did_you_mean", guess=guess) if guess else ""
+    note = message("intake.expected.note_column") if "note" in names else ""
     return loc.problem(
-        f"unknown column '{header}'{hint}",
+        message("intake.table.unknown_column", header=header, hint=hint),
         row=loc.header_row,
         column=header,
-        expected=f"only the columns of {spec.name}: {', '.join(names)}{note}",
+        expected=message("intake.expected.columns_of", table=spec.name, names=names, note=note),
     )
 
 
@@ -134,9 +135,9 @@ class _Checker:
         for name in raw:
             if name not in schema.INPUT_TABLES:
                 self.problems.append(
-                    InputProblem(
-                        f"unknown table '{name}'",
-                        expected="one of " + ", ".join(schema.INPUT_TABLES),
+                    InputProblem.of(
+                        message("intake.table.unknown", name=name),
+                        expected=message("intake.expected.one_of", values=schema.INPUT_TABLES),
                     )
                 )
         for name in _ORDER:
@@ -165,7 +166,7 @@ class _Checker:
         if frame is not None and spec.reference and not _has_rows(frame):
             self.problems.append(
                 loc.problem(
-                    f"warning: {loc.what} has no data rows; the shipped {name} table is used",
+                    message("intake.table.shipped_used", what=loc.what, name=name),
                     severity=WARNING,
                 )
             )
@@ -177,7 +178,10 @@ class _Checker:
                 empty = pd.DataFrame(columns=spec.column_names, dtype=object)
                 return self._parse(spec, empty, Location(file=f"{name} (not supplied)"))
             self.problems.append(
-                loc.problem(f"missing table '{name}'", expected=f"a table named '{name}'")
+                loc.problem(
+                    message("intake.table.missing", name=name),
+                    expected=message("intake.expected.table_named", name=name),
+                )
             )
             return None
         return self._parse(spec, frame, loc)
@@ -186,10 +190,10 @@ class _Checker:
         path = paths.REFERENCE_DIR / f"{name}.csv"
         if not path.is_file():
             self.problems.append(
-                InputProblem(
-                    f"the shipped reference table {name}.csv is missing from the package",
+                InputProblem.of(
+                    message("intake.table.shipped_missing", file=path.name),
                     file=str(path),
-                    expected="a complete installation of the package",
+                    expected=message("intake.expected.installation"),
                 )
             )
             return None
@@ -205,9 +209,9 @@ class _Checker:
         if not rows and spec.name in REQUIRED:
             self.problems.append(
                 loc.problem(
-                    f"{loc.what} is empty: it has a header row but no data rows",
+                    message("intake.table.no_rows", what=loc.what),
                     row=loc.header_row,
-                    expected="a header row and at least one data row",
+                    expected=message("intake.expected.header_and_data"),
                 )
             )
             return None
@@ -250,9 +254,9 @@ class _Checker:
                 if first is not None:
                     self.problems.append(
                         loc.problem(
-                            f"column {j + 1} has data but no header",
+                            message("intake.table.no_header", n=j + 1),
                             row=rows[first],
-                            expected="a column name in the header row, or no data",
+                            expected=message("intake.expected.header_name"),
                         )
                     )
             elif key in derived:
@@ -262,23 +266,23 @@ class _Checker:
             elif known[key] in colmap:
                 self.problems.append(
                     loc.problem(
-                        f"column '{header}' appears twice",
+                        message("intake.table.column_twice", header=header),
                         row=loc.header_row,
                         column=header,
-                        expected="each column once",
+                        expected=message("intake.expected.column_once"),
                     )
                 )
             else:
                 colmap[known[key]] = j
         missing = [c for c in spec.required_columns if c not in colmap]
-        present = ", ".join(h for h in headers if h) or "none"
+        present = [h for h in headers if h] or message("intake.word.none")
         for name in missing:
             self.problems.append(
                 loc.problem(
-                    f"missing column '{name}' (columns present: {present})",
+                    message("intake.table.missing_column", name=name, present=present),
                     row=loc.header_row,
                     column=name,
-                    expected="a header row with the columns " + ", ".join(spec.required_columns),
+                    expected=message("intake.expected.header_with", columns=spec.required_columns),
                 )
             )
         return None if missing else colmap
@@ -355,11 +359,11 @@ def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[I
             row = table.rows[int(idx)]
         out.append(
             table.loc.problem(
-                f"fails schema check {rec.get('check')}",
+                message("intake.table.schema_check", check=rec.get("check")),
                 row=row,
                 column=rec.get("column"),
                 value=rec.get("failure_case"),
-                expected="a value the schema accepts (a loader bug: please report it)",
+                expected=message("intake.expected.schema"),
             )
         )
     return out
@@ -440,13 +444,11 @@ def load_dataset(path: str | Path) -> Dataset:
     elif p.is_file() and p.suffix.casefold() in WORKBOOK_SUFFIXES:
         read = read_workbook(p)
     else:
-        state = "does not exist" if not p.exists() else "is not a folder or a workbook"
+        state = "intake.input.missing" if not p.exists() else "intake.input.not_folder"
         raise InputError(
             [
-                InputProblem(
-                    f"input {state}",
-                    file=str(p),
-                    expected="a folder of CSV files or an .xlsx workbook",
+                InputProblem.of(
+                    message(state), file=str(p), expected=message("intake.expected.input")
                 )
             ]
         )
@@ -455,7 +457,8 @@ def load_dataset(path: str | Path) -> Dataset:
     return _dataset(frames, checker.warnings, origin=str(path), sha256=read.sha256)
 
 
-def format_problems(problems: Sequence[InputProblem]) -> str:
-    """One line per problem, errors first (warnings' messages start with "warning:")."""
+def format_problems(problems: Sequence[InputProblem], lang: str = "en") -> str:
+    """One line per problem in ``lang``, errors first (warnings' messages start with
+    "warning:")."""
     ordered = sorted(problems, key=lambda p: p.severity == WARNING)
-    return "\n".join(str(p).replace("\n", " ") for p in ordered)
+    return "\n".join(p.text(lang).replace("\n", " ") for p in ordered)

@@ -30,7 +30,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from helpers.core.errors import InputProblem
+from helpers.core.errors import InputProblem, Message, message
 from helpers.data import schema
 from helpers.data.cells import is_empty
 
@@ -44,7 +44,11 @@ WARNING = "warning"
 
 REQUIRED = frozenset(schema.REQUIRED_INPUT_TABLES)
 
-_EMPTY = " is empty"
+_EMPTY = ("intake.read.file_empty", "intake.read.sheet_empty")
+"""Message ids of a file or sheet without a header row."""
+
+ENCODINGS = {"utf8": "UTF-8", "utf16": "UTF-16"}
+"""Encoding names as messages show them."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,14 @@ class Location:
         return self.header_row + 1 + i
 
     @property
-    def what(self) -> str:
-        """ "sheet" or "file", for messages."""
-        return "sheet" if self.sheet else "file"
+    def what(self) -> Message:
+        """The word "sheet" or "file", for messages."""
+        return message("intake.word.sheet" if self.sheet else "intake.word.file")
 
-    def problem(self, message: str, **kw: object) -> InputProblem:
-        """An :class:`InputProblem` at this location (``row``, ``column``, … as keywords)."""
-        return InputProblem(message, file=self.file, sheet=self.sheet, **kw)  # type: ignore[arg-type]
+    def problem(self, what: Message, **kw: object) -> InputProblem:
+        """An :class:`InputProblem` at this location (``expected``, ``row``, ``column``, … as
+        keywords)."""
+        return InputProblem.of(what, file=self.file, sheet=self.sheet, **kw)  # type: ignore[arg-type]
 
 
 def suggest(word: str, options: Sequence[str]) -> str | None:
@@ -124,8 +129,8 @@ def read_csv_bytes(
         except UnicodeDecodeError as err:
             return None, loc, [
                 loc.problem(
-                    f"file starts as UTF-16 text but is not valid UTF-16 ({err.reason})",
-                    expected="UTF-8 text (save as 'CSV UTF-8') or valid UTF-16",
+                    message("intake.read.bad_utf16", reason=err.reason, **ENCODINGS),
+                    expected=message("intake.expected.utf8_or_utf16", **ENCODINGS),
                 )
             ]  # fmt: skip
     body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
@@ -138,9 +143,14 @@ def read_csv_bytes(
             loc,
             [
                 loc.problem(
-                    f"file is not UTF-8 text (byte 0x{body[err.start]:02X} on line {line})",
+                    message(
+                        "intake.read.not_utf8",
+                        byte=f"0x{body[err.start]:02X}",
+                        line=line,
+                        **ENCODINGS,
+                    ),
                     row=line,
-                    expected="UTF-8 text (save as 'CSV UTF-8')",
+                    expected=message("intake.expected.utf8", **ENCODINGS),
                 )
             ],
         )
@@ -166,7 +176,9 @@ def _records_frame(
             loc,
             [
                 loc.problem(
-                    f"cannot read the CSV: {err}", row=prev + 1, expected="comma-separated values"
+                    message("intake.read.bad_csv", error=str(err)),
+                    row=prev + 1,
+                    expected=message("intake.expected.csv"),
                 )
             ],
         )
@@ -203,21 +215,21 @@ def _frame_from_rows(
             first, header_row = numbers[0], numbers[found]
             notes.append(
                 Location(file=file, sheet=sheet).problem(
-                    f"warning: the header is on row {header_row}, not row {first}: rows "
-                    f"{first}–{header_row - 1} above it (a title?) were not read",
+                    message(
+                        "intake.read.header_below",
+                        header=header_row,
+                        first=first,
+                        last=header_row - 1,
+                    ),
                     row=header_row,
-                    expected="the column names on the first row",
+                    expected=message("intake.expected.header_first"),
                     severity=WARNING,
                 )
             )
     if head is None:
         loc = Location(file=file, sheet=sheet)
-        what = "sheet" if sheet else "file"
-        return (
-            None,
-            loc,
-            [loc.problem(f"{what}{_EMPTY}", expected="a header row and at least one data row")],
-        )
+        empty = message(_EMPTY[1] if sheet else _EMPTY[0])
+        return None, loc, [loc.problem(empty, expected=message("intake.expected.header_and_data"))]
     width = max(len(r) for r in records[head:])
     padded = [list(r) + [None] * (width - len(r)) for r in records[head:]]
     header = ["" if is_empty(h) else str(h) for h in padded[0]]
@@ -247,11 +259,12 @@ class Read:
         self, name: str, frame: pd.DataFrame | None, loc: Location, problems: list[InputProblem]
     ) -> None:
         """Keep a table read from a file or sheet; an empty one only matters if required."""
-        empty = frame is None and bool(problems) and problems[0].message.endswith(_EMPTY)
+        first = problems[0].what if problems else None
+        empty = frame is None and first is not None and first.id in _EMPTY
         if empty and name not in REQUIRED:
             self.problems.append(
                 loc.problem(
-                    f"warning: {loc.what} is empty; treated as not supplied", severity=WARNING
+                    message("intake.read.empty_unsupplied", what=loc.what), severity=WARNING
                 )
             )
             return
@@ -282,23 +295,23 @@ def read_folder(folder: Path) -> Read:
     expected = [f"{n}.csv" for n in schema.INPUT_TABLES]
     for name in sorted(REQUIRED - set(read.frames) - read.unusable):
         guess = suggest(f"{name}.csv", others)
-        hint = f"; is '{guess}' meant to be it?" if guess else ""
+        hint = message("intake.hint.meant_to_be", guess=guess) if guess else ""
         read.problems.append(
-            InputProblem(
-                f"missing file '{name}.csv'{hint}",
+            InputProblem.of(
+                message("intake.read.missing_file", name=f"{name}.csv", hint=hint),
                 file=f"{name}.csv",
-                expected=f"a file named {name}.csv in {folder}",
+                expected=message("intake.expected.file_named", name=f"{name}.csv", folder=folder),
             )
         )
         read.unusable.add(name)
     for other in others:
         guess = suggest(other, expected)
-        hint = f"; did you mean '{guess}'?" if guess else ""
+        hint = message("intake.hint.did_you_mean", guess=guess) if guess else ""
         read.problems.append(
-            InputProblem(
-                f"warning: file is not an input table and was not read{hint}",
+            InputProblem.of(
+                message("intake.read.not_a_table", hint=hint),
                 file=other,
-                expected="one of " + ", ".join(expected),
+                expected=message("intake.expected.one_of", values=expected),
                 severity=WARNING,
             )
         )
@@ -333,10 +346,9 @@ def _merged_ranges(data: bytes, ws: object) -> list[tuple[str, int, str, int]]:
 def _merged_problem(loc: Location, ref: tuple[str, int, str, int]) -> InputProblem:
     c1, r1, c2, r2 = ref
     return loc.problem(
-        f"cells {c1}{r1}:{c2}{r2} are merged: only {c1}{r1} holds a value and the other rows of "
-        "the range read as empty, so the sheet is not read further",
+        message("intake.read.merged", first=f"{c1}{r1}", last=f"{c2}{r2}"),
         row=r1,
-        expected="no merged cells in a table: unmerge them and fill the value into every row",
+        expected=message("intake.expected.unmerged"),
     )
 
 
@@ -352,15 +364,14 @@ def read_workbook(path: Path) -> Read:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
         read.problems.append(
-            InputProblem(
-                f"cannot open the workbook: {err}",
+            InputProblem.of(
+                message("intake.read.bad_workbook", error=str(err)),
                 file=path.name,
-                expected="an .xlsx workbook saved by Excel",
+                expected=message("intake.expected.workbook"),
             )
         )
         read.unusable.update(REQUIRED)
         return read
-    expected = ", ".join(schema.INPUT_TABLES)
     titles = list(wb.sheetnames)
     try:
         for title in titles:
@@ -369,14 +380,17 @@ def read_workbook(path: Path) -> Read:
                 continue
             if key not in schema.INPUT_TABLES:
                 guess = suggest(key, schema.INPUT_TABLES)
-                hint = f"; did you mean '{guess}'?" if guess else ""
+                hint = message("intake.hint.did_you_mean", guess=guess) if guess else ""
                 read.problems.append(
-                    InputProblem(
-                        f"unknown sheet '{title}'{hint}",
+                    InputProblem.of(
+                        message("intake.read.unknown_sheet", title=title, hint=hint),
                         file=path.name,
                         sheet=title,
-                        expected=f"one of {expected} (or a helper sheet: "
-                        f"{', '.join(HELPER_SHEETS)})",
+                        expected=message(
+                            "intake.expected.sheet_or_helper",
+                            tables=schema.INPUT_TABLES,
+                            helpers=HELPER_SHEETS,
+                        ),
                     )
                 )
                 continue
@@ -392,10 +406,10 @@ def read_workbook(path: Path) -> Read:
         wb.close()
     for name in sorted(REQUIRED - set(read.frames) - read.unusable):
         read.problems.append(
-            InputProblem(
-                f"missing sheet '{name}'",
+            InputProblem.of(
+                message("intake.read.missing_sheet", name=name),
                 file=path.name,
-                expected=f"a sheet named '{name}' (sheets present: {', '.join(titles)})",
+                expected=message("intake.expected.sheet_named", name=name, titles=titles),
             )
         )
         read.unusable.add(name)

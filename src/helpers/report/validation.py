@@ -2,7 +2,9 @@
 
 Rows per table, allocated and disbursed (at the last report) by plan year, totals by capital
 type and source, and, when the package ships public figures for the dataset's province, each
-figure beside the dataset's own total so a reader sees at once whether they agree.
+figure beside the dataset's own total so a reader sees at once whether they agree. Headings
+and labels come from the ``cli`` catalog, numbers are written in the language's format;
+table names, figure ids, capital types and sources are the dataset's codes.
 """
 
 from __future__ import annotations
@@ -10,13 +12,11 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.analysis.lines import cumulative_at, last_report_date
-from helpers.core.formatting import number
+from helpers.core.errors import Day
+from helpers.core.formatting import number, percent
+from helpers.core.text import tr
 from helpers.data import reference
-from helpers.data.dataset import DEMO_NOTE_EN, Dataset
-
-
-def _fmt(v: float) -> str:
-    return number(v, "en", 0)
+from helpers.data.dataset import Dataset
 
 
 def public_figure_checks(dataset: Dataset) -> pd.DataFrame:
@@ -56,47 +56,54 @@ def public_figure_checks(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure_id", "public", "dataset", "equal"])
 
 
-def describe_dataset(dataset: Dataset) -> str:
-    """A few lines a person reads after ``mtqg validate``."""
+def describe_dataset(dataset: Dataset, lang: str = "en") -> str:
+    """A few lines a person reads after ``mtqg validate``, in ``lang``."""
+
+    def t(msgid: str, **values: object) -> str:
+        return tr(f"cli.validate.{msgid}", lang, **values)
+
+    def fmt(v: float) -> str:
+        return number(v, lang, 0)
+
     lines: list[str] = []
     if dataset.demo:
-        lines.append(f"*** {DEMO_NOTE_EN} ***")
-    lines.append(f"Valid dataset: {dataset.origin}")
+        lines.append(f"*** {tr('common.demo_note', lang)} ***")
+    lines.append(t("valid", origin=dataset.origin))
     lines.append(f"SHA-256: {dataset.sha256}")
-    lines.append("Rows: " + ", ".join(f"{n} {len(t)}" for n, t in dataset.tables().items()))
+    lines.append(
+        t("rows", tables=", ".join(f"{n} {len(tb)}" for n, tb in dataset.tables().items()))
+    )
     a, d = dataset.allocations, dataset.disbursements
     last = last_report_date(d) if len(d) else None
     a = a.assign(disbursed_last=cumulative_at(d, a["line_id"], last) if last is not None else 0.0)
-    lines.append(
-        f"Totals by plan year (million VND; disbursed as of the last report, "
-        f"{last.date() if last is not None else 'none'}):"
-    )
-    lines.append(f"  {'plan_year':>9} {'allocated':>14} {'disbursed':>14} {'rate':>7}")
+    lines.append(t("by_year", date=Day(last).text(lang) if last is not None else t("no_report")))
+    head = (t("col_year"), t("col_allocated"), t("col_disbursed"), t("col_rate"))
+    lines.append(f"  {head[0]:>9} {head[1]:>14} {head[2]:>14} {head[3]:>7}")
     by_year = a.groupby("plan_year")[["amount_mvnd", "disbursed_last"]].sum()
     for year, row in by_year.iterrows():
-        rate = row["disbursed_last"] / row["amount_mvnd"] if row["amount_mvnd"] else float("nan")
+        rate = row["disbursed_last"] / row["amount_mvnd"] if row["amount_mvnd"] else None
         lines.append(
-            f"  {year:>9} {_fmt(row['amount_mvnd']):>14} "
-            f"{_fmt(row['disbursed_last']):>14} {rate:>7.1%}"
+            f"  {year:>9} {fmt(row['amount_mvnd']):>14} "
+            f"{fmt(row['disbursed_last']):>14} {percent(rate, lang, 1):>7}"
         )
     lines.append(
-        f"  {'total':>9} {_fmt(by_year['amount_mvnd'].sum()):>14} "
-        f"{_fmt(by_year['disbursed_last'].sum()):>14}"
+        f"  {t('total'):>9} {fmt(by_year['amount_mvnd'].sum()):>14} "
+        f"{fmt(by_year['disbursed_last'].sum()):>14}"
     )
-    lines.append("Allocated by capital type and source (million VND):")
+    lines.append(t("by_type"))
     by_ts = a.groupby(["capital_type", "source"])["amount_mvnd"].sum()
     for (ctype, source), v in by_ts.items():
-        lines.append(f"  {ctype:<11} {source:<8} {_fmt(v):>14}")
+        lines.append(f"  {ctype:<11} {source:<8} {fmt(v):>14}")
     checks = public_figure_checks(dataset)
     if len(checks):
-        lines.append("Public figures for this province (reference/public_figures.csv):")
+        lines.append(t("public_figures", file="reference/public_figures.csv"))
         for r in checks.itertuples():
-            mark = "equal" if r.equal else "DIFFERENT"
+            mark = t("equal") if r.equal else t("different")
             lines.append(
-                f"  {r.figure_id:<34} public {_fmt(r.public):>12}  "
-                f"dataset {_fmt(r.dataset):>12}  {mark}"
+                f"  {r.figure_id:<34} {t('public')} {fmt(r.public):>12}  "
+                f"{t('dataset')} {fmt(r.dataset):>12}  {mark}"
             )
     if dataset.warnings:
-        lines.append(f"{len(dataset.warnings)} warning(s):")
-        lines.extend(f"  - {w}" for w in dataset.warnings)
+        lines.append(t("warnings", n=len(dataset.warnings)))
+        lines.extend(f"  - {w.text(lang)}" for w in dataset.warnings)
     return "\n".join(lines)
