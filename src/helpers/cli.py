@@ -90,10 +90,10 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
-        raise ParameterError(f"template: the output must be an .xlsx file; got {args.out!r}")
+        raise ParameterError(tr("cli.template_not_xlsx", args.message_lang, path=args.out))
     _refuse_overwrite([out], args.force)
     template.write_template(out, province=args.province)
-    print(f"Intake workbook written to {out}")
+    print(tr("cli.template_written", args.message_lang, out=out))
     return EXIT_OK
 
 
