@@ -385,8 +385,9 @@ def fit_year_end_share(
     """Fractional logit of the share disbursed by the 31 January deadline (Papke-Wooldridge).
 
     ``share_deadline ~ months_available * C(capital_type) + C(project_code) + C(plan_year) +
-    C(unit_code)``, GLM Binomial with logit link, fitted as a quasi-likelihood on every line
-    whose deadline has passed (shares capped at 1).
+    C(unit_code)``, GLM Binomial with logit link, fitted as a quasi-likelihood on every
+    reported line whose deadline has passed (shares capped at 1; a line with no disbursement
+    report is not reported, not a zero, and is left out).
 
     Weights: ``var_weights`` = amount allocated (rescaled to mean 1). A line's amount says how
     much capital its share is about, and a larger line's share averages over more payments, so
