@@ -18,8 +18,9 @@ Timed separately: data preparation (:func:`helpers.analysis.lag.prepare.prepare_
 table and the line x report-date panel), then each model of
 :func:`helpers.analysis.lag.models.fit_province_models`
 (profiles with ``n_boot`` bootstrap replicates, time to 50 % / 90 % with Kaplan-Meier and Cox,
-the fractional logit with the district checks), then one district summary from the fitted
-models (what each district notebook pays).
+the fractional logit with the district checks), then the district-cluster bootstrap of the
+counterfactual gain, then one district summary from the fitted models (what each district
+notebook pays once the bootstrap is done).
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ def bench(ds: Dataset, label: str, n_boot: int) -> None:
         name_en=str(row["name_en"]),
         level="district",
     )
+    _, wall, cpu = _timed(
+        models.year_end.cluster_bootstrap, yearend.CLUSTER_BOOT, models.settings["seed"]
+    )
+    label = f"district-cluster bootstrap ({yearend.CLUSTER_BOOT} refits)"
+    print(f"  {label:44s} {wall:7.2f} {cpu:7.2f}")
     _, wall, cpu = _timed(summary.summary_lag, ds, scope, "01-31", models=models)
     print(f"  {'one district summary from fitted models':44s} {wall:7.2f} {cpu:7.2f}")
     ame = models.year_end.ame()

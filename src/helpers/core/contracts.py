@@ -191,24 +191,44 @@ class TimingEffect(Interval):
 
     n_lines: int | None = None
     se: float | None = None
+    weighting: Literal["lines", "amount"] | None = None
+    """"lines": averaged over lines; "amount": weighted by amount (the effect on the rate)."""
     by_capital_type: dict[str, Any] = {}
     province: dict[str, Any] | None = None
     method: str | None = None
 
 
 class Counterfactual(Contract):
-    """The earlier-allocation scenario for the scope's lines."""
+    """An earlier-allocation scenario for the scope's lines, within the support of the data.
+
+    ``ci_low``/``ci_high``: delta method (parameter uncertainty); ``*_bootstrap``:
+    district-cluster bootstrap; ``ci_used`` names the wider, whose ends are ``ci_wide_*``.
+    """
 
     date: str
     gain_mvnd: float | None
     ci_low: float | None
     ci_high: float | None
+    scenario: Literal["date", "feasible"] | None = None
+    support_rule: str | None = None
     n_lines: int | None = None
     n_lines_moved: int | None = None
     mean_months_gained: float | None = None
     allocated_mvnd: float | None = None
     observed_deadline_mvnd: float | None = None
+    ci_low_bootstrap: float | None = None
+    ci_high_bootstrap: float | None = None
+    n_boot: int | None = None
+    n_boot_ok: int | None = None
+    ci_used: Literal["delta_method", "cluster_bootstrap"] | None = None
+    ci_wide_low: float | None = None
+    ci_wide_high: float | None = None
+    n_lines_outside_support: int | None = None
+    outside_support_mvnd: float | None = None
+    share_lines_outside_support: float | None = None
+    share_capital_outside_support: float | None = None
     by_year: list[dict[str, Any]] = []
+    cells: list[dict[str, Any]] = []
 
 
 class Caveat(Contract):
@@ -234,10 +254,14 @@ class Lag(Contract):
     n_lines: int
     ci_level: float
     timing_effect_pp_per_month: TimingEffect
+    timing_effect_pp_per_month_weighted: TimingEffect | None = None
+    n_lines_not_reported: int | None = None
+    not_reported_mvnd: float | None = None
     months_to_50pct: float | None
     months_to_90pct: float | None
     months_to_share: dict[str, dict[str, Any]]
     counterfactual: Counterfactual
+    counterfactual_feasible: Counterfactual | None = None
     profile: dict[str, Any]
     time_to_share: dict[str, Any]
     cox_province: dict[str, Any]

@@ -29,7 +29,7 @@ from helpers.analysis.lag.summary import summary_lag
 from helpers.core import paths
 from helpers.core.contracts import Lag
 from helpers.core.errors import ParameterError
-from helpers.core.formatting import day_month, number
+from helpers.core.formatting import day_month, mvnd, number
 from helpers.core.text import check_lang, has_text, tr
 from helpers.data.deadlines import regular_deadline
 from helpers.steps.base import Step, open_step
@@ -68,9 +68,11 @@ def _fill(msg: Message, lang: str) -> dict[str, Any]:
     """The values of ``msg`` formatted for its sentence in ``lang``."""
     v = msg.kwargs
     out: dict[str, Any] = dict(v)
-    for key in ("asymptote", "threshold", "cap", "level"):
+    for key in ("asymptote", "threshold", "cap", "level", "share"):
         if key in v:
             out[key] = _pct(v[key])
+    if "amount" in v:
+        out["amount"] = mvnd(v["amount"], lang)
     if "ratio" in v:
         out["ratio"] = number(v["ratio"], lang, 1)
     if "alpha" in v:
@@ -288,10 +290,15 @@ def district_check_table(models: ProvinceModels) -> pd.DataFrame:
     return pd.DataFrame(rows).round(4)
 
 
-def counterfactual_table(result: ScopeResult, by: str = "plan_year") -> pd.DataFrame:
-    """The counterfactual by ``by`` ("plan_year", "capital_type" or "unit_code"), amounts in
-    million VND, with a total row."""
-    cf = result.counterfactual
+def counterfactual_table(
+    result: ScopeResult, by: str = "plan_year", scenario: str = "date"
+) -> pd.DataFrame:
+    """A scenario ("date" or "feasible") by ``by`` ("plan_year", "capital_type" or
+    "unit_code"), amounts in million VND, with a total row."""
+    scenarios = {"date": result.counterfactual, "feasible": result.counterfactual_feasible}
+    cf = scenarios.get(scenario)
+    if cf is None:
+        raise ParameterError(f"scenario: expected 'date' or 'feasible'; got {scenario!r}")
     table = {
         "plan_year": cf.by_year,
         "capital_type": cf.by_capital_type,
@@ -310,6 +317,9 @@ def counterfactual_table(result: ScopeResult, by: str = "plan_year") -> pd.DataF
         "gain_mvnd",
         "ci_low",
         "ci_high",
+        "ci_low_bootstrap",
+        "ci_high_bootstrap",
+        "share_capital_outside_support",
         "predicted_share",
         "counterfactual_share",
     ]

@@ -1,10 +1,29 @@
-"""The earlier-allocation scenario: predicted amount disbursed by the deadline had every line
-been decided by a chosen date, with a delta-method interval, by year, capital type and unit."""
+"""The earlier-allocation scenarios: predicted amount disbursed by the deadline had lines been
+decided earlier (by a chosen date, or by the month the fastest quarter of lines was decided),
+within the support of the data, with delta-method and district-cluster bootstrap intervals,
+by year, capital type and unit.
+
+Only the fitted lines count (reported, deadline passed). The support of the data is each plan
+year x capital type cell's range of observed decisions: a line whose scenario date falls before
+its cell's earliest decision is moved only to that earliest decision (not left out:
+``support_rule`` "moved_to_earliest_observed_decision") and is counted in
+``n_lines_outside_support`` / ``share_capital_outside_support``. The gain is
+Σ amount x (μ̂_cf − μ̂), predicted minus predicted, so the model's fit error cancels.
+``ci_low``/``ci_high`` are the delta method with the model's sandwich covariance (parameter
+uncertainty); with ``n_boot`` > 0, ``ci_low_bootstrap``/``ci_high_bootstrap`` are the 2.5 and
+97.5 percentiles of the gain over a district-cluster bootstrap (see
+:meth:`~helpers.analysis.lag.yearend.YearEndShareModel.cluster_bootstrap` and
+:func:`_bootstrap_gains`), and ``ci_used`` names the wider of the two, whose ends are
+``ci_wide_low``/``ci_wide_high``. Neither includes the line-level noise of what would actually
+have been disbursed.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -12,12 +31,18 @@ import pandas as pd
 from scipy.special import expit
 
 from helpers.analysis.lag.prepare import Z95, Caveat
-from helpers.analysis.lag.yearend import YearEndShareModel
+from helpers.analysis.lag.yearend import ClusterBootstrap, YearEndShareModel
 from helpers.core.errors import ParameterError
 from helpers.data.deadlines import months_available
 
 DEFAULT_COUNTERFACTUAL_DATE = "01-31"
 """Default scenario: every line decided by 31 January of its plan year."""
+FEASIBLE_QUANTILE = 0.25
+"""The feasible calendar: the month by which this share of a cell's lines was decided."""
+SUPPORT_RULE = "moved_to_earliest_observed_decision"
+"""What happens to a line whose scenario date falls before the support (in ``lag.json``)."""
+MIN_BOOT_OK = 20
+"""Fewest usable bootstrap replicates for a bootstrap interval."""
 
 
 def parse_counterfactual_date(text: str) -> tuple[int, int, int]:
@@ -61,9 +86,35 @@ def _sum_with_ci(value: np.ndarray, grad: np.ndarray, cov: np.ndarray) -> tuple[
     return total, total - Z95 * se, total + Z95 * se, se
 
 
+def _cells(frame: pd.DataFrame) -> Any:
+    """Decision dates grouped by plan year x capital type."""
+    decided = pd.to_datetime(frame["decision_date"])
+    return decided.groupby([frame["plan_year"], frame["capital_type"]])
+
+
+def support_start(frame: pd.DataFrame) -> pd.Series:
+    """Per line, the earliest decision date of its plan year x capital type cell in ``frame``:
+    the earliest date the data show such a line could be decided."""
+    return _cells(frame).transform("min")
+
+
+def _lower_quantile(dates: pd.Series, q: float) -> pd.Timestamp:
+    """The k-th earliest date with k = ⌈q n⌉ (at least a share q of the lines by then)."""
+    ordered = dates.sort_values()
+    return ordered.iloc[max(int(np.ceil(q * len(ordered))) - 1, 0)]
+
+
+def feasible_dates(frame: pd.DataFrame, quantile: float = FEASIBLE_QUANTILE) -> pd.Series:
+    """Per line, the last day of the month in which its plan year x capital type cell had
+    decided ``quantile`` of its lines (counted by lines, not amounts; the k-th earliest
+    decision with k = ⌈quantile x lines⌉)."""
+    q = _cells(frame).transform(lambda d: _lower_quantile(d, quantile))
+    return pd.to_datetime(q) + pd.offsets.MonthEnd(0)
+
+
 @dataclass
 class CounterfactualResult:
-    """What the year-end model predicts had lines been decided by a scenario date."""
+    """What the year-end model predicts had lines been decided by a scenario's dates."""
 
     date: str
     total: dict[str, Any]
@@ -71,20 +122,70 @@ class CounterfactualResult:
     by_capital_type: list[dict[str, Any]]
     by_district: list[dict[str, Any]]
     caveats: list[Caveat] = field(default_factory=list)
+    scenario: str = "date"
+    cells: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date,
+            "scenario": self.scenario,
+            "support_rule": SUPPORT_RULE,
             **self.total,
             "by_year": self.by_year,
             "by_capital_type": self.by_capital_type,
             "by_district": self.by_district,
+            "cells": self.cells,
             "caveats": self.caveats,
         }
 
 
+def _bootstrap_gains(
+    model: YearEndShareModel, boot: ClusterBootstrap, gained: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    """The gain of the selected lines in each bootstrap replicate (NaN when none drawn).
+
+    A replicate's gain per VND allocated is Σ n a (μ̂_cf − μ̂) / Σ n a over the selected
+    lines, n being how often the line's unit was drawn and μ̂ predicted with the replicate's
+    parameters; times the lines' allocation, so the interval reflects the uncertainty of the
+    effect, not the random size of a resampled province.
+    """
+    amount = model.lines["amount_mvnd"].to_numpy(dtype=float)[mask]
+    X = model.X[mask]
+    X_cf = X + gained[mask][:, None] * model.dX[mask]
+    diff = expit(X_cf @ boot.params.T) - expit(X @ boot.params.T)
+    n = boot.line_counts(mask).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = (n * amount[:, None] * diff).sum(axis=0) / (n * amount[:, None]).sum(axis=0)
+    return rate * amount.sum()
+
+
+def _intervals(row: dict[str, Any], boot_gain: np.ndarray | None) -> dict[str, Any]:
+    """Bootstrap percentile interval and the wider of it and the delta-method one."""
+    ok = boot_gain[np.isfinite(boot_gain)] if boot_gain is not None else np.empty(0)
+    lo_b = hi_b = None
+    if len(ok) >= MIN_BOOT_OK:
+        lo_b, hi_b = (float(x) for x in np.percentile(ok, [2.5, 97.5]))
+    used = "delta_method"
+    lo_w, hi_w = row["ci_low"], row["ci_high"]
+    if lo_b is not None and hi_b is not None and hi_b - lo_b > hi_w - lo_w:
+        used, lo_w, hi_w = "cluster_bootstrap", lo_b, hi_b
+    return {
+        "ci_low_bootstrap": lo_b,
+        "ci_high_bootstrap": hi_b,
+        "n_boot": len(boot_gain) if boot_gain is not None else 0,
+        "n_boot_ok": len(ok),
+        "ci_used": used,
+        "ci_wide_low": lo_w,
+        "ci_wide_high": hi_w,
+    }
+
+
 def _cf_rows(
-    frame: pd.DataFrame, parts: dict[str, np.ndarray], cov: np.ndarray, mask: np.ndarray
+    frame: pd.DataFrame,
+    parts: dict[str, np.ndarray],
+    cov: np.ndarray,
+    mask: np.ndarray,
+    boot_gain: Callable[[np.ndarray], np.ndarray] | None,
 ) -> dict[str, Any]:
     amount = frame["amount_mvnd"].to_numpy(dtype=float)[mask]
     alloc = float(amount.sum())
@@ -93,7 +194,9 @@ def _cf_rows(
     pred = float(parts["pred"][mask].sum())
     observed = float((frame["share_deadline"].to_numpy(dtype=float)[mask] * amount).sum())
     moved = parts["moved"][mask]
-    return {
+    outside = parts["outside"][mask]
+    out_amount = float(amount[outside].sum())
+    row = {
         "n_lines": int(mask.sum()),
         "n_lines_moved": int(moved.sum()),
         "mean_months_gained": float(parts["months_gained"][mask][moved].mean())
@@ -113,38 +216,53 @@ def _cf_rows(
         "ci_low": lo,
         "ci_high": hi,
         "se": se,
+        "n_lines_outside_support": int(outside.sum()),
+        "outside_support_mvnd": out_amount,
+        "share_lines_outside_support": float(outside.mean()) if mask.any() else None,
+        "share_capital_outside_support": out_amount / alloc if alloc else None,
     }
+    return row | _intervals(row, None if boot_gain is None else boot_gain(mask))
 
 
-def counterfactual_on_time(
+def _cell_rows(
+    frame: pd.DataFrame, target: pd.Series, floor: pd.Series, used: pd.Series
+) -> list[dict[str, Any]]:
+    """One row per plan year x capital type: the dates the scenario asked for and used."""
+    cells = frame.assign(_target=target, _floor=floor, _used=used)
+    rows = []
+    for (year, ctype), g in cells.groupby(["plan_year", "capital_type"], sort=True):
+        rows.append(
+            {
+                "plan_year": int(year),
+                "capital_type": str(ctype),
+                "n_lines": int(len(g)),
+                "allocated_mvnd": float(g["amount_mvnd"].sum()),
+                "support_start": g["_floor"].iloc[0],
+                "scenario_date": g["_target"].iloc[0],
+                "scenario_date_used": g["_used"].iloc[0],
+                "outside_support": bool(g["_target"].iloc[0] < g["_floor"].iloc[0]),
+            }
+        )
+    return rows
+
+
+def _scenario(
     model: YearEndShareModel,
-    date: str = DEFAULT_COUNTERFACTUAL_DATE,
-    *,
-    lines: np.ndarray | pd.Series | None = None,
+    target: pd.Series,
+    date: str,
+    scenario: str,
+    lines: np.ndarray | pd.Series | None,
+    n_boot: int,
+    seed: int,
 ) -> CounterfactualResult:
-    """Predicted share and VND by the deadline had every line been decided by ``date``.
-
-    Every line decided after the scenario date of its plan year is moved to it (more months
-    available); lines decided earlier keep their date. The gain is Σ amount x (μ̂_cf − μ̂) over
-    the lines, i.e. predicted minus predicted, so the model's fit error cancels; its 95 %
-    interval is the delta method with the model's sandwich covariance (parameter uncertainty,
-    not the line-level noise of what would actually have been disbursed).
-
-    Args:
-        model: a fitted :class:`YearEndShareModel` (e.g. the province's).
-        date: scenario date, "MM-DD" in the plan year or "prev-MM-DD" (see
-            :func:`parse_counterfactual_date`).
-        lines: boolean mask over ``model.lines`` (e.g. one district's lines).
-
-    Returns:
-        A :class:`CounterfactualResult` with the total and tables by plan year, capital type
-        and district (amounts in million VND).
-    """
+    """Move every line decided after its ``target`` date to it, within the support."""
     frame = model.lines
-    cf_date = counterfactual_dates(frame["plan_year"], date)
     decided = pd.to_datetime(frame["decision_date"])
-    moved = (decided > cf_date).to_numpy()
-    new_decision = decided.where(decided <= cf_date, cf_date)
+    floor = support_start(frame)
+    outside = (target < floor).to_numpy()
+    used = target.where(~outside, floor)
+    moved = (decided > used).to_numpy()
+    new_decision = decided.where(decided <= used, used)
     m_cf = months_available(new_decision, frame["plan_year"])
     gained = (m_cf - frame["months_available"]).to_numpy(dtype=float)
     X_cf = model.design_shifted(gained)
@@ -161,20 +279,27 @@ def counterfactual_on_time(
         "pred": amount * mu,
         "moved": moved,
         "months_gained": gained,
+        "outside": outside,
     }
     base = np.ones(len(frame), bool) if lines is None else np.asarray(lines, bool)
+    boot = model.cluster_bootstrap(n_boot, seed) if n_boot > 0 else None
+    boot_gain = None if boot is None else partial(_bootstrap_gains, model, boot, gained)
 
     def table(column: str) -> list[dict[str, Any]]:
         col = frame[column].astype(str).to_numpy()
         return [
-            {column: v, **_cf_rows(frame, parts, model.cov, base & (col == v))}
+            {column: v, **_cf_rows(frame, parts, model.cov, base & (col == v), boot_gain)}
             for v in sorted(set(col[base]))
         ]
 
-    total = _cf_rows(frame, parts, model.cov, base)
+    total = _cf_rows(frame, parts, model.cov, base, boot_gain)
     caveats = [Caveat.of("counterfactual_scope")]
+    if total["n_lines_outside_support"]:
+        caveats.append(Caveat.of("outside_support", share=total["share_capital_outside_support"]))
     if total["n_lines_moved"] == 0:
         caveats.append(Caveat.of("nothing_moved"))
+    if total["ci_used"] == "cluster_bootstrap":
+        caveats.append(Caveat.of("gain_interval_bootstrap"))
     return CounterfactualResult(
         date=date,
         total=total,
@@ -182,4 +307,55 @@ def counterfactual_on_time(
         by_capital_type=table("capital_type"),
         by_district=table("unit_code"),
         caveats=caveats,
+        scenario=scenario,
+        cells=_cell_rows(frame.loc[base], target[base], floor[base], used[base]),
     )
+
+
+def counterfactual_on_time(
+    model: YearEndShareModel,
+    date: str = DEFAULT_COUNTERFACTUAL_DATE,
+    *,
+    lines: np.ndarray | pd.Series | None = None,
+    n_boot: int = 0,
+    seed: int = 0,
+) -> CounterfactualResult:
+    """Predicted share and VND by the deadline had every line been decided by ``date``.
+
+    Every line decided after the scenario date of its plan year is moved to it (more months
+    available), or only to its cell's earliest observed decision when that is later; lines
+    decided earlier keep their date.
+
+    Args:
+        model: a fitted :class:`YearEndShareModel` (e.g. the province's).
+        date: scenario date, "MM-DD" in the plan year or "prev-MM-DD" (see
+            :func:`parse_counterfactual_date`).
+        lines: boolean mask over ``model.lines`` (e.g. one district's lines).
+        n_boot: district-cluster bootstrap replicates (0: none).
+        seed: seed of the bootstrap.
+
+    Returns:
+        A :class:`CounterfactualResult` with the total and tables by plan year, capital type
+        and district (amounts in million VND), and the dates per plan year x capital type.
+    """
+    target = counterfactual_dates(model.lines["plan_year"], date)
+    return _scenario(model, target, date, "date", lines, n_boot, seed)
+
+
+def counterfactual_feasible(
+    model: YearEndShareModel,
+    *,
+    quantile: float = FEASIBLE_QUANTILE,
+    lines: np.ndarray | pd.Series | None = None,
+    n_boot: int = 0,
+    seed: int = 0,
+) -> CounterfactualResult:
+    """Predicted share and VND by the deadline on a calendar the province has achieved.
+
+    Each plan year x capital type cell's lines are decided by the end of the month in which
+    the province's fastest ``quantile`` of the cell's lines was decided (counted by lines:
+    :func:`feasible_dates`); lines decided earlier keep their date. ``date`` is "feasible".
+    Arguments and result as :func:`counterfactual_on_time`.
+    """
+    target = feasible_dates(model.lines, quantile)
+    return _scenario(model, target, "feasible", "feasible", lines, n_boot, seed)

@@ -94,7 +94,8 @@ class LagData:
             ``share_dec31``, ``share_deadline``, ``share_last`` (capped at 1),
             ``first_snapshot_date``, ``last_snapshot_date``, ``n_snapshots``, ``closed``
             (the last snapshot is on or after the line's own final deadline, so its share is
-            final), ``usable`` (amount > 0), ``deadline_usable`` (usable and the regular
+            final), ``usable`` (amount > 0), ``reported`` (the line has at least one
+            disbursement report), ``deadline_usable`` (usable, reported and the regular
             deadline observed), and for each threshold ``t50_months`` / ``reached50`` and
             ``t90_months`` / ``reached90`` (time in months from decision; ``reached`` 0 means
             censored at that time).
@@ -169,7 +170,8 @@ def _line_frame(
     lines["n_snapshots"] = np.bincount(snaps.line, minlength=len(lines)).astype("int64")
     lines["closed"] = lines["last_snapshot_date"] >= lines["line_deadline"]
     lines["usable"] = lines["amount_mvnd"] > 0
-    lines["deadline_usable"] = lines["usable"] & lines["deadline_observed"]
+    lines["reported"] = lines["n_snapshots"] > 0
+    lines["deadline_usable"] = lines["usable"] & lines["reported"] & lines["deadline_observed"]
     for thr in THRESHOLDS:
         tts = time_to_share_from(lines, snaps, thr, as_of)
         tag = f"{round(100 * thr)}"
@@ -239,10 +241,12 @@ def prepare_lag_data(
         panel: build the line x report-date panel (needed by the profile curves only).
 
     Returns:
-        A :class:`LagData`. Lines with a zero amount are kept but flagged ``usable`` False;
-        lines whose 31 January deadline lies after ``as_of`` are flagged
-        ``deadline_usable`` False (they enter the profiles and survival models, not the
-        year-end model).
+        A :class:`LagData`. Lines with a zero amount are kept but flagged ``usable`` False.
+        Lines with no disbursement report at all are "not reported", not "disbursed zero":
+        flagged ``reported`` False and counted by the ``not_reported`` caveat. They and the
+        lines whose 31 January deadline lies after ``as_of`` are flagged ``deadline_usable``
+        False (they enter the profiles and survival models, not the year-end model or the
+        counterfactual).
     """
     lines, as_of_ts, snaps = _line_frame(dataset, None if as_of is None else pd.Timestamp(as_of))
     frame = _panel_frame(lines, snaps) if panel else pd.DataFrame()
@@ -250,7 +254,16 @@ def prepare_lag_data(
     n_zero = int((~lines["usable"]).sum())
     if n_zero:
         caveats.append(Caveat.of("zero_amount", n=n_zero))
-    n_open = int((lines["usable"] & ~lines["deadline_observed"]).sum())
+    not_reported = lines["usable"] & ~lines["reported"]
+    if not_reported.any():
+        caveats.append(
+            Caveat.of(
+                "not_reported",
+                n=int(not_reported.sum()),
+                amount=float(lines.loc[not_reported, "amount_mvnd"].sum()),
+            )
+        )
+    n_open = int((lines["usable"] & lines["reported"] & ~lines["deadline_observed"]).sum())
     if n_open:
         caveats.append(Caveat.of("deadline_not_reached", n=n_open))
     n_over = int((lines["disbursed_last_mvnd"] > lines["amount_mvnd"] + 1e-6).sum())

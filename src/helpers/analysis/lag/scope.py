@@ -11,6 +11,7 @@ import pandas as pd
 from helpers.analysis.lag.counterfactual import (
     DEFAULT_COUNTERFACTUAL_DATE,
     CounterfactualResult,
+    counterfactual_feasible,
     counterfactual_on_time,
     parse_counterfactual_date,
 )
@@ -18,6 +19,7 @@ from helpers.analysis.lag.models import ProvinceModels
 from helpers.analysis.lag.prepare import Method
 from helpers.analysis.lag.profiles import ProfileResult, fit_disbursement_profile
 from helpers.analysis.lag.survival import SurvivalResult, fit_time_to_share
+from helpers.analysis.lag.yearend import CLUSTER_BOOT
 from helpers.core.scope import Scope
 from helpers.data.units import scope_unit_codes
 
@@ -32,8 +34,14 @@ class ScopeResult:
         profile: the scope's profiles: for the province, by allocation quarter x capital
             type (pooled group included); for a district, its own lines by capital type.
         survival: Kaplan-Meier (and, for the province, Cox) results by threshold "50"/"90".
-        counterfactual: the scenario applied to the scope's lines (province model).
-        timing: average marginal effect of a decision one month later on the scope's lines.
+        counterfactual: the scenario date applied to the scope's lines (province model).
+        counterfactual_feasible: the feasible calendar (the month each plan year's fastest
+            quarter of lines was decided, per capital type) applied likewise.
+        timing: average marginal effect of a decision one month later on the scope's lines
+            (averaged over lines).
+        timing_weighted: the same weighted by amount (the effect on the scope's rate).
+        not_reported: the scope's lines with no disbursement report: ``n_lines``,
+            ``amount_mvnd`` (left out of the year-end model and the counterfactuals).
     """
 
     scope: Scope
@@ -43,6 +51,9 @@ class ScopeResult:
     counterfactual: CounterfactualResult
     timing: dict[str, Any]
     seconds: float
+    counterfactual_feasible: CounterfactualResult | None = None
+    timing_weighted: dict[str, Any] | None = None
+    not_reported: dict[str, Any] | None = None
 
 
 def analyse_scope(
@@ -50,9 +61,11 @@ def analyse_scope(
 ) -> ScopeResult:
     """The lag results of ``scope`` from the province models (memoised in ``models``).
 
-    A district's timing effect and counterfactual are the province model's predictions on the
+    A district's timing effect and counterfactuals are the province model's predictions on the
     district's lines (its own sample is too small for the fixed-effect model); its profile
-    curves and Kaplan-Meier curves are fitted on its own lines.
+    curves and Kaplan-Meier curves are fitted on its own lines. The counterfactual gains get
+    a district-cluster bootstrap interval (:data:`CLUSTER_BOOT` replicates, seeded with the
+    models' seed, shared by every scope).
 
     Raises:
         ParameterError: bad ``counterfactual_date``.
@@ -86,16 +99,30 @@ def analyse_scope(
     timing = ye.ame(ye_mask)
     timing["by_capital_type"] = ye.ame_by("capital_type", ye_mask)
     timing["method"] = Method.of("timing_ame", level=0.95)
+    weighted = ye.ame(ye_mask, weighted=True)
+    weighted["by_capital_type"] = ye.ame_by("capital_type", ye_mask, weighted=True)
+    weighted["method"] = Method.of("timing_ame_weighted", level=0.95)
     if not scope.is_province:
         timing["province"] = ye.ame()
+        weighted["province"] = ye.ame(weighted=True)
+    boot = {"n_boot": CLUSTER_BOOT, "seed": models.settings["seed"]}
+    lines = data.lines.loc[mask]
+    silent = lines["usable"] & ~lines["reported"]
     result = ScopeResult(
         scope=scope,
         lines=mask,
         profile=profile,
         survival=survival,
-        counterfactual=counterfactual_on_time(ye, counterfactual_date, lines=ye_mask),
+        counterfactual=counterfactual_on_time(ye, counterfactual_date, lines=ye_mask, **boot),
         timing=timing,
-        seconds=time.perf_counter() - start,
+        seconds=0.0,
+        counterfactual_feasible=counterfactual_feasible(ye, lines=ye_mask, **boot),
+        timing_weighted=weighted,
+        not_reported={
+            "n_lines": int(silent.sum()),
+            "amount_mvnd": float(lines.loc[silent, "amount_mvnd"].sum()),
+        },
     )
+    result.seconds = time.perf_counter() - start
     models.scopes[key] = result
     return result

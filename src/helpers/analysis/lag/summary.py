@@ -78,6 +78,7 @@ def _scope_caveats(models: ProvinceModels, res: ScopeResult) -> list[Caveat]:
         + [c for s in res.survival.values() for c in s.caveats]
         + models.year_end.caveats
         + res.counterfactual.caveats
+        + (res.counterfactual_feasible.caveats if res.counterfactual_feasible else [])
         + extra
     )
 
@@ -101,14 +102,30 @@ def summary_lag(
       ``data_origin``, ``data_sha256``, ``as_of``, ``n_lines``, ``ci_level`` (0.95: every
       interval below);
     * ``timing_effect_pp_per_month``: {``estimate``, ``ci_low``, ``ci_high``, ``se``,
-      ``n_lines``, ``by_capital_type``, ``method``, and for a district ``province``}: the
-      average change, in percentage points, of the share of a line's capital disbursed by the
-      deadline for each month LATER its decision falls (negative when late allocation hurts);
+      ``n_lines``, ``weighting`` ("lines"), ``by_capital_type``, ``method``, and for a district
+      ``province``}: the average over lines of the change, in percentage points, of the share
+      of a line's capital disbursed by the deadline for each month LATER its decision falls
+      (negative when late allocation hurts);
+    * ``timing_effect_pp_per_month_weighted``: the same keys with ``weighting`` "amount": the
+      change of the scope's rate (amount disbursed by the deadline / amount allocated), the
+      weighting of the model and the counterfactuals;
+    * ``n_lines_not_reported``, ``not_reported_mvnd``: the scope's lines with no disbursement
+      report at all (not counted as disbursing nothing: out of the year-end model and the
+      counterfactuals);
     * ``months_to_50pct``, ``months_to_90pct``: months from decision until the scope's pooled
       standard profile reaches the share (None when its asymptote stays below);
       ``months_to_share`` adds bootstrap intervals, the asymptote and Kaplan-Meier medians;
-    * ``counterfactual``: {``date``, ``gain_mvnd``, ``ci_low``, ``ci_high``, predicted and
-      scenario amounts and shares, ``by_year``, ``by_capital_type``, ``by_district``};
+    * ``counterfactual``: {``date``, ``scenario`` ("date"), ``support_rule``, ``gain_mvnd``,
+      ``ci_low``, ``ci_high`` (delta method), ``ci_low_bootstrap``, ``ci_high_bootstrap``
+      (district-cluster bootstrap), ``ci_used``, ``ci_wide_low``, ``ci_wide_high`` (the wider
+      of the two), ``n_lines_outside_support``, ``share_lines_outside_support``,
+      ``outside_support_mvnd``, ``share_capital_outside_support``, predicted and scenario
+      amounts and shares, ``by_year``, ``by_capital_type``, ``by_district`` (same keys),
+      ``cells`` (scenario and support dates per plan year x capital type)}: the scenario date
+      restricted to the support (see :mod:`helpers.analysis.lag.counterfactual`);
+    * ``counterfactual_feasible``: the same for the feasible calendar (``date`` and
+      ``scenario`` "feasible": each cell's lines decided by the end of the month its fastest
+      quarter of lines, counted by lines, was decided);
     * ``profile`` (scope and province curves), ``time_to_share`` (KM, log-rank, Cox),
       ``ph_check`` (verdict as a :class:`~helpers.analysis.lag.prepare.Verdict`), ``year_end_model`` (formula, fit diagnostics, district
       checks), ``n_per_model``, ``caveats`` (list of :class:`~helpers.analysis.lag.prepare.Caveat`),
@@ -139,10 +156,16 @@ def summary_lag(
         "n_lines": int(res.lines.sum()),
         "ci_level": 0.95,
         "timing_effect_pp_per_month": res.timing,
+        "timing_effect_pp_per_month_weighted": res.timing_weighted,
+        "n_lines_not_reported": (res.not_reported or {}).get("n_lines"),
+        "not_reported_mvnd": (res.not_reported or {}).get("amount_mvnd"),
         "months_to_50pct": months["50pct"]["estimate"],
         "months_to_90pct": months["90pct"]["estimate"],
         "months_to_share": months,
         "counterfactual": res.counterfactual.to_dict(),
+        "counterfactual_feasible": res.counterfactual_feasible.to_dict()
+        if res.counterfactual_feasible
+        else None,
         "profile": {
             "scope": res.profile.to_dict(),
             "province_by_capital_type": models.profile_by_type.to_dict(),
