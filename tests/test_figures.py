@@ -192,3 +192,12 @@ def test_month_and_project_labels():
     assert charts.month_label(13, "vi") == "T1 năm sau"
     assert charts.project_label("DA10", "vi") == "Dự án 10"
     assert charts.project_label("DA4", "en") == "Project 4"
+
+
+def test_unit_names_are_drawn_as_plain_text_not_mathtext(tmp_path):
+    # a name with matplotlib mathtext failed every scope's chart ("Unknown symbol: \invalidcmd")
+    table = ranking().copy()
+    table.loc[0, "name_vi"] = r"$\invalidcmd{x}$ Bảo Lạc"
+    fig = charts.plot_district_ranking(table, "vi", demo=False)
+    style.save_png(fig, tmp_path / "r.png")  # drawing is where mathtext would fail
+    assert any(r"$\invalidcmd{x}$" in t for t in style.figure_texts(fig))

@@ -59,6 +59,8 @@ def apply_style() -> None:
         rc={
             "figure.dpi": 110,
             "savefig.dpi": 110,
+            # names from the data are text: "$…$" in a unit's name is not matplotlib mathtext
+            "text.parse_math": False,
             "savefig.bbox": "tight",
             "axes.titlesize": 11,
             "axes.labelsize": 9,
