@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from helpers.core.errors import InputError
+from helpers.core.files import atomic_write_json
 from helpers.data import intake
 
 
@@ -221,3 +222,10 @@ def test_a_utf16_file_is_read(tmp_path, valid_tables, write_folder):
     (folder / "targets.csv").write_bytes(text.replace(",", "\t").encode("utf-16"))  # BOM + LE
     ds = intake.load_dataset(folder)  # "not UTF-8 (byte 0xFF)" before
     assert ds.targets["name_vi"].tolist() == ["Tỷ lệ hộ nghèo"]
+
+
+def test_every_json_written_is_strict(tmp_path):
+    # JSON has no Infinity or NaN: writing one fails and leaves no file, never "Infinity"
+    with pytest.raises(ValueError):
+        atomic_write_json(tmp_path / "x.json", {"allocated_mvnd": float("inf")})
+    assert not list(tmp_path.iterdir())

@@ -40,9 +40,11 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 
 def atomic_write_json(path: str | Path, obj: Any) -> Path:
-    """Write ``obj`` as indented UTF-8 JSON (non-ASCII kept) atomically."""
+    """Write ``obj`` as indented UTF-8 JSON (non-ASCII kept) atomically; strict JSON: a NaN or
+    an infinity is a ValueError and nothing is written."""
     return atomic_write_text(
-        path, json.dumps(obj, indent=2, ensure_ascii=False, default=_default) + "\n"
+        path,
+        json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=_default) + "\n",
     )
 
 
