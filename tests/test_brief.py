@@ -16,12 +16,14 @@ import papermill
 import pytest
 from babel.messages.pofile import read_po
 
+from helpers.analysis.lag.prepare import Caveat
 from helpers.core.contracts import Lag, Metrics
 from helpers.core.paths import NOTEBOOKS_DIR
 from helpers.core.text import LOCALE_DIR
 from helpers.data import datasets
 from helpers.report import brief
 from helpers.report.brief import Brief, BriefInputError
+from helpers.steps import lag as lag_step
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "brief"
 XSS = "<script>alert(1)</script>"
@@ -119,24 +121,134 @@ def test_capital_type_gap_in_points(metrics):
     assert "vốn sự nghiệp thấp hơn 21,0 điểm phần trăm" in vi
 
 
-def test_timing_effect_sentence_with_interval(lag):
+def test_timing_effect_sentence_headlines_the_amount_weighted_association(lag):
+    # weighted by amount: -2.4 (-2.9 to -1.9); the lines average -2.2 is not quoted
     vi = brief.sentence_timing_effect(L(lag), "vi")
-    assert "giảm bình quân 2,2 điểm phần trăm" in vi
-    assert "khoảng tin cậy 95%: từ 1,8 đến 2,6 điểm phần trăm" in vi
-    assert "812 dòng kế hoạch" in vi
+    assert "gắn với tỷ lệ giải ngân đến hạn thấp hơn ước tính 2,4 điểm phần trăm" in vi
+    assert "trọng số số vốn" in vi
+    assert "khoảng tin cậy 95%: từ 1,9 đến 2,9 điểm phần trăm" in vi
+    assert "812 dòng kế hoạch" in vi and "2,2" not in vi
     en = brief.sentence_timing_effect(L(lag), "en")
-    assert "lowers the share" in en and "by 2.2 percentage points" in en
-    assert "95% confidence interval: 1.8 to 2.6 percentage points; 812 plan lines" in en
+    assert en == (
+        "Each month of delay in a line's allocation decision was associated with an execution "
+        "rate at the deadline lower by an estimated 2.4 percentage points (weighted by amount, "
+        "so it describes the execution rate of the capital rather than the average line; 95% "
+        "confidence interval: 1.9 to 2.9 percentage points; 812 plan lines)."
+    )
+    for word in ("cause", "cost", "lowers"):
+        assert word not in en.lower()
 
 
-def test_counterfactual_sentence_quotes_gain_interval_and_date(lag, metrics):
+def test_timing_effect_falls_back_to_the_lines_average(lag):
+    old = copy.deepcopy(lag)
+    del old["timing_effect_pp_per_month_weighted"]
+    en = brief.sentence_timing_effect(L(old), "en")
+    assert "lower by an estimated 2.2 percentage points (an average over lines" in en
+    assert "1.8 to 2.6 percentage points" in en
+
+
+def test_counterfactual_sentence_quotes_the_wider_interval_rounded(lag, metrics):
+    # gain 443,723 million ≈ 440 billion; bootstrap interval 352,110–538,960 ≈ 350–540 billion
     vi = brief.sentence_counterfactual(L(lag), M(metrics), "vi")
-    assert "ngày 31/01 của năm kế hoạch" in vi
-    assert "443.723 triệu đồng" in vi and "từ 371.048 triệu đồng đến 516.397 triệu đồng" in vi
+    assert vi == (
+        "Nếu mọi dòng kế hoạch được giao vốn trước ngày 31/01 của năm kế hoạch, mô hình ước tính "
+        "số vốn giải ngân đến hạn tăng thêm khoảng 440 tỷ đồng, bằng 29,1% vốn giao (khoảng tin "
+        "cậy 95%: từ khoảng 350 tỷ đồng đến 540 tỷ đồng, là khoảng bootstrap theo cụm huyện rộng "
+        "hơn, có tính đến việc các dòng của cùng một huyện biến động cùng nhau)."
+    )
     en = brief.sentence_counterfactual(L(lag), M(metrics), "en")
     assert "by 31 January of the plan year" in en
-    assert "VND 443,723 million" in en and "VND 371,048 million to VND 516,397 million" in en
+    assert "about VND 440 billion more" in en and "443,723" not in en
+    assert "about VND 350 billion to VND 540 billion" in en
+    assert "allows for lines of the same district moving together" in en
     assert "29.1% of the allocation" in en  # 443,723 / 1,526,790
+    delta = copy.deepcopy(lag)
+    delta["counterfactual"].update(ci_used="delta_method", ci_wide_low=371048.0)
+    delta["counterfactual"].update(ci_wide_high=516397.0)
+    en = brief.sentence_counterfactual(L(delta), M(metrics), "en")
+    assert "(95% confidence interval: about VND 370 billion to VND 520 billion)." in en
+    assert "bootstrap" not in en
+
+
+def test_prose_amounts_are_rounded_to_two_significant_figures_in_billions():
+    from helpers.report.brief.values import fmt_bvnd_prose
+
+    cases = {248376.4: "250", 193620.6: "190", 63555.5: "64", 5321.0: "5.3", 99600.0: "100"}
+    for mvnd, shown in cases.items():
+        assert fmt_bvnd_prose(mvnd, "en") == f"VND {shown} billion"
+    assert fmt_bvnd_prose(2401972.0, "vi") == "2.400 tỷ đồng"
+    assert fmt_bvnd_prose(-1200.0, "vi") == "-1,2 tỷ đồng"
+    assert fmt_bvnd_prose(None, "en") == "not available"
+
+
+def test_support_restriction_names_the_share_and_decision_652(lag):
+    # 601,555 of 1,526,790 million (39 %) could not be moved to 31 January; 2022 is outside
+    vi = brief.sentences.sentence_support(L(lag), "vi")
+    assert "nên 39% số vốn (khoảng 600 tỷ đồng) không thể dời sớm đến ngày 31/01" in vi
+    assert vi.endswith(
+        "Vốn năm 2022 chỉ có thể được giao sau Quyết định số 652/QĐ-TTg ngày 28/5/2022 của Thủ "
+        "tướng Chính phủ."
+    )
+    en = brief.sentences.sentence_support(L(lag), "en")
+    assert "so 39% of the capital (about VND 600 billion) could not be moved as early as" in en
+    assert "Capital for 2022 could be assigned only after the Prime Minister's Decision " in en
+    inside = copy.deepcopy(lag)
+    inside["counterfactual"].update(share_capital_outside_support=0.0)
+    assert brief.sentences.sentence_support(L(inside), "en") is None
+
+
+def test_gain_by_plan_year_and_the_feasible_calendar(lag, metrics):
+    en = brief.sentences.sentence_cf_years(L(lag), "en")
+    assert en == (
+        "By plan year, the estimated gain was 2022: about VND 96 billion; 2023: about VND 120 "
+        "billion; 2024: about VND 100 billion; 2025: about VND 130 billion."
+    )
+    # feasible: 251,000 ≈ 250 billion, 16.4 % of 1,526,790; bootstrap 190,400–311,600
+    vi = brief.sentences.sentence_feasible(L(lag), M(metrics), "vi")
+    assert vi.startswith("Mục tiêu sát thực tế hơn là lịch giao vốn tỉnh đã từng đạt được")
+    assert "khoảng 250 tỷ đồng, bằng 16,4% vốn giao (khoảng tin cậy 95%: từ khoảng 190 tỷ" in vi
+    en = brief.sentences.sentence_feasible(L(lag), M(metrics), "en")
+    assert "A more realistic target is a calendar the province has already achieved" in en
+    assert "about VND 250 billion more" in en and "VND 190 billion to VND 310 billion" in en
+    html = _html(metrics, lag, "en")
+    timing = re.search(r'<section id="timing".*?</section>', html, re.S).group(0)
+    assert timing.index("31 January of the plan year, the model") < timing.index("more realistic")
+
+
+def test_lines_without_reports_are_not_counted_as_zero(lag):
+    en = brief.sentences.sentence_not_reported(L(lag), "en")
+    assert en == (
+        "3 plan lines (VND 4,210 million) have no disbursement report: they are counted as not "
+        "reported, not as disbursing nothing, and are left out of the timing model and the "
+        "scenarios."
+    )
+    vi = brief.sentences.sentence_not_reported(L(lag), "vi")
+    assert vi.startswith("3 dòng kế hoạch (4.210 triệu đồng) chưa có báo cáo giải ngân nào")
+    none = copy.deepcopy(lag) | {"n_lines_not_reported": 0}
+    assert brief.sentences.sentence_not_reported(L(none), "en") is None
+
+
+def test_pefa_sentence_names_the_baseline_and_a_provisional_grade(metrics):
+    en = brief.sentences.sentence_pefa(M(metrics), "en")
+    assert en == [
+        "Budget credibility on PEFA-style indicators (adapted from PEFA 2016): aggregate outturn "
+        "(PI-1) grade D, composition variance by project (PI-2(i)) grade B (scale A–D, A best). "
+        "Outturn is compared with the originally approved plan where its amounts were given, and "
+        "otherwise with the final allocation."
+    ]
+    short = copy.deepcopy(metrics) | {"pefa_baseline": "allocated", "pefa_provisional": True}
+    short["pefa_aggregate_years"] = [2024, 2025]
+    vi = brief.sentences.sentence_pefa(M(short), "vi")
+    assert "theo các chỉ số kiểu PEFA" in vi[0] and "phương pháp" not in vi[0]
+    assert vi[0].endswith(
+        "so với kế hoạch vốn giao cuối cùng, vì không có số liệu kế hoạch giao ban đầu."
+    )
+    assert vi[1] == (
+        "Các xếp hạng này là tạm thời: chỉ dựa trên chưa đến ba năm đã hoàn thành (2024, 2025)."
+    )
+    en = brief.sentences.sentence_pefa(M(short), "en")
+    assert "the final allocation, because no originally approved amounts were given" in en[0]
+    assert en[1].startswith("The grades are provisional: they rest on fewer than three")
 
 
 def test_too_few_lines_says_so_instead_of_quoting_an_estimate():
@@ -144,10 +256,10 @@ def test_too_few_lines_says_so_instead_of_quoting_an_estimate():
     assert brief.timing_effect_status(lag) == "few"
     vi = brief.sentence_timing_effect(L(lag), "vi")
     assert vi.startswith("Số liệu quá ít để kết luận") and "chỉ có 8 dòng kế hoạch" in vi
-    assert "3,7" not in vi
+    assert "3,7" not in vi and "3,9" not in vi
     en = brief.sentence_timing_effect(L(lag), "en")
     assert en.startswith("The data are too few to say") and "only 8 plan lines" in en
-    assert "3.7" not in en
+    assert "3.7" not in en and "3.9" not in en
     cf = brief.sentence_counterfactual(lag, M(_load("metrics_district.json")), "en")
     assert cf.startswith("The data are too few") and "5,321" not in cf
     assert "1 January 2025" not in cf and "31 Jan 2025" in cf
@@ -155,10 +267,10 @@ def test_too_few_lines_says_so_instead_of_quoting_an_estimate():
 
 def test_interval_including_zero_says_the_data_cannot_tell(lag):
     wide = copy.deepcopy(lag)
-    wide["timing_effect_pp_per_month"].update(ci_low=-1.0, ci_high=0.4)
-    wide["counterfactual"].update(ci_low=-5000.0, ci_high=90000.0)
+    wide["timing_effect_pp_per_month_weighted"].update(ci_low=-1.0, ci_high=0.4)
+    wide["counterfactual"].update(ci_wide_low=-5000.0, ci_wide_high=90000.0)
     en = brief.sentence_timing_effect(L(wide), "en")
-    assert "too few to say" in en and "includes no effect" in en and "-1.0 to 0.4" in en
+    assert "too few to say" in en and "includes no association" in en and "-1.0 to 0.4" in en
     vi = brief.sentence_counterfactual(L(wide), M(_load("metrics_province.json")), "vi")
     assert vi.startswith("Số liệu chưa đủ") and "bao gồm giá trị không" in vi
     assert (
@@ -170,11 +282,12 @@ def test_interval_including_zero_says_the_data_cannot_tell(lag):
 def test_missing_estimates_say_not_available(lag):
     none = copy.deepcopy(lag)
     none["timing_effect_pp_per_month"]["estimate"] = None
+    none["timing_effect_pp_per_month_weighted"]["estimate"] = None
     none["counterfactual"]["gain_mvnd"] = None
     none["months_to_50pct"] = None
     assert (
         brief.sentence_timing_effect(L(none), "en")
-        == "No estimate of the timing effect is available."
+        == "No estimate of the association of timing with disbursement is available."
     )
     assert (
         brief.sentence_counterfactual(L(none), M(_load("metrics_province.json")), "vi")
@@ -258,8 +371,16 @@ def test_each_proposal_rests_on_a_finding_with_its_number(metrics, lag):
     ]
     early = props["late_allocation"]
     assert early.title == "Assign each year's capital to projects by 31 January of the plan year"
-    assert "VND 443,723 million" in early.finding.text
-    assert "VND 371,048 million to VND 516,397 million" in early.finding.text
+    assert early.finding.text == (
+        "On 2021–2025 data, the model estimates that assigning capital by 31 January of the plan "
+        "year would have added about VND 440 billion to disbursement by the deadline (95% "
+        "confidence interval: about VND 350 billion to VND 540 billion); each month of delay was "
+        "associated with an execution rate at the deadline lower by an estimated 2.4 percentage "
+        "points. Keeping every year to a calendar the province has already achieved would have "
+        "added about VND 250 billion (95% confidence interval: about VND 190 billion to VND 310 "
+        "billion)."
+    )
+    assert "calendar the province has already achieved" in early.text
     assert "21.0 percentage points" in props["recurrent_slow"].finding.text
     # 302,049 / 1,526,790 = 19.8 %
     assert "VND 302,049 million (19.8% of the allocation)" in props["carry_over"].finding.text
@@ -659,61 +780,50 @@ def test_cli_index_of_a_missing_folder_is_an_error(tmp_path, capsys):
     assert not missing.exists()
 
 
-# --------------------------------------------------------------------------- counts agree
-SAMPLE_CAVEAT = {
-    "id": "sample",
-    "en": "812 lines, 26 parameters, 11 districts: district-clustered errors are unreliable "
-    "with so few districts; line-level robust (HC1) errors are used.",
-    "vi": "812 dòng, 26 tham số, 11 huyện: sai số chuẩn theo cụm huyện không tin cậy khi có "
-    "ít huyện; dùng sai số vững HC1.",
-}
-MIXEDLM_CAVEAT = {
-    "id": "mixedlm",
-    "en": "The MixedLM check (…) is on a different scale; with about ten districts its variance "
-    "is poorly estimated.",
-    "vi": "Kiểm tra MixedLM (…) dùng thang đo khác; với khoảng mười huyện, phương sai được ước "
-    "lượng kém.",
-}
-
-
-def _with_model(lag: dict, n_units: int) -> dict:
-    """``lag`` whose year-end model grouped its lines by ``n_units`` units."""
-    return copy.deepcopy(lag) | {
-        "caveats": [SAMPLE_CAVEAT, MIXEDLM_CAVEAT],
-        "year_end_model": {
-            "n_lines": 812,
-            "n_params": 26,
-            "n_districts": n_units,
-            "cov_type": "HC1",
-            "district_check": {"mixedlm": {"n_groups": n_units}},
-        },
-    }
-
-
-def test_caveats_count_the_districts_the_brief_ranks(metrics, lag):
-    """The fixture ranks 3 districts; the model grouped 4 units (the 3 districts and the
-    province's own lines): no caveat calls them 4 districts or "about ten"."""
-    b = Brief(metrics=metrics, lag=_with_model(lag, 4), lang="vi")
-    html = brief.render_html(b)
-    method = re.search(r'<section id="method".*?</section>', html, re.S).group(0)
-    assert "4 huyện" not in method and "mười" not in method
-    assert "812 dòng, 26 tham số, 4 đơn vị (3 huyện được xếp hạng và các dòng" in method
-    assert (
-        "sai số chuẩn theo cụm huyện không tin cậy khi có ít huyện; dùng sai số vững HC1" in method
+# --------------------------------------------------------------------------- caveats
+def test_lag_caveats_count_units_and_format_percentages_with_babel():
+    """The lag step writes the caveats once, in the ``lag`` catalog's words: the model's groups
+    are units (districts and the province level), counted, and percentages carry no space."""
+    sample = Caveat.of("sample", n=812, k=26, g=11, few_clusters=True, cov_type="HC1")
+    assert lag_step.text(sample, "en") == (
+        "812 lines, 26 parameters, 11 units with plan lines (the districts and the province "
+        "level): errors clustered by unit are unreliable with so few units; line-level robust "
+        "(HC1) errors are used and the one clustered by unit is shown for comparison."
     )
-    assert "với chỉ 4 đơn vị (3 huyện được xếp hạng" in method
-    ranking = re.search(r'<section id="ranking".*?</section>', html, re.S).group(0)
-    assert ranking.count("<tr") == 1 + 3 + 1  # head, 3 districts, the province
-    en = brief.render_html(Brief(metrics=metrics, lag=_with_model(lag, 3), lang="en"))
-    assert "812 lines, 26 parameters, 3 districts: district-clustered" in en
-    assert "about ten" not in en and "with only 3 districts its variance" in en
+    assert lag_step.text(sample, "vi").startswith(
+        "812 dòng, 26 tham số, 11 đơn vị có dòng kế hoạch (các huyện và cấp tỉnh): "
+    )
+    mixed = Caveat.of("mixedlm", units=11)
+    assert "with only 11 units its variance is poorly estimated" in lag_step.text(mixed, "en")
+    assert "với chỉ 11 đơn vị, phương sai" in lag_step.text(mixed, "vi")
+    below = Caveat.of("profile_below_90", asymptote=0.856, threshold=0.9)
+    assert "levels off at 86% of the capital, so it never reaches 90%:" in lag_step.text(
+        below, "en"
+    )
+    assert "chững lại ở mức 86% số vốn nên không đạt 90%:" in lag_step.text(below, "vi")
+    outside = Caveat.of("outside_support", share=0.394)
+    assert "(39% of the capital)" in lag_step.text(outside, "en")
+    capped = Caveat.of("over_disbursed", n=2, cap=1.0)
+    assert lag_step.text(capped, "vi").endswith("tối đa 100%.")
+    for msg in (sample, mixed, below, outside, capped):
+        for lang in ("vi", "en"):
+            text = lag_step.text(msg, lang)
+            assert not re.search(r"\d[ \u202f\u00a0]%", text), text
+            assert "about ten" not in text and "mười" not in text
 
 
-def test_caveat_percent_signs_stay_with_their_number(metrics, lag):
+def test_brief_shows_the_lag_caveats_as_written(metrics, lag):
+    """One wording: the brief shows each caveat of ``lag.json`` once, as the lag step wrote it."""
     la = copy.deepcopy(lag)
-    la["caveats"] = [{"id": "profile_below_90", "en": "levels off at 86 % of", "vi": "86 % số"}]
-    html = brief.render_html(Brief(metrics=metrics, lag=la, lang="en"))
-    assert "86\u00a0% of" in html and "86 %" not in html
+    written = lag_step.render([Caveat.of("mixedlm", units=11), Caveat.of("mixedlm", units=11)])
+    la["caveats"] = written
+    for lang in ("vi", "en"):
+        html = brief.render_html(Brief(metrics=metrics, lag=la, lang=lang))
+        method = re.search(r'<section id="method".*?</section>', html, re.S).group(0)
+        shown = written[0][lang].replace("'", "&#39;")
+        assert method.count(shown) == 1, lang
+    for lang in ("vi", "en"):
+        assert not [k for k in _catalog(lang, "brief") if k.startswith("brief.cv_")]
 
 
 def test_capital_type_caption_names_the_cut_offs_the_chart_draws(metrics, lag, monkeypatch):

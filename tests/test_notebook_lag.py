@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -92,6 +93,15 @@ def test_province_run_writes_lag_json_and_figures(tmp_path):
     assert out["n_lines"] == out["n_per_model"]["year_end_lines_fitted"]
     assert FIGURES <= {p.name for p in out_dir.glob("*.png")}
     assert set(out["figures"]) == FIGURES
+    # the model groups lines by unit (districts and the province level): counted as units
+    units = out["year_end_model"]["n_units"]
+    assert "n_districts" not in out["year_end_model"]
+    caveats = {c["id"]: c for c in out["caveats"]}
+    assert f"{units} units with plan lines" in caveats["sample"]["en"]
+    assert f"với chỉ {units} đơn vị" in caveats["mixedlm"]["vi"]
+    for c in out["caveats"]:
+        for lang in ("en", "vi"):
+            assert not re.search(r"\d[ \u202f]%", c[lang]), c[lang]
 
 
 def test_district_run_uses_its_own_lines_and_the_province_model(tmp_path):

@@ -29,7 +29,7 @@ from helpers.analysis.lag.summary import summary_lag
 from helpers.core import paths
 from helpers.core.contracts import Lag
 from helpers.core.errors import ParameterError
-from helpers.core.formatting import day_month, mvnd, number
+from helpers.core.formatting import day_month, mvnd, number, percent
 from helpers.core.text import check_lang, has_text, tr
 from helpers.data.deadlines import regular_deadline
 from helpers.steps.base import Step, open_step
@@ -54,11 +54,6 @@ _TERMS = {
 _COV_NAMES = {"HC1": "HC1", "cluster": "CR1"}
 
 
-def _pct(fraction: float) -> str:
-    """A fraction as a whole percentage without the sign ("83"), as the sentences write it."""
-    return f"{100 * fraction:.0f}"
-
-
 def _term(term: str, lang: str) -> str:
     key = _TERMS.get(term)
     return tr(key, lang) if key and has_text(key, lang) else term
@@ -70,7 +65,9 @@ def _fill(msg: Message, lang: str) -> dict[str, Any]:
     out: dict[str, Any] = dict(v)
     for key in ("asymptote", "threshold", "cap", "level", "share"):
         if key in v:
-            out[key] = _pct(v[key])
+            out[key] = percent(v[key], lang, 0)
+    if "units" in v:
+        out["units"] = number(v["units"], lang)
     if "amount" in v:
         out["amount"] = mvnd(v["amount"], lang)
     if "ratio" in v:
@@ -231,7 +228,7 @@ def cox_table(models: ProvinceModels) -> pd.DataFrame:
         for term, v in res.cox.get("terms", {}).items():
             rows.append(
                 {
-                    "threshold": f"{tag} %",
+                    "threshold": percent(int(tag) / 100, "en", 0),
                     "term": term,
                     "hazard_ratio": v["hazard_ratio"],
                     "hr_ci_low": v["hr_ci_low"],

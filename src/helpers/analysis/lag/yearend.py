@@ -439,7 +439,7 @@ def fit_year_end_share(
     diagnostics: dict[str, Any] = {
         "n_lines": int(len(frame)),
         "n_params": int(X.shape[1]),
-        "n_districts": int(len(set(groups))),
+        "n_units": int(len(set(groups))),
         "cov_type": cov_type,
         "weights": "var_weights = amount allocated / mean amount",
         "pearson_chi2_over_df": float(res.pearson_chi2 / res.df_resid),
@@ -480,13 +480,14 @@ def fit_year_end_share(
 CLUSTER_SE_RATIO = 1.5
 """A clustered standard error this many times the HC1 one gets a caveat."""
 MIN_CLUSTERS = 30
-"""Fewer districts than this: clustered errors are unreliable (said in the sample caveat)."""
+"""Fewer units (clusters) than this: clustered errors are unreliable (said in the sample
+caveat)."""
 SMALL_SAMPLE_LINES = 200
 
 
 def _year_end_caveats(model: YearEndShareModel) -> list[Caveat]:
     d = model.diagnostics
-    n, k, g = d["n_lines"], d["n_params"], d["n_districts"]
+    n, k, g = d["n_lines"], d["n_params"], d["n_units"]
     hc1 = model.cov_type == "HC1"
     out = [
         Caveat.of("observational"),
@@ -497,6 +498,7 @@ def _year_end_caveats(model: YearEndShareModel) -> list[Caveat]:
         out.append(Caveat.of("cluster_se_larger", ratio=CLUSTER_SE_RATIO))
     if n < SMALL_SAMPLE_LINES:
         out.append(Caveat.of("small_sample", n=n))
-    if d.get("district_check", {}).get("mixedlm", {}):
-        out.append(Caveat.of("mixedlm"))
+    mixed = d.get("district_check", {}).get("mixedlm", {})
+    if mixed:
+        out.append(Caveat.of("mixedlm", units=mixed.get("n_groups", g)))
     return out

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from helpers.report.brief.findings import counterfactual_status
+from helpers.report.brief.findings import cf_interval, counterfactual_status
 from helpers.report.brief.model import Brief, capital_rates, districts, province_row, unit_name
 from helpers.report.brief.values import common, lc_first, num, t
 from helpers.report.figures import style
@@ -111,7 +111,7 @@ def chart_counterfactual(b: Brief) -> str | None:
     base = cf.observed_deadline_mvnd or b.metrics.disbursed_deadline_mvnd
     if base is None:
         return None
-    gain, lo, hi = cf.gain_mvnd, cf.ci_low, cf.ci_high
+    gain, (lo, hi) = cf.gain_mvnd, cf_interval(cf)
     lang = b.lang
     fig, ax = style.new_figure(1.9)
     ax.barh(
@@ -145,6 +145,17 @@ CF_YEAR_KEYS = (
 )
 
 
+def _year_whisker(cf_value: float, row: Mapping) -> tuple[float, float]:
+    """Below and above a year's scenario bar: the wider interval of its gain when ``lag.json``
+    has it (as the sentences quote), else the delta-method interval of the scenario amount."""
+    gain, lo, hi = (num(row.get(k)) for k in ("gain_mvnd", "ci_wide_low", "ci_wide_high"))
+    if gain is not None and lo is not None and hi is not None:
+        return gain - lo, hi - gain
+    return cf_value - float(row["counterfactual_ci_low"]), float(
+        row["counterfactual_ci_high"]
+    ) - cf_value
+
+
 def chart_counterfactual_by_year(b: Brief) -> str | None:
     """Per plan year: disbursed by the deadline, observed and under the counterfactual."""
     if counterfactual_status(b.lag) != "ok":
@@ -176,10 +187,8 @@ def chart_counterfactual_by_year(b: Brief) -> str | None:
         color=style.PALETTE[0],
         label=t("cf_scenario", lang, date=b.cf_date),
     )
-    err = [
-        [c - float(r["counterfactual_ci_low"]) for c, r in zip(cfv, rows, strict=True)],
-        [float(r["counterfactual_ci_high"]) - c for c, r in zip(cfv, rows, strict=True)],
-    ]
+    whiskers = [_year_whisker(c, r) for c, r in zip(cfv, rows, strict=True)]
+    err = [[w[0] for w in whiskers], [w[1] for w in whiskers]]
     ax.errorbar(
         [x + 0.19 for x in xs],
         cfv,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from helpers.core.contracts import Lag, Metrics
+from helpers.core.contracts import Counterfactual, Lag, Metrics, TimingEffect
 from helpers.core.formatting import date as fmt_date
 from helpers.core.formatting import number
 from helpers.report.brief.model import (
@@ -21,7 +21,9 @@ from helpers.report.brief.model import (
     unit_name,
 )
 from helpers.report.brief.values import (
+    fmt_bvnd_prose,
     fmt_int,
+    fmt_interval,
     fmt_mvnd,
     fmt_pct,
     fmt_pp,
@@ -60,26 +62,50 @@ def _status(n_lines: float | None, estimate: float | None, lo: float | None, hi:
     return "ok" if interval_excludes_zero(lo, hi) else "wide"
 
 
+def headline_effect(lag: Lag) -> TimingEffect:
+    """The timing effect the brief quotes: weighted by amount (the change of the execution
+    rate) when ``lag.json`` has it, else the average over lines."""
+    weighted = lag.timing_effect_pp_per_month_weighted
+    if weighted is not None and num(weighted.estimate) is not None:
+        return weighted
+    return lag.timing_effect_pp_per_month
+
+
 def timing_effect_status(lag: Lag) -> str:
     """``ok``, ``few`` (fewer than :data:`MIN_LINES` lines), ``wide`` (interval includes
-    zero) or ``na`` (no estimate)."""
-    eff = lag.timing_effect_pp_per_month
+    zero) or ``na`` (no estimate), for the :func:`headline_effect`."""
+    eff = headline_effect(lag)
     return _status(lag.n_lines, eff.estimate, eff.ci_low, eff.ci_high)
 
 
 def province_effect_status(lag: Lag) -> str:
     """:func:`timing_effect_status` of the province-wide effect a district's result carries."""
-    prov = lag.timing_effect_pp_per_month.province
+    prov = headline_effect(lag).province
     if not isinstance(prov, dict):
         return "na"
     n = num(prov.get("n_lines"))
     return _status(n, num(prov.get("estimate")), num(prov.get("ci_low")), num(prov.get("ci_high")))
 
 
-def counterfactual_status(lag: Lag) -> str:
-    """Like :func:`timing_effect_status`, for the counterfactual gain."""
-    cf = lag.counterfactual
-    return _status(lag.n_lines, cf.gain_mvnd, cf.ci_low, cf.ci_high)
+def cf_interval(cf: Counterfactual) -> tuple[float | None, float | None]:
+    """The interval of a scenario's gain the brief quotes: the wider of the delta-method and
+    district-cluster bootstrap intervals when ``lag.json`` has it, else the delta-method one."""
+    if num(cf.ci_wide_low) is not None and num(cf.ci_wide_high) is not None:
+        return cf.ci_wide_low, cf.ci_wide_high
+    return cf.ci_low, cf.ci_high
+
+
+def counterfactual_status(lag: Lag, cf: Counterfactual | None = None) -> str:
+    """Like :func:`timing_effect_status`, for the gain of a scenario (by default the dated
+    one) with its :func:`cf_interval`."""
+    cf = lag.counterfactual if cf is None else cf
+    return _status(lag.n_lines, cf.gain_mvnd, *cf_interval(cf))
+
+
+def feasible_status(lag: Lag) -> str:
+    """:func:`counterfactual_status` of the feasible calendar (``na`` when absent)."""
+    cf = lag.counterfactual_feasible
+    return "na" if cf is None else counterfactual_status(lag, cf)
 
 
 @dataclass(frozen=True)
@@ -102,26 +128,36 @@ class Proposal:
 
 
 def finding_late_allocation(b: Brief) -> Finding | None:
-    """Late allocation cost disbursement: only when the counterfactual gain is estimated with
-    enough lines and an interval away from zero, and positive."""
+    """Late allocation went with less disbursed by the deadline: only when the scenario gain
+    is estimated with enough lines and an interval away from zero, and positive. The feasible
+    calendar's gain is cited beside it when it passes the same test."""
     if counterfactual_status(b.lag) != "ok":
         return None
-    cf, eff = b.lag.counterfactual, b.lag.timing_effect_pp_per_month
+    cf, eff = b.lag.counterfactual, headline_effect(b.lag)
     if cf.gain_mvnd <= 0:
         return None
     ok = timing_effect_status(b.lag) == "ok"
+    lo, hi = cf_interval(cf)
     text = t(
         "fd_early",
         b.lang,
         period=b.period,
         date=b.cf_date,
-        gain=fmt_mvnd(cf.gain_mvnd, b.lang),
-        level=b.ci_level,
-        lo=fmt_mvnd(cf.ci_low, b.lang),
-        hi=fmt_mvnd(cf.ci_high, b.lang),
+        gain=fmt_bvnd_prose(cf.gain_mvnd, b.lang),
+        interval=fmt_interval(lo, hi, b.ci_level, b.lang),
         effect=fmt_pp(eff.estimate, b.lang) if ok else t("na", b.lang),
     )
-    values = {"gain_mvnd": cf.gain_mvnd, "ci_low": cf.ci_low, "ci_high": cf.ci_high}
+    values = {"gain_mvnd": cf.gain_mvnd, "ci_low": lo, "ci_high": hi}
+    feasible = b.lag.counterfactual_feasible
+    if feasible is not None and feasible_status(b.lag) == "ok" and feasible.gain_mvnd > 0:
+        f_lo, f_hi = cf_interval(feasible)
+        text += " " + t(
+            "fd_early_feasible",
+            b.lang,
+            gain=fmt_bvnd_prose(feasible.gain_mvnd, b.lang),
+            interval=fmt_interval(f_lo, f_hi, b.ci_level, b.lang),
+        )
+        values["feasible_gain_mvnd"] = feasible.gain_mvnd
     return Finding("late_allocation", text, values)
 
 

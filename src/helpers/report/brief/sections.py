@@ -245,7 +245,7 @@ def capital_context(b: Brief) -> dict[str, Any]:
     types = sentences.sentence_capital_types(m, lang)
     conc = sentences.sentence_concentration(m, lang)
     more = ([types] if types else []) + sentences.sentence_carry_over(m, lang)
-    more += ([conc] if conc else []) + [sentences.sentence_pefa(m, lang)]
+    more += ([conc] if conc else []) + sentences.sentence_pefa(m, lang)
     monthly = charts.upstream_png(b, "metrics", "monthly_profile.png")
     return base(b) | {
         "period": b.period,
@@ -265,16 +265,24 @@ def capital_context(b: Brief) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- timing, targets
 def timing_context(b: Brief) -> dict[str, Any]:
-    """Months to disburse, the timing effect and the counterfactual with its interval."""
+    """Months to disburse, the timing effect, lines without reports, the dated scenario with
+    its interval, support and gain by plan year, and the feasible calendar beside it."""
     lang, lag = b.lang, b.lag
     if not b.has_lines:
         no_lines = [sentences.sentence_no_lines(b)]
         return base(b) | {"paragraphs": no_lines, "fig_counterfactual": None, "fig_profiles": None}
     prov = sentences.sentence_timing_province(lag, lang) if b.is_district else None
-    moved = sentences.sentence_moved(lag, lang)
+    optional = [
+        prov,
+        sentences.sentence_not_reported(lag, lang),
+        sentences.sentence_counterfactual(lag, b.metrics, lang),
+        sentences.sentence_moved(lag, lang),
+        sentences.sentence_support(lag, lang),
+        sentences.sentence_cf_years(lag, lang),
+        sentences.sentence_feasible(lag, b.metrics, lang),
+    ]
     paras = [sentences.sentence_months(lag, lang), sentences.sentence_timing_effect(lag, lang)]
-    paras += ([prov] if prov else []) + [sentences.sentence_counterfactual(lag, b.metrics, lang)]
-    paras += [moved] if moved else []
+    paras += [p for p in optional if p]
     by_year = charts.chart_counterfactual_by_year(b)
     key, uri = ("fig_cf_years", by_year) if by_year else ("fig_cf", charts.chart_counterfactual(b))
     caption = t(key, lang, date=b.cf_date, level=b.ci_level)
@@ -425,7 +433,7 @@ def method_context(b: Brief) -> dict[str, Any]:
     """How the numbers were computed and what the data are."""
     return base(b) | {
         "notes": method_notes(b) + sentences.ph_verdicts(b.lag, b.lang),
-        "caveats": sentences.caveats(b.lag, b.lang, len(districts(b.ranking))),
+        "caveats": sentences.caveats(b.lag, b.lang),
     }
 
 

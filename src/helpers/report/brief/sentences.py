@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import re
 
-from helpers.core.contracts import Lag, Metrics
+from helpers.core.contracts import Counterfactual, Lag, Metrics, TimingEffect
 from helpers.core.formatting import date as fmt_date
-from helpers.core.formatting import mvnd, number, percent
+from helpers.core.formatting import number, percent
 from helpers.report.brief.findings import (
     DEC_JAN_SHARE,
     MIN_LINES,
+    cf_interval,
     counterfactual_status,
+    feasible_status,
+    headline_effect,
     province_effect_status,
     timing_effect_status,
 )
 from helpers.report.brief.model import Brief, capital_rates, districts, province_row
 from helpers.report.brief.values import (
     deadline_daymonth,
+    fmt_bvnd_prose,
     fmt_cf_date,
     fmt_int,
+    fmt_interval,
     fmt_months,
     fmt_mvnd,
     fmt_pct,
@@ -159,18 +164,31 @@ def sentence_concentration(m: Metrics, lang: str) -> str | None:
     return t(key, lang, q4=fmt_pct(q4, lang), dec_jan=fmt_pct(dj, lang))
 
 
-def sentence_pefa(m: Metrics, lang: str) -> str:
-    """The two PEFA budget-credibility grades."""
+PEFA_BASELINES = ("approved", "approved_partly", "allocated")
+"""What outturn was compared with (``metrics.json`` ``pefa_baseline``)."""
+
+
+def sentence_pefa(m: Metrics, lang: str) -> list[str]:
+    """The two PEFA-style budget-credibility grades, what outturn was compared with, and
+    whether the grades are provisional (fewer than three completed years)."""
     na = t("na", lang)
-    return t(
-        "cap_pefa",
-        lang,
-        pefa=name("pefa", lang),
-        pi1=name("pi1", lang),
-        pi2=name("pi2", lang),
-        g1=m.pefa_aggregate_grade or na,
-        g2=m.pefa_composition_grade or na,
-    )
+    out = [
+        t(
+            "cap_pefa",
+            lang,
+            pefa=name("pefa", lang),
+            pi1=name("pi1", lang),
+            pi2=name("pi2", lang),
+            g1=m.pefa_aggregate_grade or na,
+            g2=m.pefa_composition_grade or na,
+            baseline=t(f"pefa_base_{m.pefa_baseline}", lang),
+        )
+    ]
+    graded = m.pefa_aggregate_grade or m.pefa_composition_grade
+    if m.pefa_provisional and graded:
+        years = ", ".join(str(y) for y in m.pefa_aggregate_years) or na
+        out.append(t("cap_pefa_provisional", lang, years=years))
+    return out
 
 
 def sentence_months(lag: Lag, lang: str) -> str:
@@ -202,18 +220,19 @@ def _signed(v: float | None, lang: str) -> str:
     return t("na", lang) if v is None else number(v, lang, 1)
 
 
-def _signed_mvnd(v: float | None, lang: str) -> str:
-    return t("na", lang) if v is None else mvnd(v, lang)
-
-
 def _direction(estimate: float, lang: str) -> str:
     return t("dir_down" if estimate < 0 else "dir_up", lang)
 
 
+def _weighting(eff: TimingEffect, lang: str) -> str:
+    return t("wt_lines" if eff.weighting == "lines" else "wt_amount", lang)
+
+
 def sentence_timing_effect(lag: Lag, lang: str) -> str:
-    """The timing effect per month of delay, or why the data cannot say."""
+    """The timing effect per month of delay (weighted by amount: the association with the
+    execution rate), or why the data cannot say. An association, not a measured cost."""
     status = timing_effect_status(lag)
-    eff = lag.timing_effect_pp_per_month
+    eff = headline_effect(lag)
     level = percent(lag.ci_level, lang, 0)
     n = fmt_int(lag.n_lines, lang)
     if status == "na":
@@ -231,6 +250,7 @@ def sentence_timing_effect(lag: Lag, lang: str) -> str:
         lang,
         direction=_direction(eff.estimate, lang),
         effect=fmt_pp(eff.estimate, lang),
+        weighting=_weighting(eff, lang),
         level=level,
         lo=number(lo, lang, 1),
         hi=number(hi, lang, 1),
@@ -243,7 +263,7 @@ def sentence_timing_province(lag: Lag, lang: str) -> str | None:
     """For a district: the province-wide timing effect beside the district's own."""
     if province_effect_status(lag) != "ok":
         return None
-    prov = lag.timing_effect_pp_per_month.province or {}
+    prov = headline_effect(lag).province or {}
     est = float(prov["estimate"])
     return t(
         "tm_effect_province",
@@ -254,31 +274,116 @@ def sentence_timing_province(lag: Lag, lang: str) -> str | None:
     )
 
 
+def _gain_share(cf: Counterfactual, m: Metrics) -> float | None:
+    return ratio(cf.gain_mvnd, cf.allocated_mvnd or m.allocated_mvnd)
+
+
 def sentence_counterfactual(lag: Lag, m: Metrics, lang: str) -> str:
-    """What assigning every line by the counterfactual date would have gained."""
+    """What assigning every line by the scenario date is estimated to have gained, with the
+    wider of the two intervals (and that it allows for districts moving together)."""
     status = counterfactual_status(lag)
     cf = lag.counterfactual
     date = fmt_cf_date(cf.date, lang)
     level = percent(lag.ci_level, lang, 0)
+    lo, hi = cf_interval(cf)
     if status == "na":
         return t("tm_cf_na", lang)
     if status == "few":
         n = fmt_int(lag.n_lines, lang)
         return t("tm_cf_few", lang, date=date, n=n, min=number(MIN_LINES, lang))
     if status == "wide":
-        lo, hi = _signed_mvnd(cf.ci_low, lang), _signed_mvnd(cf.ci_high, lang)
-        return t("tm_cf_wide", lang, date=date, level=level, lo=lo, hi=hi)
-    alloc = cf.allocated_mvnd or m.allocated_mvnd
+        lo_text, hi_text = fmt_bvnd_prose(lo, lang), fmt_bvnd_prose(hi, lang)
+        return t("tm_cf_wide", lang, date=date, level=level, lo=lo_text, hi=hi_text)
     return t(
         "tm_cf",
         lang,
         date=date,
-        gain=fmt_mvnd(cf.gain_mvnd, lang),
-        level=level,
-        lo=fmt_mvnd(cf.ci_low, lang),
-        hi=fmt_mvnd(cf.ci_high, lang),
-        share=fmt_pct(ratio(cf.gain_mvnd, alloc), lang),
+        gain=fmt_bvnd_prose(cf.gain_mvnd, lang),
+        interval=fmt_interval(lo, hi, level, lang, cf.ci_used == "cluster_bootstrap"),
+        share=fmt_pct(_gain_share(cf, m), lang),
     )
+
+
+LATE_CENTRAL_DECISION: dict[int, str] = {2022: "decision_652"}
+"""Plan years whose capital could be assigned only after a central decision (its proper name
+in the ``names`` catalog): the 2022 capital of the program after Decision 652/QĐ-TTg."""
+
+
+def _years_outside_support(cf: Counterfactual) -> list[int]:
+    years = {int(c["plan_year"]) for c in cf.cells if c.get("outside_support")}
+    years |= {
+        int(r["plan_year"])
+        for r in cf.by_year
+        if str(r.get("plan_year", "")).isdigit()
+        and (num(r.get("share_capital_outside_support")) or 0) > 0
+    }
+    return sorted(years)
+
+
+def sentence_support(lag: Lag, lang: str) -> str | None:
+    """What share of the capital the dated scenario could not move as early as it asks (it
+    moves no line before the earliest decision seen for its plan year and capital type), and
+    the central decision that held a plan year back."""
+    cf = lag.counterfactual
+    share = num(cf.share_capital_outside_support)
+    if counterfactual_status(lag) not in ("ok", "wide") or not share:
+        return None
+    out = [
+        t(
+            "tm_cf_support",
+            lang,
+            share=fmt_pct(share, lang, 0),
+            amount=fmt_bvnd_prose(cf.outside_support_mvnd, lang),
+            date=fmt_cf_date(cf.date, lang),
+        )
+    ]
+    for year in _years_outside_support(cf):
+        if year in LATE_CENTRAL_DECISION:
+            decision = name(LATE_CENTRAL_DECISION[year], lang)
+            out.append(t("tm_cf_support_year", lang, year=year, decision=decision))
+    return " ".join(out)
+
+
+def sentence_cf_years(lag: Lag, lang: str) -> str | None:
+    """The dated scenario's estimated gain by plan year."""
+    if counterfactual_status(lag) != "ok":
+        return None
+    items = [
+        t("cf_year_item", lang, year=r["plan_year"], gain=fmt_bvnd_prose(r["gain_mvnd"], lang))
+        for r in lag.counterfactual.by_year
+        if str(r.get("plan_year", "")).isdigit() and num(r.get("gain_mvnd")) is not None
+    ]
+    return t("tm_cf_years", lang, items="; ".join(items)) if len(items) >= 2 else None
+
+
+def sentence_feasible(lag: Lag, m: Metrics, lang: str) -> str | None:
+    """The feasible calendar (each year's lines decided by the month its fastest quarter was
+    decided, a calendar the province already achieved) as the more realistic target."""
+    cf = lag.counterfactual_feasible
+    status = feasible_status(lag)
+    if cf is None or status not in ("ok", "wide"):
+        return None
+    level = percent(lag.ci_level, lang, 0)
+    lo, hi = cf_interval(cf)
+    if status == "wide":
+        lo_text, hi_text = fmt_bvnd_prose(lo, lang), fmt_bvnd_prose(hi, lang)
+        return t("tm_cf_feasible_wide", lang, level=level, lo=lo_text, hi=hi_text)
+    return t(
+        "tm_cf_feasible",
+        lang,
+        gain=fmt_bvnd_prose(cf.gain_mvnd, lang),
+        interval=fmt_interval(lo, hi, level, lang, cf.ci_used == "cluster_bootstrap"),
+        share=fmt_pct(_gain_share(cf, m), lang),
+    )
+
+
+def sentence_not_reported(lag: Lag, lang: str) -> str | None:
+    """Lines with no disbursement report: counted as not reported, not as zero, left out."""
+    n = num(lag.n_lines_not_reported)
+    if not n:
+        return None
+    amount = fmt_mvnd(lag.not_reported_mvnd, lang)
+    return t("tm_not_reported", lang, n=fmt_int(n, lang), amount=amount)
 
 
 def sentence_moved(lag: Lag, lang: str) -> str | None:
@@ -385,59 +490,11 @@ def _name(row, lang: str) -> str:
     return getattr(row, f"name_{lang}") or row.name_vi or row.unit_code
 
 
-PERCENT_SPACE = re.compile(r"(\d)[ \u202f]%")
-"""A number, a breakable space and a percent sign (as some caveat texts of ``lag.json`` write
-them): the brief joins them with a no-break space so the sign never wraps onto its own line."""
-
-
-def units_phrase(n_units: object, n_districts: int, lang: str) -> str:
-    """How many units a lag model grouped lines by, said against the districts ranked: the
-    model counts every unit with plan lines (the province's own lines are one), the brief's
-    count of districts is the districts it ranks."""
-    g = num(n_units)
-    if g is None:
-        return t("na", lang)
-    units = fmt_int(g, lang)
-    if n_districts and g == n_districts:
-        return t("cv_units_districts", lang, districts=units)
-    if n_districts and g == n_districts + 1:
-        districts_ = number(n_districts, lang)
-        return t("cv_units_province", lang, units=units, districts=districts_)
-    return t("cv_units", lang, units=units)
-
-
-def caveats(lag: Lag, lang: str, n_districts: int = 0) -> list[str]:
-    """The model's own caveats from ``lag.json`` in ``lang`` (each once).
-
-    The two caveats that count districts are said by the brief from the model's numbers in
-    ``lag.json`` (``year_end_model``): ``sample`` keeps the model's words on its standard errors
-    (after the colon) behind the brief's count, ``mixedlm`` names the number of groups instead
-    of a fixed "about ten". ``n_districts`` is the number of districts the brief ranks.
-    """
-    model = lag.year_end_model or {}
-    out = []
-    for c in lag.caveats:
-        text = getattr(c, lang)
-        if not text:
-            continue
-        if c.id == "sample" and num(model.get("n_districts")) is not None:
-            _, colon, rest = text.partition(": ")
-            if colon:
-                text = t(
-                    "cv_sample",
-                    lang,
-                    n=fmt_int(num(model.get("n_lines")), lang),
-                    k=fmt_int(num(model.get("n_params")), lang),
-                    units=units_phrase(model["n_districts"], n_districts, lang),
-                    rest=rest,
-                )
-        elif c.id == "mixedlm":
-            mixed = (model.get("district_check") or {}).get("mixedlm") or {}
-            groups = mixed.get("n_groups", model.get("n_districts"))
-            if num(groups) is not None:
-                text = t("cv_mixedlm", lang, units=units_phrase(groups, n_districts, lang))
-        out.append(PERCENT_SPACE.sub("\\1\u00a0%", text))
-    return list(dict.fromkeys(out))
+def caveats(lag: Lag, lang: str) -> list[str]:
+    """The model's own caveats from ``lag.json`` in ``lang`` (each once), as the lag step
+    wrote them from the ``lag`` catalog."""
+    texts = (getattr(c, lang) for c in lag.caveats)
+    return list(dict.fromkeys(text for text in texts if text))
 
 
 def ph_verdicts(lag: Lag, lang: str) -> list[str]:

@@ -51,6 +51,37 @@ def fmt_mvnd(v: float | None, lang: str) -> str:
     return t("na", lang) if x is None else mvnd(x, lang)
 
 
+def round_significant(x: float, figures: int = 2) -> tuple[float, int]:
+    """``x`` rounded to ``figures`` significant figures, and the decimals to show it with."""
+    if x == 0:
+        return 0.0, 0
+    digits = figures - 1 - math.floor(math.log10(abs(x)))
+    rounded = round(x, digits)
+    # rounding up may add a figure (99.6 -> 100): show no more decimals than it keeps
+    digits = figures - 1 - math.floor(math.log10(abs(rounded)))
+    return float(rounded), max(0, digits)
+
+
+def fmt_bvnd_prose(v: float | None, lang: str) -> str:
+    """An estimated amount in prose: million VND shown in billion VND to two significant figures
+    ("250 tỷ đồng" / "VND 250 billion" for 248,376 million); tables keep the exact figure."""
+    x = num(v)
+    if x is None:
+        return t("na", lang)
+    rounded, digits = round_significant(x / 1000.0)
+    return tr("common.amount_bvnd", lang, n=number(rounded, lang, digits))
+
+
+def fmt_interval(
+    lo: float | None, hi: float | None, level: str, lang: str, bootstrap: bool = False
+) -> str:
+    """ "95% confidence interval: about 190 to 300 billion VND" for a gain in prose (ends as
+    :func:`fmt_bvnd_prose`); ``bootstrap`` adds that the interval allows for districts moving
+    together."""
+    key = "cf_interval_boot" if bootstrap else "cf_interval"
+    return t(key, lang, level=level, lo=fmt_bvnd_prose(lo, lang), hi=fmt_bvnd_prose(hi, lang))
+
+
 def fmt_pct(v: float | None, lang: str, digits: int = 1) -> str:
     x = num(v)
     return t("na", lang) if x is None else percent(x, lang, digits)
