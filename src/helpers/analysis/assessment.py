@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.analysis.committee import carry_over_by_law, committee_rates, published_dates
 from helpers.analysis.districts import district_comparison
 from helpers.analysis.execution import (
     DEFAULT_YEARS,
@@ -64,7 +65,12 @@ class AssessmentTables:
     def _line_table(self, unit_code: str) -> pd.DataFrame:
         ds = self.dataset
         alloc = filter_scope(ds.allocations, ds.units, unit_code, self.years)
-        lines = line_table(alloc, ds.disbursements, as_of=ds.disbursements["report_date"].max())
+        lines = line_table(
+            alloc,
+            ds.disbursements,
+            as_of=ds.disbursements["report_date"].max(),
+            blanket=getattr(ds, "blanket_extensions", None),
+        )
         lines.attrs["demo"] = ds.demo
         return lines
 
@@ -131,6 +137,23 @@ class AssessmentTables:
         ds = self.dataset
         return district_comparison(
             self.province_lines, ds.disbursements, ds.units, ds.province_code
+        )
+
+    @cached_property
+    def province_name(self) -> str:
+        """Vietnamese name of the dataset's province (to match published figures)."""
+        units = self.dataset.units
+        hit = units.loc[units["unit_code"] == self.dataset.province_code, "name_vi"]
+        return str(hit.iloc[0]) if len(hit) else ""
+
+    @cached_property
+    def committee(self) -> list[dict[str, Any]]:
+        """The committee's rates at the province's published dates and the last report."""
+        return committee_rates(
+            self.lines,
+            self.disbursements,
+            published_dates(self.province_name),
+            pd.Timestamp(self.lines.attrs["as_of"]),
         )
 
     def total(self, column: str) -> float:
@@ -208,6 +231,12 @@ class AssessmentTables:
             ),
             "district_ranking": _records(ranking, RANKING_COLUMNS),
             "target_scorecard": _records(self.scorecard, SCORECARD_COLUMNS),
+            "carry_over_by_law": carry_over_by_law(self.lines),
+            "line_status_at_last_report": {
+                str(k): int(v)
+                for k, v in self.lines["status_at_last_report"].value_counts().sort_index().items()
+            },
+            "committee_rates": self.committee,
         }
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from helpers.data.deadlines import (
     DAYS_PER_MONTH,
+    legal_deadlines,
     line_deadline,
     months_available,
     regular_deadline,
@@ -66,7 +67,10 @@ def last_report_date(disbursements: pd.DataFrame) -> pd.Timestamp:
 
 
 def line_table(
-    allocations: pd.DataFrame, disbursements: pd.DataFrame, as_of: pd.Timestamp | None = None
+    allocations: pd.DataFrame,
+    disbursements: pd.DataFrame,
+    as_of: pd.Timestamp | None = None,
+    blanket: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per plan line with its deadlines and disbursement at the standard cut-offs.
 
@@ -75,7 +79,9 @@ def line_table(
     (extension date or deadline), ``extended`` (bool), ``months_available`` (decision to
     deadline), ``disbursed_dec31_mvnd``, ``disbursed_deadline_mvnd``, ``disbursed_last_mvnd``
     (at ``as_of``, default the last report date), ``deadline_observed`` (the regular deadline
-    is on or before ``as_of``) and the carry-over amounts of :func:`carry_over_columns`.
+    is on or before ``as_of``) and the carry-over amounts of :func:`carry_over_columns`; the
+    legal deadline by capital type (:func:`helpers.data.deadlines.legal_deadlines`, with the
+    ``blanket`` extensions) and the amounts and status of :func:`legal_carry_columns`.
     """
     as_of = last_report_date(disbursements) if as_of is None else pd.Timestamp(as_of)
     lines = allocations.copy()
@@ -90,6 +96,14 @@ def line_table(
     lines["disbursed_last_mvnd"] = cumulative_at(disbursements, ids, as_of)
     lines["deadline_observed"] = lines["deadline"] <= as_of
     for col, values in carry_over_columns(lines, as_of).items():
+        lines[col] = values
+    legal = legal_deadlines(lines, blanket)
+    for col in legal.columns:
+        lines[col] = legal[col]
+    lines["disbursed_legal_mvnd"] = cumulative_at(
+        disbursements, ids, lines["latest_deadline"].where(lines["latest_deadline"] < as_of, as_of)
+    )
+    for col, values in legal_carry_columns(lines, as_of).items():
         lines[col] = values
     lines.attrs["as_of"] = as_of
     lines.attrs["demo"] = bool(allocations.attrs.get("demo", False))
@@ -145,6 +159,82 @@ def carry_over_columns(lines: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd
         "lapsed_mvnd": at_deadline + after_extension,
     }
     return {col: values.where(observed, np.nan) for col, values in out.items()}
+
+
+LEGAL_CARRY_COLUMNS: tuple[str, ...] = (
+    "extended_mvnd",
+    "extended_disbursed_mvnd",
+    "recurrent_carried_over_mvnd",
+    "recurrent_carried_over_disbursed_mvnd",
+    "legal_open_mvnd",
+    "not_extended_mvnd",
+    "legal_lapsed_mvnd",
+)
+"""The per-line amounts of :func:`legal_carry_columns`, in that order."""
+
+STATUSES: tuple[str, ...] = (
+    "disbursed", "in_year", "extended", "carried_over", "not_extended", "lapsed",
+)  # fmt: skip
+"""Values of ``status_at_last_report``."""
+
+_TOL = 1e-6
+
+
+def legal_carry_columns(lines: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.Series]:
+    """What each line had not disbursed by 31 January, under the law of its capital type.
+
+    With ``undisbursed = max(amount − disbursed by the regular deadline, 0)`` for a line whose
+    regular deadline is observed and whose ``legal_deadline`` is later: investment capital is
+    ``extended_mvnd`` (kéo dài), recurrent ``recurrent_carried_over_mvnd`` (chuyển nguồn); the
+    ``*_disbursed_mvnd`` parts were disbursed after 31 January (up to ``as_of`` and the legal
+    deadline). Of what is left on any line: ``legal_open_mvnd`` may still be spent under its
+    legal deadline, ``not_extended_mvnd`` is past its legal deadline but an extension could
+    still reach it (``latest_deadline`` not passed), ``legal_lapsed_mvnd`` can no longer be
+    spent under any extension. NaN while the regular deadline is not observed.
+    ``status_at_last_report`` (:data:`STATUSES`) labels every line.
+
+    Args:
+        lines: line table with ``amount_mvnd``, ``disbursed_deadline_mvnd``,
+            ``disbursed_last_mvnd``, ``disbursed_legal_mvnd`` (at the latest deadline or
+            ``as_of``), ``deadline_observed``, ``capital_type``, ``deadline``,
+            ``legal_deadline``, ``latest_deadline``.
+        as_of: the last report date.
+    """
+    as_of = pd.Timestamp(as_of)
+    observed = lines["deadline_observed"].astype(bool)
+    longer = lines["legal_deadline"] > lines["deadline"]
+    inv = lines["capital_type"] == "investment"
+    undisbursed = (lines["amount_mvnd"] - lines["disbursed_deadline_mvnd"]).clip(lower=0)
+    carried = undisbursed.where(longer, 0.0)
+    later = (lines["disbursed_legal_mvnd"] - lines["disbursed_deadline_mvnd"]).clip(lower=0)
+    carried_disbursed = later.clip(upper=undisbursed).where(longer, 0.0)
+    left = (lines["amount_mvnd"] - lines["disbursed_legal_mvnd"]).clip(lower=0)
+    open_legal = lines["legal_deadline"] >= as_of
+    past_latest = lines["latest_deadline"] < as_of
+    out = {
+        "extended_mvnd": carried.where(inv, 0.0),
+        "extended_disbursed_mvnd": carried_disbursed.where(inv, 0.0),
+        "recurrent_carried_over_mvnd": carried.where(~inv, 0.0),
+        "recurrent_carried_over_disbursed_mvnd": carried_disbursed.where(~inv, 0.0),
+        "legal_open_mvnd": left.where(open_legal, 0.0),
+        "not_extended_mvnd": left.where(~open_legal & ~past_latest, 0.0),
+        "legal_lapsed_mvnd": left.where(past_latest, 0.0),
+    }
+    result = {col: values.where(observed, np.nan) for col, values in out.items()}
+    done = lines["disbursed_last_mvnd"] >= lines["amount_mvnd"] - _TOL
+    status = np.select(
+        [
+            done,
+            ~observed | (open_legal & ~longer),
+            open_legal & inv,
+            open_legal,
+            ~past_latest,
+        ],
+        ["disbursed", "in_year", "extended", "carried_over", "not_extended"],
+        default="lapsed",
+    )
+    result["status_at_last_report"] = pd.Series(status, index=lines.index, dtype="string")
+    return result
 
 
 # --------------------------------------------------------------------------- time to a share

@@ -122,6 +122,29 @@ class ScorecardRow(Contract):
     status: Literal["met", "not_met", "no_data"]
 
 
+class CommitteePart(Contract):
+    """Allocated, disbursed and their rate under one convention, for one capital type."""
+
+    allocated_mvnd: float | None
+    disbursed_mvnd: float | None
+    rate: float | None
+
+
+class CommitteeRate(CommitteePart):
+    """A rate as a provincial committee publishes it (``helpers.analysis.committee``)."""
+
+    convention: Literal[
+        "by_vintage", "year_plan_with_carry_over", "phase_cumulative", "phase_total"
+    ]
+    as_of: str | None
+    scope: Literal["phase", "year"]
+    period: str
+    date_origin: Literal["published", "last_report", "year_end"]
+    observed: bool
+    """The date is on or before the last report (otherwise the amounts are those known)."""
+    by_capital_type: dict[str, CommitteePart]
+
+
 class Metrics(Contract):
     """``metrics.json``: the assessment of one scope."""
 
@@ -175,6 +198,10 @@ class Metrics(Contract):
     district_ranking: list[RankingRow]
     target_scorecard: list[ScorecardRow]
     figures: list[str] = []
+    carry_over_by_law: dict[str, float | None] | None = None
+    """Extended (investment), carried-over (recurrent), open and lapsed amounts by law."""
+    line_status_at_last_report: dict[str, int] | None = None
+    committee_rates: list[CommitteeRate] | None = None
 
 
 # ----------------------------------------------------------------------------- lag.json

@@ -455,6 +455,33 @@ PUBLISHED_FIGURES = Table(
     reference=True,
 )
 
+BLANKET_EXTENSIONS = Table(
+    "blanket_extensions",
+    "Extensions the National Assembly decided for whole plan years (applied to every line of "
+    "those years, and capital type when given, by helpers.data.deadlines).",
+    (
+        Column("legal_basis", "code", "The decision, e.g. 'NQ111/2024/QH15'."),
+        Column("plan_years", "text", "Plan years it covers, separated by ';' (e.g. '2022;2023')."),
+        Column(
+            "capital_type",
+            "enum",
+            "investment or recurrent; empty: both.",
+            allowed=CAPITAL_TYPES,
+            nullable=True,
+        ),
+        Column("new_deadline", "date", "Last day the capital may be disbursed."),
+        Column(
+            "source_id",
+            "code",
+            "Row of `sources` that backs this row.",
+            required=False,
+            nullable=True,
+        ),
+    ),
+    key=("legal_basis", "plan_years", "capital_type"),
+    optional=True,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -465,6 +492,7 @@ TABLES: dict[str, Table] = {
         TARGETS,
         SOURCES_TABLE,
         METADATA,
+        BLANKET_EXTENSIONS,
         TARGET_INDICATORS,
         PUBLIC_FIGURES,
         PUBLISHED_FIGURES,
