@@ -15,6 +15,7 @@ import pandas as pd
 
 from helpers.core.errors import InputProblem
 from helpers.core.text import tr
+from helpers.data import schema
 
 DEMO_LABEL = "DEMO"
 DEMO_NOTE_EN = tr("common.demo_note", "en")
@@ -36,6 +37,10 @@ class Dataset:
     sha256: str
     demo: bool = False
     warnings: list[InputProblem] = field(default_factory=list)
+    blanket_extensions: pd.DataFrame = field(
+        default_factory=lambda: schema.empty_frame("blanket_extensions")
+    )
+    """Extensions the National Assembly decided for whole vintages (optional input table)."""
 
     def __post_init__(self) -> None:
         for name in self.table_names():
@@ -51,6 +56,7 @@ class Dataset:
             "targets",
             "sources",
             "metadata",
+            "blanket_extensions",
         )
 
     def tables(self) -> dict[str, pd.DataFrame]:
