@@ -9,7 +9,17 @@ Calibration (exact, for every seed)
 * central investment over the 2022–2025 vintages = ``central_investment_2021_2025``;
 * central recurrent = ``central_recurrent_2021_2025``; local = ``local_counterpart_2021_2025``;
 * the 2024 vintage, all sources = ``plan_2024_all_sources``;
-* disbursed of the 2024 vintage on the report of ``disbursed_2024_as_of_2024_05_21`` = that figure.
+* disbursed of the 2024 vintage on the report of ``disbursed_2024_as_of_2024_05_21`` = that figure;
+* the published cumulative rates of ``published_figures`` (:data:`_PUBLISHED_RATE_SCOPE`): on a
+  report of 15 Oct 2025, 77.2 % of all sources, 83.2 % of central + local investment, 67 % of
+  central + local recurrent; on a report of 1 Aug 2025, 75.6 % of central capital; each
+  cumulative over the phase (every vintage's allocation vs all disbursed by the date). The
+  lines still disbursing on the date are rescaled by one solved factor per group
+  (:func:`_published_report`); shares by the deadline are never changed;
+* credit and other mobilised capital (DEMO) in the national phase I ratios to central capital
+  (:data:`NATIONAL_PHASE_I_BN`), in the 2022, 2023 and 2025 vintages;
+* the province meets ``targets_met`` of ``targets_total`` targets (12 of 21): the shipped
+  indicators plus DEMO-only ones, the province's values aggregating its districts'.
 No line has plan year 2021: the program was approved on 14 Oct 2021 and money was assigned
 from 2022, so the 2021–2025 totals are spread over the 2022–2025 vintages.
 
@@ -21,15 +31,17 @@ For line *i* of plan year *Y*, capital type *k*, district *j*, project *p*:
   28 May 2022; 2025 recurrent split between February and August–October, …), plus the
   district's assignment delay ``delta_j`` (months), plus line noise. ``delta_j`` is correlated
   with the district's capacity ``u_j`` (weaker districts also assign later), so a model without
-  district effects confuses timing with capacity;
+  district effects confuses timing with capacity; local counterpart lines come
+  ``_LOCAL_DELAY_MONTHS`` later;
 * months available ``m_i`` = months from decision to 31 Jan of *Y*+1 (:mod:`helpers.data.deadlines`);
 * share disbursed by the deadline ``s_i ~ Beta(mu_i * phi, (1 - mu_i) * phi)`` with
   ``logit(mu_i) = a_k + b_k * (m_i - 12) + u_j + v_p + c_Y``;
   ``b_k`` (per month, logit scale) is the **timing effect**, stronger for investment;
 * within the window the cumulative path follows month weights with a start-up ramp and
   November–December–January spikes, reaching exactly ``s_i`` at the deadline;
-* lines with ``s_i < 0.95`` are extended with a year-specific probability; an extended line
-  disburses a further share of its remainder by ``extended_until``; the rest lapses.
+* lines with ``s_i < 0.95`` are extended with a year-specific probability (credit and other
+  always); an extended line disburses a further share of its remainder by ``extended_until``
+  (most of it for credit and other); the rest lapses.
 :class:`Truth` holds every parameter plus the implied average marginal effect in percentage
 points per month and the expected counterfactual gain, for the tests of the lag models.
 """
