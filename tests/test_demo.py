@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data import demo, schema
+from helpers.analysis.targets import target_scorecard, targets_met
+from helpers.data import demo, reference, schema
 
 # The public figures (seed reports), typed here by hand from ../shared/seeds.
 CENTRAL_INVESTMENT = 2_679_114
@@ -158,3 +159,89 @@ def test_demo_is_marked(default):
         zip(default.tables["metadata"]["key"], default.tables["metadata"]["value"], strict=True)
     )
     assert meta["demo"] == "true"
+
+
+PUBLISHED = {  # Cao Bằng, cumulative over 2022–2025, every vintage's allocation the denominator
+    ("2025-10-15", None, ("central", "local", "credit", "other")): 77.2,
+    ("2025-10-15", "investment", ("central", "local")): 83.2,
+    ("2025-10-15", "recurrent", ("central", "local")): 67.0,
+    ("2025-08-01", None, ("central",)): 75.6,
+}
+
+
+@pytest.mark.parametrize("seed", [demo.DEFAULT_SEED, 1, 2024])
+def test_published_cumulative_rates_are_reproduced(seed):
+    tables = demo.generate(seed).tables
+    a = tables["allocations"].copy()
+    d = tables["disbursements"].copy()
+    a["line_id"] = schema.line_ids(a)
+    d["line_id"] = schema.line_ids(d)
+    for (date, ctype, sources), rate in PUBLISHED.items():
+        cut = pd.Timestamp(date)
+        assert (d["report_date"] == cut).any()
+        last = d[d["report_date"] <= cut].sort_values("report_date").groupby("line_id")
+        got = last["disbursed_cum_mvnd"].last()
+        sel = a[a["source"].isin(sources) & ((a["capital_type"] == ctype) if ctype else True)]
+        value = 100 * got.reindex(sel["line_id"]).fillna(0).sum() / sel["amount_mvnd"].sum()
+        assert round(value, 1) == rate, (date, ctype, sources)
+        assert value == pytest.approx(rate, abs=1e-6)
+    # the other public figures still match
+    spot = d[(d["report_date"] == pd.Timestamp("2024-05-21")) & (d["plan_year"] == 2024)]
+    assert spot["disbursed_cum_mvnd"].sum() == pytest.approx(DISBURSED_2024_05_21, abs=1e-6)
+
+
+def test_credit_and_other_follow_the_national_ratios(default):
+    a = default.tables["allocations"]
+    by = a.groupby("source")["amount_mvnd"].sum()
+    central = CENTRAL_INVESTMENT + CENTRAL_RECURRENT
+    # Resolution 120/2020/QH14: central 104,954; credit 19,727; other 2,967 bn
+    assert by["credit"] == round(central * 19_727 / 104_954)
+    assert by["other"] == round(central * 2_967 / 104_954)
+    assert by["central"] == central and by["local"] == LOCAL
+    assert (a.loc[a["source"].isin(["credit", "other"]), "plan_year"] != 2024).all()
+
+
+@pytest.mark.parametrize("seed", [demo.DEFAULT_SEED, 1, 2024])
+def test_province_meets_12_of_21_targets(seed):
+    t = demo.generate(seed).tables["targets"]
+    counts = targets_met(target_scorecard(t, "04"))
+    assert (counts["met"], counts["total"], counts["no_data"]) == (12, 21, 0)
+
+
+def test_target_values_are_possible_and_marked(default):
+    t = default.tables["targets"]
+    pct = t[t["unit"] == "%"]
+    assert (pct[["baseline_value", "target_value", "actual_value"]].max() <= 100).all()
+    assert (t[["baseline_value", "target_value", "actual_value"]].min() >= 0).all()
+    counts = t[t["unit"].isin(["households", "persons", "communes and villages"])]
+    vals = counts[["baseline_value", "target_value", "actual_value"]].stack()
+    assert (vals == vals.round()).all()
+    assert (pct[["actual_value"]].stack() == pct[["actual_value"]].stack().round(1)).all()
+    assert t["unit"].notna().all() and t["note"].str.startswith("DEMO").all()
+    extra = t[~t["indicator_code"].isin(reference.load("target_indicators")["indicator_code"])]
+    assert extra["indicator_code"].nunique() == 4
+    assert (
+        extra["name_en"].str.startswith("DEMO").all()
+        and extra["name_vi"].str.startswith("DEMO").all()
+    )
+    assert extra["note"].str.contains("helpers.data.demo").all()
+
+
+def test_district_targets_are_their_own_and_the_province_their_aggregate(default):
+    t = default.tables["targets"]
+    prov = t[t["unit_code"] == "04"].set_index(["indicator_code", "year"])
+    dist = t[t["unit_code"] != "04"]
+    assert dist["unit_code"].nunique() == 10
+    for (code, year), g in dist.groupby(["indicator_code", "year"]):
+        if g["actual_value"].isna().any():
+            continue
+        assert g["actual_value"].nunique() > 1 or g["actual_value"].iloc[0] == 100
+        p = prov.loc[(code, year)]
+        if p["unit"] == "%" or p["unit"] == "ratio":
+            assert (
+                g["actual_value"].min() - 0.05
+                <= p["actual_value"]
+                <= g["actual_value"].max() + 0.05
+            )
+        else:
+            assert p["actual_value"] == g["actual_value"].sum()

@@ -9,7 +9,17 @@ Calibration (exact, for every seed)
 * central investment over the 2022–2025 vintages = ``central_investment_2021_2025``;
 * central recurrent = ``central_recurrent_2021_2025``; local = ``local_counterpart_2021_2025``;
 * the 2024 vintage, all sources = ``plan_2024_all_sources``;
-* disbursed of the 2024 vintage on the report of ``disbursed_2024_as_of_2024_05_21`` = that figure.
+* disbursed of the 2024 vintage on the report of ``disbursed_2024_as_of_2024_05_21`` = that figure;
+* the published cumulative rates of ``published_figures`` (:data:`_PUBLISHED_RATE_SCOPE`): on a
+  report of 15 Oct 2025, 77.2 % of all sources, 83.2 % of central + local investment, 67 % of
+  central + local recurrent; on a report of 1 Aug 2025, 75.6 % of central capital; each
+  cumulative over the phase (every vintage's allocation vs all disbursed by the date). The
+  lines still disbursing on the date are rescaled by one solved factor per group
+  (:func:`_published_report`); shares by the deadline are never changed;
+* credit and other mobilised capital (DEMO) in the national phase I ratios to central capital
+  (:data:`NATIONAL_PHASE_I_BN`), in the 2022, 2023 and 2025 vintages;
+* the province meets ``targets_met`` of ``targets_total`` targets (12 of 21): the shipped
+  indicators plus DEMO-only ones, the province's values aggregating its districts'.
 No line has plan year 2021: the program was approved on 14 Oct 2021 and money was assigned
 from 2022, so the 2021–2025 totals are spread over the 2022–2025 vintages.
 
@@ -21,15 +31,17 @@ For line *i* of plan year *Y*, capital type *k*, district *j*, project *p*:
   28 May 2022; 2025 recurrent split between February and August–October, …), plus the
   district's assignment delay ``delta_j`` (months), plus line noise. ``delta_j`` is correlated
   with the district's capacity ``u_j`` (weaker districts also assign later), so a model without
-  district effects confuses timing with capacity;
+  district effects confuses timing with capacity; local counterpart lines come
+  ``_LOCAL_DELAY_MONTHS`` later;
 * months available ``m_i`` = months from decision to 31 Jan of *Y*+1 (:mod:`helpers.data.deadlines`);
 * share disbursed by the deadline ``s_i ~ Beta(mu_i * phi, (1 - mu_i) * phi)`` with
   ``logit(mu_i) = a_k + b_k * (m_i - 12) + u_j + v_p + c_Y``;
   ``b_k`` (per month, logit scale) is the **timing effect**, stronger for investment;
 * within the window the cumulative path follows month weights with a start-up ramp and
   November–December–January spikes, reaching exactly ``s_i`` at the deadline;
-* lines with ``s_i < 0.95`` are extended with a year-specific probability; an extended line
-  disburses a further share of its remainder by ``extended_until``; the rest lapses.
+* lines with ``s_i < 0.95`` are extended with a year-specific probability (credit and other
+  always); an extended line disburses a further share of its remainder by ``extended_until``
+  (most of it for credit and other); the rest lapses.
 :class:`Truth` holds every parameter plus the implied average marginal effect in percentage
 points per month and the expected counterfactual gain, for the tests of the lag models.
 """
@@ -58,13 +70,38 @@ SPOT_REPORT = pd.Timestamp("2024-05-21")
 """The extra report date of seed 004 (302,049 of 1,526,790 disbursed)."""
 
 # Shares of each total by vintage: design choices of the demo, not facts. 2024 takes what
-# the public 2024 figure leaves (see _cell_totals).
+# the public 2024 figure leaves for local capital (see _cell_totals); the 2025 vintage is small,
+# so the cumulative rate barely moves between August and October 2025, as published.
 _YEAR_SHARES = {
-    ("investment", "central"): {2022: 0.30, 2023: 0.25, 2024: 0.25},
-    ("recurrent", "central"): {2022: 0.20, 2023: 0.27, 2024: 0.25},
-    ("local", None): {2022: 0.25, 2023: 0.25},
+    ("investment", "central"): {2022: 0.34, 2023: 0.33, 2024: 0.25},
+    ("recurrent", "central"): {2022: 0.25, 2023: 0.32, 2024: 0.25},
+    ("local", None): {2022: 0.05, 2023: 0.05},
+    ("mobilised", None): {2022: 0.4, 2023: 0.4},
 }
-_LOCAL_INVESTMENT_SHARE = 0.6
+_LOCAL_INVESTMENT_SHARE = 0.8
+_LOCAL_DELAY_MONTHS = 5.0
+"""Local counterpart is assigned this many months after the central capital (design choice:
+limited local counterpart is a reported cause of slow disbursement)."""
+
+NATIONAL_PHASE_I_BN: dict[str, float] = {
+    "central": 104_954.0,
+    "local": 10_016.0,
+    "credit": 19_727.0,
+    "other": 2_967.0,
+}
+"""Phase I (2021–2025) capital by source nationally, billion VND (Resolution 120/2020/QH14).
+The demo gives the province credit and other mobilised capital in these ratios to its central
+capital (DEMO: the province's own figures by source are not public)."""
+
+# Published cumulative rates the demo reproduces: (as_of, measure) -> the lines they cover.
+# The 1 Aug 2025 rate is of central capital, the mid-October ones of all sources (total) and of
+# central + local capital by type; every vintage's allocation is the denominator.
+_PUBLISHED_RATE_SCOPE: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {
+    ("2025-08-01", "disbursement_rate_total"): (None, ("central",)),
+    ("2025-10-15", "disbursement_rate_investment"): ("investment", ("central", "local")),
+    ("2025-10-15", "disbursement_rate_recurrent"): ("recurrent", ("central", "local")),
+    ("2025-10-15", "disbursement_rate_total"): (None, ("central", "local", "credit", "other")),
+}
 
 # (project, subproject, capital_type, source, weight, implemented_by_province)
 _MENU: tuple[tuple[str, str | None, str, str, float, bool], ...] = (
@@ -91,7 +128,12 @@ _MENU: tuple[tuple[str, str | None, str, str, float, bool], ...] = (
     ("DA10", "DA10.TDA3", "recurrent", "central", 2.0, True),
     ("DA4", "DA4.TDA1", "investment", "local", 1.0, False),
     ("DA3", "DA3.TDA2", "recurrent", "local", 1.0, False),
+    ("DA1", None, "investment", "credit", 2.0, False),
+    ("DA3", "DA3.TDA2", "investment", "credit", 1.0, False),
+    ("DA4", "DA4.TDA1", "investment", "other", 1.0, False),
 )
+"""Credit (policy loans) and other mobilised capital have no budget capital type; the demo
+files them as investment, the enum of ``capital_type`` having no third value."""
 
 # Base decision dates by (plan year, capital type): list of (date, probability, spread days).
 _DECISION_BASE: dict[tuple[int, str], list[tuple[str, float, int]]] = {
@@ -111,7 +153,8 @@ _EXTENDED_UNTIL = {
     2024: ("2025-12-31",),
     2025: ("2026-12-31",),
 }
-_SEASONAL = {11: 1.2, 12: 2.0, 1: 1.6}
+_SEASONAL = {6: 0.8, 7: 0.6, 8: 0.5, 9: 0.5, 10: 0.7, 11: 1.2, 12: 2.0, 1: 1.6}
+"""Month weights of disbursement: a rainy-season lull (June–October) and the year-end spike."""
 
 
 @dataclass
@@ -156,6 +199,9 @@ class Truth:
     31 January of its plan year (lines decided earlier keep their date)."""
     spot_calibration_scale: float = float("nan")
     """Factor applied to the 21 May 2024 values to hit the public figure (diagnostic)."""
+    published_report_scales: dict[str, float] = field(default_factory=dict)
+    """Factor applied to the values of the lines still disbursing on each published report date
+    (15 Oct and 1 Aug 2025) to hit the published cumulative rates (diagnostic)."""
 
     def slope(self, capital_type: str) -> float:
         """The timing effect actually used: ``timing_logit_per_month * timing_scale``."""
@@ -190,8 +236,20 @@ def split_integer(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
+def mobilised_totals(central: float) -> dict[str, int]:
+    """DEMO credit and other mobilised capital: the national phase I ratios to central capital."""
+    return {
+        src: int(round(central * NATIONAL_PHASE_I_BN[src] / NATIONAL_PHASE_I_BN["central"]))
+        for src in ("credit", "other")
+    }
+
+
 def _cell_totals(fig: dict[str, float]) -> dict[tuple[int, str, str], int]:
-    """Totals by (plan year, capital type, source) that add up to the public figures."""
+    """Totals by (plan year, capital type, source) that add up to the public figures.
+
+    Credit and other capital (DEMO, :func:`mobilised_totals`) go to 2022, 2023 and 2025: the
+    public 2024 plan (all sources) leaves no room for them in 2024.
+    """
     inv = int(round(fig["central_investment_2021_2025"]))
     rec = int(round(fig["central_recurrent_2021_2025"]))
     loc = int(round(fig["local_counterpart_2021_2025"]))
@@ -215,6 +273,11 @@ def _cell_totals(fig: dict[str, float]) -> dict[tuple[int, str, str], int]:
         li = int(round(total * _LOCAL_INVESTMENT_SHARE))
         out[(y, "investment", "local")] = li
         out[(y, "recurrent", "local")] = total - li
+    for src, total in mobilised_totals(inv + rec).items():
+        early = {y: int(round(total * s)) for y, s in _YEAR_SHARES[("mobilised", None)].items()}
+        for y, v in early.items():
+            out[(y, "investment", src)] = v
+        out[(2025, "investment", src)] = total - sum(early.values())
     return out
 
 
@@ -240,18 +303,19 @@ def _window_weights(
 
 
 def _decision_dates(
-    rng: np.random.Generator, year: int, ctype: str, delay_months: float, n: int
+    rng: np.random.Generator, year: int, ctype: str, delay_months: float | np.ndarray, n: int
 ) -> np.ndarray:
     options = _DECISION_BASE[(year, ctype)]
     probs = np.array([p for _, p, _ in options])
     pick = rng.choice(len(options), size=n, p=probs / probs.sum())
     days = np.empty(n)
+    delay = np.broadcast_to(np.asarray(delay_months, dtype=float), (n,))
     for idx, (base, _, spread) in enumerate(options):
         sel = pick == idx
         days[sel] = (
             (pd.Timestamp(base) - pd.Timestamp("1970-01-01")).days
             + rng.uniform(0, spread, sel.sum())
-            + delay_months * DAYS_PER_MONTH
+            + delay[sel] * DAYS_PER_MONTH
         )
     lo = (pd.Timestamp(year=year - 1, month=12, day=1) - pd.Timestamp("1970-01-01")).days
     hi = (pd.Timestamp(year=year, month=12, day=10) - pd.Timestamp("1970-01-01")).days
@@ -320,8 +384,10 @@ def _draw_lines(
     for (year, ctype, unit), idx in lines.groupby(
         ["plan_year", "capital_type", "unit_code"]
     ).groups.items():
-        dates[np.asarray(lines.index.get_indexer(idx))] = _decision_dates(
-            rng, year, ctype, truth.district_delay_months[unit], len(idx)
+        pos = np.asarray(lines.index.get_indexer(idx))
+        extra = np.where(lines["source"].to_numpy()[pos] == "local", _LOCAL_DELAY_MONTHS, 0.0)
+        dates[pos] = _decision_dates(
+            rng, year, ctype, truth.district_delay_months[unit] + extra, len(idx)
         )
     lines["decision_date"] = pd.to_datetime(dates)
     lines["months_available"] = months_available(lines["decision_date"], lines["plan_year"])
@@ -371,9 +437,13 @@ def _paths(rng: np.random.Generator, lines: pd.DataFrame) -> tuple[pd.DataFrame,
         ends, cum = _window_weights(rng, start, deadline, ramp_months=0.8)
         values = ln["share_deadline"] * amount * cum
         ext = None
-        if ln["share_deadline"] < 0.95 and rng.random() < _EXTENSION_PROB[year]:
+        mobilised = ln["source"] in ("credit", "other")
+        prob = 1.0 if mobilised else _EXTENSION_PROB[year]
+        if ln["share_deadline"] < 0.95 and rng.random() < prob:
             ext = pd.Timestamp(str(rng.choice(_EXTENDED_UNTIL[year])))
-            more = ln["share_deadline"] + (1 - ln["share_deadline"]) * rng.beta(7, 3)
+            more = ln["share_deadline"] + (1 - ln["share_deadline"]) * (
+                rng.beta(9, 1) if mobilised else rng.beta(7, 3)
+            )
             ends2, cum2 = _window_weights(
                 rng, deadline + pd.Timedelta(days=1), ext, ramp_months=1.0
             )
@@ -439,52 +509,342 @@ def _spot_report(
     return pd.concat([path, extra], ignore_index=True), scale
 
 
-def _targets(rng: np.random.Generator, indicators: pd.DataFrame, units: list[str]) -> pd.DataFrame:
-    """Baseline 2020, target 2025 and actual values 2021–2025 per indicator and unit."""
+def _solve_scale(raw: np.ndarray, lo: np.ndarray, cap: np.ndarray, target: float) -> float:
+    """The factor ``k`` with ``sum(clip(raw * k, lo, cap)) == target`` (bisection; monotone)."""
+
+    def total(k: float) -> float:
+        return float(np.clip(raw * k, lo, cap).sum())
+
+    if not total(0.0) - 1e-6 <= target <= total(1e6) + 1e-6:
+        raise ValueError(
+            f"the demo cannot reach {target:,.0f} at this report date: between "
+            f"{total(0.0):,.0f} and {total(1e6):,.0f}; check the design choices"
+        )
+    a, b = 0.0, 1.0
+    while total(b) < target:
+        b *= 2.0
+    for _ in range(200):
+        m = 0.5 * (a + b)
+        a, b = (m, b) if total(m) < target else (a, m)
+    return b
+
+
+def _exact_milli(
+    value: np.ndarray, lo: np.ndarray, cap: np.ndarray, target_milli: int
+) -> np.ndarray:
+    """Values in thousandths of a million VND, within [lo, cap], summing to ``target_milli``."""
+    lo_m = np.ceil(lo * 1000 - 1e-6).astype(np.int64)
+    cap_m = np.maximum(np.floor(cap * 1000 + 1e-6).astype(np.int64), lo_m)
+    milli = np.clip(np.floor(value * 1000 + 1e-9).astype(np.int64), lo_m, cap_m)
+    frac = value * 1000 - milli
+    rest = int(target_milli - milli.sum())
+    while rest != 0:
+        room = (milli < cap_m) if rest > 0 else (milli > lo_m)
+        if not room.any():
+            raise ValueError("no room left to place the rounding remainder")
+        idx = np.flatnonzero(room)
+        idx = idx[np.argsort(-frac[idx] if rest > 0 else frac[idx], kind="stable")]
+        step = idx[: abs(rest)]
+        milli[step] += 1 if rest > 0 else -1
+        rest = int(target_milli - milli.sum())
+    return milli
+
+
+def _published_report(
+    path: pd.DataFrame,
+    lines: pd.DataFrame,
+    date: pd.Timestamp,
+    groups: list[tuple[np.ndarray, int]],
+    cap_after: pd.Series | None = None,
+) -> tuple[pd.DataFrame, list[float]]:
+    """Add a report on ``date`` for every line decided by then, each group summing to its target.
+
+    A line's value is interpolated between its month ends; the lines of a group still
+    disbursing on ``date`` are scaled by one factor (solved) so the group's total is its target
+    (thousandths of a million VND). Each value stays between the line's value at its regular
+    deadline, when that has passed (the share by the deadline is never changed), and its last
+    value (its deadline value while the deadline is ahead; ``cap_after``, a later report, caps it
+    too). The path is kept monotone around the report (earlier values capped, later floored).
+    """
+    path = path.copy()
+    live = lines.index[lines["decision_date"] <= date]
+    p = path[path["line"].isin(live)]
+    before = p[p["report_date"] <= date].sort_values("report_date").groupby("line").last()
+    after = p[p["report_date"] > date].sort_values("report_date").groupby("line").first()
+    a = before["disbursed_cum_mvnd"].reindex(live).fillna(0.0)
+    a_date = before["report_date"].reindex(live)
+    a_date = a_date.fillna(lines.loc[live, "decision_date"])
+    b = after["disbursed_cum_mvnd"].reindex(live)
+    b_date = after["report_date"].reindex(live)
+    span = (b_date - a_date).dt.days.clip(lower=1)
+    frac = ((date - a_date).dt.days / span).clip(0, 1)
+    raw = (a + frac * (b - a)).where(b.notna(), a).to_numpy()
+
+    deadline = pd.to_datetime((lines.loc[live, "plan_year"] + 1).astype(str) + "-01-31")
+    passed = (deadline <= date).to_numpy()
+    at_deadline = (
+        p[p["report_date"] <= p["line"].map(deadline)].groupby("line")["disbursed_cum_mvnd"].max()
+    )
+    last = p.groupby("line")["disbursed_cum_mvnd"].max().reindex(live).fillna(0.0)
+    lo = np.where(passed, at_deadline.reindex(live).fillna(0.0).to_numpy(), 0.0)
+    cap = np.where(passed, last.to_numpy(), at_deadline.reindex(live).fillna(0.0).to_numpy())
+    if cap_after is not None:
+        cap = np.minimum(cap, cap_after.reindex(live).fillna(np.inf).to_numpy())
+    done = b.isna().to_numpy()
+    lo = np.where(done, raw, np.minimum(lo, raw))
+    cap = np.where(done, raw, np.maximum(cap, lo))
+
+    value = np.round(np.clip(raw, lo, cap), 3)
+    scales = []
+    for mask, target_milli in groups:
+        sel = np.asarray(mask)[np.asarray(lines.index.get_indexer(live))]
+        k = _solve_scale(raw[sel], lo[sel], cap[sel], target_milli / 1000)
+        scales.append(round(k, 6))
+        v = np.clip(raw[sel] * k, lo[sel], cap[sel])
+        value[sel] = _exact_milli(v, lo[sel], cap[sel], target_milli) / 1000.0
+    report = pd.Series(value, index=live)
+
+    m = path["line"].map(report)
+    has = m.notna()
+    earlier = path["report_date"] < date
+    path.loc[has & earlier, "disbursed_cum_mvnd"] = np.minimum(
+        path.loc[has & earlier, "disbursed_cum_mvnd"], m[has & earlier]
+    )
+    path.loc[has & ~earlier, "disbursed_cum_mvnd"] = np.maximum(
+        path.loc[has & ~earlier, "disbursed_cum_mvnd"], m[has & ~earlier]
+    )
+    extra = pd.DataFrame(
+        {"line": report.index, "report_date": date, "disbursed_cum_mvnd": report.to_numpy()}
+    )
+    return pd.concat([path, extra], ignore_index=True), scales
+
+
+def published_rates(province: str) -> dict[tuple[str, str], float]:
+    """The published cumulative rates (percent) the demo reproduces for ``province``."""
+    units = reference.load("units")
+    name = units.loc[units["unit_code"] == province, "name_vi"]
+    pub = reference.load("published_figures")
+    if name.empty:
+        return {}
+    pub = pub[(pub["province"] == name.iloc[0]) & pub["as_of"].notna()]
+    out = {}
+    for row in pub.itertuples():
+        key = (row.as_of.strftime("%Y-%m-%d"), str(row.measure))
+        if key in _PUBLISHED_RATE_SCOPE:
+            out[key] = float(row.value)
+    return out
+
+
+def _calibrate_published(
+    path: pd.DataFrame, lines: pd.DataFrame, rates: dict[tuple[str, str], float]
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Reports on the published dates hitting the published cumulative rates exactly.
+
+    Mid-October first (central + local investment, central + local recurrent, and credit +
+    other taking what the all-source rate leaves), then 1 August (central), capped by the
+    October values so no line goes down.
+    """
+    amount = lines["amount_mvnd"].astype(float)
+
+    def milli(key: tuple[str, str]) -> int:
+        ctype, sources = _PUBLISHED_RATE_SCOPE[key]
+        sel = lines["source"].isin(sources)
+        if ctype is not None:
+            sel &= lines["capital_type"] == ctype
+        return int(round(rates[key] / 100 * amount[sel].sum() * 1000))
+
+    scales: dict[str, float] = {}
+    budget = lines["source"].isin(["central", "local"])
+    oct_keys = [k for k in _PUBLISHED_RATE_SCOPE if k[0] == "2025-10-15"]
+    oct_date = pd.Timestamp("2025-10-15")
+    if all(k in rates for k in oct_keys):
+        inv, rec, total = (milli(k) for k in oct_keys[:2] + oct_keys[2:])
+        # every line is decided by October 2025, so disbursed by then is all of the report
+        groups = [
+            ((budget & (lines["capital_type"] == "investment")).to_numpy(), inv),
+            ((budget & (lines["capital_type"] == "recurrent")).to_numpy(), rec),
+            ((~budget).to_numpy(), total - inv - rec),
+        ]
+        path, k = _published_report(path, lines, oct_date, groups)
+        scales.update(
+            {
+                f"2025-10-15 {n}": v
+                for n, v in zip(("investment", "recurrent", "mobilised"), k, strict=True)
+            }
+        )
+    aug_key = ("2025-08-01", "disbursement_rate_total")
+    if aug_key in rates:
+        at_oct = path[path["report_date"] == oct_date].set_index("line")["disbursed_cum_mvnd"]
+        central = (lines["source"] == "central").to_numpy()
+        path, k = _published_report(
+            path,
+            lines,
+            pd.Timestamp(aug_key[0]),
+            [(central, milli(aug_key))],
+            cap_after=at_oct if len(at_oct) else None,
+        )
+        scales["2025-08-01 central"] = k[0]
+    return path, scales
+
+
+_DEMO_INDICATORS: tuple[tuple[str, str, str, str, float], ...] = (
+    ("demo_housing_support", "Hộ được hỗ trợ nhà ở (DA1)", "households supported with housing (DA1)",
+     "households", 400.0),
+    ("demo_water_support", "Hộ được hỗ trợ nước sinh hoạt phân tán (DA1)",
+     "households supported with scattered domestic water (DA1)", "households", 900.0),
+    ("demo_officials_trained", "Lượt cán bộ, người dân được tập huấn (DA5.TDA4)",
+     "officials and residents trained (DA5.TDA4)", "persons", 1500.0),
+    ("demo_production_support", "Hộ được hỗ trợ phát triển sản xuất (DA3)",
+     "households supported in production (DA3)", "households", 1200.0),
+)  # fmt: skip
+"""Demo-only indicators (code, name vi, name en, unit, mean district target, a cumulative count
+from 0 in 2020) that fill the province's list up to its published number of targets."""
+
+DEMO_INDICATOR_NOTE = (
+    "DEMO: demo-only indicator (not in the shipped list); source helpers.data.demo"
+)
+
+
+def _indicator_specs(indicators: pd.DataFrame, total: int) -> list[dict]:
+    """The demo's indicators: the shipped ones, then demo-only counts up to ``total``.
+
+    Each spec says how values are drawn and aggregated: ``%`` rates (one decimal, at most 100,
+    province = weighted mean), ratios to 2020 (two decimals, weighted mean), counts (whole,
+    province = sum of the districts).
+    """
+    specs = []
+    for ind in indicators.itertuples():
+        kind, nat = str(ind.target_kind), float(ind.national_target_value)
+        spec = {
+            "code": str(ind.indicator_code),
+            "name_vi": str(ind.name_vi),
+            "name_en": str(ind.name_en),
+            "direction": str(ind.direction),
+            "kind": kind,
+            "national": nat,
+            "note": "DEMO",
+        }
+        if kind == "level":
+            spec |= {"unit": "%", "decimals": 1, "agg": "mean", "cap": 100.0}
+        elif kind == "ratio_to_baseline":
+            spec |= {"unit": "ratio", "decimals": 2, "agg": "mean", "cap": None}
+        elif kind == "change_pp_per_year":
+            spec |= {"unit": "%", "decimals": 1, "agg": "mean", "cap": 100.0}
+        else:  # pct_change_vs_baseline: a count (communes and villages)
+            spec |= {"unit": "communes and villages", "decimals": 0, "agg": "sum", "cap": None}
+        specs.append(spec)
+    for code, vi, en, unit, mean in _DEMO_INDICATORS[: max(0, total - len(specs))]:
+        specs.append(
+            {
+                "code": code,
+                "name_vi": f"DEMO – {vi}",
+                "name_en": f"DEMO – {en}",
+                "direction": "higher_better",
+                "kind": "demo_count",
+                "national": mean,
+                "note": DEMO_INDICATOR_NOTE,
+                "unit": unit,
+                "decimals": 0,
+                "agg": "sum",
+                "cap": None,
+            }
+        )
+    return specs
+
+
+def _district_start(rng: np.random.Generator, spec: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline (2020) and 2025 target of each district."""
+    kind, nat = spec["kind"], spec["national"]
+    if kind == "level":
+        base = np.round(nat * rng.uniform(0.55, 0.95, n), 1)
+        return base, np.full(n, nat)
+    if kind == "ratio_to_baseline":
+        return np.ones(n), np.full(n, nat)
+    if kind == "change_pp_per_year":
+        base = np.round(rng.uniform(20, 50, n), 1)
+        return base, base + 5 * nat
+    if kind == "demo_count":
+        return np.zeros(n), np.round(nat * rng.lognormal(0.0, 0.3, n))
+    base = rng.integers(8, 40, n).astype(float)  # pct_change_vs_baseline
+    return base, np.floor(base * (1 + nat / 100))
+
+
+def _aggregate(spec: dict, values: np.ndarray, weight: np.ndarray) -> float:
+    return float(values.sum() if spec["agg"] == "sum" else (values * weight).sum() / weight.sum())
+
+
+def _targets(
+    rng: np.random.Generator,
+    indicators: pd.DataFrame,
+    province: str,
+    districts: list[str],
+    n_met: int,
+    total: int,
+) -> pd.DataFrame:
+    """Baseline 2020, target 2025 and actual values 2021–2025 per indicator, district, province.
+
+    Each district has its own values; the province's are their aggregate (weighted mean of
+    rates and ratios, sum of counts), its target the aggregate of theirs. ``n_met`` indicators,
+    drawn at random, are met at the province in 2025, the others not.
+    """
+    specs = _indicator_specs(indicators, total)
+    n = len(districts)
+    weight = rng.lognormal(0.0, 0.4, n)
+    met = np.zeros(len(specs), dtype=bool)
+    met[rng.choice(len(specs), size=min(n_met, len(specs)), replace=False)] = True
     rows = []
-    for unit in units:
-        for ind in indicators.itertuples():
-            kind, nat = ind.target_kind, float(ind.national_target_value)
-            progress = rng.uniform(0.45, 1.35)
-            if kind == "level":
-                base = nat * rng.uniform(0.55, 0.95)
-                target = nat
-                final = base + (target - base) * progress
-                if ind.unit == "%":
-                    final = min(final, 100.0)
-            elif kind == "ratio_to_baseline":
-                base, target = 1.0, nat
-                final = base + (target - base) * progress
-            elif kind == "change_pp_per_year":
-                base = rng.uniform(20, 50)
-                target = base + 5 * nat
-                final = base + 5 * nat * progress
-            else:  # pct_change_vs_baseline
-                base = float(rng.integers(8, 40))
-                target = base * (1 + nat / 100)
-                final = base + (target - base) * progress
-            for k, year in enumerate(range(2021, 2026), start=1):
-                actual: float | None = (
-                    base + (final - base) * k / 5 + rng.normal(0, abs(final - base) * 0.03)
-                )
-                if year == 2025 and rng.random() < 0.05:
-                    actual = None  # no 2025 report yet
-                rows.append(
-                    {
-                        "indicator_code": ind.indicator_code,
-                        "name_vi": ind.name_vi,
-                        "name_en": ind.name_en,
-                        "unit": ind.unit,
-                        "direction": ind.direction,
-                        "unit_code": unit,
-                        "baseline_value": round(base, 2),
-                        "target_value": round(target, 2),
-                        "year": year,
-                        "actual_value": None if actual is None else round(float(actual), 2),
-                        "note": "DEMO",
-                    }
-                )
-    return pd.DataFrame(rows)
+    for spec, is_met in zip(specs, met, strict=True):
+        base, target = _district_start(rng, spec, n)
+        noise = rng.normal(0.0, 0.15, n)
+        cap = np.inf if spec["cap"] is None else spec["cap"]
+        want = rng.uniform(1.03, 1.25) if is_met else rng.uniform(0.55, 0.9)
+        b_prov, t_prov = _aggregate(spec, base, weight), _aggregate(spec, target, weight)
+
+        def final(d: float, base=base, target=target, noise=noise, cap=cap) -> np.ndarray:
+            return np.clip(base + (target - base) * (d + noise), 0.0, cap)
+
+        def progress(d: float, spec=spec, b_prov=b_prov, t_prov=t_prov) -> float:
+            return (_aggregate(spec, final(d), weight) - b_prov) / (t_prov - b_prov)
+
+        lo_d, hi_d = -2.0, 4.0
+        for _ in range(80):
+            mid = 0.5 * (lo_d + hi_d)
+            lo_d, hi_d = (mid, hi_d) if progress(mid) < want else (lo_d, mid)
+        f25 = final(hi_d)
+        dec = spec["decimals"]
+        series = {}
+        for k, year in enumerate(range(2021, 2026), start=1):
+            if year == 2025:
+                v = f25
+            else:
+                v = base + (f25 - base) * k / 5 + rng.normal(0, 0.03, n) * abs(f25 - base)
+                v = np.clip(v, 0.0, np.minimum(cap, f25) if spec["agg"] == "sum" else cap)
+            series[year] = np.round(v, dec)
+        for j, unit in enumerate(districts):
+            for year, v in series.items():
+                missing = year == 2025 and rng.random() < 0.05  # no 2025 report yet
+                rows.append((spec, unit, base[j], target[j], year, None if missing else v[j]))
+        for year, v in series.items():
+            rows.append((spec, province, b_prov, t_prov, year, _aggregate(spec, v, weight)))
+    out = pd.DataFrame(
+        [
+            {
+                "indicator_code": spec["code"],
+                "name_vi": spec["name_vi"],
+                "name_en": spec["name_en"],
+                "unit": spec["unit"],
+                "direction": spec["direction"],
+                "unit_code": unit,
+                "baseline_value": round(float(b), spec["decimals"]),
+                "target_value": round(float(t), spec["decimals"]),
+                "year": year,
+                "actual_value": None if v is None else round(float(v), spec["decimals"]),
+                "note": spec["note"],
+            }
+            for spec, unit, b, t, year, v in rows
+        ]
+    )
+    return out
 
 
 def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData:
@@ -493,7 +853,9 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     Args:
         seed: seed of the random generator; every seed gives the same calibrated totals.
         timing_scale: multiplies the true timing effect (0 gives a null dataset in which the
-            decision date has no effect on the share disbursed by the deadline).
+            decision date has no effect on the share disbursed by the deadline). With a scale
+            other than 1 the published cumulative rates may be out of reach; the reports on the
+            published dates are then left out.
 
     Returns:
         The input tables (typed frames with the columns of :mod:`helpers.data.schema`), the truth
@@ -517,6 +879,16 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     path, truth.spot_calibration_scale = _spot_report(
         path, lines, fig["disbursed_2024_as_of_2024_05_21"]
     )
+    try:
+        path, truth.published_report_scales = _calibrate_published(
+            path, lines, published_rates(province)
+        )
+    except ValueError:
+        if timing_scale == 1.0:
+            raise
+        # another timing effect (the null data set of the lag tests) may put a published
+        # rate out of reach: that data set then has no reports on the published dates
+
     path["disbursed_cum_mvnd"] = path["disbursed_cum_mvnd"].round(3)
 
     allocations = lines[list(TABLES["allocations"].column_names[:6])].copy()
@@ -532,7 +904,14 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     disb["note"] = None
     disbursements = disb[TABLES["disbursements"].column_names].reset_index(drop=True)
 
-    targets = _targets(rng, reference.load("target_indicators"), [province] + districts)
+    targets = _targets(
+        rng,
+        reference.load("target_indicators"),
+        province,
+        districts,
+        int(fig.get("targets_met", 0)),
+        int(fig.get("targets_total", 0)),
+    )
     metadata = pd.DataFrame(
         {
             "key": ["demo", "generator", "seed", "timing_scale", "province", "note_en", "note_vi"],
