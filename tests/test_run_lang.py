@@ -3,6 +3,7 @@ English (the `run` catalog). Expected Vietnamese phrases are written by hand."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -16,12 +17,22 @@ from filelock import FileLock
 from rich.console import Console
 
 from helpers import cli
+from helpers.core.contracts import BriefEntry
 from helpers.core.errors import message
+from helpers.report.brief import model as brief_model
+from helpers.report.brief.index import write_index as write_brief_index
 from helpers.run import batch
 from helpers.run.batch import warnings_line
 from helpers.run.fingerprint import stale_reason
 from helpers.run.inputs import DataInfo
-from helpers.run.manifest import MANIFEST_FORMAT, LastRun, LastSuccess, StepError, StepRecord
+from helpers.run.manifest import (
+    MANIFEST_FORMAT,
+    LastRun,
+    LastSuccess,
+    OutputRecord,
+    StepError,
+    StepRecord,
+)
 from helpers.run.options import STATE_DIR
 from helpers.run.plan import Node, build_plan
 from helpers.run.reporter import (
@@ -311,3 +322,94 @@ def test_the_input_warnings_line_in_vietnamese() -> None:
         "để xem: mtqg validate 'my data.xlsx'"
     )
     assert warnings_line(info, "demo").startswith("3 warning(s) in the input (2 of them: late")
+
+
+# ------------------------------------------------------------ a scope with no plan lines
+def _index_entry(slug: str, code: str, lang: str, **more: object) -> dict:
+    """A ``brief.<lang>.json`` entry as :func:`helpers.report.brief.model.index_entry` writes it."""
+    return BriefEntry(
+        slug=slug,
+        scope=code,
+        unit_code=code,
+        level="district",
+        name_vi=f"Huyện {code}",
+        name_en=f"District {code}",
+        lang=lang,
+        demo=True,
+        html=f"brief.{lang}.html",
+        period="2022–2025",
+        allocated_mvnd=None,
+        disbursed_mvnd=None,
+        execution_rate_deadline=None,
+        carried_over_mvnd=None,
+        targets_met=None,
+        targets_total=None,
+        generated_at="2025-07-02T03:00:00+00:00",
+        data_sha256="b" * 64,
+        **more,
+    ).model_dump(mode="json")
+
+
+@pytest.mark.parametrize(
+    ("lang", "mark"), [("vi", "không có dòng kế hoạch"), ("en", "no plan lines")]
+)
+def test_the_index_marks_a_scope_with_no_plan_lines(tmp_path, lang, mark) -> None:
+    entries = [
+        _index_entry("041", "041", lang, n_lines=0),
+        _index_entry("042", "042", lang, n_lines=212),
+        _index_entry("043", "043", lang),  # an entry written before n_lines was kept
+    ]
+    assert entries[0]["n_lines"] == 0 and entries[2]["n_lines"] is None
+    html = write_brief_index(entries, tmp_path / "index.html", lang=lang).read_text()
+    rows = {part.split('"')[0]: part.split("</tr>")[0] for part in html.split('data-slug="')[1:]}
+    assert f'<em class="no-lines">{mark}</em>' in rows["041"]
+    assert "no-lines" not in rows["042"] and "no-lines" not in rows["043"]
+
+
+def test_the_index_entry_of_a_brief_counts_its_plan_lines(monkeypatch) -> None:
+    brief = SimpleNamespace(
+        slug="041",
+        unit_code="041",
+        is_district=True,
+        scope_name=lambda lang: f"Huyện 041 ({lang})",
+        lang="vi",
+        demo=True,
+        period="2022–2025",
+        generated_at=dt.datetime(2025, 7, 2, 3, 0),
+        metrics=SimpleNamespace(
+            scope="041",
+            allocated_mvnd=None,
+            disbursed_mvnd=None,
+            carried_over_mvnd=None,
+            targets_met=None,
+            targets_total=None,
+            data_sha256="b" * 64,
+        ),
+        lag=SimpleNamespace(n_lines=0, data_sha256="b" * 64),
+    )
+    monkeypatch.setattr(brief_model, "capital_rates", lambda m: {"deadline": None})
+    entry = brief_model.index_entry(brief, "brief.vi.html")  # a stand-in with what it reads
+    assert entry.n_lines == 0 and entry.data_sha256 == "b" * 64
+
+
+def test_the_run_says_a_scope_has_no_plan_lines(tmp_path) -> None:
+    nodes = [n for n in _nodes(tmp_path) if n.scope == D042]
+    brief = next(n for n in nodes if n.id == "042/brief.vi")
+    brief.state = "ran"
+    brief.record.last_run = LastRun(run_id="r", status="ran", seconds=2.0)
+    rel = "042/brief/brief.vi.json"
+    brief.outputs = {rel: OutputRecord(sha256="s", size=1, mtime_ns=1)}
+    (tmp_path / rel).parent.mkdir(parents=True)
+    (tmp_path / rel).write_text(json.dumps(_index_entry("042", "042", "vi", n_lines=4)))
+    assert scope_line(D042, nodes, tmp_path).startswith("042 (Bảo Lâm): ok (ran 2, skipped 1)")
+    (tmp_path / rel).write_text(json.dumps(_index_entry("042", "042", "vi", n_lines=0)))
+    assert scope_line(D042, nodes, tmp_path) == (
+        f"042 (Bảo Lâm): ok, no plan lines (ran 2, skipped 1) in 8.8 s -> {tmp_path / '042'}"
+    )
+    assert scope_line(D042, nodes, tmp_path, "vi").startswith(
+        "042 (Bảo Lâm): xong, không có dòng kế hoạch (đã chạy 2, bỏ qua 1) trong 8,8 giây"
+    )
+    buf = io.StringIO()
+    report = RunReport(nodes, [D042], tmp_path, tmp_path / "manifest.json", None, 1.0)
+    Reporter(nodes, tmp_path, Console(file=buf, width=200), "en").summary(report)
+    assert "ok, no plan lines" in buf.getvalue()
