@@ -326,3 +326,6 @@ class BriefEntry(Contract):
     data_sha256: str | None = None
     """SHA-256 of the data the brief was built from (its metrics and lag results), None when
     they disagree: the index marks a brief that is not from the run's current data."""
+    n_lines: int | None = None
+    """Plan lines of the unit (``lag.json`` ``n_lines``): 0 for a unit with no plan lines,
+    which the index and the run's summary say; None in an entry written before it was kept."""

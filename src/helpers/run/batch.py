@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import re
 import shlex
 import signal
@@ -21,17 +22,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from filelock import FileLock, Timeout
 from rich.console import Console
 
-from helpers.core.errors import ParameterError
+from helpers.core.errors import message, parameter_error
+from helpers.core.formatting import LOCALES, number
+from helpers.core.formatting import date as fmt_date
+from helpers.core.text import tr
 from helpers.run.index import INDEX_NAME, write_index
 from helpers.run.inputs import DataInfo
 from helpers.run.kernel import WARM_IMPORTS
 from helpers.run.manifest import MANIFEST_FORMAT, MANIFEST_NAME, Manifest, ManifestModel
 from helpers.run.options import RunOptions, add_arguments, options_from_args
 from helpers.run.plan import assign_priorities
-from helpers.run.reporter import Reporter, RunReport
+from helpers.run.reporter import Reporter, RunReport, state_word
 from helpers.run.scheduler import Run, Scheduler, clean_state, remove_results
 from helpers.run.steps import StepSpec, default_steps
 
@@ -54,25 +59,27 @@ def run_batch(
         ParameterError, InputError: a usage error, detected before any work (exit code 2).
     """
     console = console or _make_console()
+    lang = opts.message_lang
     run = Run(opts, default_steps() if steps is None else steps, console)
     run.check_out()  # a read-only, uncreatable or templated --out: exit 2, nothing written
-    with _run_lock(run.state_dir):  # a refused run touches nothing of the running one
+    with _run_lock(run.state_dir, lang):  # a refused run touches nothing of the running one
         run.prepare()  # every check that can fail on user input, before any work
         if opts.dry_run:
             return _dry_run(run)
         clean_state(run.state_dir)
         manifest = Manifest(run.out / MANIFEST_NAME)
         if run.replaced:
-            print(f"replacing the results of {run.replaced} in {run.out}", file=console.file)
+            replacing = tr("run.replacing", lang, dataset=run.replaced, out=run.out)
+            print(replacing, file=console.file)
             remove_results(manifest, run.out)
         assign_priorities(run.nodes, manifest)
         if run.data.warnings:
-            print(warnings_line(run.data, opts.data), file=console.file)
+            print(warnings_line(run.data, opts.data, lang), file=console.file)
         report = RunReport(run.nodes, run.scopes, run.out, manifest.path, None, 0.0)
         warm = WARM_IMPORTS if opts.warm_imports is None else opts.warm_imports
         restore = _terminate_as_interrupt()
         try:
-            with Reporter(run.nodes, run.out, console) as reporter:
+            with Reporter(run.nodes, run.out, console, lang) as reporter:
                 scheduler = Scheduler(run, manifest, reporter, warm)
                 scheduler.execute()
         except KeyboardInterrupt:
@@ -96,12 +103,14 @@ def run_batch(
                 current=run.current_steps(manifest),
             )
         except OSError as exc:
-            report.errors.append(f"could not write {run.out / INDEX_NAME}: {exc}")
+            report.errors.append(
+                message("run.could_not_write", path=run.out / INDEX_NAME, error=exc)
+            )
         run.manifest_header(manifest, "failed" if report.failed or report.errors else "ok")
         try:
             manifest.save()
         except OSError as exc:
-            report.errors.append(f"could not write {manifest.path}: {exc}")
+            report.errors.append(message("run.could_not_write", path=manifest.path, error=exc))
         report.seconds = time.perf_counter() - run.t0
         reporter.summary(report)
     return report
@@ -115,20 +124,36 @@ def _save_quietly(run: Run, manifest: Manifest, status: str) -> None:
         manifest.save()
 
 
-def warnings_line(data: DataInfo, argument: str) -> str:
+REFORM_DAY = dt.date(2025, 7, 1)
+"""The day the districts abolished by the 2025 reform ceased to exist (the day after their
+last day, :data:`LAST_DAY`)."""
+LAST_DAY = REFORM_DAY - dt.timedelta(days=1)
+REFORM_DAY_PATTERNS = {"vi": "dd/MM/y", "en": "d MMMM y"}
+"""How the reform's day is written: 01/07/2025, 1 July 2025."""
+
+
+def warnings_line(data: DataInfo, argument: str, lang: str = "en") -> str:
     """One line on the input's warnings: what they are when they are the known case (lines
     decided after a district was abolished by the 1 July 2025 reform, still booked to it),
     and the command that lists them."""
-    see = f"to see them: mtqg validate {shlex.quote(str(argument))}"
+    see = tr("run.warnings_see", lang, command=f"mtqg validate {shlex.quote(str(argument))}")
     late = late_line_warnings(data.dataset)
+    n = number(data.warnings, lang)
     if late and len(late) == data.warnings:
-        return (
-            f"{data.warnings} warning(s) in the input, the known case: {sum(late.values())} "
-            f"line(s) decided after 30 Jun 2025 are booked to {len(late)} district(s) abolished "
-            f"by the 1 July 2025 reform ({', '.join(sorted(late))}); {see}"
+        return tr(
+            "run.warnings_known",
+            lang,
+            n=n,
+            lines=number(sum(late.values()), lang),
+            last_day=fmt_date(LAST_DAY, lang),
+            districts=number(len(late), lang),
+            reform_day=format_date(REFORM_DAY, REFORM_DAY_PATTERNS[lang], locale=LOCALES[lang]),
+            codes=", ".join(sorted(late)),
+            see=see,
         )
-    known = f" ({len(late)} of them: late lines of abolished districts)" if late else ""
-    return f"{data.warnings} warning(s) in the input{known}; {see}"
+    if late:
+        return tr("run.warnings_mixed", lang, n=n, late=number(len(late), lang), see=see)
+    return tr("run.warnings_plain", lang, n=n, see=see)
 
 
 _LATE_LINES = re.compile(
@@ -149,17 +174,14 @@ def late_line_warnings(dataset: Any) -> dict[str, int]:
 
 
 @contextmanager
-def _run_lock(state_dir: Path) -> Iterator[None]:
+def _run_lock(state_dir: Path, lang: str = "en") -> Iterator[None]:
     """One run at a time per output folder (``<out>/.mtqg/lock``); a second is refused."""
     state_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(state_dir / "lock", timeout=0)
     try:
         lock.acquire()
     except Timeout:
-        raise ParameterError(
-            f"another mtqg run is writing to {state_dir.parent}; "
-            "wait for it to finish or choose another --out"
-        ) from None
+        raise parameter_error("run.lock_held", out=state_dir.parent) from None
     try:
         yield
     finally:
@@ -190,14 +212,17 @@ def _terminate_as_interrupt() -> Callable[[], None]:
 def _dry_run(run: Run) -> RunReport:
     """Print what would run and why, assuming upstream outputs do not change."""
     manifest = Manifest(run.out / MANIFEST_NAME)
+    lang = run.lang
     if run.replaced:
         manifest.model = ManifestModel(format=MANIFEST_FORMAT, scopes={})  # --replace: all run
-        print(f"would replace the results of {run.replaced} in {run.out}", file=run.console.file)
+        replacing = tr("run.would_replace", lang, dataset=run.replaced, out=run.out)
+        print(replacing, file=run.console.file)
     for node in run.nodes:
-        reason = run.stale_reason(node, manifest)
+        reason = run.stale_reason(node, manifest, lang)
         node.state = "skipped" if reason is None else "would run"
-        node.reason = reason or "up to date"
-        print(f"{node.id:<28} {node.state:<10} {node.reason}", file=run.console.file)
+        node.reason = reason or tr("run.why_up_to_date", lang)
+        state = state_word(node.state, lang)
+        print(f"{node.id:<28} {state:<10} {node.reason}", file=run.console.file)
     return RunReport(
         run.nodes, run.scopes, run.out, manifest.path, None, time.perf_counter() - run.t0
     )

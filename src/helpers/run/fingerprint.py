@@ -20,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from helpers.core.errors import Message, message
 from helpers.core.paths import PACKAGE_DIR
 from helpers.run.manifest import LastSuccess, Manifest, OutputRecord
 from helpers.run.plan import Node
@@ -29,6 +30,10 @@ FINGERPRINT_VERSION = 1
 
 RUNNER_FILES = frozenset({"run", "cli.py", "__main__.py"})
 """Files of the package that no notebook reads: left out of the helper-code hash."""
+
+RUNNER_DOMAIN = "run.po"
+"""The catalog of the runner's own messages (``locale/<lang>/LC_MESSAGES/run.po``): no
+notebook reads it either, so rewording a message of the run re-runs no step."""
 
 PACKAGES = (
     "mtqg-workbench",
@@ -80,6 +85,7 @@ def code_sha256(package_dir: Path = PACKAGE_DIR) -> str:
             or "__pycache__" in rel.parts
             or path.suffix in (".pyc", ".pyo")
             or rel.parts[0] in RUNNER_FILES
+            or (rel.parts[0] == "locale" and rel.name == RUNNER_DOMAIN)
         ):
             continue
         h.update(str(rel.as_posix()).encode() + b"\0")
@@ -203,29 +209,44 @@ def compute_fingerprint(
 
 
 INPUT_WORDS = {
-    "notebook_sha256": "notebook changed",
-    "code_sha256": "helper code changed",
-    "environment_sha256": "package versions changed",
-    "data_sha256": "data changed",
-    "parameters": "parameters changed",
-    "runner": "runner changed",
-    "step": "step changed",
+    "notebook_sha256": "run.why_notebook",
+    "code_sha256": "run.why_code",
+    "environment_sha256": "run.why_environment",
+    "data_sha256": "run.why_data",
+    "parameters": "run.why_parameters",
+    "runner": "run.why_runner",
+    "step": "run.why_step",
 }
-"""How :func:`stale_reason` names a changed input."""
+"""How :func:`stale_reason` names a changed input (ids of the ``run`` catalog)."""
 
 
-def stale_reason(node: Node, last: LastSuccess | None, out_root: Path, force: bool) -> str | None:
-    """Why ``node`` must run, or None when it is up to date."""
+def stale_reasons(
+    node: Node, last: LastSuccess | None, out_root: Path, force: bool
+) -> list[Message] | None:
+    """Why ``node`` must run (one message per reason), or None when it is up to date."""
     if force:
-        return "--force"
+        return [message("run.why_force")]
     if not last:
-        return "no earlier successful run"
+        return [message("run.why_first")]
     if last.fingerprint == node.fingerprint:
         if outputs_intact(out_root, last.outputs):
             return None
-        return "outputs missing or modified"
+        return [message("run.why_outputs")]
     before = last.inputs
-    reasons = [w for k, w in INPUT_WORDS.items() if before.get(k) != node.inputs.get(k)]
+    reasons = [message(w) for k, w in INPUT_WORDS.items() if before.get(k) != node.inputs.get(k)]
     ups = node.inputs.get("upstream", {})
-    reasons += [f"{k} changed" for k in sorted(ups) if before.get("upstream", {}).get(k) != ups[k]]
-    return ", ".join(reasons) or "inputs changed"
+    reasons += [
+        message("run.why_upstream", step=k)
+        for k in sorted(ups)
+        if before.get("upstream", {}).get(k) != ups[k]
+    ]
+    return reasons or [message("run.why_inputs")]
+
+
+def stale_reason(
+    node: Node, last: LastSuccess | None, out_root: Path, force: bool, lang: str = "en"
+) -> str | None:
+    """Why ``node`` must run, in ``lang`` (English: as the manifest records it), or None
+    when it is up to date."""
+    reasons = stale_reasons(node, last, out_root, force)
+    return None if reasons is None else ", ".join(r.text(lang) for r in reasons)

@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from helpers.core.errors import ParameterError
+from helpers.core.errors import Message, message, parameter_error
 from helpers.core.files import atomic_write_bytes, atomic_write_json
 from helpers.core.paths import scope_slug
 from helpers.run.fingerprint import notebook_sha256, sha256_file
@@ -50,7 +50,7 @@ def check_notebooks(steps: Sequence[StepSpec], cache_dir: Path) -> dict[str, dic
     info: dict[str, dict[str, Any]] = {}
     for spec in steps:
         if not spec.notebook.is_file():
-            raise ParameterError(f"step {spec.name!r}: notebook {spec.notebook} does not exist")
+            raise parameter_error("run.notebook_missing", step=repr(spec.name), path=spec.notebook)
         nb_hash = notebook_sha256(spec.notebook)
         info[spec.name] = {
             "path": display_path(spec.notebook),
@@ -104,10 +104,7 @@ def data_argument(data: str) -> str:
         return text.lower()
     path = Path(text).expanduser()
     if not path.exists():
-        raise ParameterError(
-            f"--data: {text!r} does not exist; expected 'demo', 'demo:SEED', "
-            "a folder of CSV files or an .xlsx workbook"
-        )
+        raise parameter_error("run.data_missing", data=repr(text))
     return str(path.resolve())
 
 
@@ -173,23 +170,19 @@ def scope_slugs(units: Any, codes: Sequence[str], province: str) -> dict[str, st
     """
     names = dict(zip(units["unit_code"].astype(str), units["name_vi"].astype(str), strict=False))
 
-    def unit(code: str) -> str:
-        return f"unit {code!r} ({names.get(code, '')})"
+    def unit(code: str) -> Message:
+        return message("run.unit", code=repr(code), name=names.get(code, ""))
 
     out: dict[str, str] = {}
     seen: dict[str, str] = {}
     for code in codes:
         if code != province and code.strip().lower() in SCOPE_WORDS:
-            raise ParameterError(
-                f"the data's {unit(code)} has a code that means the province or every scope; "
-                "give it another code in the units table"
-            )
+            raise parameter_error("run.unit_scope_word", unit=unit(code))
         slug = scope_slug(code, province)
         other = seen.get(slug.lower())
         if other is not None:
-            raise ParameterError(
-                f"the data's {unit(other)} and {unit(code)} would share the output folder "
-                f"{slug!r}; give them codes that differ in letters or digits"
+            raise parameter_error(
+                "run.units_share_folder", unit=unit(other), other=unit(code), slug=repr(slug)
             )
         seen[slug.lower()] = code
         out[code] = slug

@@ -39,6 +39,9 @@ class RunOptions:
     """Seed each worker's kernel with the dataset validated by the parent."""
     kernel_cwd: Path = REPO_ROOT
     argv: Sequence[str] | None = None
+    message_lang: str = "en"
+    """Language of the run's own messages (``mtqg --lang``, else the locale; see
+    :func:`helpers.core.text.message_lang`); ``lang`` is the language of the briefs."""
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -126,6 +129,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         dry_run=bool(getattr(args, "dry_run", False)),
         replace=bool(getattr(args, "replace", False)),
         argv=sys.argv[1:],
+        message_lang=getattr(args, "message_lang", None) or "en",
     )
 
 

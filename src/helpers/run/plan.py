@@ -14,7 +14,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from helpers.core.errors import ParameterError
+from helpers.core.errors import Message, message, parameter_error
 from helpers.run.manifest import Manifest, OutputRecord, StepRecord
 from helpers.run.options import display_path
 from helpers.run.steps import ANALYSIS_LANG, ScopeInfo, StepContext, StepSpec, Upstream
@@ -37,6 +37,9 @@ class Node:
     dependents: list[Node] = field(default_factory=list)
     state: str = "waiting"
     reason: str = ""
+    why: Message | None = None
+    """What the runner says of this node's error in its own words (the recorded error's
+    ``evalue`` is English): shown in the message language."""
     inputs: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
@@ -97,7 +100,7 @@ def build_plan(
         for up in spec.upstream:
             target = province if up.scope == "province" else scope
             if up.step not in by_name:
-                raise ParameterError(f"step {spec.name!r} needs unknown step {up.step!r}")
+                raise parameter_error("run.unknown_step", step=repr(spec.name), other=repr(up.step))
             if not up.reads or (target == scope and up.step == spec.name):
                 continue  # order-only edges are added below, between planned nodes only
             _link(node, get(by_name[up.step], target, lang, False), up)
@@ -148,9 +151,7 @@ def toposort(nodes: Sequence[Node]) -> list[Node]:
     try:
         sorter.prepare()
     except CycleError as exc:
-        raise ParameterError(
-            f"the steps depend on each other in a cycle at {exc.args[1][0].id}"
-        ) from None
+        raise parameter_error("run.cycle", step=exc.args[1][0].id) from None
     out: list[Node] = []
     while sorter.is_active():
         ready = sorted(sorter.get_ready(), key=position.__getitem__)
@@ -190,14 +191,15 @@ def check_parameters(spec: StepSpec, params: dict[str, Any], declared: Iterable[
     declared = set(declared)
     unknown = sorted(set(params) - declared)
     if unknown:
-        raise ParameterError(
-            f"{display_path(spec.notebook)} does not declare the parameter(s) "
-            f"{', '.join(unknown)} that the batch passes to its {spec.name!r} step; it declares: "
-            f"{', '.join(sorted(declared)) or 'none (no cell tagged parameters)'}. Add them to "
-            "its parameters cell (papermill would only warn and ignore them)."
+        raise parameter_error(
+            "run.undeclared",
+            notebook=display_path(spec.notebook),
+            unknown=", ".join(unknown),
+            step=repr(spec.name),
+            declared=", ".join(sorted(declared)) or message("run.declares_none"),
         )
     if "out_dir" not in params:
-        raise ParameterError(f"step {spec.name!r}: its parameters must include out_dir")
+        raise parameter_error("run.no_out_dir", step=repr(spec.name))
 
 
 def assign_priorities(nodes: Sequence[Node], manifest: Manifest) -> None:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.core.errors import ParameterError
+from helpers.core.errors import Message, message, parameter_error
 from helpers.core.provenance import git_commit
 from helpers.run.fingerprint import (
     code_sha256,
@@ -51,9 +51,9 @@ from helpers.run.manifest import (
 )
 from helpers.run.options import LANG_CHOICES, LANGS, STATE_DIR, RunOptions, default_jobs, rel_path
 from helpers.run.plan import STATUS_BAD, Node, build_plan
-from helpers.run.reporter import Reporter, scope_status
+from helpers.run.reporter import STATE_WORDS, Reporter, scope_status
 from helpers.run.steps import StepSpec
-from helpers.run.workers import Worker, WorkerPool, kernel_name_of, signal_name
+from helpers.run.workers import Worker, WorkerPool, kernel_name_of, signal_name, signal_words
 
 
 def now() -> str:
@@ -66,6 +66,8 @@ class Run:
 
     def __init__(self, opts: RunOptions, steps: Sequence[StepSpec], console: Any) -> None:
         self.opts = opts
+        self.lang = opts.message_lang
+        """The language of the run's messages."""
         self.steps = list(steps)
         self.console = console
         self.out = Path(opts.out).expanduser().resolve()
@@ -81,21 +83,17 @@ class Run:
         folder that cannot be created or written to. Creates ``<out>/.mtqg``."""
         text = str(self.opts.out)
         if "{" in text or "}" in text:
-            raise ParameterError(
-                f"--out: {text!r} contains a placeholder such as {{scope}}; the batch writes "
-                "each scope to <out>/<scope>/ itself, so give the one folder that holds them all"
-            )
+            raise parameter_error("run.out_placeholder", out=repr(text), example="{scope}")
         if self.out.exists() and not self.out.is_dir():
-            raise ParameterError(f"--out: {self.out} exists and is not a folder")
+            raise parameter_error("run.out_not_folder", out=self.out)
         try:
             (self.state_dir / "cache").mkdir(parents=True, exist_ok=True)
             for folder in (self.out, self.state_dir):
                 with tempfile.TemporaryFile(dir=folder, prefix=".mtqg-probe-"):
                     pass
         except OSError as exc:
-            raise ParameterError(
-                f"--out: cannot write to {self.out} ({exc.strerror or exc}); "
-                "choose a folder you can write to"
+            raise parameter_error(
+                "run.out_unwritable", out=self.out, error=exc.strerror or exc
             ) from None
 
     def prepare(self) -> None:
@@ -103,10 +101,10 @@ class Run:
         :class:`~helpers.core.errors.InputError`), then the plan."""
         opts = self.opts
         if opts.jobs is not None and int(opts.jobs) < 1:
-            raise ParameterError(f"--jobs: expected a whole number ≥ 1; got {opts.jobs}")
+            raise parameter_error("run.jobs_bad", least=1, jobs=opts.jobs)
         if opts.lang not in LANG_CHOICES:
-            raise ParameterError(
-                f"--lang: expected one of {', '.join(LANG_CHOICES)}; got {opts.lang!r}"
+            raise parameter_error(
+                "run.lang_bad", choices=", ".join(LANG_CHOICES), lang=repr(opts.lang)
             )
         self.jobs = int(opts.jobs or default_jobs())
         self.data_arg = data_argument(opts.data)
@@ -139,7 +137,8 @@ class Run:
 
     def check_dataset(self, held: dict[str, Any] | None) -> str | None:
         """An output folder holds the results of one dataset: refuse one that holds another
-        (exit code 2) unless ``--replace``; returns the other dataset's description then.
+        (exit code 2) unless ``--replace``; returns the other dataset's description then (in
+        the message language).
 
         The same dataset is the same input (``--data`` argument) of the same province, or
         the same data SHA-256: an edited workbook re-run into its folder is the same dataset
@@ -153,13 +152,13 @@ class Run:
         )
         if same_input or held.get("sha256") == data.sha256:
             return None
-        other = describe_dataset(held)
         if self.opts.replace:
-            return other
-        raise ParameterError(
-            f"--out: {self.out} holds the results of another dataset ({other}); this run's "
-            f"data is {describe_dataset(data.to_manifest())}. Choose another --out for this "
-            "data, or add --replace to delete that folder's results and write this run's"
+            return describe_dataset(held, self.lang)
+        raise parameter_error(
+            "run.other_dataset",
+            out=self.out,
+            other=dataset_words(held),
+            this=dataset_words(data.to_manifest()),
         )
 
     # ----------------------------------------------------------------------- bookkeeping
@@ -174,11 +173,12 @@ class Run:
             manifest=manifest,
         )
 
-    def stale_reason(self, node: Node, manifest: Manifest) -> str | None:
-        """Fingerprint ``node``; why it must run, or None when it is up to date."""
+    def stale_reason(self, node: Node, manifest: Manifest, lang: str = "en") -> str | None:
+        """Fingerprint ``node``; why it must run (in ``lang``; English: as the manifest
+        records it), or None when it is up to date."""
         self.fingerprint(node, manifest)
         last = manifest.last_success(node.scope.slug, node.key)
-        return stale_reason(node, last, self.out, self.opts.force)
+        return stale_reason(node, last, self.out, self.opts.force, lang)
 
     def current_steps(self, manifest: Manifest) -> set[str]:
         """The steps of every scope of the dataset (either language) whose last success is
@@ -234,10 +234,22 @@ class Run:
         model.notebooks = self.notebooks
 
 
-def describe_dataset(data: dict[str, Any]) -> str:
+def describe_dataset(data: dict[str, Any], lang: str = "en") -> str:
     """A dataset as messages name it: its argument, province and short data hash."""
-    province = f", province {data['province']}" if data.get("province") else ""
-    return f"{data.get('argument')}{province}, data {str(data.get('sha256'))[:12]}"
+    return dataset_words(data).text(lang)
+
+
+def dataset_words(data: dict[str, Any]) -> Message:
+    """:func:`describe_dataset` as a catalog message (worded in the language it is shown in)."""
+    sha = str(data.get("sha256"))[:12]
+    if data.get("province"):
+        return message(
+            "run.dataset_province",
+            argument=data.get("argument"),
+            province=data["province"],
+            sha=sha,
+        )
+    return message("run.dataset", argument=data.get("argument"), sha=sha)
 
 
 def remove_results(manifest: Manifest, out_root: Path) -> None:
@@ -316,7 +328,7 @@ class Scheduler:
         self.running: dict[str, tuple[Node, Path]] = {}
         self.ready: list[Node] = []
         self.idle_deaths = 0
-        self.errors: list[str] = []
+        self.errors: list[Message] = []
         self.retried: set[str] = set()
 
     # --------------------------------------------------------------------------- states
@@ -328,6 +340,9 @@ class Scheduler:
         bad = [d for d, up in node.deps if up.reads and d.state in STATUS_BAD]
         if bad:
             node.reason = f"upstream {bad[0].id} {bad[0].state}"
+            node.why = message(
+                "run.why_blocked", step=bad[0].id, state=message(STATE_WORDS[bad[0].state])
+            )
             self._finish(
                 node,
                 "blocked",
@@ -427,7 +442,7 @@ class Scheduler:
         try:
             self.manifest.save()
         except OSError as exc:
-            self.errors.append(f"could not write {self.manifest.path}: {exc}")
+            self.errors.append(message("run.could_not_write", path=self.manifest.path, error=exc))
 
     # -------------------------------------------------------------------------- running
     def _task(self, node: Node) -> tuple[dict[str, Any], Path]:
@@ -473,12 +488,16 @@ class Scheduler:
                     ename=type(exc).__name__,
                     evalue=f"its outputs could not be written into {node.out_dir}: {exc}",
                 )
+                node.why = message("run.err_output", folder=node.out_dir, error=exc)
                 self._finish(node, "failed", seconds=result["seconds"], error=error)
                 return
             self._finish(node, "ran", seconds=result["seconds"])
         else:
             kept = _keep_failed(node, staging)
             error = StepError.model_validate(result["error"])
+            words = result["error"].get("message")
+            if isinstance(words, dict):  # the worker's own words for the error
+                node.why = Message(str(words["id"]), dict(words.get("values") or {}))
             self._finish(node, "failed", seconds=result["seconds"], error=error, kept=kept)
 
     def _on_died(self, worker: Worker, exitcode: int | None) -> None:
@@ -493,8 +512,10 @@ class Scheduler:
                     evalue=f"worker processes keep exiting ({signal_name(exitcode)})"
                     f" before running a step; see {log}",
                 )
+                why = message("run.err_workers_exit", signal=signal_words(exitcode), log=log)
                 for ready in list(self.ready):
                     self.ready.remove(ready)
+                    ready.why = why
                     self._finish(ready, "failed", error=error)
             return
         _, staging = self.running.pop(node.id)
@@ -513,6 +534,7 @@ class Scheduler:
             f"({signal_name(exitcode)}), also when it was tried again; its partial output "
             "was discarded",
         )
+        node.why = message("run.err_worker_died", signal=signal_words(exitcode))
         self._finish(node, "failed", seconds=time.time() - node.started, error=error)
 
     def execute(self) -> None:

@@ -26,6 +26,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from helpers.core.errors import Message, message
 from helpers.core.files import atomic_write_bytes, atomic_write_text
 from helpers.run.kernel import WARM_ENGINE, WarmKernel, register_warm_engine
 from helpers.run.manifest import read_json
@@ -172,6 +173,7 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
                 "kind": "output",
                 "ename": "MissingOutput",
                 "evalue": f"the notebook finished without writing {', '.join(missing)}",
+                "message": {"id": "run.err_missing_output", "values": {"files": missing}},
             }
     if executed.exists():
         with contextlib.suppress(OSError, ValueError):
@@ -358,3 +360,12 @@ def signal_name(exitcode: int | None) -> str:
         with contextlib.suppress(ValueError):
             return signal.Signals(-exitcode).name
     return f"exit code {exitcode}"
+
+
+def signal_words(exitcode: int | None) -> str | Message:
+    """:func:`signal_name` for a message in any language: a signal's name as it is, an exit
+    code worded by the catalogs."""
+    if exitcode is not None and exitcode < 0:
+        with contextlib.suppress(ValueError):
+            return signal.Signals(-exitcode).name
+    return message("run.exit_code", code=exitcode)

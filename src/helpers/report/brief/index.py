@@ -69,7 +69,8 @@ def _row(
     slug: str, group: list[Mapping], base: Path, lang: str, data_sha256: str | None = None
 ) -> dict:
     """One scope of the index: its numbers in ``lang``, a link per language, and per brief
-    the data it was built from, marked when it is not current."""
+    the data it was built from, marked when it is not current; ``no_lines`` when its unit has
+    no plan lines (``n_lines`` 0)."""
     main = next((e for e in group if e.get("lang") == lang), group[0])
     links = []
     for e in sorted(group, key=lambda e: (e.get("lang") != lang, str(e.get("lang")))):
@@ -111,7 +112,8 @@ def _row(
         targets,
     ]
     stale = any(link["stale"] for link in links)
-    return {"slug": slug, "cells": cells, "links": links, "stale": stale}
+    no_lines = main.get("n_lines") == 0  # None: an entry that does not say
+    return {"slug": slug, "cells": cells, "links": links, "stale": stale, "no_lines": no_lines}
 
 
 def write_index(

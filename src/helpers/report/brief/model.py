@@ -326,4 +326,5 @@ def index_entry(b: Brief, html_name: str) -> BriefEntry:
         targets_total=m.targets_total,
         generated_at=b.generated_at.isoformat(),
         data_sha256=m.data_sha256 if m.data_sha256 == b.lag.data_sha256 else None,
+        n_lines=b.lag.n_lines,
     )
