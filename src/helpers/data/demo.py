@@ -10,12 +10,12 @@ Calibration (exact, for every seed)
 * central recurrent = ``central_recurrent_2021_2025``; local = ``local_counterpart_2021_2025``;
 * the 2024 vintage, all sources = ``plan_2024_all_sources``;
 * disbursed of the 2024 vintage on the report of ``disbursed_2024_as_of_2024_05_21`` = that figure;
-* the published cumulative rates of ``published_figures`` (:data:`_PUBLISHED_RATE_SCOPE`): on a
+* the published cumulative rates of ``published_figures`` (:data:`helpers.data.demo_calibration._PUBLISHED_RATE_SCOPE`): on a
   report of 15 Oct 2025, 77.2 % of all sources, 83.2 % of central + local investment, 67 % of
   central + local recurrent; on a report of 1 Aug 2025, 75.6 % of central capital; each
   cumulative over the phase (every vintage's allocation vs all disbursed by the date). The
   lines still disbursing on the date are rescaled by one solved factor per group
-  (:func:`_published_report`); shares by the deadline are never changed;
+  (:mod:`helpers.data.demo_calibration`); shares by the deadline are never changed;
 * credit and other mobilised capital (DEMO) in the national phase I ratios to central capital
   (:data:`NATIONAL_PHASE_I_BN`), in the 2022, 2023 and 2025 vintages;
 * the province meets ``targets_met`` of ``targets_total`` targets (12 of 21): the shipped
@@ -59,15 +59,14 @@ from helpers.core.files import atomic_write_text
 from helpers.data import reference
 from helpers.data.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
 from helpers.data.deadlines import DAYS_PER_MONTH, months_available, regular_deadline
+from helpers.data.demo_calibration import calibrate_published, published_rates, spot_report
+from helpers.data.demo_targets import demo_targets
 from helpers.data.schema import INPUT_TABLES, TABLES
 
 DEFAULT_SEED = 1719
 PLAN_YEARS: tuple[int, ...] = (2022, 2023, 2024, 2025)
 LAST_REPORT = pd.Timestamp("2026-01-31")
 """Last monthly report of the demo: the 2025 vintage's regular deadline."""
-
-SPOT_REPORT = pd.Timestamp("2024-05-21")
-"""The extra report date of seed 004 (302,049 of 1,526,790 disbursed)."""
 
 # Shares of each total by vintage: design choices of the demo, not facts. 2024 takes what
 # the public 2024 figure leaves for local capital (see _cell_totals); the 2025 vintage is small,
@@ -96,12 +95,6 @@ capital (DEMO: the province's own figures by source are not public)."""
 # Published cumulative rates the demo reproduces: (as_of, measure) -> the lines they cover.
 # The 1 Aug 2025 rate is of central capital, the mid-October ones of all sources (total) and of
 # central + local capital by type; every vintage's allocation is the denominator.
-_PUBLISHED_RATE_SCOPE: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {
-    ("2025-08-01", "disbursement_rate_total"): (None, ("central",)),
-    ("2025-10-15", "disbursement_rate_investment"): ("investment", ("central", "local")),
-    ("2025-10-15", "disbursement_rate_recurrent"): ("recurrent", ("central", "local")),
-    ("2025-10-15", "disbursement_rate_total"): (None, ("central", "local", "credit", "other")),
-}
 
 # (project, subproject, capital_type, source, weight, implemented_by_province)
 _MENU: tuple[tuple[str, str | None, str, str, float, bool], ...] = (
@@ -459,394 +452,6 @@ def _paths(rng: np.random.Generator, lines: pd.DataFrame) -> tuple[pd.DataFrame,
     return path, extended
 
 
-def _spot_report(
-    path: pd.DataFrame, lines: pd.DataFrame, target: float
-) -> tuple[pd.DataFrame, float]:
-    """Add the 21 May 2024 report for 2024 lines, summing exactly to ``target``.
-
-    Each line's value is interpolated between its April and May month ends, scaled by one
-    common factor so the total matches, capped at the line's deadline value, then the path is
-    kept monotone around it (earlier values capped, later values floored). Values are then
-    rounded to thousandths of a million VND with the rounding remainder placed exactly.
-    """
-    y24 = lines.index[(lines["plan_year"] == 2024) & (lines["decision_date"] <= SPOT_REPORT)]
-    p = path[path["line"].isin(y24)].pivot(
-        index="line", columns="report_date", values="disbursed_cum_mvnd"
-    )
-    apr, may = pd.Timestamp("2024-04-30"), pd.Timestamp("2024-05-31")
-    a = p[apr].fillna(0.0) if apr in p else pd.Series(0.0, index=p.index)
-    b = p[may].fillna(0.0)
-    frac = (SPOT_REPORT - apr).days / (may - apr).days
-    raw = a + frac * (b - a)
-    cap = lines.loc[p.index, "amount_mvnd"] * lines.loc[p.index, "share_deadline"]
-    scale = float(target / raw.sum())
-    value = np.minimum(raw * scale, cap)
-    for _ in range(20):  # redistribute what the caps cut off
-        short = target - value.sum()
-        room = cap - value
-        if abs(short) < 1e-9 or room.sum() <= 0:
-            break
-        value = np.minimum(value + short * room / room.sum(), cap)
-    milli = np.floor(value.to_numpy() * 1000).astype(np.int64)
-    rest = int(round(target * 1000)) - int(milli.sum())
-    frac_part = value.to_numpy() * 1000 - milli
-    order = np.argsort(-frac_part, kind="stable")
-    milli[order[:rest]] += 1
-    spot = pd.Series(milli / 1000.0, index=p.index)
-
-    m = path["line"].map(spot)
-    before = path["report_date"] < SPOT_REPORT
-    has = m.notna()
-    path.loc[has & before, "disbursed_cum_mvnd"] = np.minimum(
-        path.loc[has & before, "disbursed_cum_mvnd"], m[has & before]
-    )
-    path.loc[has & ~before, "disbursed_cum_mvnd"] = np.maximum(
-        path.loc[has & ~before, "disbursed_cum_mvnd"], m[has & ~before]
-    )
-    extra = pd.DataFrame(
-        {"line": spot.index, "report_date": SPOT_REPORT, "disbursed_cum_mvnd": spot.to_numpy()}
-    )
-    return pd.concat([path, extra], ignore_index=True), scale
-
-
-def _solve_scale(raw: np.ndarray, lo: np.ndarray, cap: np.ndarray, target: float) -> float:
-    """The factor ``k`` with ``sum(clip(raw * k, lo, cap)) == target`` (bisection; monotone)."""
-
-    def total(k: float) -> float:
-        return float(np.clip(raw * k, lo, cap).sum())
-
-    if not total(0.0) - 1e-6 <= target <= total(1e6) + 1e-6:
-        raise ValueError(
-            f"the demo cannot reach {target:,.0f} at this report date: between "
-            f"{total(0.0):,.0f} and {total(1e6):,.0f}; check the design choices"
-        )
-    a, b = 0.0, 1.0
-    while total(b) < target:
-        b *= 2.0
-    for _ in range(200):
-        m = 0.5 * (a + b)
-        a, b = (m, b) if total(m) < target else (a, m)
-    return b
-
-
-def _exact_milli(
-    value: np.ndarray, lo: np.ndarray, cap: np.ndarray, target_milli: int
-) -> np.ndarray:
-    """Values in thousandths of a million VND, within [lo, cap], summing to ``target_milli``."""
-    lo_m = np.ceil(lo * 1000 - 1e-6).astype(np.int64)
-    cap_m = np.maximum(np.floor(cap * 1000 + 1e-6).astype(np.int64), lo_m)
-    milli = np.clip(np.floor(value * 1000 + 1e-9).astype(np.int64), lo_m, cap_m)
-    frac = value * 1000 - milli
-    rest = int(target_milli - milli.sum())
-    while rest != 0:
-        room = (milli < cap_m) if rest > 0 else (milli > lo_m)
-        if not room.any():
-            raise ValueError("no room left to place the rounding remainder")
-        idx = np.flatnonzero(room)
-        idx = idx[np.argsort(-frac[idx] if rest > 0 else frac[idx], kind="stable")]
-        step = idx[: abs(rest)]
-        milli[step] += 1 if rest > 0 else -1
-        rest = int(target_milli - milli.sum())
-    return milli
-
-
-def _published_report(
-    path: pd.DataFrame,
-    lines: pd.DataFrame,
-    date: pd.Timestamp,
-    groups: list[tuple[np.ndarray, int]],
-    cap_after: pd.Series | None = None,
-) -> tuple[pd.DataFrame, list[float]]:
-    """Add a report on ``date`` for every line decided by then, each group summing to its target.
-
-    A line's value is interpolated between its month ends; the lines of a group still
-    disbursing on ``date`` are scaled by one factor (solved) so the group's total is its target
-    (thousandths of a million VND). Each value stays between the line's value at its regular
-    deadline, when that has passed (the share by the deadline is never changed), and its last
-    value (its deadline value while the deadline is ahead; ``cap_after``, a later report, caps it
-    too). The path is kept monotone around the report (earlier values capped, later floored).
-    """
-    path = path.copy()
-    live = lines.index[lines["decision_date"] <= date]
-    p = path[path["line"].isin(live)]
-    before = p[p["report_date"] <= date].sort_values("report_date").groupby("line").last()
-    after = p[p["report_date"] > date].sort_values("report_date").groupby("line").first()
-    a = before["disbursed_cum_mvnd"].reindex(live).fillna(0.0)
-    a_date = before["report_date"].reindex(live)
-    a_date = a_date.fillna(lines.loc[live, "decision_date"])
-    b = after["disbursed_cum_mvnd"].reindex(live)
-    b_date = after["report_date"].reindex(live)
-    span = (b_date - a_date).dt.days.clip(lower=1)
-    frac = ((date - a_date).dt.days / span).clip(0, 1)
-    raw = (a + frac * (b - a)).where(b.notna(), a).to_numpy()
-
-    deadline = pd.to_datetime((lines.loc[live, "plan_year"] + 1).astype(str) + "-01-31")
-    passed = (deadline <= date).to_numpy()
-    at_deadline = (
-        p[p["report_date"] <= p["line"].map(deadline)].groupby("line")["disbursed_cum_mvnd"].max()
-    )
-    last = p.groupby("line")["disbursed_cum_mvnd"].max().reindex(live).fillna(0.0)
-    lo = np.where(passed, at_deadline.reindex(live).fillna(0.0).to_numpy(), 0.0)
-    cap = np.where(passed, last.to_numpy(), at_deadline.reindex(live).fillna(0.0).to_numpy())
-    if cap_after is not None:
-        cap = np.minimum(cap, cap_after.reindex(live).fillna(np.inf).to_numpy())
-    done = b.isna().to_numpy()
-    lo = np.where(done, raw, np.minimum(lo, raw))
-    cap = np.where(done, raw, np.maximum(cap, lo))
-
-    value = np.round(np.clip(raw, lo, cap), 3)
-    scales = []
-    for mask, target_milli in groups:
-        sel = np.asarray(mask)[np.asarray(lines.index.get_indexer(live))]
-        k = _solve_scale(raw[sel], lo[sel], cap[sel], target_milli / 1000)
-        scales.append(round(k, 6))
-        v = np.clip(raw[sel] * k, lo[sel], cap[sel])
-        value[sel] = _exact_milli(v, lo[sel], cap[sel], target_milli) / 1000.0
-    report = pd.Series(value, index=live)
-
-    m = path["line"].map(report)
-    has = m.notna()
-    earlier = path["report_date"] < date
-    path.loc[has & earlier, "disbursed_cum_mvnd"] = np.minimum(
-        path.loc[has & earlier, "disbursed_cum_mvnd"], m[has & earlier]
-    )
-    path.loc[has & ~earlier, "disbursed_cum_mvnd"] = np.maximum(
-        path.loc[has & ~earlier, "disbursed_cum_mvnd"], m[has & ~earlier]
-    )
-    extra = pd.DataFrame(
-        {"line": report.index, "report_date": date, "disbursed_cum_mvnd": report.to_numpy()}
-    )
-    return pd.concat([path, extra], ignore_index=True), scales
-
-
-def published_rates(province: str) -> dict[tuple[str, str], float]:
-    """The published cumulative rates (percent) the demo reproduces for ``province``."""
-    units = reference.load("units")
-    name = units.loc[units["unit_code"] == province, "name_vi"]
-    pub = reference.load("published_figures")
-    if name.empty:
-        return {}
-    pub = pub[(pub["province"] == name.iloc[0]) & pub["as_of"].notna()]
-    out = {}
-    for row in pub.itertuples():
-        key = (row.as_of.strftime("%Y-%m-%d"), str(row.measure))
-        if key in _PUBLISHED_RATE_SCOPE:
-            out[key] = float(row.value)
-    return out
-
-
-def _calibrate_published(
-    path: pd.DataFrame, lines: pd.DataFrame, rates: dict[tuple[str, str], float]
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Reports on the published dates hitting the published cumulative rates exactly.
-
-    Mid-October first (central + local investment, central + local recurrent, and credit +
-    other taking what the all-source rate leaves), then 1 August (central), capped by the
-    October values so no line goes down.
-    """
-    amount = lines["amount_mvnd"].astype(float)
-
-    def milli(key: tuple[str, str]) -> int:
-        ctype, sources = _PUBLISHED_RATE_SCOPE[key]
-        sel = lines["source"].isin(sources)
-        if ctype is not None:
-            sel &= lines["capital_type"] == ctype
-        return int(round(rates[key] / 100 * amount[sel].sum() * 1000))
-
-    scales: dict[str, float] = {}
-    budget = lines["source"].isin(["central", "local"])
-    oct_keys = [k for k in _PUBLISHED_RATE_SCOPE if k[0] == "2025-10-15"]
-    oct_date = pd.Timestamp("2025-10-15")
-    if all(k in rates for k in oct_keys):
-        inv, rec, total = (milli(k) for k in oct_keys[:2] + oct_keys[2:])
-        # every line is decided by October 2025, so disbursed by then is all of the report
-        groups = [
-            ((budget & (lines["capital_type"] == "investment")).to_numpy(), inv),
-            ((budget & (lines["capital_type"] == "recurrent")).to_numpy(), rec),
-            ((~budget).to_numpy(), total - inv - rec),
-        ]
-        path, k = _published_report(path, lines, oct_date, groups)
-        scales.update(
-            {
-                f"2025-10-15 {n}": v
-                for n, v in zip(("investment", "recurrent", "mobilised"), k, strict=True)
-            }
-        )
-    aug_key = ("2025-08-01", "disbursement_rate_total")
-    if aug_key in rates:
-        at_oct = path[path["report_date"] == oct_date].set_index("line")["disbursed_cum_mvnd"]
-        central = (lines["source"] == "central").to_numpy()
-        path, k = _published_report(
-            path,
-            lines,
-            pd.Timestamp(aug_key[0]),
-            [(central, milli(aug_key))],
-            cap_after=at_oct if len(at_oct) else None,
-        )
-        scales["2025-08-01 central"] = k[0]
-    return path, scales
-
-
-_DEMO_INDICATORS: tuple[tuple[str, str, str, str, float], ...] = (
-    ("demo_housing_support", "Hộ được hỗ trợ nhà ở (DA1)", "households supported with housing (DA1)",
-     "households", 400.0),
-    ("demo_water_support", "Hộ được hỗ trợ nước sinh hoạt phân tán (DA1)",
-     "households supported with scattered domestic water (DA1)", "households", 900.0),
-    ("demo_officials_trained", "Lượt cán bộ, người dân được tập huấn (DA5.TDA4)",
-     "officials and residents trained (DA5.TDA4)", "persons", 1500.0),
-    ("demo_production_support", "Hộ được hỗ trợ phát triển sản xuất (DA3)",
-     "households supported in production (DA3)", "households", 1200.0),
-)  # fmt: skip
-"""Demo-only indicators (code, name vi, name en, unit, mean district target, a cumulative count
-from 0 in 2020) that fill the province's list up to its published number of targets."""
-
-DEMO_INDICATOR_NOTE = (
-    "DEMO: demo-only indicator (not in the shipped list); source helpers.data.demo"
-)
-
-
-def _indicator_specs(indicators: pd.DataFrame, total: int) -> list[dict]:
-    """The demo's indicators: the shipped ones, then demo-only counts up to ``total``.
-
-    Each spec says how values are drawn and aggregated: ``%`` rates (one decimal, at most 100,
-    province = weighted mean), ratios to 2020 (two decimals, weighted mean), counts (whole,
-    province = sum of the districts).
-    """
-    specs = []
-    for ind in indicators.itertuples():
-        kind, nat = str(ind.target_kind), float(ind.national_target_value)
-        spec = {
-            "code": str(ind.indicator_code),
-            "name_vi": str(ind.name_vi),
-            "name_en": str(ind.name_en),
-            "direction": str(ind.direction),
-            "kind": kind,
-            "national": nat,
-            "note": "DEMO",
-        }
-        if kind == "level":
-            spec |= {"unit": "%", "decimals": 1, "agg": "mean", "cap": 100.0}
-        elif kind == "ratio_to_baseline":
-            spec |= {"unit": "ratio", "decimals": 2, "agg": "mean", "cap": None}
-        elif kind == "change_pp_per_year":
-            spec |= {"unit": "%", "decimals": 1, "agg": "mean", "cap": 100.0}
-        else:  # pct_change_vs_baseline: a count (communes and villages)
-            spec |= {"unit": "communes and villages", "decimals": 0, "agg": "sum", "cap": None}
-        specs.append(spec)
-    for code, vi, en, unit, mean in _DEMO_INDICATORS[: max(0, total - len(specs))]:
-        specs.append(
-            {
-                "code": code,
-                "name_vi": f"DEMO – {vi}",
-                "name_en": f"DEMO – {en}",
-                "direction": "higher_better",
-                "kind": "demo_count",
-                "national": mean,
-                "note": DEMO_INDICATOR_NOTE,
-                "unit": unit,
-                "decimals": 0,
-                "agg": "sum",
-                "cap": None,
-            }
-        )
-    return specs
-
-
-def _district_start(rng: np.random.Generator, spec: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Baseline (2020) and 2025 target of each district."""
-    kind, nat = spec["kind"], spec["national"]
-    if kind == "level":
-        base = np.round(nat * rng.uniform(0.55, 0.95, n), 1)
-        return base, np.full(n, nat)
-    if kind == "ratio_to_baseline":
-        return np.ones(n), np.full(n, nat)
-    if kind == "change_pp_per_year":
-        base = np.round(rng.uniform(20, 50, n), 1)
-        return base, base + 5 * nat
-    if kind == "demo_count":
-        return np.zeros(n), np.round(nat * rng.lognormal(0.0, 0.3, n))
-    base = rng.integers(8, 40, n).astype(float)  # pct_change_vs_baseline
-    return base, np.floor(base * (1 + nat / 100))
-
-
-def _aggregate(spec: dict, values: np.ndarray, weight: np.ndarray) -> float:
-    return float(values.sum() if spec["agg"] == "sum" else (values * weight).sum() / weight.sum())
-
-
-def _targets(
-    rng: np.random.Generator,
-    indicators: pd.DataFrame,
-    province: str,
-    districts: list[str],
-    n_met: int,
-    total: int,
-) -> pd.DataFrame:
-    """Baseline 2020, target 2025 and actual values 2021–2025 per indicator, district, province.
-
-    Each district has its own values; the province's are their aggregate (weighted mean of
-    rates and ratios, sum of counts), its target the aggregate of theirs. ``n_met`` indicators,
-    drawn at random, are met at the province in 2025, the others not.
-    """
-    specs = _indicator_specs(indicators, total)
-    n = len(districts)
-    weight = rng.lognormal(0.0, 0.4, n)
-    met = np.zeros(len(specs), dtype=bool)
-    met[rng.choice(len(specs), size=min(n_met, len(specs)), replace=False)] = True
-    rows = []
-    for spec, is_met in zip(specs, met, strict=True):
-        base, target = _district_start(rng, spec, n)
-        noise = rng.normal(0.0, 0.15, n)
-        cap = np.inf if spec["cap"] is None else spec["cap"]
-        want = rng.uniform(1.03, 1.25) if is_met else rng.uniform(0.55, 0.9)
-        b_prov, t_prov = _aggregate(spec, base, weight), _aggregate(spec, target, weight)
-
-        def final(d: float, base=base, target=target, noise=noise, cap=cap) -> np.ndarray:
-            return np.clip(base + (target - base) * (d + noise), 0.0, cap)
-
-        def progress(d: float, spec=spec, b_prov=b_prov, t_prov=t_prov) -> float:
-            return (_aggregate(spec, final(d), weight) - b_prov) / (t_prov - b_prov)
-
-        lo_d, hi_d = -2.0, 4.0
-        for _ in range(80):
-            mid = 0.5 * (lo_d + hi_d)
-            lo_d, hi_d = (mid, hi_d) if progress(mid) < want else (lo_d, mid)
-        f25 = final(hi_d)
-        dec = spec["decimals"]
-        series = {}
-        for k, year in enumerate(range(2021, 2026), start=1):
-            if year == 2025:
-                v = f25
-            else:
-                v = base + (f25 - base) * k / 5 + rng.normal(0, 0.03, n) * abs(f25 - base)
-                v = np.clip(v, 0.0, np.minimum(cap, f25) if spec["agg"] == "sum" else cap)
-            series[year] = np.round(v, dec)
-        for j, unit in enumerate(districts):
-            for year, v in series.items():
-                missing = year == 2025 and rng.random() < 0.05  # no 2025 report yet
-                rows.append((spec, unit, base[j], target[j], year, None if missing else v[j]))
-        for year, v in series.items():
-            rows.append((spec, province, b_prov, t_prov, year, _aggregate(spec, v, weight)))
-    out = pd.DataFrame(
-        [
-            {
-                "indicator_code": spec["code"],
-                "name_vi": spec["name_vi"],
-                "name_en": spec["name_en"],
-                "unit": spec["unit"],
-                "direction": spec["direction"],
-                "unit_code": unit,
-                "baseline_value": round(float(b), spec["decimals"]),
-                "target_value": round(float(t), spec["decimals"]),
-                "year": year,
-                "actual_value": None if v is None else round(float(v), spec["decimals"]),
-                "note": spec["note"],
-            }
-            for spec, unit, b, t, year, v in rows
-        ]
-    )
-    return out
-
-
 def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData:
     """Generate the demo dataset for the shipped province, calibrated to its public figures.
 
@@ -876,11 +481,11 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     _truth_summaries(truth, lines)
     path, extended = _paths(rng, lines)
     lines["extended_until"] = pd.to_datetime(pd.Series(extended, index=lines.index, dtype="object"))
-    path, truth.spot_calibration_scale = _spot_report(
+    path, truth.spot_calibration_scale = spot_report(
         path, lines, fig["disbursed_2024_as_of_2024_05_21"]
     )
     try:
-        path, truth.published_report_scales = _calibrate_published(
+        path, truth.published_report_scales = calibrate_published(
             path, lines, published_rates(province)
         )
     except ValueError:
@@ -904,7 +509,7 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     disb["note"] = None
     disbursements = disb[TABLES["disbursements"].column_names].reset_index(drop=True)
 
-    targets = _targets(
+    targets = demo_targets(
         rng,
         reference.load("target_indicators"),
         province,

@@ -1,0 +1,253 @@
+"""Calibration of the demo's disbursement reports to published figures.
+
+The demo's report snapshots are rescaled so that, on the dates the figures were published,
+the dataset reproduces them exactly: the seed report's 2024 figure (302,049 of 1,526,790 million
+VND by 21 May 2024) and Cao Bằng's published cumulative rates of ``published_figures``. Each
+line's share by its own deadline never changes, so the generating process stays the one
+``Truth`` describes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.data import reference
+
+SPOT_REPORT = pd.Timestamp("2024-05-21")
+"""The seed report's date (302,049 of 1,526,790 million VND disbursed for the 2024 plan)."""
+
+_PUBLISHED_RATE_SCOPE: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {
+    ("2025-08-01", "disbursement_rate_total"): (None, ("central",)),
+    ("2025-10-15", "disbursement_rate_investment"): ("investment", ("central", "local")),
+    ("2025-10-15", "disbursement_rate_recurrent"): ("recurrent", ("central", "local")),
+    ("2025-10-15", "disbursement_rate_total"): (None, ("central", "local", "credit", "other")),
+}
+
+
+def spot_report(
+    path: pd.DataFrame, lines: pd.DataFrame, target: float
+) -> tuple[pd.DataFrame, float]:
+    """Add the 21 May 2024 report for 2024 lines, summing exactly to ``target``.
+
+    Each line's value is interpolated between its April and May month ends, scaled by one
+    common factor so the total matches, capped at the line's deadline value, then the path is
+    kept monotone around it (earlier values capped, later values floored). Values are then
+    rounded to thousandths of a million VND with the rounding remainder placed exactly.
+    """
+    y24 = lines.index[(lines["plan_year"] == 2024) & (lines["decision_date"] <= SPOT_REPORT)]
+    p = path[path["line"].isin(y24)].pivot(
+        index="line", columns="report_date", values="disbursed_cum_mvnd"
+    )
+    apr, may = pd.Timestamp("2024-04-30"), pd.Timestamp("2024-05-31")
+    a = p[apr].fillna(0.0) if apr in p else pd.Series(0.0, index=p.index)
+    b = p[may].fillna(0.0)
+    frac = (SPOT_REPORT - apr).days / (may - apr).days
+    raw = a + frac * (b - a)
+    cap = lines.loc[p.index, "amount_mvnd"] * lines.loc[p.index, "share_deadline"]
+    scale = float(target / raw.sum())
+    value = np.minimum(raw * scale, cap)
+    for _ in range(20):  # redistribute what the caps cut off
+        short = target - value.sum()
+        room = cap - value
+        if abs(short) < 1e-9 or room.sum() <= 0:
+            break
+        value = np.minimum(value + short * room / room.sum(), cap)
+    milli = np.floor(value.to_numpy() * 1000).astype(np.int64)
+    rest = int(round(target * 1000)) - int(milli.sum())
+    frac_part = value.to_numpy() * 1000 - milli
+    order = np.argsort(-frac_part, kind="stable")
+    milli[order[:rest]] += 1
+    spot = pd.Series(milli / 1000.0, index=p.index)
+
+    m = path["line"].map(spot)
+    before = path["report_date"] < SPOT_REPORT
+    has = m.notna()
+    path.loc[has & before, "disbursed_cum_mvnd"] = np.minimum(
+        path.loc[has & before, "disbursed_cum_mvnd"], m[has & before]
+    )
+    path.loc[has & ~before, "disbursed_cum_mvnd"] = np.maximum(
+        path.loc[has & ~before, "disbursed_cum_mvnd"], m[has & ~before]
+    )
+    extra = pd.DataFrame(
+        {"line": spot.index, "report_date": SPOT_REPORT, "disbursed_cum_mvnd": spot.to_numpy()}
+    )
+    return pd.concat([path, extra], ignore_index=True), scale
+
+
+def _solve_scale(raw: np.ndarray, lo: np.ndarray, cap: np.ndarray, target: float) -> float:
+    """The factor ``k`` with ``sum(clip(raw * k, lo, cap)) == target`` (bisection; monotone)."""
+
+    def total(k: float) -> float:
+        return float(np.clip(raw * k, lo, cap).sum())
+
+    if not total(0.0) - 1e-6 <= target <= total(1e6) + 1e-6:
+        raise ValueError(
+            f"the demo cannot reach {target:,.0f} at this report date: between "
+            f"{total(0.0):,.0f} and {total(1e6):,.0f}; check the design choices"
+        )
+    a, b = 0.0, 1.0
+    while total(b) < target:
+        b *= 2.0
+    for _ in range(200):
+        m = 0.5 * (a + b)
+        a, b = (m, b) if total(m) < target else (a, m)
+    return b
+
+
+def _exact_milli(
+    value: np.ndarray, lo: np.ndarray, cap: np.ndarray, target_milli: int
+) -> np.ndarray:
+    """Values in thousandths of a million VND, within [lo, cap], summing to ``target_milli``."""
+    lo_m = np.ceil(lo * 1000 - 1e-6).astype(np.int64)
+    cap_m = np.maximum(np.floor(cap * 1000 + 1e-6).astype(np.int64), lo_m)
+    milli = np.clip(np.floor(value * 1000 + 1e-9).astype(np.int64), lo_m, cap_m)
+    frac = value * 1000 - milli
+    rest = int(target_milli - milli.sum())
+    while rest != 0:
+        room = (milli < cap_m) if rest > 0 else (milli > lo_m)
+        if not room.any():
+            raise ValueError("no room left to place the rounding remainder")
+        idx = np.flatnonzero(room)
+        idx = idx[np.argsort(-frac[idx] if rest > 0 else frac[idx], kind="stable")]
+        step = idx[: abs(rest)]
+        milli[step] += 1 if rest > 0 else -1
+        rest = int(target_milli - milli.sum())
+    return milli
+
+
+def _published_report(
+    path: pd.DataFrame,
+    lines: pd.DataFrame,
+    date: pd.Timestamp,
+    groups: list[tuple[np.ndarray, int]],
+    cap_after: pd.Series | None = None,
+) -> tuple[pd.DataFrame, list[float]]:
+    """Add a report on ``date`` for every line decided by then, each group summing to its target.
+
+    A line's value is interpolated between its month ends; the lines of a group still
+    disbursing on ``date`` are scaled by one factor (solved) so the group's total is its target
+    (thousandths of a million VND). Each value stays between the line's value at its regular
+    deadline, when that has passed (the share by the deadline is never changed), and its last
+    value (its deadline value while the deadline is ahead; ``cap_after``, a later report, caps it
+    too). The path is kept monotone around the report (earlier values capped, later floored).
+    """
+    path = path.copy()
+    live = lines.index[lines["decision_date"] <= date]
+    p = path[path["line"].isin(live)]
+    before = p[p["report_date"] <= date].sort_values("report_date").groupby("line").last()
+    after = p[p["report_date"] > date].sort_values("report_date").groupby("line").first()
+    a = before["disbursed_cum_mvnd"].reindex(live).fillna(0.0)
+    a_date = before["report_date"].reindex(live)
+    a_date = a_date.fillna(lines.loc[live, "decision_date"])
+    b = after["disbursed_cum_mvnd"].reindex(live)
+    b_date = after["report_date"].reindex(live)
+    span = (b_date - a_date).dt.days.clip(lower=1)
+    frac = ((date - a_date).dt.days / span).clip(0, 1)
+    raw = (a + frac * (b - a)).where(b.notna(), a).to_numpy()
+
+    deadline = pd.to_datetime((lines.loc[live, "plan_year"] + 1).astype(str) + "-01-31")
+    passed = (deadline <= date).to_numpy()
+    at_deadline = (
+        p[p["report_date"] <= p["line"].map(deadline)].groupby("line")["disbursed_cum_mvnd"].max()
+    )
+    last = p.groupby("line")["disbursed_cum_mvnd"].max().reindex(live).fillna(0.0)
+    lo = np.where(passed, at_deadline.reindex(live).fillna(0.0).to_numpy(), 0.0)
+    cap = np.where(passed, last.to_numpy(), at_deadline.reindex(live).fillna(0.0).to_numpy())
+    if cap_after is not None:
+        cap = np.minimum(cap, cap_after.reindex(live).fillna(np.inf).to_numpy())
+    done = b.isna().to_numpy()
+    lo = np.where(done, raw, np.minimum(lo, raw))
+    cap = np.where(done, raw, np.maximum(cap, lo))
+
+    value = np.round(np.clip(raw, lo, cap), 3)
+    scales = []
+    for mask, target_milli in groups:
+        sel = np.asarray(mask)[np.asarray(lines.index.get_indexer(live))]
+        k = _solve_scale(raw[sel], lo[sel], cap[sel], target_milli / 1000)
+        scales.append(round(k, 6))
+        v = np.clip(raw[sel] * k, lo[sel], cap[sel])
+        value[sel] = _exact_milli(v, lo[sel], cap[sel], target_milli) / 1000.0
+    report = pd.Series(value, index=live)
+
+    m = path["line"].map(report)
+    has = m.notna()
+    earlier = path["report_date"] < date
+    path.loc[has & earlier, "disbursed_cum_mvnd"] = np.minimum(
+        path.loc[has & earlier, "disbursed_cum_mvnd"], m[has & earlier]
+    )
+    path.loc[has & ~earlier, "disbursed_cum_mvnd"] = np.maximum(
+        path.loc[has & ~earlier, "disbursed_cum_mvnd"], m[has & ~earlier]
+    )
+    extra = pd.DataFrame(
+        {"line": report.index, "report_date": date, "disbursed_cum_mvnd": report.to_numpy()}
+    )
+    return pd.concat([path, extra], ignore_index=True), scales
+
+
+def published_rates(province: str) -> dict[tuple[str, str], float]:
+    """The published cumulative rates (percent) the demo reproduces for ``province``."""
+    units = reference.load("units")
+    name = units.loc[units["unit_code"] == province, "name_vi"]
+    pub = reference.load("published_figures")
+    if name.empty:
+        return {}
+    pub = pub[(pub["province"] == name.iloc[0]) & pub["as_of"].notna()]
+    out = {}
+    for row in pub.itertuples():
+        key = (row.as_of.strftime("%Y-%m-%d"), str(row.measure))
+        if key in _PUBLISHED_RATE_SCOPE:
+            out[key] = float(row.value)
+    return out
+
+
+def calibrate_published(
+    path: pd.DataFrame, lines: pd.DataFrame, rates: dict[tuple[str, str], float]
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Reports on the published dates hitting the published cumulative rates exactly.
+
+    Mid-October first (central + local investment, central + local recurrent, and credit +
+    other taking what the all-source rate leaves), then 1 August (central), capped by the
+    October values so no line goes down.
+    """
+    amount = lines["amount_mvnd"].astype(float)
+
+    def milli(key: tuple[str, str]) -> int:
+        ctype, sources = _PUBLISHED_RATE_SCOPE[key]
+        sel = lines["source"].isin(sources)
+        if ctype is not None:
+            sel &= lines["capital_type"] == ctype
+        return int(round(rates[key] / 100 * amount[sel].sum() * 1000))
+
+    scales: dict[str, float] = {}
+    budget = lines["source"].isin(["central", "local"])
+    oct_keys = [k for k in _PUBLISHED_RATE_SCOPE if k[0] == "2025-10-15"]
+    oct_date = pd.Timestamp("2025-10-15")
+    if all(k in rates for k in oct_keys):
+        inv, rec, total = (milli(k) for k in oct_keys[:2] + oct_keys[2:])
+        # every line is decided by October 2025, so disbursed by then is all of the report
+        groups = [
+            ((budget & (lines["capital_type"] == "investment")).to_numpy(), inv),
+            ((budget & (lines["capital_type"] == "recurrent")).to_numpy(), rec),
+            ((~budget).to_numpy(), total - inv - rec),
+        ]
+        path, k = _published_report(path, lines, oct_date, groups)
+        scales.update(
+            {
+                f"2025-10-15 {n}": v
+                for n, v in zip(("investment", "recurrent", "mobilised"), k, strict=True)
+            }
+        )
+    aug_key = ("2025-08-01", "disbursement_rate_total")
+    if aug_key in rates:
+        at_oct = path[path["report_date"] == oct_date].set_index("line")["disbursed_cum_mvnd"]
+        central = (lines["source"] == "central").to_numpy()
+        path, k = _published_report(
+            path,
+            lines,
+            pd.Timestamp(aug_key[0]),
+            [(central, milli(aug_key))],
+            cap_after=at_oct if len(at_oct) else None,
+        )
+        scales["2025-08-01 central"] = k[0]
+    return path, scales
