@@ -215,20 +215,27 @@ def test_cli_exit_code_is_1_when_a_step_fails(tmp_path, monkeypatch, dataset_cac
 # ----------------------------------------------------------------------- killed worker
 
 
-@pytest.mark.slow
-def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path, run_batch):
+def _held_run(tmp_path: Path, run_batch):
+    """Start a run in a thread whose 042 assessment waits while ``hold`` exists; return
+    ``(out, hold, steps, result, runner, pids)`` once that step's worker and kernel are known."""
     out = tmp_path / "out"
     hold = tmp_path / "hold"
     hold.touch()
     steps = fixture_steps(
         assessment="slow.ipynb", extra=lambda c: {"hold_file": str(hold) if c.slug == "042" else ""}
     )
-    result = {}
+    result: dict = {}
     runner = threading.Thread(
         target=lambda: result.update(zip(("report", "text"), run_batch(out, steps), strict=True))
     )
     runner.start()
     pids = json.loads(_wait_for(".mtqg/staging/*-042-assessment/pids.json", out).read_text())
+    return out, hold, steps, result, runner, pids
+
+
+@pytest.mark.slow
+def test_a_killed_worker_leaves_no_partial_output_and_a_rerun_completes(tmp_path, run_batch):
+    out, hold, steps, result, runner, pids = _held_run(tmp_path, run_batch)
     assert (out / STATE_DIR / "staging").exists()
     os.kill(pids["worker"], signal.SIGKILL)  # the worker process running 042/assessment
     first = pids["worker"]
@@ -303,18 +310,7 @@ def test_a_killed_kernel_fails_its_step_and_the_worker_carries_on(tmp_path, run_
 
 @pytest.mark.slow
 def test_a_dead_worker_s_step_is_tried_once_more(tmp_path, run_batch):
-    out = tmp_path / "out"
-    hold = tmp_path / "hold"
-    hold.touch()
-    steps = fixture_steps(
-        assessment="slow.ipynb", extra=lambda c: {"hold_file": str(hold) if c.slug == "042" else ""}
-    )
-    result = {}
-    runner = threading.Thread(
-        target=lambda: result.update(zip(("report", "text"), run_batch(out, steps), strict=True))
-    )
-    runner.start()
-    pids = json.loads(_wait_for(".mtqg/staging/*-042-assessment/pids.json", out).read_text())
+    out, hold, steps, result, runner, pids = _held_run(tmp_path, run_batch)
     hold.unlink()  # the second try does not wait
     os.kill(pids["worker"], signal.SIGKILL)
     runner.join(120)

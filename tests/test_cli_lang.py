@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import no_locale  # noqa: F401 - an autouse fixture, used by being imported
+from cli_helpers import run_mtqg as _mtqg
 from helpers.cli import build_parser, main
 from helpers.core.errors import InputError, InputProblem, Number, message, parameter_error
 from helpers.core.text import message_lang
-
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
-
-
-@pytest.fixture(autouse=True)
-def _no_locale(monkeypatch):
-    """Tests start from an environment that names no language."""
-    for name in LOCALE_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
-
-def _mtqg(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k not in LOCALE_VARIABLES}
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env={**environ, "PYTHONIOENCODING": "utf-8", **env},
-        timeout=300,
-    )
 
 
 # ---------------------------------------------------------------- the one decision

@@ -6,9 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +13,8 @@ import pytest
 from filelock import FileLock
 from rich.console import Console
 
+from cli_helpers import no_locale  # noqa: F401 - an autouse fixture, used by being imported
+from cli_helpers import run_mtqg as _mtqg
 from helpers import cli
 from helpers.core.contracts import BriefEntry
 from helpers.core.errors import message
@@ -44,7 +43,6 @@ from helpers.run.reporter import (
 )
 from helpers.run.steps import ScopeInfo, StepSpec, default_steps
 
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 PROVINCE = ScopeInfo(
     code="04", name_vi="Cao Bằng", name_en="Cao Bang", level="province", slug="province"
@@ -58,25 +56,6 @@ DECLARED = {
         ("brief", ["assessment_dir", "lag_dir", "province_assessment_dir"]),
     )
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_locale(monkeypatch):
-    """Tests start from an environment that names no language."""
-    for name in LOCALE_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
-
-def _mtqg(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k not in LOCALE_VARIABLES}
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env={**environ, "PYTHONIOENCODING": "utf-8", **env},
-        timeout=300,
-    )
 
 
 # ------------------------------------------------------------------ the command, end to end

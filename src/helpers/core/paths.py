@@ -50,12 +50,6 @@ def scope_slug(code: str, province_code: str | None = None) -> str:
     return slug or "unit"
 
 
-def scope_output_dirs(out_root: str | Path, slug: str) -> dict[str, Path]:
-    """Where each step of a scope writes: ``{assessment, lag, brief}`` under ``out_root/slug``."""
-    base = Path(out_root) / slug
-    return {step: base / step for step in ("assessment", "lag", "brief")}
-
-
 def resolve_out_dir(out_dir: str | Path, slug: str, example: str = "outputs/{scope}/…") -> Path:
     """A notebook's output folder: ``{scope}`` is replaced by ``slug`` ("province" or the unit
     code); a relative path is taken from the repository root, so any working directory works.

@@ -37,7 +37,7 @@ from helpers.steps.base import Step, open_step
 LAG_FILE = "lag.json"
 DEFAULT_OUT_DIR = "outputs/{scope}/lag"
 """Default output folder of the notebook: ``{scope}`` becomes "province" or the unit code, as
-:func:`helpers.core.paths.scope_output_dirs` lays out a run (outputs/province/lag, …)."""
+the batch lays out a run (outputs/province/lag, …)."""
 
 
 def resolve_out_dir(out_dir: str | Path, slug: str) -> Path:

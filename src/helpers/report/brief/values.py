@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from helpers.core.formatting import date as fmt_date
 from helpers.core.formatting import day_month, mvnd, number, percent, pp
 from helpers.core.text import tr
-from helpers.data.deadlines import label_values, regular_deadline, year_end
+from helpers.data.deadlines import label_values
 
 
 def t(key: str, lang: str, **values: object) -> str:
@@ -116,13 +116,13 @@ def fmt_value(v: float | None, lang: str) -> str:
 
 
 def deadline_daymonth(lang: str) -> str:
-    """The regular deadline's day and month (31/01, 31 Jan) from :mod:`helpers.data.deadlines`."""
-    return day_month(regular_deadline(2000), lang)
+    """The regular deadline's day and month (31/01, 31 Jan), from :mod:`helpers.data.deadlines`."""
+    return label_values(lang)["deadline"]
 
 
 def year_end_daymonth(lang: str) -> str:
-    """The plan year's end (31/12, 31 Dec)."""
-    return day_month(year_end(2000), lang)
+    """The plan year's end (31/12, 31 Dec), from :mod:`helpers.data.deadlines`."""
+    return label_values(lang)["year_end"]
 
 
 def fmt_period(years: Sequence[int]) -> str:

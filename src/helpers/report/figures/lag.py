@@ -30,7 +30,7 @@ from helpers.analysis.lag.scope import ScopeResult
 from helpers.analysis.lag.survival import SurvivalResult
 from helpers.core.formatting import bvnd, check_lang, day_month, number, percent
 from helpers.core.text import tr
-from helpers.data.deadlines import regular_deadline
+from helpers.data.deadlines import label_values
 from helpers.report.figures.style import (
     PALETTE,
     PALETTE_BY_KEY,
@@ -43,8 +43,6 @@ from helpers.report.figures.style import (
 
 CI_LEVEL = 0.95
 """Level of the bands drawn (the lag models' intervals)."""
-_DEADLINE = regular_deadline(2000)
-"""A regular deadline: its day and month label the charts (the year is not shown)."""
 QUARTER_COLORS: dict[str, str] = dict(
     zip(QUARTERS, ("#08306b", "#2171b5", "#6baed6", "#525252", "#969696"), strict=True)
 )
@@ -268,13 +266,13 @@ def plot_share_vs_months(
             label=_lbl("fitted", lang, level=_level(lang)),
         )
         ax.set_title(tr(f"common.{ctype}", lang), fontsize=9)
-        ax.set_xlabel(_lbl("months_available", lang, deadline=day_month(_DEADLINE, lang)))
+        ax.set_xlabel(_lbl("months_available", lang, deadline=label_values(lang)["deadline"]))
         ax.set_ylim(0, 1.02)
         percent_axis(ax, lang)
     axes[0].set_ylabel(_lbl("share_deadline", lang))
     fig.suptitle(
         _with_scope(
-            _lbl("share_vs_months_title", lang, deadline=day_month(_DEADLINE, lang)),
+            _lbl("share_vs_months_title", lang, deadline=label_values(lang)["deadline"]),
             result.scope.name(lang),
         ),
         fontsize=10,
@@ -393,7 +391,7 @@ def key_findings(summary: dict, lang: str = "vi") -> list[str]:
         _lbl(
             "kf_timing",
             lang,
-            deadline=day_month(_DEADLINE, lang),
+            deadline=label_values(lang)["deadline"],
             direction=_lbl("kf_lower" if t["estimate"] < 0 else "kf_higher", lang),
             effect=number(abs(t["estimate"]), lang, 2),
             ci=_ci(t["ci_low"], t["ci_high"], lang, 2),
