@@ -28,7 +28,7 @@ import pytest
 import statsmodels.api as sm
 from scipy.special import expit
 
-from helpers.analysis.lag import counterfactual, prepare, yearend
+from helpers.analysis.lag import counterfactual, prepare, profiles, survival, yearend
 from helpers.analysis.lag.models import fit_province_models
 from helpers.analysis.lag.scope import analyse_scope
 from helpers.analysis.lag.summary import summary_lag
@@ -300,3 +300,16 @@ def test_lines_without_reports_stay_out_of_the_model_and_the_scenarios():
     assert any(c.id == "not_reported" for c in out["caveats"])
     res = analyse_scope(models, Scope("province", "Tỉnh", "Province", "province"))
     assert res.not_reported == {"n_lines": 3, "amount_mvnd": pytest.approx(amount)}
+
+
+def test_lines_without_reports_stay_out_of_the_profiles_and_survival_curves():
+    """tiny_dataset has five lines; D (40, no report) is neither a zero curve nor a censored
+    line: the profile pools the four others and the Kaplan–Meier curve counts them, of which
+    A (80 of 100) and E (95 of 100) reach 50 %; B (at most 90 of 200) and C (10 of 50) do not."""
+
+    data = prepare.prepare_lag_data(tiny_dataset(), panel=True)
+    prof = profiles.fit_disbursement_profile(data, by=(), n_boot=0, pooled=True)
+    assert prof.pooled.n_lines == 4
+    km = survival.fit_time_to_share(data, 0.5, cox=False).km["all"]
+    assert km["n"] == 4
+    assert km["events"] == 2  # A (80 of 100) and E (95 of 100); B stops at 90 of 200, C at 10 of 50

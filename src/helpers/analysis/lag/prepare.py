@@ -245,8 +245,8 @@ def prepare_lag_data(
         Lines with no disbursement report at all are "not reported", not "disbursed zero":
         flagged ``reported`` False and counted by the ``not_reported`` caveat. They and the
         lines whose 31 January deadline lies after ``as_of`` are flagged ``deadline_usable``
-        False (they enter the profiles and survival models, not the year-end model or the
-        counterfactual).
+        False (open lines enter the profiles and survival models censored, not the year-end
+        model or the counterfactual; lines not reported enter none of the models).
     """
     lines, as_of_ts, snaps = _line_frame(dataset, None if as_of is None else pd.Timestamp(as_of))
     frame = _panel_frame(lines, snaps) if panel else pd.DataFrame()

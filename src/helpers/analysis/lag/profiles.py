@@ -320,7 +320,7 @@ def fit_disbursement_profile(
     """
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    selected = data.lines["usable"].to_numpy(dtype=bool)
+    selected = (data.lines["usable"] & data.lines["reported"]).to_numpy(dtype=bool)
     if lines is not None:
         selected &= np.asarray(lines, dtype=bool)
     bins = data.bins()

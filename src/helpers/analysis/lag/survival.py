@@ -221,7 +221,8 @@ def fit_time_to_share(
     tag = f"{round(100 * threshold)}"
     if f"t{tag}_months" not in data.lines:
         raise ParameterError(f"threshold: expected one of {THRESHOLDS}; got {threshold!r}")
-    mask = data.lines["usable"] if lines is None else data.lines["usable"] & lines
+    fitted = data.lines["usable"] & data.lines["reported"]  # not reported is not "never"
+    mask = fitted if lines is None else fitted & lines
     frame = data.lines.loc[mask].rename(
         columns={f"t{tag}_months": "time_months", f"reached{tag}": "reached"}
     )
