@@ -59,7 +59,12 @@ from helpers.core.files import atomic_write_text
 from helpers.data import reference
 from helpers.data.dataset import DEMO_NOTE_EN, DEMO_NOTE_VI
 from helpers.data.deadlines import DAYS_PER_MONTH, months_available, regular_deadline
-from helpers.data.demo_calibration import calibrate_published, published_rates, spot_report
+from helpers.data.demo_calibration import (
+    calibrate_published,
+    published_rates,
+    published_values,
+    spot_report,
+)
 from helpers.data.demo_targets import demo_targets
 from helpers.data.schema import INPUT_TABLES, TABLES
 
@@ -68,16 +73,35 @@ PLAN_YEARS: tuple[int, ...] = (2022, 2023, 2024, 2025)
 LAST_REPORT = pd.Timestamp("2026-01-31")
 """Last monthly report of the demo: the 2025 vintage's regular deadline."""
 
-# Shares of each total by vintage: design choices of the demo, not facts. 2024 takes what
-# the public 2024 figure leaves for local capital (see _cell_totals); the 2025 vintage is small,
-# so the cumulative rate barely moves between August and October 2025, as published.
+# Shares of the central totals by vintage: design choices of the demo, not facts. The 2024
+# vintage of central capital takes what the public 2024 figure leaves after local capital; the
+# 2025 vintage is the rest, part of its recurrent capital (the "late" tranche) assigned only
+# after 15 October 2025 (see below).
 _YEAR_SHARES = {
     ("investment", "central"): {2022: 0.34, 2023: 0.33, 2024: 0.25},
-    ("recurrent", "central"): {2022: 0.25, 2023: 0.32, 2024: 0.25},
-    ("local", None): {2022: 0.05, 2023: 0.05},
-    ("mobilised", None): {2022: 0.4, 2023: 0.4},
+    ("recurrent", "central"): {2022: 0.22, 2023: 0.26},
 }
-_LOCAL_INVESTMENT_SHARE = 0.8
+MOBILISED_BY_OCT_2025 = 321_000
+LOCAL_BY_OCT_2025 = 117_000
+"""Credit + other mobilised capital and local capital of the 2022–2025 plan by mid-October 2025,
+million VND: the parts ("more than 321" and "more than 117" billion VND) of the province's
+published all-source plan of 5,472 billion VND (``published_figures`` row of 15 Oct 2025, its
+scope note). The demo assigns them in full by then; the rest of the local counterpart is
+assigned after 15 October 2025."""
+_LOCAL_BY_YEAR = {2022: 20_000, 2023: 25_000}
+"""Local capital of the 2022 and 2023 vintages (design choice); 2024 takes the rest of
+:data:`LOCAL_BY_OCT_2025`. Local capital assigned by October 2025 is investment (the published
+rates by capital type allow almost no local recurrent capital by then); the late 2025 tranche
+splits :data:`_LATE_LOCAL_INVESTMENT_SHARE` to investment."""
+_LATE_LOCAL_INVESTMENT_SHARE = 0.5
+_EARLY_2025_RECURRENT = frozenset({"DA1", "DA6", "DA7", "DA8"})
+"""Projects whose 2025 central recurrent capital is assigned early in 2025; the other projects'
+2025 recurrent capital is the late tranche, assigned after 15 October 2025: what central capital
+the phase total (``central_*_2021_2025``) has beyond the published 2022–2025 plan assigned by
+August–October 2025 (5,034 billion VND)."""
+LATE_TRANCHE_AFTER = pd.Timestamp("2025-10-15")
+OCT_PLAN_KEY = "allocated_total@2025-10-15"
+"""Key of the published all-source plan of mid-October 2025 (:func:`published_values`)."""
 _LOCAL_DELAY_MONTHS = 5.0
 """Local counterpart is assigned this many months after the central capital (design choice:
 limited local counterpart is a reported cause of slow disbursement)."""
@@ -89,12 +113,8 @@ NATIONAL_PHASE_I_BN: dict[str, float] = {
     "other": 2_967.0,
 }
 """Phase I (2021–2025) capital by source nationally, billion VND (Resolution 120/2020/QH14).
-The demo gives the province credit and other mobilised capital in these ratios to its central
-capital (DEMO: the province's own figures by source are not public)."""
-
-# Published cumulative rates the demo reproduces: (as_of, measure) -> the lines they cover.
-# The 1 Aug 2025 rate is of central capital, the mid-October ones of all sources (total) and of
-# central + local capital by type; every vintage's allocation is the denominator.
+The demo splits the province's mobilised capital between credit and other in these ratios
+(DEMO: the province's own split is not public)."""
 
 # (project, subproject, capital_type, source, weight, implemented_by_province)
 _MENU: tuple[tuple[str, str | None, str, str, float, bool], ...] = (
@@ -137,8 +157,13 @@ _DECISION_BASE: dict[tuple[int, str], list[tuple[str, float, int]]] = {
     (2024, "investment"): [("2023-12-15", 0.9, 40), ("2024-06-10", 0.1, 40)],
     (2024, "recurrent"): [("2023-12-20", 0.8, 50), ("2024-06-20", 0.2, 40)],
     (2025, "investment"): [("2025-01-05", 1.0, 80)],
-    (2025, "recurrent"): [("2025-02-10", 0.5, 45), ("2025-08-10", 0.5, 60)],
+    (2025, "recurrent"): [("2025-02-10", 1.0, 45)],
 }
+_LATE_DECISION = [("2025-10-20", 1.0, 45)]
+"""Base dates of the late 2025 tranche (after :data:`LATE_TRANCHE_AFTER`)."""
+_LAST_EARLY_2025 = pd.Timestamp("2025-07-31")
+"""Every other 2025 line is assigned by this day: the published central plan of 1 August 2025
+equals the one of mid-October."""
 _EXTENSION_PROB = {2022: 0.85, 2023: 0.8, 2024: 0.6, 2025: 0.6}
 _EXTENDED_UNTIL = {
     2022: ("2023-12-31", "2024-12-31"),
@@ -157,7 +182,7 @@ class Truth:
     seed: int
     timing_scale: float
     intercept: dict[str, float] = field(
-        default_factory=lambda: {"investment": 1.9, "recurrent": 0.9}
+        default_factory=lambda: {"investment": 1.7, "recurrent": 0.1}
     )
     timing_logit_per_month: dict[str, float] = field(
         default_factory=lambda: {"investment": 0.18, "recurrent": 0.10}
@@ -195,6 +220,9 @@ class Truth:
     published_report_scales: dict[str, float] = field(default_factory=dict)
     """Factor applied to the values of the lines still disbursing on each published report date
     (15 Oct and 1 Aug 2025) to hit the published cumulative rates (diagnostic)."""
+    published_report_missed: str | None = None
+    """Why this seed's data set has no reports on the published dates (their rates out of reach
+    of its drawn shares), or None when it reproduces them (the default seed does)."""
 
     def slope(self, capital_type: str) -> float:
         """The timing effect actually used: ``timing_logit_per_month * timing_scale``."""
@@ -229,48 +257,61 @@ def split_integer(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
-def mobilised_totals(central: float) -> dict[str, int]:
-    """DEMO credit and other mobilised capital: the national phase I ratios to central capital."""
-    return {
-        src: int(round(central * NATIONAL_PHASE_I_BN[src] / NATIONAL_PHASE_I_BN["central"]))
-        for src in ("credit", "other")
-    }
+def mobilised_totals() -> dict[str, int]:
+    """DEMO credit and other capital: :data:`MOBILISED_BY_OCT_2025` split in the national ratio."""
+    w = np.array([NATIONAL_PHASE_I_BN["credit"], NATIONAL_PHASE_I_BN["other"]])
+    credit, other = split_integer(MOBILISED_BY_OCT_2025, w)
+    return {"credit": int(credit), "other": int(other)}
 
 
-def _cell_totals(fig: dict[str, float]) -> dict[tuple[int, str, str], int]:
-    """Totals by (plan year, capital type, source) that add up to the public figures.
+def _cell_totals(fig: dict[str, float]) -> dict[tuple[int, str, str, str], int]:
+    """Totals by (plan year, capital type, source, tranche) that add up to the public figures.
 
-    Credit and other capital (DEMO, :func:`mobilised_totals`) go to 2022, 2023 and 2025: the
-    public 2024 plan (all sources) leaves no room for them in 2024.
+    Tranche ``main`` or ``late`` (the 2025 capital assigned after 15 October 2025). Central:
+    the phase totals, by :data:`_YEAR_SHARES`; the 2024 vintage takes what the public 2024 plan
+    leaves after local capital; the central capital beyond the published plan assigned by
+    August 2025 (all sources by mid-October less its local and mobilised parts) is the late
+    2025 recurrent tranche. Local: :data:`_LOCAL_BY_YEAR`, 2024 the rest of
+    :data:`LOCAL_BY_OCT_2025`, the remainder in the late tranche. Credit and other
+    (:func:`mobilised_totals`) go to 2022 and 2023 in halves.
     """
     inv = int(round(fig["central_investment_2021_2025"]))
     rec = int(round(fig["central_recurrent_2021_2025"]))
     loc = int(round(fig["local_counterpart_2021_2025"]))
     plan_2024 = int(round(fig["plan_2024_all_sources"]))
-    out: dict[tuple[int, str, str], int] = {}
-    for (ctype, _), total in ((("investment", "central"), inv), (("recurrent", "central"), rec)):
-        shares = _YEAR_SHARES[(ctype, "central")]
-        for y in (2022, 2023, 2024):
-            out[(y, ctype, "central")] = int(round(total * shares[y]))
-        out[(2025, ctype, "central")] = total - sum(
-            out[(y, ctype, "central")] for y in (2022, 2023, 2024)
-        )
-    local_by_year = {y: int(round(loc * s)) for y, s in _YEAR_SHARES[("local", None)].items()}
-    local_by_year[2024] = (
-        plan_2024 - out[(2024, "investment", "central")] - out[(2024, "recurrent", "central")]
+    # the published all-source plan of mid-October 2025; without one, no late tranche
+    by_oct = int(
+        round(fig.get(OCT_PLAN_KEY, inv + rec + LOCAL_BY_OCT_2025 + MOBILISED_BY_OCT_2025))
     )
-    local_by_year[2025] = loc - sum(local_by_year.values())
-    if min(local_by_year.values()) < 0:
-        raise ValueError("public figures leave no room for local capital: check the shares")
-    for y, total in local_by_year.items():
-        li = int(round(total * _LOCAL_INVESTMENT_SHARE))
-        out[(y, "investment", "local")] = li
-        out[(y, "recurrent", "local")] = total - li
-    for src, total in mobilised_totals(inv + rec).items():
-        early = {y: int(round(total * s)) for y, s in _YEAR_SHARES[("mobilised", None)].items()}
-        for y, v in early.items():
-            out[(y, "investment", src)] = v
-        out[(2025, "investment", src)] = total - sum(early.values())
+    central_by_aug = by_oct - LOCAL_BY_OCT_2025 - MOBILISED_BY_OCT_2025
+    out: dict[tuple[int, str, str, str], int] = {}
+    for y, share in _YEAR_SHARES[("investment", "central")].items():
+        out[(y, "investment", "central", "main")] = int(round(inv * share))
+    out[(2025, "investment", "central", "main")] = inv - sum(out.values())
+    local = dict(_LOCAL_BY_YEAR)
+    local[2024] = LOCAL_BY_OCT_2025 - sum(local.values())
+    for y, v in local.items():
+        out[(y, "investment", "local", "main")] = v
+    late_local = loc - LOCAL_BY_OCT_2025
+    li = int(round(late_local * _LATE_LOCAL_INVESTMENT_SHARE))
+    out[(2025, "investment", "local", "late")] = li
+    out[(2025, "recurrent", "local", "late")] = late_local - li
+    for y, share in _YEAR_SHARES[("recurrent", "central")].items():
+        out[(y, "recurrent", "central", "main")] = int(round(rec * share))
+    out[(2024, "recurrent", "central", "main")] = (
+        plan_2024 - out[(2024, "investment", "central", "main")] - local[2024]
+    )
+    late = inv + rec - central_by_aug
+    out[(2025, "recurrent", "central", "late")] = late
+    out[(2025, "recurrent", "central", "main")] = (
+        rec - late - sum(out[(y, "recurrent", "central", "main")] for y in (2022, 2023, 2024))
+    )
+    for src, total in mobilised_totals().items():
+        half = total // 2
+        out[(2022, "investment", src, "main")] = half
+        out[(2023, "investment", src, "main")] = total - half
+    if min(out.values()) < 0 or late_local < 0:
+        raise ValueError("the public figures leave no room for a demo cell: check the shares")
     return out
 
 
@@ -296,9 +337,19 @@ def _window_weights(
 
 
 def _decision_dates(
-    rng: np.random.Generator, year: int, ctype: str, delay_months: float | np.ndarray, n: int
+    rng: np.random.Generator,
+    year: int,
+    ctype: str,
+    delay_months: float | np.ndarray,
+    n: int,
+    late: bool = False,
 ) -> np.ndarray:
-    options = _DECISION_BASE[(year, ctype)]
+    """Decision dates of ``n`` lines of one (year, capital type, tranche) cell.
+
+    Clipped to 1 December of the year before to 10 December of the year; the 2025 lines
+    to :data:`_LAST_EARLY_2025`, the late tranche to after :data:`LATE_TRANCHE_AFTER`.
+    """
+    options = _LATE_DECISION if late else _DECISION_BASE[(year, ctype)]
     probs = np.array([p for _, p, _ in options])
     pick = rng.choice(len(options), size=n, p=probs / probs.sum())
     days = np.empty(n)
@@ -310,9 +361,14 @@ def _decision_dates(
             + rng.uniform(0, spread, sel.sum())
             + delay[sel] * DAYS_PER_MONTH
         )
-    lo = (pd.Timestamp(year=year - 1, month=12, day=1) - pd.Timestamp("1970-01-01")).days
-    hi = (pd.Timestamp(year=year, month=12, day=10) - pd.Timestamp("1970-01-01")).days
-    days = np.clip(np.round(days), lo, hi)
+    first = pd.Timestamp(year=year - 1, month=12, day=1)
+    last = pd.Timestamp(year=year, month=12, day=10)
+    if late:
+        first = LATE_TRANCHE_AFTER + pd.Timedelta(days=1)
+    elif year == _LAST_EARLY_2025.year:
+        last = _LAST_EARLY_2025
+    epoch = pd.Timestamp("1970-01-01")
+    days = np.clip(np.round(days), (first - epoch).days, (last - epoch).days)
     return pd.to_datetime(days, unit="D").to_numpy()
 
 
@@ -339,6 +395,9 @@ def _draw_lines(
     for year in PLAN_YEARS:
         for proj, sub, ctype, src, weight, by_province in _MENU:
             units = [province] if by_province else districts
+            late = year == _LAST_EARLY_2025.year and (
+                src == "local" or (ctype == "recurrent" and proj not in _EARLY_2025_RECURRENT)
+            )
             for unit in units:
                 rows.append(
                     (
@@ -348,6 +407,7 @@ def _draw_lines(
                         sub,
                         ctype,
                         src,
+                        "late" if late else "main",
                         weight * size[unit] * rng.lognormal(0.0, 0.3),
                     )
                 )
@@ -360,27 +420,33 @@ def _draw_lines(
             "subproject_code",
             "capital_type",
             "source",
+            "tranche",
             "w",
         ],
     )
     lines["amount_mvnd"] = 0
-    for (year, ctype, src), total in _cell_totals(fig).items():
+    for (year, ctype, src, tranche), total in _cell_totals(fig).items():
         sel = (
             (lines["plan_year"] == year)
             & (lines["capital_type"] == ctype)
             & (lines["source"] == src)
+            & (lines["tranche"] == tranche)
         )
+        if not sel.any():
+            raise ValueError(f"no demo line for {total} in {(year, ctype, src, tranche)}")
         lines.loc[sel, "amount_mvnd"] = split_integer(total, lines.loc[sel, "w"].to_numpy())
     lines = lines[lines["amount_mvnd"] > 0].drop(columns="w").reset_index(drop=True)
 
     dates = np.empty(len(lines), dtype="datetime64[ns]")
-    for (year, ctype, unit), idx in lines.groupby(
-        ["plan_year", "capital_type", "unit_code"]
+    for (year, ctype, tranche, unit), idx in lines.groupby(
+        ["plan_year", "capital_type", "tranche", "unit_code"]
     ).groups.items():
         pos = np.asarray(lines.index.get_indexer(idx))
-        extra = np.where(lines["source"].to_numpy()[pos] == "local", _LOCAL_DELAY_MONTHS, 0.0)
+        late = tranche == "late"
+        local = lines["source"].to_numpy()[pos] == "local"
+        extra = np.where(local & (not late), _LOCAL_DELAY_MONTHS, 0.0)
         dates[pos] = _decision_dates(
-            rng, year, ctype, truth.district_delay_months[unit] + extra, len(idx)
+            rng, year, ctype, truth.district_delay_months[unit] + extra, len(idx), late
         )
     lines["decision_date"] = pd.to_datetime(dates)
     lines["months_available"] = months_available(lines["decision_date"], lines["plan_year"])
@@ -431,11 +497,13 @@ def _paths(rng: np.random.Generator, lines: pd.DataFrame) -> tuple[pd.DataFrame,
         values = ln["share_deadline"] * amount * cum
         ext = None
         mobilised = ln["source"] in ("credit", "other")
-        prob = 1.0 if mobilised else _EXTENSION_PROB[year]
-        if ln["share_deadline"] < 0.95 and rng.random() < prob:
+        if mobilised or (ln["share_deadline"] < 0.95 and rng.random() < _EXTENSION_PROB[year]):
             ext = pd.Timestamp(str(rng.choice(_EXTENDED_UNTIL[year])))
-            more = ln["share_deadline"] + (1 - ln["share_deadline"]) * (
-                rng.beta(9, 1) if mobilised else rng.beta(7, 3)
+            # credit and other capital is disbursed in full by its extension (policy loans)
+            more = (
+                1.0
+                if mobilised
+                else ln["share_deadline"] + (1 - ln["share_deadline"]) * rng.beta(7, 3)
             )
             ends2, cum2 = _window_weights(
                 rng, deadline + pd.Timedelta(days=1), ext, ramp_months=1.0
@@ -458,9 +526,10 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     Args:
         seed: seed of the random generator; every seed gives the same calibrated totals.
         timing_scale: multiplies the true timing effect (0 gives a null dataset in which the
-            decision date has no effect on the share disbursed by the deadline). With a scale
-            other than 1 the published cumulative rates may be out of reach; the reports on the
-            published dates are then left out.
+            decision date has no effect on the share disbursed by the deadline). For some
+            seeds and scales the drawn shares put the published cumulative rates out of reach;
+            the reports on the published dates are then left out
+            (``Truth.published_report_missed`` says why). The default seed reproduces them.
 
     Returns:
         The input tables (typed frames with the columns of :mod:`helpers.data.schema`), the truth
@@ -474,7 +543,7 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
             (units["level"] == "district") & (units["parent_code"] == province), "unit_code"
         ].astype(str)
     )
-    fig = reference.public_figure_values(province)
+    fig = {**reference.public_figure_values(province), **published_values(province)}
     truth = Truth(seed=seed, timing_scale=timing_scale)
 
     lines = _draw_lines(rng, truth, province, districts, fig)
@@ -488,11 +557,11 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
         path, truth.published_report_scales = calibrate_published(
             path, lines, published_rates(province)
         )
-    except ValueError:
-        if timing_scale == 1.0:
-            raise
-        # another timing effect (the null data set of the lag tests) may put a published
-        # rate out of reach: that data set then has no reports on the published dates
+    except ValueError as out_of_reach:
+        # the drawn shares by the deadline (another seed, or another timing effect such as
+        # the null data set of the lag tests) may put a published rate out of reach: that data
+        # set then has no reports on the published dates, and the truth says why
+        truth.published_report_missed = str(out_of_reach)
 
     path["disbursed_cum_mvnd"] = path["disbursed_cum_mvnd"].round(3)
 
