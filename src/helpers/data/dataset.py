@@ -41,6 +41,9 @@ class Dataset:
         default_factory=lambda: schema.empty_frame("blanket_extensions")
     )
     """Extensions the National Assembly decided for whole vintages (optional input table)."""
+    successions: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("successions"))
+    """Which unit took over each unit that ceased (the 1 July 2025 reform): shipped with the
+    shipped units, else the input's own table (empty when it has none)."""
 
     def __post_init__(self) -> None:
         for name in self.table_names():
@@ -57,6 +60,7 @@ class Dataset:
             "sources",
             "metadata",
             "blanket_extensions",
+            "successions",
         )
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -611,6 +611,7 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
     )
     tables = {
         "units": units,
+        "successions": reference.load("successions"),
         "program_components": reference.load("program_components"),
         "allocations": allocations,
         "disbursements": disbursements,

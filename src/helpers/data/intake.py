@@ -128,6 +128,7 @@ class _Checker:
         self.problems: list[InputProblem] = list(problems)
         self.unusable = set(unusable or ())
         self.tables: dict[str, ParsedTable | None] = {}
+        self.supplied: set[str] = set()
 
     # ---------------------------------------------------------------- obtain + parse
     def run(self, raw: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -140,6 +141,7 @@ class _Checker:
                         expected=message("intake.expected.one_of", values=schema.INPUT_TABLES),
                     )
                 )
+        self.supplied = {n for n, f in raw.items() if f is not None and _has_rows(f)}
         for name in _ORDER:
             self.tables[name] = self._obtain(name, raw.get(name))
         self._resolve_codes()
@@ -172,6 +174,10 @@ class _Checker:
             )
             frame = None
         if frame is None:
+            if name == "successions" and "units" in self.supplied:
+                # the shipped successions are about the shipped units only
+                empty = pd.DataFrame(columns=spec.column_names, dtype=object)
+                return self._parse(spec, empty, Location(file=f"{name} (not supplied)"))
             if spec.reference:
                 return self._shipped(name)
             if spec.optional:

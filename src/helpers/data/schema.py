@@ -135,11 +135,37 @@ UNITS = Table(
     "units",
     "Administrative units (province, district, commune), with their validity dates.",
     (
-        Column("unit_code", "code", "Stable code: official GSO code where known, else a slug."),
+        Column(
+            "unit_code",
+            "code",
+            "Stable code: official GSO code where known, else a slug. A unit created on the "
+            "1 July 2025 reform keeps the GSO code of a commune it absorbed, so the shipped "
+            "tables write it N + its GSO code.",
+        ),
+        Column(
+            "gso_code",
+            "code",
+            "Official GSO code, when it differs from unit_code or to state it.",
+            required=False,
+            nullable=True,
+        ),
         Column("name_vi", "text", "Vietnamese display name with diacritics, NFC."),
         Column("name_en", "text", "ASCII / English display name."),
         Column("level", "enum", "Administrative level.", allowed=LEVELS),
-        Column("parent_code", "code", "Parent unit (province for districts).", nullable=True),
+        Column(
+            "unit_type",
+            "text",
+            "Type word of the name: Xã, Phường, Thị trấn, Huyện, Thành phố, …",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "parent_code",
+            "code",
+            "Parent unit: the province for districts and for units created on 1 July 2025, "
+            "the district for former communes.",
+            nullable=True,
+        ),
         Column(
             "valid_from",
             "date",
@@ -482,10 +508,38 @@ BLANKET_EXTENSIONS = Table(
     optional=True,
 )
 
+SUCCESSIONS = Table(
+    "successions",
+    "Which unit took over each unit that ceased (e.g. the communes merged on 1 July 2025).",
+    (
+        Column("former_code", "code", "The unit that ceased (its unit_code)."),
+        Column("new_code", "code", "The unit that took it over (its unit_code)."),
+        Column("effective_date", "date", "First day of the new unit."),
+        Column("legal_basis", "code", "The decision, e.g. '1657/NQ-UBTVQH15'."),
+        Column(
+            "clause",
+            "code",
+            "Article or clause of the decision.",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "source_id",
+            "code",
+            "Row of `sources` that backs this row.",
+            required=False,
+            nullable=True,
+        ),
+    ),
+    key=("former_code",),
+    reference=True,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         UNITS,
+        SUCCESSIONS,
         PROGRAM_COMPONENTS,
         ALLOCATIONS,
         DISBURSEMENTS,

@@ -423,13 +423,24 @@ LEVEL: EnumResolver = EnumResolver(schema.LEVELS, LEVEL_ALIASES)
 
 
 # --------------------------------------------------------------------------- hierarchy
-def scope_unit_codes(units: pd.DataFrame, unit_code: str) -> set[str]:
-    """``unit_code`` and every unit below it (districts, communes), following ``parent_code``."""
+def scope_unit_codes(
+    units: pd.DataFrame, unit_code: str, successions: pd.DataFrame | None = None
+) -> set[str]:
+    """``unit_code`` and every unit below it (districts, communes), following ``parent_code``.
+
+    With ``successions``, a unit also covers the units it took over (a commune-level unit
+    created on 1 July 2025 covers the former communes merged into it) and what is below them.
+    """
     parent = dict(zip(units["unit_code"].astype(str), units["parent_code"], strict=True))
     children: dict[str, list[str]] = {}
     for code, par in parent.items():
         if par is not None and not pd.isna(par):
             children.setdefault(str(par), []).append(code)
+    if successions is not None and len(successions):
+        for former, new in zip(
+            successions["former_code"].astype(str), successions["new_code"].astype(str), strict=True
+        ):
+            children.setdefault(new, []).append(former)
     found, todo = {str(unit_code)}, [str(unit_code)]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -437,3 +448,15 @@ def scope_unit_codes(units: pd.DataFrame, unit_code: str) -> set[str]:
                 found.add(child)
                 todo.append(child)
     return found
+
+
+def former_units(successions: pd.DataFrame, unit_code: str) -> list[str]:
+    """The units ``unit_code`` took over (``successions``), in code order."""
+    hit = successions.loc[successions["new_code"].astype(str) == str(unit_code), "former_code"]
+    return sorted(hit.astype(str))
+
+
+def successor(successions: pd.DataFrame, unit_code: str) -> str | None:
+    """The unit that took ``unit_code`` over, or None."""
+    hit = successions.loc[successions["former_code"].astype(str) == str(unit_code), "new_code"]
+    return str(hit.iloc[0]) if len(hit) else None
