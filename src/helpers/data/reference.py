@@ -9,7 +9,9 @@ conversion failure is a bug in the package, raised as is); user files go through
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
@@ -50,3 +52,28 @@ def public_figure_values(unit_code: str) -> dict[str, float]:
     fig = load("public_figures")
     fig = fig[fig["unit_code"] == unit_code]
     return dict(zip(fig["figure_id"].astype(str), fig["value"].astype(float), strict=True))
+
+
+@cache
+def _polygons() -> dict[str, Any]:
+    path = REFERENCE_DIR / "district_polygons.geojson"
+    if not path.is_file():
+        return {}
+    geo = json.loads(path.read_text(encoding="utf-8"))
+    return {str(f["properties"]["district_code"]): f["geometry"] for f in geo["features"]}
+
+
+def district_polygons(codes: list[str] | None = None) -> dict[str, list[list[tuple[float, float]]]]:
+    """The shipped district polygons (lon, lat; WGS84), ``code -> rings`` (outer rings only).
+
+    Args:
+        codes: the districts wanted (default every shipped one); codes without a polygon are
+            left out, so a province whose districts are not shipped gets an empty dict.
+    """
+    out: dict[str, list[list[tuple[float, float]]]] = {}
+    for code, geom in _polygons().items():
+        if codes is not None and code not in codes:
+            continue
+        parts = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        out[code] = [[(float(x), float(y)) for x, y in part[0]] for part in parts]
+    return out
