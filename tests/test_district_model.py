@@ -47,6 +47,15 @@ def _frame(rows: list[tuple[str, str, float, float]], project: str = "P1") -> pd
     )
 
 
+SATURATED = [
+    ("A", "investment", 100, 0.7),
+    ("A", "investment", 100, 0.9),
+    ("B", "investment", 100, 0.1),
+    ("B", "investment", 100, 0.3),
+]
+"""Two districts of two lines of 100: A's shares 0.7 and 0.9 (mean 0.8), B's 0.1 and 0.3."""
+
+
 def _rates(res: dm.AdjustedComparison) -> pd.DataFrame:
     return res.rates.set_index("unit_code")
 
@@ -67,30 +76,20 @@ def test_saturated_two_districts_by_hand():
     46.0 %. The province's adjusted mean is the observed rate (0.8 + 0.2) / 2 = 0.5: A's
     interval lies above it, B's below.
     """
-    res = dm.fit_adjusted_comparison(
-        _frame(
-            [
-                ("A", "investment", 100, 0.7),
-                ("A", "investment", 100, 0.9),
-                ("B", "investment", 100, 0.1),
-                ("B", "investment", 100, 0.3),
-            ]
-        ),
-        ["A", "B"],
-    )
+    res = dm.fit_adjusted_comparison(_frame(SATURATED), ["A", "B"])
     r = _rates(res)
-    assert res.estimable and res.n_districts == 2 and res.n_lines == 4
+    assert res.summary.estimable and res.summary.n_districts == 2 and res.summary.n_lines == 4
     assert r.loc["A", "adjusted_rate"] == pytest.approx(0.8)
     assert r.loc["B", "adjusted_rate"] == pytest.approx(0.2)
     z = stats.norm.ppf(0.975)
     assert r.loc["A", "adjusted_ci_low"] == pytest.approx(expit(logit(0.8) - z * 0.625), abs=1e-6)
     assert r.loc["A", "adjusted_ci_high"] == pytest.approx(expit(logit(0.8) + z * 0.625), abs=1e-6)
     assert r.loc["B", "adjusted_ci_low"] == pytest.approx(expit(logit(0.2) - z * 0.625), abs=1e-6)
-    assert res.province_rate == pytest.approx(0.5)
+    assert res.summary.province_rate == pytest.approx(0.5)
     chi2 = (2 * math.log(4)) ** 2 / 0.78125  # 9.84
-    assert res.wald_chi2 == pytest.approx(chi2, rel=1e-6) and res.wald_df == 1
-    assert res.wald_p_value == pytest.approx(stats.chi2.sf(chi2, 1), rel=1e-5)  # 0.0017
-    assert res.distinguishable is True
+    assert res.summary.wald_chi2 == pytest.approx(chi2, rel=1e-6) and res.summary.wald_df == 1
+    assert res.summary.wald_p_value == pytest.approx(stats.chi2.sf(chi2, 1), rel=1e-5)  # 0.0017
+    assert res.summary.distinguishable is True
     assert list(r["adjusted_vs_province"]) == ["above", "below"]
     assert list(r["adjusted_rank"]) == [1, 2]
     out = res.to_dict()
@@ -127,10 +126,10 @@ def test_same_district_effect_different_mix_cannot_be_told_apart():
     r = _rates(res)
     assert r.loc["A", "adjusted_rate"] == pytest.approx(0.65)
     assert r.loc["B", "adjusted_rate"] == pytest.approx(0.65)
-    assert res.province_rate == pytest.approx((480 + 100 + 160 + 300) / 1600)  # 0.65
-    assert res.wald_chi2 == pytest.approx(0.0, abs=1e-10)
-    assert res.wald_p_value == pytest.approx(1.0)
-    assert res.distinguishable is False
+    assert res.summary.province_rate == pytest.approx((480 + 100 + 160 + 300) / 1600)  # 0.65
+    assert res.summary.wald_chi2 == pytest.approx(0.0, abs=1e-10)
+    assert res.summary.wald_p_value == pytest.approx(1.0)
+    assert res.summary.distinguishable is False
     assert set(r["adjusted_vs_province"]) == {"overlaps"}
     assert res.to_dict()["above"] == [] and res.to_dict()["below"] == []
 
@@ -146,55 +145,33 @@ def test_mix_adjustment_by_hand_when_districts_differ():
     r = _rates(res)
     assert r.loc["A", "adjusted_rate"] == pytest.approx(0.65)
     assert r.loc["B", "adjusted_rate"] == pytest.approx(0.35)
-    assert res.province_rate == pytest.approx(0.5)
+    assert res.summary.province_rate == pytest.approx(0.5)
     assert res.params["C(district)[T.B]"] == pytest.approx(-math.log(4))
     assert res.params["C(capital_type)[T.recurrent]"] == pytest.approx(-math.log(4))
-    assert res.distinguishable is True
-    assert res.formula == "share ~ C(capital_type) + C(district)"
+    assert res.summary.distinguishable is True
+    assert res.summary.formula == "share ~ C(capital_type) + C(district)"
 
 
 def test_province_lines_inform_the_fit_but_are_not_a_district():
     """The saturated design plus one province line (share 0.5, its own level): A and B keep
     0.8 and 0.2 (each applied to all five lines), the test still compares two districts."""
-    frame = pd.concat(
-        [
-            _frame(
-                [
-                    ("A", "investment", 100, 0.7),
-                    ("A", "investment", 100, 0.9),
-                    ("B", "investment", 100, 0.1),
-                    ("B", "investment", 100, 0.3),
-                ]
-            ),
-            _frame([("P", "investment", 100, 0.5)]),
-        ]
-    )
+    frame = _frame([*SATURATED, ("P", "investment", 100, 0.5)])
     res = dm.fit_adjusted_comparison(frame, ["A", "B"])
     r = _rates(res)
-    assert res.n_lines == 5 and res.n_districts == 2 and res.wald_df == 1
+    assert res.summary.n_lines == 5 and res.summary.n_districts == 2 and res.summary.wald_df == 1
     assert r.loc["A", "adjusted_rate"] == pytest.approx(0.8)
     assert r.loc["B", "adjusted_rate"] == pytest.approx(0.2)
-    assert res.province_rate == pytest.approx((0.7 + 0.9 + 0.1 + 0.3 + 0.5) / 5)  # 0.5
+    assert res.summary.province_rate == pytest.approx((0.7 + 0.9 + 0.1 + 0.3 + 0.5) / 5)  # 0.5
 
 
 # ----------------------------------------------------------------------------- not estimable
 def test_a_district_with_one_line_gets_no_rate_and_the_rest_still_compare():
-    frame = pd.concat(
-        [
-            _frame(
-                [
-                    ("A", "investment", 100, 0.7),
-                    ("A", "investment", 100, 0.9),
-                    ("B", "investment", 100, 0.1),
-                    ("B", "investment", 100, 0.3),
-                ]
-            ),
-            _frame([("C", "investment", 100, 0.5)]),
-        ]
-    )
+    frame = _frame([*SATURATED, ("C", "investment", 100, 0.5)])
     res = dm.fit_adjusted_comparison(frame, ["A", "B", "C"])
     r = _rates(res)
-    assert res.estimable and res.n_districts == 2 and res.n_lines == 4  # C's line left out
+    assert (
+        res.summary.estimable and res.summary.n_districts == 2 and res.summary.n_lines == 4
+    )  # C's line left out
     assert r.loc["C", "reason"] == "few_lines" and math.isnan(r.loc["C", "adjusted_rate"])
     assert pd.isna(r.loc["C", "adjusted_rank"])
     assert r.loc["A", "adjusted_rate"] == pytest.approx(0.8)
@@ -204,12 +181,12 @@ def test_a_district_with_one_line_gets_no_rate_and_the_rest_still_compare():
 def test_too_few_lines_is_not_estimable_and_never_raises():
     one_each = _frame([("A", "investment", 100, 0.7), ("B", "investment", 100, 0.3)])
     res = dm.fit_adjusted_comparison(one_each, ["A", "B"])
-    assert not res.estimable and res.reason == "few_districts"
-    assert res.wald_p_value is None and res.distinguishable is None
+    assert not res.summary.estimable and res.summary.reason == "few_districts"
+    assert res.summary.wald_p_value is None and res.summary.distinguishable is None
     assert res.rates["adjusted_rate"].isna().all()
     assert list(res.rates["reason"]) == ["few_lines", "few_lines"]
     empty = dm.fit_adjusted_comparison(one_each.iloc[:0], ["A", "B"])
-    assert not empty.estimable and empty.reason == "few_districts"
+    assert not empty.summary.estimable and empty.summary.reason == "few_districts"
 
 
 def test_all_or_nothing_districts_and_collinear_designs_are_not_estimable():
@@ -223,7 +200,7 @@ def test_all_or_nothing_districts_and_collinear_designs_are_not_estimable():
         ]
     )
     res = dm.fit_adjusted_comparison(boundary, ["A", "B"])
-    assert not res.estimable and _rates(res).loc["B", "reason"] == "boundary"
+    assert not res.summary.estimable and _rates(res).loc["B", "reason"] == "boundary"
     # every line of A is in project P1 and every line of B in P2: district = project
     collinear = pd.concat(
         [
@@ -232,7 +209,7 @@ def test_all_or_nothing_districts_and_collinear_designs_are_not_estimable():
         ]
     )
     res = dm.fit_adjusted_comparison(collinear, ["A", "B"])
-    assert not res.estimable and res.reason == "collinear"
+    assert not res.summary.estimable and res.summary.reason == "collinear"
 
 
 def test_a_fit_that_fails_is_reported_not_estimable(monkeypatch):
@@ -246,7 +223,7 @@ def test_a_fit_that_fails_is_reported_not_estimable(monkeypatch):
     monkeypatch.setattr(dm.sm, "GLM", Failing)
     frame = _mixed(0.5, 0.2)
     res = dm.fit_adjusted_comparison(frame, ["A", "B"])
-    assert not res.estimable and res.reason == "not_converged"
+    assert not res.summary.estimable and res.summary.reason == "not_converged"
 
 
 # ----------------------------------------------------------------------------- from line tables

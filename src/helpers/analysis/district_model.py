@@ -57,6 +57,7 @@ from scipy.special import expit, logit
 from helpers.analysis.frames import Cutoff, cut_column
 from helpers.analysis.lag.yearend import sandwich_cov
 from helpers.analysis.lines import snapshots
+from helpers.core.contracts import DistrictModel
 
 MIN_LINES_PER_DISTRICT = 2
 """A district with fewer lines in the model gets no adjusted rate."""
@@ -79,69 +80,48 @@ class AdjustedComparison:
     ``adjusted_rate``, ``adjusted_ci_low``, ``adjusted_ci_high``, ``adjusted_rank`` (1 =
     highest), ``adjusted_vs_province`` ("above", "below", "overlaps": where its interval lies
     against the province's adjusted mean) and ``reason`` (why it has no rate, else None).
+    ``summary`` is the rest: whether it is estimable, the province's adjusted mean, the joint
+    test and its verdict (``metrics.json``'s ``district_model``).
     """
 
-    estimable: bool
-    reason: str | None
-    cutoff: str
+    summary: DistrictModel
     rates: pd.DataFrame
-    n_lines: int = 0
-    n_districts: int = 0
-    province_rate: float | None = None
-    province_ci_low: float | None = None
-    province_ci_high: float | None = None
-    wald_chi2: float | None = None
-    wald_df: int | None = None
-    wald_p_value: float | None = None
-    formula: str = ""
-    converged: bool | None = None
     params: dict[str, float] = field(default_factory=dict, repr=False)
 
-    @property
-    def distinguishable(self) -> bool | None:
-        """True when the joint test rejects equal district effects at 5 %; None without it."""
-        if self.wald_p_value is None:
-            return None
-        return self.wald_p_value < ALPHA
-
     def to_dict(self) -> dict[str, Any]:
-        """The ``metrics.json`` object (``district_model``); rates are in the ranking rows."""
+        """The ``metrics.json`` object ``district_model`` (rates are in the ranking rows)."""
+        return self.summary.model_dump(mode="json")
 
-        def codes(which: str) -> list[str]:
-            if not self.distinguishable:
-                return []
-            hit = self.rates[self.rates["adjusted_vs_province"] == which]
-            return sorted(hit["unit_code"].astype(str))
 
-        return {
-            "estimable": self.estimable,
-            "reason": self.reason,
-            "cutoff": self.cutoff,
-            "method": "fractional_logit_fe",
-            "formula": self.formula,
-            "weights": "var_weights = amount allocated / mean amount",
-            "cov_type": "HC1",
-            "interval": "delta_method_logit",
-            "ci_level": 1 - ALPHA,
-            "alpha": ALPHA,
-            "n_lines": self.n_lines,
-            "n_districts": self.n_districts,
-            "converged": self.converged,
-            "province_rate": self.province_rate,
-            "province_ci_low": self.province_ci_low,
-            "province_ci_high": self.province_ci_high,
-            "wald_chi2": self.wald_chi2,
-            "wald_df": self.wald_df,
-            "wald_p_value": self.wald_p_value,
-            "distinguishable": self.distinguishable,
-            "above": codes("above"),
-            "below": codes("below"),
-            "not_estimable": {
-                str(r.unit_code): str(r.reason)
-                for r in self.rates.itertuples()
-                if r.reason is not None and not pd.isna(r.reason)
-            },
-        }
+def _summary(rates: pd.DataFrame, cutoff: str, **values: Any) -> DistrictModel:
+    """The :class:`DistrictModel` of a fit (or of a failure): the method's constants, the
+    verdict of the joint test and the districts above and below the province (only when the
+    test rejects), and why each district without a rate has none."""
+    p = values.get("wald_p_value")
+    told_apart = None if p is None else bool(p < ALPHA)
+
+    def codes(which: str) -> list[str]:
+        hit = rates[rates["adjusted_vs_province"] == which]
+        return sorted(hit["unit_code"].astype(str)) if told_apart else []
+
+    return DistrictModel(
+        cutoff=cutoff,
+        method="fractional_logit_fe",
+        weights="var_weights = amount allocated / mean amount",
+        cov_type="HC1",
+        interval="delta_method_logit",
+        ci_level=1 - ALPHA,
+        alpha=ALPHA,
+        distinguishable=told_apart,
+        above=codes("above"),
+        below=codes("below"),
+        not_estimable={
+            str(r.unit_code): str(r.reason)
+            for r in rates.itertuples()
+            if r.reason is not None and not pd.isna(r.reason)
+        },
+        **values,
+    )
 
 
 def _encode(frame: pd.DataFrame, levels: dict[str, list[str]]) -> np.ndarray:
@@ -179,7 +159,8 @@ def _not_estimable(
 ) -> AdjustedComparison:
     out = rates.copy()
     out["reason"] = out["reason"].where(out["reason"].notna(), reason)
-    return AdjustedComparison(False, reason, cutoff, out, n_lines=n_lines)
+    summary = _summary(out, cutoff, estimable=False, reason=reason, n_lines=n_lines)
+    return AdjustedComparison(summary, out)
 
 
 def _empty_rates(districts: Sequence[str], n: pd.Series) -> pd.DataFrame:
@@ -313,20 +294,21 @@ def fit_adjusted_comparison(
     df = int(np.linalg.matrix_rank(vl))
     chi2 = float(diff @ np.linalg.pinv(vl) @ diff) if df else 0.0
     p = float(stats.chi2.sf(chi2, df)) if df else None
-    return AdjustedComparison(
+    summary = _summary(
+        rates,
+        cutoff,
         estimable=True,
         reason=None,
-        cutoff=cutoff,
-        rates=rates,
         n_lines=int(len(fit)),
         n_districts=len(kept),
+        converged=bool(res.converged),
+        formula="share ~ " + " + ".join(f"C({f})" for f in FACTORS if len(levels[f]) > 1),
         province_rate=prov_rate,
         province_ci_low=prov_lo,
         province_ci_high=prov_hi,
         wald_chi2=chi2 if df else None,
         wald_df=df or None,
         wald_p_value=p,
-        formula="share ~ " + " + ".join(f"C({f})" for f in FACTORS if len(levels[f]) > 1),
-        converged=bool(res.converged),
-        params={nm: float(b) for nm, b in zip(names, beta, strict=True)},
     )
+    params = {nm: float(b) for nm, b in zip(names, beta, strict=True)}
+    return AdjustedComparison(summary, rates, params)

@@ -138,9 +138,9 @@ def district_comparison(
             "allocated_mvnd": lines["amount_mvnd"].sum(),
             "disbursed_mvnd": lines[col].sum(),
             **_months(km_median(tt["time_months"], tt["reached"])),
-            "adjusted_rate": adjusted.province_rate,
-            "adjusted_ci_low": adjusted.province_ci_low,
-            "adjusted_ci_high": adjusted.province_ci_high,
+            "adjusted_rate": adjusted.summary.province_rate,
+            "adjusted_ci_low": adjusted.summary.province_ci_low,
+            "adjusted_ci_high": adjusted.summary.province_ci_high,
         }
     )
     out = pd.DataFrame(rows)

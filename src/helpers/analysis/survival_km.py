@@ -29,20 +29,13 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from helpers.analysis.frames import finite
 from helpers.analysis.lines import snapshots, time_to_share_from
 
 KM_ALPHA = 0.05
 """1 − level of the interval of the median (95 %)."""
 KM_TOL = 1e-9
 """Tolerance when comparing the Kaplan–Meier curve with one half (products of fractions)."""
-
-
-def _finite(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
 
 
 @dataclass(frozen=True)
@@ -98,7 +91,7 @@ def km_median(time_m: np.ndarray | pd.Series, status: np.ndarray | pd.Series) ->
     if median is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # log(0) at the curve's ends
-            lo, hi = (_finite(v) for v in sf.quantile_ci(0.5, alpha=KM_ALPHA))
+            lo, hi = (finite(v) for v in sf.quantile_ci(0.5, alpha=KM_ALPHA))
     return KMMedian(
         n=n,
         events=events,

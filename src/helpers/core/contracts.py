@@ -139,7 +139,10 @@ class DistrictModel(Contract):
     cutoff: str = "deadline"
     method: str | None = None
     formula: str | None = None
+    weights: str | None = None
     cov_type: str | None = None
+    interval: str | None = None
+    converged: bool | None = None
     ci_level: float = 0.95
     alpha: float = 0.05
     n_lines: int = 0

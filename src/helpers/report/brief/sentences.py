@@ -550,7 +550,8 @@ def sentence_adjusted(b: Brief, me: RankingRow | None = None) -> list[str]:
     by_code = {r.unit_code: r for r in rows}
 
     def named(codes: list[str]) -> str:
-        items = [_adjusted_item(by_code[c], lang) for c in codes if c in by_code]
+        hits = sorted((by_code[c] for c in codes if c in by_code), key=lambda r: -r.adjusted_rate)
+        items = [_adjusted_item(r, lang) for r in hits]
         return ", ".join(items) if items else t("rk_adj_none", lang)
 
     return [
