@@ -86,7 +86,10 @@ for sentence in lag_figures.key_findings(summary, lang):
 # stays where it ended (what it did not disburse lapsed). The shaded band is a 95 % bootstrap
 # band over lines. For the province the groups are allocation quarters ("before the plan
 # year" = decided in the previous year); for a district the dashed line is the province.
-# The right end of each curve rests on older vintages and extended lines only.
+# The right end of each curve rests on older vintages and extended lines only. The table's
+# `profile_months_to_*` are where each capital-weighted curve crosses 50 % / 90 %; the months
+# to 50 % and 90 % that the results and the brief quote are the lines' Kaplan–Meier medians
+# of section 2.
 
 # %%
 fig = lag_figures.plot_profiles(result, run.models, lang)
@@ -100,8 +103,10 @@ lag.profile_table(result.profile)
 # **censored** (kept, with what is known: at the last report when its share is final, or at
 # its last snapshot when its reports stopped early), not dropped. Late-decided lines often reach 50 %
 # *sooner* after their decision: the deadline compresses their spending, it does not make them
-# spend more. The Cox model's hazard ratios and its proportional-hazards check follow; when
-# the check fails, read the curves rather than the ratios.
+# spend more. The median of all lines (where the curve of all lines crosses one half) is the
+# "months to 50 %" (90 %) of `lag.json`, the brief and the district ranking. The Cox model's
+# hazard ratios and its proportional-hazards check follow; when the check fails, read the
+# curves rather than the ratios.
 
 # %%
 fig = lag_figures.plot_time_to_share(result.survival, lang, run.demo, run.scope.name(lang))

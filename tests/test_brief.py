@@ -285,6 +285,7 @@ def test_missing_estimates_say_not_available(lag):
     none["timing_effect_pp_per_month_weighted"]["estimate"] = None
     none["counterfactual"]["gain_mvnd"] = None
     none["months_to_50pct"] = None
+    none["months_to_share"] = {}  # no line timed (with lines, None means "not reached yet")
     assert (
         brief.sentence_timing_effect(L(none), "en")
         == "No estimate of the association of timing with disbursement is available."
@@ -296,12 +297,30 @@ def test_missing_estimates_say_not_available(lag):
     assert "No estimate" in brief.sentence_months(L(none), "en")
 
 
-def test_months_sentence_uses_kaplan_meier_when_the_profile_never_reaches_90(lag):
+def test_months_sentence_is_the_kaplan_meier_median_of_lines(lag):
+    en = brief.sentence_months(L(lag), "en")
+    assert en == (
+        "Half of the plan lines had disbursed 50% of their capital 7.3 months after the "
+        "allocation decision (95% confidence interval: 6.4 to 8.1 months) and 90% after 16.2 "
+        "months. These are median times for lines (Kaplan–Meier): lines still disbursing are "
+        "counted as not yet there."
+    )
+    vi = brief.sentence_months(L(lag), "vi")
+    assert "sau 7,3 tháng" in vi and "dòng còn đang giải ngân được tính là chưa đạt" in vi
+
+
+def test_months_sentence_when_half_of_the_lines_are_not_there_yet(lag):
     lag = copy.deepcopy(lag)
     lag["months_to_90pct"] = None
-    lag["months_to_share"] = {"90pct": {"km_median": 29.17, "asymptote": 0.856}}
+    lag["months_to_share"]["90pct"].update(estimate=None, ci_low=None, ci_high=None)
     en = brief.sentence_months(L(lag), "en")
-    assert "7.3 months" in en and "levels off at 86%" in en and "29.2 months" in en
+    assert "7.3 months" in en and "fewer than half had reached 90% by the last report" in en
+    lag["months_to_50pct"] = None
+    en = brief.sentence_months(L(lag), "en")
+    assert en.startswith("Fewer than half of the plan lines had disbursed 50%")
+    lag["months_to_share"]["50pct"]["ci_high"] = None
+    lag["months_to_50pct"] = 7.3
+    assert "6.4 months or more" in brief.sentence_months(L(lag), "en")
 
 
 def test_targets_sentence(metrics):

@@ -69,7 +69,11 @@ def ranking() -> pd.DataFrame:
             "level": ["district", "district", "province"],
             "execution_rate": [0.8, 0.6, 0.7],
             "median_months_to_50": [7.5, float("nan"), 8.0],
+            "n_lines_timed": [40, 30, 80],
             "rank": pd.array([1, 2, None], dtype="Int64"),
+            "adjusted_rate": [0.78, 0.63, 0.7],
+            "adjusted_ci_low": [0.74, 0.58, 0.69],
+            "adjusted_ci_high": [0.82, float("nan"), 0.71],
         }
     )
 
@@ -201,3 +205,31 @@ def test_unit_names_are_drawn_as_plain_text_not_mathtext(tmp_path):
     fig = charts.plot_district_ranking(table, "vi", demo=False)
     style.save_png(fig, tmp_path / "r.png")  # drawing is where mathtext would fail
     assert any(r"$\invalidcmd{x}$" in t for t in style.figure_texts(fig))
+
+
+@pytest.mark.parametrize(
+    ("lang", "note", "months", "not_reached"),
+    [
+        ("vi", "Điều chỉnh cơ cấu: mô hình logit phân số", "trung vị 7,5 tháng", "chưa đến nửa"),
+        ("en", "Mix-adjusted: fractional logit", "median 7.5 months", "not reached by half"),
+    ],
+)
+def test_ranking_draws_the_adjusted_rates_with_intervals_and_names_the_model(
+    lang, note, months, not_reached
+):
+    fig = charts.plot_district_ranking(ranking(), lang, demo=False)
+    texts = style.figure_texts(fig)
+    assert any(t.startswith(note) for t in texts), texts
+    assert any(months in t for t in texts) and any(not_reached in t for t in texts)
+    bars = fig.axes[0].containers
+    dots = [c for c in bars if type(c).__name__ == "ErrorbarContainer"]
+    assert len(dots) == 1 and len(dots[0].lines[0].get_xdata()) == 2  # the two districts
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("95" in t for t in legend)
+
+
+def test_ranking_without_adjusted_columns_draws_bars_only():
+    table = ranking().drop(columns=["adjusted_rate", "adjusted_ci_low", "adjusted_ci_high"])
+    fig = charts.plot_district_ranking(table, "en", demo=False)
+    assert not any(type(c).__name__ == "ErrorbarContainer" for c in fig.axes[0].containers)
+    assert not any(t.startswith("Mix-adjusted") for t in style.figure_texts(fig))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.analysis import assessment as analysis_assessment
-from helpers.analysis import districts, execution, frames, pefa, scoping, targets
+from helpers.analysis import districts, execution, frames, pefa, scoping, survival_km, targets
 from helpers.analysis.lines import line_table
 from helpers.data.deadlines import DAYS_PER_MONTH
 from lines_factory import alloc, snaps
@@ -511,7 +510,7 @@ def test_target_scorecard():
 
 
 # --------------------------------------------------------------------------- timing
-def test_months_to_share():
+def test_time_to_share_of_each_line():
     a = alloc(
         [
             {"plan_year": 2024, "amount_mvnd": 1000.0},
@@ -527,18 +526,17 @@ def test_months_to_share():
             (1, "2024-12-31", 499),
         ],
     )
-    months = districts.months_to_share(a, d, 0.5)
+    as_of = pd.Timestamp("2024-12-31")
+    tt = survival_km.timed_lines(line_table(a, d), d, 0.5, as_of)
     # line 0 reaches 500 = 50 % on 30 Apr 2024: 1 Jan -> 30 Apr 2024 = 31+29+31+29 = 120 days
-    assert months.iloc[0] == pytest.approx(120 / DAYS_PER_MONTH)  # 3.94 months
-    assert math.isnan(months.iloc[1])  # 499 < 500: never reached
+    assert tt["time_months"].iloc[0] == pytest.approx(120 / DAYS_PER_MONTH)  # 3.94 months
+    # 499 < 500: not reached; its deadline (31 Jan 2025) is ahead, so it is censored at its
+    # last report (31 Dec 2024: 366 - 1 = 365 days), not "never"
+    assert tt["reached"].tolist() == [1, 0]
+    assert tt["time_months"].iloc[1] == pytest.approx(365 / DAYS_PER_MONTH)
     # 90 %: 900 on 31 May: 120 + 31 = 151 days
-    assert districts.months_to_share(a, d, 0.9).iloc[0] == pytest.approx(151 / DAYS_PER_MONTH)
-
-
-def test_median_months_counts_never_reached_as_late():
-    assert districts.median_months(pd.Series([1.0, 2.0, np.nan])) == 2.0  # 1, 2, inf -> 2
-    assert math.isnan(districts.median_months(pd.Series([1.0, np.nan, np.nan])))  # inf
-    assert math.isnan(districts.median_months(pd.Series([], dtype=float)))
+    t90 = survival_km.timed_lines(line_table(a, d), d, 0.9, as_of)
+    assert t90["time_months"].iloc[0] == pytest.approx(151 / DAYS_PER_MONTH)
 
 
 def test_district_comparison_ranking_and_province_reference():
@@ -576,12 +574,16 @@ def test_district_comparison_ranking_and_province_reference():
     assert r.loc["11", "vs_province_pp"] == pytest.approx((0.7 - 0.65) * 100)  # 5 pp
     # months to 50 % from 1 Jan 2024 (leap year): line 11 on 30 Jun = 31+29+31+30+31+29 =
     # 181 days; commune on 30 Sep = 181+31+31+30 = 273 days; district 12 on 31 Mar =
-    # 31+29+30 = 90 days; the province line never (100 of 500)
-    m11, m111, m12 = 181 / DAYS_PER_MONTH, 273 / DAYS_PER_MONTH, 90 / DAYS_PER_MONTH
-    assert r.loc["11", "median_months_to_50"] == pytest.approx((m11 + m111) / 2)
+    # 31+29+30 = 90 days; the province line ends at 100 of 500 on its deadline (censored at
+    # the last report, 396 days). Kaplan–Meier medians (first time the curve is at or below
+    # one half): district 11: S = 1/2 at 181 days -> 181; district 12: 90; province: S = 3/4
+    # at 90, 2/4 at 181 -> 181 days (the old rule, with the province line as infinitely late,
+    # gave the mean of 181 and 273)
+    m11, m12 = 181 / DAYS_PER_MONTH, 90 / DAYS_PER_MONTH
+    assert r.loc["11", "median_months_to_50"] == pytest.approx(m11)
     assert r.loc["12", "median_months_to_50"] == pytest.approx(m12)
-    # province: median of m12, m11, m111, inf = (m11 + m111) / 2
-    assert r.loc["10", "median_months_to_50"] == pytest.approx((m11 + m111) / 2)
+    assert r.loc["10", "median_months_to_50"] == pytest.approx(m11)
+    assert r.loc["10", "n_lines_timed"] == 4 and r.loc["10", "n_lines_reached_50"] == 3
 
 
 # --------------------------------------------------------------------------- summary

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.analysis.committee import carry_over_by_law, committee_rates, published_dates
-from helpers.analysis.districts import district_comparison
+from helpers.analysis.district_model import AdjustedComparison
+from helpers.analysis.districts import adjusted_comparison, district_comparison
 from helpers.analysis.execution import (
     DEFAULT_YEARS,
     carry_over_by,
@@ -37,7 +38,13 @@ from helpers.data.dataset import Dataset
 
 RANKING_COLUMNS = (
     "unit_code", "name_vi", "name_en", "level", "execution_rate", "median_months_to_50", "rank",
+    "median_months_to_50_ci_low", "median_months_to_50_ci_high", "n_lines_timed",
+    "n_lines_reached_50", "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high",
+    "adjusted_rank", "adjusted_vs_province",
 )  # fmt: skip
+MONTHS_DIGITS = 6
+"""Months are kept to the digits of ``lag.json`` (:func:`helpers.analysis.lag.summary.json_ready`),
+so the ranking's and the lag step's Kaplan–Meier medians round alike in the brief."""
 SCORECARD_COLUMNS = (
     "indicator_code", "name_vi", "name_en", "unit", "direction", "baseline_value",
     "target_value", "latest_value", "latest_year", "progress_ratio", "status",
@@ -134,11 +141,25 @@ class AssessmentTables:
         return target_scorecard(self.dataset.targets, self.scope.code, max(self.years))
 
     @cached_property
+    def district_model(self) -> AdjustedComparison:
+        """The mix-adjusted district comparison at the deadline, fitted once on the province's
+        lines (:mod:`helpers.analysis.district_model`)."""
+        ds = self.dataset
+        return adjusted_comparison(
+            self.province_lines, ds.disbursements, ds.units, ds.province_code, "deadline"
+        )
+
+    @cached_property
     def ranking(self) -> pd.DataFrame:
         """The district comparison over the province's lines (the scope's row included)."""
         ds = self.dataset
         return district_comparison(
-            self.province_lines, ds.disbursements, ds.units, ds.province_code
+            self.province_lines,
+            ds.disbursements,
+            ds.units,
+            ds.province_code,
+            "deadline",
+            adjusted=self.district_model,
         )
 
     @cached_property
@@ -223,7 +244,9 @@ class AssessmentTables:
             "targets_not_met": counts["not_met"],
             "targets_no_data": counts["no_data"],
             "targets_total": counts["total"],
-            "median_months_to_50": _num(me["median_months_to_50"].iloc[0], 2) if len(me) else None,
+            "median_months_to_50": (
+                _num(me["median_months_to_50"].iloc[0], MONTHS_DIGITS) if len(me) else None
+            ),
             "district_rank": (
                 int(me["rank"].iloc[0]) if len(me) and not pd.isna(me["rank"].iloc[0]) else None
             ),
@@ -231,7 +254,8 @@ class AssessmentTables:
             "province_execution_rate_deadline": _num(
                 ranking.loc[ranking["level"] == "province", "execution_rate"].iloc[0], 4
             ),
-            "district_ranking": _records(ranking, RANKING_COLUMNS),
+            "district_ranking": _records(ranking, RANKING_COLUMNS, MONTHS_DIGITS),
+            "district_model": self.district_model.to_dict(),
             "target_scorecard": _records(self.scorecard, SCORECARD_COLUMNS),
             "carry_over_by_law": carry_over_by_law(self.lines),
             "line_status_at_last_report": {
@@ -277,8 +301,9 @@ def _amounts(table: pd.DataFrame, key: str, values: Sequence[str]) -> dict[str, 
     return out
 
 
-def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
-    """Rows as JSON-ready dicts: missing values become None, numpy scalars plain Python."""
+def _records(frame: pd.DataFrame, columns: Sequence[str], digits: int | None = None) -> list[dict]:
+    """Rows as JSON-ready dicts: missing values become None, numpy scalars plain Python,
+    floats rounded to ``digits`` when given."""
     out = []
     for rec in frame[[c for c in columns if c in frame]].to_dict("records"):
         row: dict[str, Any] = {}
@@ -289,6 +314,8 @@ def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
                 row[k] = v.item()
             else:
                 row[k] = v
+            if digits is not None and isinstance(row[k], float):
+                row[k] = round(row[k], digits)
         out.append(row)
     return out
 

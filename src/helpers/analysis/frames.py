@@ -8,8 +8,9 @@ metric still knows it comes from synthetic data.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 Cutoff = Literal["dec31", "deadline", "last"]
@@ -42,3 +43,12 @@ def tag(out: pd.DataFrame, *sources: pd.DataFrame) -> pd.DataFrame:
             out.attrs["as_of"] = s.attrs["as_of"]
             break
     return out
+
+
+def finite(x: Any) -> float | None:
+    """``x`` as a float, None when missing or not finite (a JSON-ready number)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None

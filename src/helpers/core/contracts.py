@@ -95,7 +95,16 @@ class YearRow(Contract):
 
 
 class RankingRow(Contract):
-    """A district (or the province) in the district comparison."""
+    """A district (or the province) in the district comparison.
+
+    ``median_months_to_50``: Kaplan–Meier median months from decision to half disbursed over
+    the unit's ``n_lines_timed`` lines (lines still disbursing censored; None when fewer than
+    half are known to have got there, see ``n_lines_reached_50``), with its 95 % interval.
+    ``adjusted_*``: the execution rate at the deadline adjusted for the mix of projects,
+    capital types and plan years (:class:`DistrictModel`); for the province row its adjusted
+    mean. ``adjusted_vs_province``: "above", "below" or "overlaps" (the district's interval
+    against the province's adjusted mean).
+    """
 
     unit_code: str
     name_vi: str
@@ -104,6 +113,50 @@ class RankingRow(Contract):
     execution_rate: float | None
     median_months_to_50: float | None
     rank: int | None
+    median_months_to_50_ci_low: float | None = None
+    median_months_to_50_ci_high: float | None = None
+    n_lines_timed: int | None = None
+    n_lines_reached_50: int | None = None
+    adjusted_rate: float | None = None
+    adjusted_ci_low: float | None = None
+    adjusted_ci_high: float | None = None
+    adjusted_rank: int | None = None
+    adjusted_vs_province: Literal["above", "below", "overlaps"] | None = None
+
+
+class DistrictModel(Contract):
+    """The mix-adjusted district comparison (``helpers.analysis.district_model``).
+
+    ``estimable`` False with a ``reason`` ("few_lines", "boundary", "few_districts",
+    "collinear", "not_converged") when it could not be fitted. ``wald_p_value``: joint test
+    that all district effects are equal; ``distinguishable`` = it rejects at ``alpha``;
+    ``above``/``below``: district codes whose interval lies wholly above/below the province's
+    adjusted mean (only when distinguishable).
+    """
+
+    estimable: bool
+    reason: str | None = None
+    cutoff: str = "deadline"
+    method: str | None = None
+    formula: str | None = None
+    weights: str | None = None
+    cov_type: str | None = None
+    interval: str | None = None
+    converged: bool | None = None
+    ci_level: float = 0.95
+    alpha: float = 0.05
+    n_lines: int = 0
+    n_districts: int = 0
+    province_rate: float | None = None
+    province_ci_low: float | None = None
+    province_ci_high: float | None = None
+    wald_chi2: float | None = None
+    wald_df: int | None = None
+    wald_p_value: float | None = None
+    distinguishable: bool | None = None
+    above: list[str] = []
+    below: list[str] = []
+    not_estimable: dict[str, str] = {}
 
 
 class ScorecardRow(Contract):
@@ -197,6 +250,8 @@ class Metrics(Contract):
     province_execution_rate_deadline: float | None
     district_ranking: list[RankingRow]
     target_scorecard: list[ScorecardRow]
+    district_model: DistrictModel | None = None
+    """The mix-adjusted comparison behind the ranking's ``adjusted_*`` columns."""
     figures: list[str] = []
     carry_over_by_law: dict[str, float | None] | None = None
     """Extended (investment), carried-over (recurrent), open and lapsed amounts by law."""

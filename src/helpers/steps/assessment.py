@@ -199,13 +199,15 @@ def _fmt_value(col: str, v: Any, lang: str) -> object:
     if col.endswith("_mvnd"):
         return number(float(v), lang, 0)
     if (
-        col.startswith(("execution_rate", "share"))
+        col.startswith(("execution_rate", "share", "adjusted_rate", "adjusted_ci"))
         or col.endswith(("_share", "_ratio"))
         or col in ("outturn", "variance")
     ):
         return percent(float(v), lang, 1)
     if col in (
         "median_months_to_50",
+        "median_months_to_50_ci_low",
+        "median_months_to_50_ci_high",
         "vs_province_pp",
         "baseline_value",
         "target_value",
@@ -214,7 +216,7 @@ def _fmt_value(col: str, v: Any, lang: str) -> object:
         return number(float(v), lang, 1)
     if col in ("capital_type", "source"):
         return tr(f"common.{v}", lang)
-    if col == "status" and has_text(f"tables.value.{v}", lang):
+    if col in ("status", "adjusted_vs_province") and has_text(f"tables.value.{v}", lang):
         return tr(f"tables.value.{v}", lang, **label_values(lang))
     return v
 

@@ -198,7 +198,10 @@ def check_parameters(
 
 # --------------------------------------------------------------------------- display tables
 def profile_table(profile: ProfileResult) -> pd.DataFrame:
-    """One row per profile group: lines, curve form, asymptote, months to 50 % / 90 % (CI)."""
+    """One row per profile group: lines, curve form, asymptote, and the months at which the
+    group's fitted curve (amount-weighted) crosses 50 % / 90 % with bootstrap intervals. These
+    describe the curve; the months to 50 % the results quote are the lines' Kaplan–Meier
+    medians (:mod:`helpers.analysis.survival_km`)."""
     rows = []
     for g in profile.groups:
         row: dict[str, Any] = {
@@ -209,8 +212,8 @@ def profile_table(profile: ProfileResult) -> pd.DataFrame:
         row["asymptote"] = g.fits[g.form]["params"]["a"] if g.form else None
         for tag in ("50", "90"):
             m = g.months_to.get(tag) or {}
-            row[f"months_to_{tag}pct"] = m.get("estimate")
-            row[f"ci_{tag}"] = (
+            row[f"profile_months_to_{tag}pct"] = m.get("estimate")
+            row[f"profile_ci_{tag}"] = (
                 f"{m['ci_low']:.1f}–{m['ci_high']:.1f}"
                 if m.get("ci_low") is not None and m.get("ci_high") is not None
                 else None

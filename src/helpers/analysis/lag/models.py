@@ -108,6 +108,7 @@ _CACHE_SOURCES = (
     "analysis/lag/models.py",
     "analysis/lag/scope.py",
     "analysis/lines.py",
+    "analysis/survival_km.py",
     "data/deadlines.py",
 )
 """Source files (under ``helpers/``) whose code shapes the pickled models."""

@@ -52,15 +52,6 @@ class Method(Message):
     """How a number was computed (``lag.method.<id>``), written in English."""
 
 
-def finite(x: Any) -> float | None:
-    """``x`` as a float, None when missing or not finite."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
-
-
 # ============================================================================ preparation
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
-from helpers.analysis.lag.prepare import THRESHOLDS, Bins, Caveat, LagData, binned_profile, finite
+from helpers.analysis.frames import finite
+from helpers.analysis.lag.prepare import THRESHOLDS, Bins, Caveat, LagData, binned_profile
 
 CURVE_FORMS: tuple[str, ...] = ("logistic", "gompertz")
 MIN_LINES_PROFILE = 8

@@ -50,15 +50,21 @@ def _dedupe(caveats: Iterable[Caveat]) -> list[Caveat]:
 
 
 def _months_to(res: ScopeResult) -> dict[str, dict[str, Any]]:
-    """Months to 50 % / 90 %: the pooled profile's (with bootstrap CI) and the KM median."""
-    pooled = res.profile.pooled
+    """Months to 50 % / 90 %: the Kaplan–Meier median of the scope's line times with its
+    interval (:func:`helpers.analysis.survival_km.km_median`), the definition the district
+    ranking and the brief use too."""
     out = {}
     for tag in ("50", "90"):
-        entry = dict(pooled.months_to.get(tag) or {"estimate": None})
-        km = res.survival[tag].km["all"]
-        entry.update(km_median=km["median"], km_ci_low=km["ci_low"], km_ci_high=km["ci_high"])
-        entry["asymptote"] = pooled.fits[pooled.form]["params"]["a"] if pooled.form else None
-        out[f"{tag}pct"] = entry
+        surv = res.survival[tag]
+        km = surv.km["all"]
+        out[f"{tag}pct"] = {
+            "estimate": km["median"],
+            "ci_low": km["ci_low"],
+            "ci_high": km["ci_high"],
+            "n_lines": km["n"],
+            "n_events": km["events"],
+            "method": "kaplan_meier_median",
+        }
     return out
 
 
@@ -112,9 +118,12 @@ def summary_lag(
     * ``n_lines_not_reported``, ``not_reported_mvnd``: the scope's lines with no disbursement
       report at all (not counted as disbursing nothing: out of the year-end model and the
       counterfactuals);
-    * ``months_to_50pct``, ``months_to_90pct``: months from decision until the scope's pooled
-      standard profile reaches the share (None when its asymptote stays below);
-      ``months_to_share`` adds bootstrap intervals, the asymptote and Kaplan-Meier medians;
+    * ``months_to_50pct``, ``months_to_90pct``: the median months from a line's decision to
+      the first report with the share disbursed (Kaplan–Meier over the scope's reported lines,
+      lines still disbursing censored: :mod:`helpers.analysis.survival_km`; None when fewer
+      than half of the lines are known to have got there); ``months_to_share`` {``50pct``,
+      ``90pct``} gives each with ``ci_low``, ``ci_high`` (95 %), ``n_lines``, ``n_events`` and
+      ``method``. The pooled profile's own crossing times stay in ``profile``;
     * ``counterfactual``: {``date``, ``scenario`` ("date"), ``support_rule``, ``gain_mvnd``,
       ``ci_low``, ``ci_high`` (delta method), ``ci_low_bootstrap``, ``ci_high_bootstrap``
       (district-cluster bootstrap), ``ci_used``, ``ci_wide_low``, ``ci_wide_high`` (the wider

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
-from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+from statsmodels.duration.survfunc import survdiff
 
-from helpers.analysis.lag.prepare import THRESHOLDS, Caveat, LagData, Method, Verdict, finite
+from helpers.analysis.lag.prepare import THRESHOLDS, Caveat, LagData, Method, Verdict
 from helpers.analysis.lag.yearend import design_matrix
+from helpers.analysis.survival_km import km_median
 from helpers.core.errors import ParameterError
 
 PH_ALPHA = 0.05
@@ -55,29 +56,8 @@ class SurvivalResult:
 
 
 def _km(time_m: np.ndarray, status: np.ndarray) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "n": int(len(time_m)),
-        "events": int(status.sum()),
-        "median": None,
-        "ci_low": None,
-        "ci_high": None,
-    }
-    if len(time_m) == 0 or status.sum() == 0:
-        out.update(_times=np.array([0.0]), _reached=np.array([0.0]))
-        return out
-    sf = SurvfuncRight(time_m, status)
-    med = sf.quantile(0.5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = sf.quantile_ci(0.5)
-    out.update(
-        median=finite(med),
-        ci_low=finite(lo),
-        ci_high=finite(hi),
-        _times=np.concatenate([[0.0], sf.surv_times]),
-        _reached=np.concatenate([[0.0], 1.0 - sf.surv_prob]),
-    )
-    return out
+    """The one "months to a share" of :mod:`helpers.analysis.survival_km`, with its curve."""
+    return km_median(time_m, status).to_dict(curve=True)
 
 
 def _logrank(time_m: np.ndarray, status: np.ndarray, group: np.ndarray) -> dict[str, Any]:
@@ -196,8 +176,10 @@ def fit_time_to_share(
     """Kaplan-Meier curves and a Cox model of the months from decision to ``threshold``.
 
     Lines that have not reached the threshold are censored
-    (:func:`helpers.analysis.lines.time_to_share`). The Kaplan-Meier curves (statsmodels ``SurvfuncRight``) are drawn per ``group`` with the
-    median time and its interval, compared with a log-rank test (``survdiff``). The Cox model
+    (:func:`helpers.analysis.lines.time_to_share`). The Kaplan-Meier curves are drawn per
+    ``group`` with the median time and its interval
+    (:func:`helpers.analysis.survival_km.km_median`, the definition of "months to 50 %" every
+    table and sentence uses), compared with a log-rank test (``survdiff``). The Cox model
     (``PHReg``, Efron ties because report dates make many ties) has the allocation month
     (January of the plan year = 1), capital type, project and district; proportional hazards
     are checked with the correlation between Schoenfeld residuals and the rank of event time

@@ -289,6 +289,13 @@ def chart_ranking(b: Brief) -> str | None:
         for r in rows
     ]
     ax.barh(range(len(rows)), [r.execution_rate for r in rows], color=colors, height=0.7)
+    style.interval_dots(
+        ax,
+        range(len(rows)),
+        [r.adjusted_rate for r in rows],
+        [r.adjusted_ci_low for r in rows],
+        [r.adjusted_ci_high for r in rows],
+    )
     ax.set_yticks(range(len(rows)), [unit_name(r, lang) for r in rows])
     if prov and prov.execution_rate is not None:
         ax.axvline(

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.core.contracts import BriefEntry, ContractError, Lag, Metrics, RankingRow
+from helpers.core.contracts import (
+    BriefEntry,
+    ContractError,
+    DistrictModel,
+    Lag,
+    Metrics,
+    RankingRow,
+)
 from helpers.core.formatting import check_lang, percent
 from helpers.core.formatting import date as fmt_date
 from helpers.core.paths import OUTPUTS_DIR, REPO_ROOT, scope_slug
@@ -127,6 +134,13 @@ def district_ranking(metrics: Metrics, province: Metrics | None = None) -> list[
     return list(province.district_ranking) if province is not None else []
 
 
+def district_model(metrics: Metrics, province: Metrics | None = None) -> DistrictModel | None:
+    """The mix-adjusted comparison that goes with :func:`district_ranking` (same source)."""
+    if metrics.district_ranking:
+        return metrics.district_model
+    return province.district_model if province is not None else None
+
+
 def districts(ranking: Sequence[RankingRow] | None) -> list[RankingRow]:
     """The district rows of a ranking that have an execution rate."""
     return [r for r in ranking or [] if r.level == "district" and num(r.execution_rate) is not None]
@@ -172,6 +186,8 @@ class Brief:
     params: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, Path] = field(default_factory=dict)
     ranking: list[RankingRow] | None = None
+    district_model: DistrictModel | None = None
+    """The mix-adjusted comparison of :attr:`ranking` (default: the metrics' own)."""
     out_dir: Path | None = None
     slug: str = "province"
     generated_at: dt.datetime = field(
@@ -187,6 +203,8 @@ class Brief:
             self.lag = Lag.parse(self.lag)
         if self.ranking is None:
             self.ranking = district_ranking(self.metrics)
+        if self.district_model is None:
+            self.district_model = self.metrics.district_model
 
     @property
     def demo(self) -> bool:
@@ -288,6 +306,7 @@ def load_brief(
         params=params,
         inputs=inputs,
         ranking=district_ranking(metrics, province),
+        district_model=district_model(metrics, province),
         out_dir=dirs.out_dir,
         slug=dirs.slug,
     )

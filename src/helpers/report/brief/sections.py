@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import __version__
+from helpers.core.contracts import RankingRow
 from helpers.core.formatting import date as fmt_date
 from helpers.core.formatting import number, percent
 from helpers.core.paths import REPO_ROOT
@@ -45,6 +46,7 @@ from helpers.report.brief.values import (
     fmt_value,
     lc_first,
     name,
+    num,
     number_or_zero,
     ratio,
     t,
@@ -333,16 +335,48 @@ def targets_context(b: Brief) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- ranking, proposals
+def _cell_ci(v: str, lo: float | None, hi: float | None, fmt: Any, lang: str) -> str:
+    """ "62.1% (55.0%–69.3%)": a value with its interval (open above when ``hi`` is None)."""
+    if num(lo) is None:
+        return v
+    if num(hi) is None:
+        return t("cell_ci_open", lang, v=v, lo=fmt(lo, lang))
+    return t("cell_ci", lang, v=v, lo=fmt(lo, lang), hi=fmt(hi, lang))
+
+
+def months_cell(r: RankingRow, lang: str) -> str:
+    """Kaplan–Meier median months to half disbursed with its interval, or "not reached"."""
+    if r.median_months_to_50 is None:
+        return t("not_reached", lang) if r.n_lines_timed else t("na", lang)
+    m = fmt_months(r.median_months_to_50, lang)
+    return _cell_ci(
+        m, r.median_months_to_50_ci_low, r.median_months_to_50_ci_high, fmt_months, lang
+    )
+
+
+def adjusted_cell(r: RankingRow, lang: str) -> str:
+    """The mix-adjusted rate with its interval ("–" without one)."""
+    if r.adjusted_rate is None:
+        return t("na", lang)
+    v = fmt_pct(r.adjusted_rate, lang)
+    return _cell_ci(v, r.adjusted_ci_low, r.adjusted_ci_high, fmt_pct, lang)
+
+
 def ranking_table(b: Brief) -> dict[str, Any]:
-    """Districts by rank, with the province as the reference row."""
+    """Districts by rank, with the province as the reference row: the execution rate at the
+    deadline, the mix-adjusted rate with its interval and rank, and the Kaplan–Meier median
+    months to half disbursed with its interval."""
     lang = b.lang
     rows_in = sorted(districts(b.ranking), key=lambda r: r.rank if r.rank is not None else 1e9)
     prov = province_row(b.ranking)
+    level = percent(b.district_model.ci_level if b.district_model else 0.95, lang, 0)
     head = [
         (t("col_rank", lang), True),
         (t("col_unit", lang), False),
         (t("col_rate_deadline", lang), True),
-        (t("col_months50", lang, p50=percent(0.5, lang, 0)), True),
+        (t("col_adjusted", lang, level=level), True),
+        (t("col_adj_rank", lang), True),
+        (t("col_months50", lang, p50=percent(0.5, lang, 0), level=level), True),
     ]
     rows, classes = [], []
     for r in rows_in + ([prov] if prov else []):
@@ -353,7 +387,9 @@ def ranking_table(b: Brief) -> dict[str, Any]:
                 "" if is_prov else fmt_int(r.rank, lang),
                 t("province_row", lang, name=unit) if is_prov else unit,
                 fmt_pct(r.execution_rate, lang),
-                fmt_months(r.median_months_to_50, lang),
+                adjusted_cell(r, lang),
+                "" if is_prov or r.adjusted_rank is None else fmt_int(r.adjusted_rank, lang),
+                months_cell(r, lang),
             ]
         )
         mine = b.is_district and r.unit_code == b.unit_code
@@ -362,18 +398,22 @@ def ranking_table(b: Brief) -> dict[str, Any]:
 
 
 def ranking_context(b: Brief) -> dict[str, Any]:
-    """A district's standing among the province's districts, or the spread of districts."""
+    """A district's standing among the province's districts, or the spread of districts; the
+    table's note says which model adjusts the rates and how the months are counted."""
     compared = sentences.ranking_compared(b)
     if not b.has_lines:
         paragraphs = [sentences.sentence_no_lines(b)]
     else:
         paragraphs = sentences.sentence_ranking(b)
-    fig = figure(charts.chart_ranking(b), t("fig_ranking", b.lang), "fig-ranking")
+    level = percent(b.district_model.ci_level if b.district_model else 0.95, b.lang, 0)
+    fig = figure(charts.chart_ranking(b), t("fig_ranking", b.lang, level=level), "fig-ranking")
+    note = t("rk_note", b.lang, level=level, p50=percent(0.5, b.lang, 0), hc=name("hc1", b.lang))
     return base(b) | {
         "is_district": b.is_district,
         "paragraphs": paragraphs,
         "fig_ranking": fig if compared else None,
         "table": ranking_table(b) if compared else None,
+        "note": note if compared else None,
     }
 
 

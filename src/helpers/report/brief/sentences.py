@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from helpers.core.contracts import Counterfactual, Lag, Metrics, TimingEffect
+from helpers.core.contracts import Counterfactual, Lag, Metrics, RankingRow, TimingEffect
 from helpers.core.formatting import date as fmt_date
 from helpers.core.formatting import number, percent
 from helpers.report.brief.findings import (
@@ -191,29 +191,34 @@ def sentence_pefa(m: Metrics, lang: str) -> list[str]:
     return out
 
 
+def fmt_months_ci(lo: float | None, hi: float | None, level: str, lang: str) -> str:
+    """ "95% confidence interval: 6.1 to 8.4 months" (open above when ``hi`` is unbounded)."""
+    lo, hi = num(lo), num(hi)
+    if lo is None:
+        return t("months_ci_na", lang, level=level)
+    if hi is None:
+        return t("months_ci_open", lang, level=level, lo=fmt_months(lo, lang))
+    return t("months_ci", lang, level=level, lo=fmt_months(lo, lang), hi=fmt_months(hi, lang))
+
+
 def sentence_months(lag: Lag, lang: str) -> str:
-    """Months from decision to 50 % and 90 % disbursed (standard profile, else Kaplan–Meier)."""
+    """Median months from decision to 50 % and 90 % disbursed over the scope's plan lines
+    (Kaplan–Meier, lines still disbursing counted as not yet there), with the interval of the
+    first; the same numbers as the district ranking's."""
     m50, m90 = num(lag.months_to_50pct), num(lag.months_to_90pct)
+    s50 = lag.months_to_share.get("50pct") or {}
+    common = {"p50": percent(0.5, lang, 0), "p90": percent(0.9, lang, 0)}
     if m50 is None:
-        return t("tm_months_na", lang)
-    common = {
+        key = "tm_months_not_reached" if num(s50.get("n_lines")) else "tm_months_na"
+        return t(key, lang, **common)
+    level = percent(lag.ci_level, lang, 0)
+    common |= {
         "m50": fmt_months(m50, lang),
-        "p50": percent(0.5, lang, 0),
-        "p90": percent(0.9, lang, 0),
+        "ci": fmt_months_ci(s50.get("ci_low"), s50.get("ci_high"), level, lang),
     }
     if m90 is not None:
         return t("tm_months", lang, m90=fmt_months(m90, lang), **common)
-    s90 = lag.months_to_share.get("90pct") or {}
-    km90, top = num(s90.get("km_median")), num(s90.get("asymptote"))
-    if km90 is not None and top is not None:
-        return t(
-            "tm_months_km", lang, top=percent(top, lang, 0), km90=fmt_months(km90, lang), **common
-        )
-    if km90 is not None:
-        return t("tm_months_km_only", lang, km90=fmt_months(km90, lang), **common)
-    if top is not None and top < 0.9:
-        return t("tm_months_top", lang, top=percent(top, lang, 0), **common)
-    return t("tm_months_50", lang, na=t("na", lang), **common)
+    return t("tm_months_50", lang, **common)
 
 
 def _signed(v: float | None, lang: str) -> str:
@@ -455,7 +460,7 @@ def sentence_ranking(b: Brief) -> list[str]:
                 max_name=_name(hi, lang),
                 prov_rate=fmt_pct(prov_rate, lang),
             )
-        ]
+        ] + sentence_adjusted(b)
     me = next((r for r in rows if r.unit_code == b.unit_code), None)
     if me is None:
         return [t("rk_na", lang)]
@@ -473,17 +478,93 @@ def sentence_ranking(b: Brief) -> list[str]:
         )
     ]
     pm = num(prov.median_months_to_50) if prov else None
-    if me.median_months_to_50 is not None and pm is not None:
+    if pm is not None and (me.median_months_to_50 is not None or me.n_lines_timed):
+        key = "rk_months" if me.median_months_to_50 is not None else "rk_months_not_reached"
         out.append(
             t(
-                "rk_months",
+                key,
                 lang,
                 p50=percent(0.5, lang, 0),
                 m=fmt_months(me.median_months_to_50, lang),
                 pm=fmt_months(pm, lang),
             )
         )
-    return out
+    return out + sentence_adjusted(b, me)
+
+
+def fmt_p(p: float, lang: str) -> str:
+    """ "p = 0.43", "p = 0.012" (three decimals below 0.1), or "p < 0.001"."""
+    if p < 0.001:
+        return t("p_below", lang, p=number(0.001, lang, 3))
+    return t("p_value", lang, p=number(p, lang, 3 if p < 0.1 else 2))
+
+
+def _adjusted_item(row: RankingRow, lang: str) -> str:
+    return t(
+        "rk_adj_item",
+        lang,
+        name=_name(row, lang),
+        rate=fmt_pct(row.adjusted_rate, lang),
+        lo=fmt_pct(row.adjusted_ci_low, lang),
+        hi=fmt_pct(row.adjusted_ci_high, lang),
+    )
+
+
+def sentence_adjusted(b: Brief, me: RankingRow | None = None) -> list[str]:
+    """The mix-adjusted comparison: whether districts can be told apart (joint test) and, when
+    they can, which lie above or below the province's adjusted mean; for a district brief
+    (``me`` its row) its own adjusted rate first. Nothing from a ``metrics.json`` without it."""
+    lang, model = b.lang, b.district_model
+    if model is None:
+        return []
+    if not model.estimable:
+        reason = t(f"rk_reason_{model.reason}", lang)
+        return [t("rk_adj_na", lang, reason=reason)]
+    level = percent(model.ci_level, lang, 0)
+    p = fmt_p(model.wald_p_value, lang) if model.wald_p_value is not None else t("na", lang)
+    rows = [r for r in b.ranking or [] if r.level == "district" and r.adjusted_rate is not None]
+    prov = fmt_pct(model.province_rate, lang)
+    if me is not None:
+        name_ = _name(me, lang)
+        if me.adjusted_rate is None:
+            why = model.not_estimable.get(me.unit_code, "few_lines")
+            return [t("rk_adj_district_na", lang, name=name_, reason=t(f"rk_reason_{why}", lang))]
+        own = t(
+            "rk_adj_district",
+            lang,
+            name=name_,
+            rate=fmt_pct(me.adjusted_rate, lang),
+            level=level,
+            lo=fmt_pct(me.adjusted_ci_low, lang),
+            hi=fmt_pct(me.adjusted_ci_high, lang),
+            rank=fmt_int(me.adjusted_rank, lang),
+            n=number(len(rows), lang),
+            prov=prov,
+        )
+        if not model.distinguishable:
+            return [own, t("rk_adj_same", lang, p=p)]
+        side = me.adjusted_vs_province or "overlaps"
+        return [own, t(f"rk_adj_me_{side}", lang, p=p, name=name_)]
+    if not model.distinguishable:
+        return [t("rk_adj_same", lang, p=p)]
+    by_code = {r.unit_code: r for r in rows}
+
+    def named(codes: list[str]) -> str:
+        hits = sorted((by_code[c] for c in codes if c in by_code), key=lambda r: -r.adjusted_rate)
+        items = [_adjusted_item(r, lang) for r in hits]
+        return ", ".join(items) if items else t("rk_adj_none", lang)
+
+    return [
+        t(
+            "rk_adj_differ",
+            lang,
+            p=p,
+            prov=prov,
+            level=level,
+            above=named(model.above),
+            below=named(model.below),
+        )
+    ]
 
 
 def _name(row, lang: str) -> str:

@@ -23,6 +23,7 @@ from helpers.report.figures.style import (
     PALETTE_BY_KEY,
     amount_axis,
     finish,
+    interval_dots,
     legend_below,
     new_figure,
     percent_axis,
@@ -211,11 +212,22 @@ def plot_monthly_profile(
     return finish(fig, demo=_demo(profile, demo), lang=lang)
 
 
+def _months_label(r, lang: str) -> str:
+    """ "median 7.6 months to 50%" (Kaplan–Meier), or that half the lines are not there yet."""
+    m = getattr(r, "median_months_to_50", float("nan"))
+    if not pd.isna(m):
+        return _lbl("months_to_50", lang, m=number(m, lang, 1))
+    timed = getattr(r, "n_lines_timed", 0)
+    return _lbl("months_not_reached", lang) if timed and not pd.isna(timed) else "–"
+
+
 def plot_district_ranking(
     ranking: pd.DataFrame, lang: str = "vi", highlight: str | None = None, demo: bool | None = None
 ) -> Figure:
     """Districts ranked by execution rate (bars), the province value as a dashed reference
-    line, each bar annotated with the median months from decision to 50 % disbursed.
+    line, the mix-adjusted rate with its 95 % interval (dots and whiskers, when the table has
+    it), each bar annotated with the Kaplan–Meier median months from decision to 50 %
+    disbursed; a note under the plot names the model.
 
     Args:
         ranking: :func:`helpers.analysis.districts.district_comparison`.
@@ -237,14 +249,27 @@ def plot_district_ranking(
         edgecolor="#525252",
         linewidth=0.3,
     )
+    adjusted = "adjusted_rate" in d and d["adjusted_rate"].notna().any()
     for yi, r in zip(y, d.itertuples(), strict=True):
-        months = "–" if pd.isna(r.median_months_to_50) else number(r.median_months_to_50, lang, 1)
+        right = 0 if pd.isna(r.execution_rate) else r.execution_rate
+        if adjusted and not pd.isna(r.adjusted_ci_high):
+            right = max(right, r.adjusted_ci_high)
         ax.text(
-            (0 if pd.isna(r.execution_rate) else r.execution_rate) + 0.01,
+            right + 0.01,
             yi,
-            f"{percent(r.execution_rate, lang, 1)} · " + _lbl("months_to_50", lang, m=months),
+            f"{percent(r.execution_rate, lang, 1)} · " + _months_label(r, lang),
             va="center",
             fontsize=7,
+        )
+    if adjusted:
+        level = percent(0.95, lang, 0)
+        interval_dots(
+            ax,
+            y,
+            list(d["adjusted_rate"]),
+            list(d["adjusted_ci_low"]),
+            list(d["adjusted_ci_high"]),
+            label=_lbl("adjusted_legend", lang, level=level),
         )
     if len(prov):
         rate = float(prov["execution_rate"].iloc[0])
@@ -256,13 +281,17 @@ def plot_district_ranking(
                 linewidth=1.2,
                 label=_lbl("province_ref", lang, rate=percent(rate, lang, 1)),
             )
-            ax.legend(loc="lower right", frameon=True, fontsize=7)
     ax.set_yticks(y, [f"{r.rank}. {getattr(r, name_col)}" for r in d.itertuples()])
     ax.set_xlim(0, 1.35)
     percent_axis(ax, lang, axis="x")
     ax.set_xlabel(tr("common.execution_rate", lang))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False, fontsize=7
+        )
     ax.set_title(_lbl("ranking_title", lang))
-    return finish(fig, demo=_demo(ranking, demo), lang=lang)
+    note = _lbl("ranking_note", lang, hc=tr("names.hc1", lang)) if adjusted else None
+    return finish(fig, demo=_demo(ranking, demo), lang=lang, note=note)
 
 
 def plot_target_scorecard(

@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from helpers.analysis.lag.counterfactual import parse_counterfactual_date
 from helpers.analysis.lag.models import ProvinceModels
 from helpers.analysis.lag.prepare import QUARTERS
-from helpers.analysis.lag.profiles import ProfileGroup, ProfileResult
+from helpers.analysis.lag.profiles import ProfileGroup
 from helpers.analysis.lag.scope import ScopeResult
 from helpers.analysis.lag.survival import SurvivalResult
 from helpers.core.formatting import bvnd, check_lang, day_month, number, percent
@@ -347,16 +347,6 @@ def plot_counterfactual(result: ScopeResult, lang: str = "vi", demo: bool = Fals
     return finish(fig, demo=demo, lang=lang)
 
 
-def profile_caption(profile: ProfileResult, lang: str = "vi") -> str:
-    """One sentence on the pooled profile: months to 50 % and where it levels off."""
-    g = profile.pooled
-    if g.form is None:
-        return _lbl("no_curve", lang)
-    m50 = (g.months_to.get("50") or {}).get("estimate")
-    top = g.fits[g.form]["params"]["a"]
-    return _lbl("profile_caption", lang, m50=number(m50, lang, 1), top=percent(top, lang, 0))
-
-
 def _ci(lo: float | None, hi: float | None, lang: str, digits: int = 1, scale: float = 1.0) -> str:
     return _lbl(
         "ci",
@@ -376,17 +366,15 @@ def key_findings(summary: dict, lang: str = "vi") -> list[str]:
     if t.get("estimate") is None:
         return [_lbl("kf_none", lang)]
     m50, m90 = summary["months_to_50pct"], summary["months_to_90pct"]
-    asym = summary["months_to_share"]["90pct"].get("asymptote")
     shares = {"p50": percent(0.5, lang, 0), "p90": percent(0.9, lang, 0)}
-    profile = (
-        _lbl("kf_m50", lang, m50=number(m50, lang, 1))
-        if m50 is not None
-        else _lbl("kf_no50", lang, **shares)
-    ) + (
-        _lbl("kf_m90", lang, m90=number(m90, lang, 1), **shares)
-        if m90 is not None
-        else _lbl("kf_top", lang, top=percent(asym or 0, lang, 0), **shares)
-    )
+    if m50 is None:
+        months = _lbl("kf_no50", lang, **shares) + "."
+    else:
+        months = _lbl("kf_m50", lang, m50=number(m50, lang, 1), **shares) + (
+            _lbl("kf_m90", lang, m90=number(m90, lang, 1), **shares)
+            if m90 is not None
+            else _lbl("kf_no90", lang, **shares)
+        )
     return [
         _lbl(
             "kf_timing",
@@ -406,6 +394,6 @@ def key_findings(summary: dict, lang: str = "vi") -> list[str]:
             moved=number(cf["n_lines_moved"], lang),
             n=number(cf["n_lines"], lang),
         ),
-        profile,
+        months,
         _lbl("kf_ph", lang, verdict=summary["ph_check"]["50pct"][f"verdict_{lang}"], **shares),
     ]

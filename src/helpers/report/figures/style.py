@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -121,11 +122,37 @@ def mark_demo(fig: Figure, lang: str = "vi") -> Figure:
     return fig
 
 
-def finish(fig: Figure, *, demo: bool, lang: str = "vi", source: str | None = None) -> Figure:
-    """Last step of every chart: tight layout, source line, DEMO mark when ``demo``."""
+NOTE_WIDTH = 150
+"""Characters per line of a figure's note."""
+
+
+def finish(
+    fig: Figure,
+    *,
+    demo: bool,
+    lang: str = "vi",
+    source: str | None = None,
+    note: str | None = None,
+) -> Figure:
+    """Last step of every chart: tight layout, source line, a method ``note`` under the plot
+    (wrapped), DEMO mark when ``demo``."""
     if source:
         fig.text(0.99, 0.005, source, fontsize=7, color="#525252", ha="right", va="bottom")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    bottom = 0.04
+    if note:
+        lines = textwrap.wrap(note, NOTE_WIDTH)
+        fig.text(
+            0.01,
+            bottom,
+            "\n".join(lines),
+            fontsize=6.5,
+            color="#525252",
+            ha="left",
+            va="bottom",
+            gid="figure-note",
+        )
+        bottom += (0.11 * len(lines) + 0.06) / fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     if demo:
         mark_demo(fig, lang)
     return fig
@@ -141,6 +168,43 @@ def check_font_covers(text: str, family: str = FONT_FAMILY) -> list[str]:
     font = FT2Font(findfont(FontProperties(family=family)))
     charmap = font.get_charmap()
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in charmap})
+
+
+def interval_dots(
+    ax,
+    y: Sequence[float],
+    estimate: Sequence[float | None],
+    low: Sequence[float | None],
+    high: Sequence[float | None],
+    label: str | None = None,
+) -> None:
+    """Horizontal estimates with their intervals (dots and whiskers) at positions ``y``;
+    rows without an estimate are skipped, a missing end draws no whisker on that side."""
+
+    def val(v: float | None) -> float:
+        return float("nan") if v is None else float(v)
+
+    rows = [
+        (yi, val(e), val(lo), val(hi)) for yi, e, lo, hi in zip(y, estimate, low, high, strict=True)
+    ]
+    rows = [r for r in rows if r[1] == r[1]]
+    if not rows:
+        return
+    ys, xs = [r[0] for r in rows], [r[1] for r in rows]
+    left = [0.0 if lo != lo else max(e - lo, 0.0) for _, e, lo, _ in rows]
+    right = [0.0 if hi != hi else max(hi - e, 0.0) for _, e, _, hi in rows]
+    ax.errorbar(
+        xs,
+        ys,
+        xerr=[left, right],
+        fmt="o",
+        color="#252525",
+        markersize=3.5,
+        elinewidth=1.0,
+        capsize=2,
+        label=label,
+        zorder=5,
+    )
 
 
 def legend_below(
