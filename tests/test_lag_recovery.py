@@ -162,7 +162,8 @@ def test_district_results_come_from_the_province_model(default, monkeypatch):
     assert out["counterfactual"]["gain_mvnd"] == pytest.approx(
         by_district[scope.code]["gain_mvnd"], rel=1e-5
     )
-    assert out["n_lines"] == int((models.data.lines["unit_code"] == scope.code).sum())
+    # the district's lines: its own, its former communes' and its new units' (district_code)
+    assert out["n_lines"] == int((models.data.lines["district_code"] == scope.code).sum())
     assert out["timing_effect_pp_per_month"]["province"]["estimate"] == pytest.approx(
         models.year_end.ame()["estimate"], rel=1e-5
     )

@@ -64,7 +64,7 @@ class AssessmentTables:
 
     def _line_table(self, unit_code: str) -> pd.DataFrame:
         ds = self.dataset
-        alloc = filter_scope(ds.allocations, ds.units, unit_code, self.years)
+        alloc = filter_scope(ds.allocations, ds.units, unit_code, self.years, ds.successions)
         lines = line_table(
             alloc,
             ds.disbursements,

@@ -7,25 +7,31 @@ from collections.abc import Iterable
 import pandas as pd
 
 from helpers.analysis.frames import tag
-from helpers.data.units import scope_unit_codes
+from helpers.data.units import scope_members
 
 
 def filter_scope(
-    frame: pd.DataFrame, units: pd.DataFrame, unit_code: str, years: Iterable[int] | None = None
+    frame: pd.DataFrame,
+    units: pd.DataFrame,
+    unit_code: str,
+    years: Iterable[int] | None = None,
+    successions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rows of ``frame`` that belong to ``unit_code`` (and, if given, to ``years``).
 
     Province scope = every unit of the province, including the province's own lines
-    (``unit_code`` equal to the province code); a district scope = the district's lines and
-    those of its communes.
+    (``unit_code`` equal to the province code); a district scope = the district's lines, those
+    of its former communes and, with ``successions``, those of the units created on 1 July
+    2025 that carry one of its communes' GSO codes (:func:`helpers.data.units.scope_members`).
 
     Args:
         frame: any frame with ``unit_code`` (allocations, disbursements, targets, lines).
         units: the ``units`` table (``unit_code``, ``parent_code``).
         unit_code: the scope's unit.
         years: plan years to keep (needs a ``plan_year`` column); ``None`` keeps all.
+        successions: the ``successions`` table (which unit took over which).
     """
-    keep = frame["unit_code"].astype(str).isin(scope_unit_codes(units, unit_code))
+    keep = frame["unit_code"].astype(str).isin(scope_members(units, unit_code, successions))
     if years is not None:
         keep &= frame["plan_year"].isin(list(years))
     return tag(frame.loc[keep].copy(), frame)

@@ -82,9 +82,13 @@ def analyse_scope(
         profile = models.profile
         survival = models.survival
     else:
-        units = scope_unit_codes(models.units, scope.code)
-        mask = data.lines["unit_code"].isin(units)
-        ye_mask = ye.lines["unit_code"].isin(units).to_numpy()
+        if scope.level == "district":  # the lines whose former district it is
+            mask = data.lines["district_code"] == scope.code
+            ye_mask = (ye.lines["district_code"] == scope.code).to_numpy()
+        else:
+            units = scope_unit_codes(models.units, scope.code)
+            mask = data.lines["unit_code"].isin(units)
+            ye_mask = ye.lines["unit_code"].isin(units).to_numpy()
         profile = fit_disbursement_profile(
             data,
             ("capital_type",),
