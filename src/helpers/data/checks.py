@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -57,6 +57,8 @@ class ParsedTable:
     rows: list[int]
     bad: list[set[str]]
     sink: list[InputProblem]
+    typed: dict[str, list[object]] = field(default_factory=dict)
+    """Cells as typed, by column, for the columns resolution rewrote (unit names to codes)."""
 
     @property
     def name(self) -> str:
@@ -227,6 +229,7 @@ def resolve_units(
     keys = _alloc_keys(alloc) if table.name == "disbursements" else set()
     line_keys = _line_keys(table) if keys else []
     out = table.frame[col].tolist()
+    table.typed[col] = list(out)
     variants: dict[tuple[str, str], list[int]] = {}
     for i, value in enumerate(out):
         if col in table.bad[i] or is_empty(value):
@@ -543,10 +546,24 @@ def check_unit_validity(
                 what,
                 row=alloc.rows[i],
                 column="unit_code",
-                value=f.at[i, "unit_code"],
+                value=alloc.typed.get("unit_code", f["unit_code"].tolist())[i],
                 expected=message("intake.expected.unit_exists_on", date=Day(decided)),
             )
         )
+
+
+def resolve_succession_codes(succ: ParsedTable, known: set[str]) -> None:
+    """A drop-down value ``"CODE - Name"`` in ``former_code`` or ``new_code`` stands for its
+    code (the template's unit drop-down writes such values)."""
+    for col in ("former_code", "new_code"):
+        values = succ.frame[col].tolist()
+        for i, value in enumerate(values):
+            if col in succ.bad[i] or is_empty(value) or str(value) in known:
+                continue
+            parts = split_dropdown(str(value))
+            if parts is not None and parts[0] in known:
+                values[i] = parts[0]
+        succ.frame[col] = pd.Series(values, dtype="string")
 
 
 def check_successions(succ: ParsedTable, units: ParsedTable, resolver: UnitResolver) -> None:

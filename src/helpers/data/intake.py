@@ -166,7 +166,8 @@ class _Checker:
         if name in self.unusable:
             return None
         loc = self.locate.get(name) or Location(file=name)
-        if frame is not None and spec.reference and not _has_rows(frame):
+        own_units = name == "successions" and "units" in self.supplied
+        if frame is not None and spec.reference and not _has_rows(frame) and not own_units:
             self.problems.append(
                 loc.problem(
                     message("intake.table.shipped_used", what=loc.what, name=name),
@@ -175,7 +176,7 @@ class _Checker:
             )
             frame = None
         if frame is None:
-            if name == "successions" and "units" in self.supplied:
+            if own_units:
                 # the shipped successions are about the shipped units only
                 empty = pd.DataFrame(columns=spec.column_names, dtype=object)
                 return self._parse(spec, empty, Location(file=f"{name} (not supplied)"))
@@ -299,6 +300,10 @@ class _Checker:
         units = self.tables.get("units")
         if units is not None:
             checks.check_parents(units)
+            succ = self.tables.get("successions")
+            if succ is not None:
+                known = set(units.frame.loc[units.ok("unit_code"), "unit_code"].astype(str))
+                checks.resolve_succession_codes(succ, known)
             self.resolver = UnitResolver(
                 units.frame.loc[units.ok("unit_code")], self._successions()
             )
