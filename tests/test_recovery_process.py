@@ -80,10 +80,31 @@ def fit_timing_effect(ds: Dataset) -> dict:
     return model.ame()
 
 
+def _district_lines(lines: pd.DataFrame, *_: object) -> pd.DataFrame:
+    """The demo's plan lines as drawn by district, not booked to communes and new units."""
+    return lines.assign(district_code=lines["unit_code"])
+
+
 @pytest.mark.parametrize("seed", [demo.DEFAULT_SEED])
-def test_year_end_model_covers_the_hazard_process_effect(seed):
+def test_year_end_model_covers_the_hazard_process_effect(seed, monkeypatch):
+    """On the demo's plan lines as drawn by district (the lines this test was written on)."""
+    monkeypatch.setattr(demo, "book_to_communes", _district_lines)
     ds, true_pp = hazard_process(seed)
     assert true_pp < 0
     ame = fit_timing_effect(ds)
     assert ame["estimate"] < 0
+    assert ame["ci_low"] <= true_pp <= ame["ci_high"], (ame, true_pp)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="booked to communes and new units, 616 of the 1,548 demo lines are the late 2025 "
+    "tranche (about three months to the deadline), where the hazard process's effect per month "
+    "is steepest and the fractional logit, linear in months, most misspecified: on seed 1719 "
+    "the line-mean effect is -2.90 [-3.59, -2.21] against a true -3.95 (issue 12)",
+)
+@pytest.mark.parametrize("seed", [demo.DEFAULT_SEED])
+def test_year_end_model_covers_the_hazard_process_effect_on_the_booked_lines(seed):
+    ds, true_pp = hazard_process(seed)
+    ame = fit_timing_effect(ds)
     assert ame["ci_low"] <= true_pp <= ame["ci_high"], (ame, true_pp)

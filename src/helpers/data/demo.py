@@ -42,6 +42,18 @@ For line *i* of plan year *Y*, capital type *k*, district *j*, project *p*:
   with the district's capacity ``u_j`` (weaker districts also assign later), so a model without
   district effects confuses timing with capacity; local counterpart lines come
   ``_LOCAL_DELAY_MONTHS`` later;
+* booking (:func:`book_to_communes`): the lines are drawn by district, then booked to the
+  units that implement them. The sub-project the demo has communes implement is DA4.TDA1
+  (essential infrastructure in extremely difficult communes and villages, whose small works
+  have the commune as investor; central and local budget capital): each district's DA4.TDA1
+  line decided by 30 June 2025 is spread over three of the district's real former communes
+  (shipped units; amounts synthetic). Every district line decided after 30 June 2025 (the late
+  2025 tranche, decided after 15 October 2025, and any other 2025 line decided after 30 June)
+  is split across the units created on 1 July 2025 that carry the GSO code of one of the
+  district's former communes. A booked line keeps its district line's decision date, and
+  its capacity effect is its district's (``district_code``): a commune's is its district's;
+  a new unit's is the district of the former commune whose GSO code it carries, the same
+  district whose lines it takes (:func:`helpers.data.units.home_districts`);
 * months available ``m_i`` = months from decision to 31 Jan of *Y*+1 (:mod:`helpers.data.deadlines`);
 * share disbursed by the deadline ``s_i ~ Beta(mu_i * phi, (1 - mu_i) * phi)`` with
   ``logit(mu_i) = a_k + b_k * (m_i - 12) + u_j + v_p + c_Y``;
@@ -217,7 +229,11 @@ class Truth:
     )
     precision: float = 30.0
     district_effect: dict[str, float] = field(default_factory=dict)
+    """Capacity ``u_j`` by district (the province 0), and for every commune or new unit lines
+    were booked to, its district's (:func:`book_to_communes`)."""
     district_delay_months: dict[str, float] = field(default_factory=dict)
+    """Assignment delay ``delta_j`` by district, likewise (booked lines keep their district
+    line's decision date)."""
     ame_pp_per_month_later: float = float("nan")
     """Average over lines of d(mu)/d(decision one month later), in percentage points (< 0)."""
     ame_pp_per_month_later_by_type: dict[str, float] = field(default_factory=dict)
@@ -565,6 +581,10 @@ def _draw_lines(
         )
     lines["decision_date"] = pd.to_datetime(dates)
     lines = book_to_communes(lines, geography, truth.seed)
+    booked = lines.loc[lines["unit_code"] != lines["district_code"], ["unit_code", "district_code"]]
+    for unit, district in booked.drop_duplicates().itertuples(index=False):
+        truth.district_effect[unit] = truth.district_effect[district]
+        truth.district_delay_months[unit] = truth.district_delay_months[district]
     lines["months_available"] = months_available(lines["decision_date"], lines["plan_year"])
 
     slope = lines["capital_type"].map(truth.slope)
