@@ -484,6 +484,33 @@ def _successors(resolver: UnitResolver, successions: pd.DataFrame, code: str) ->
     return sorted(set(successions.loc[below, "new_code"].astype(str)))
 
 
+def _after_end(
+    resolver: UnitResolver, successions: pd.DataFrame, code: str, end: pd.Timestamp
+) -> object:
+    """What replaced a unit that ceased: its successor, or the units that took its area."""
+    after = _successors(resolver, successions, code)
+    if not after:
+        return ""
+    if code in set(successions["former_code"].astype(str)):
+        return message(
+            "intake.check.succeeded_by",
+            unit=resolver.display(after[0]),
+            start=Day(end + pd.Timedelta(days=1)),
+        )
+    abolished = resolver.level(code) == "district"
+    return message(
+        "intake.check.district_abolished" if abolished else "intake.check.taken_over_by",
+        units=name_units(resolver, after),
+    )
+
+
+def _before_start(resolver: UnitResolver, successions: pd.DataFrame, code: str) -> object:
+    """What a unit took over, for a line decided before it existed."""
+    took = successions.loc[successions["new_code"].astype(str) == code, "former_code"]
+    before = sorted(set(took.astype(str)))
+    return message("intake.check.took_over", units=name_units(resolver, before)) if before else ""
+
+
 def check_unit_validity(
     alloc: ParsedTable, resolver: UnitResolver, successions: pd.DataFrame | None = None
 ) -> None:
@@ -497,56 +524,29 @@ def check_unit_validity(
     """
     succ = successions if successions is not None else schema.empty_frame("successions")
     f = alloc.frame
+    typed = alloc.typed.get("unit_code", f["unit_code"].tolist())
     for i in _rows(alloc.ok("unit_code", "decision_date")):
         code, decided = str(f.at[i, "unit_code"]), f.at[i, "decision_date"]
         start, end = resolver.validity(code)
         if end is not None and decided > end:
-            after = _successors(resolver, succ, code)
-            then: object = ""
-            if code in set(succ["former_code"].astype(str)):
-                then = message(
-                    "intake.check.succeeded_by",
-                    unit=resolver.display(after[0]),
-                    start=Day(end + pd.Timedelta(days=1)),
-                )
-            elif after:
-                then = message(
-                    "intake.check.district_abolished"
-                    if resolver.level(code) == "district"
-                    else "intake.check.taken_over_by",
-                    units=name_units(resolver, after),
-                )
-            what = message(
-                "intake.check.unit_ceased",
-                date=Day(decided),
-                unit=resolver.display(code),
-                validity=_validity(resolver, code),
-                then=then,
-            )
+            msgid, then = "intake.check.unit_ceased", _after_end(resolver, succ, code, end)
         elif start is not None and decided < start:
-            before = sorted(
-                set(succ.loc[succ["new_code"].astype(str) == code, "former_code"].astype(str))
-            )
-            then = (
-                message("intake.check.took_over", units=name_units(resolver, before))
-                if before
-                else ""
-            )
-            what = message(
-                "intake.check.unit_not_yet",
-                date=Day(decided),
-                unit=resolver.display(code),
-                validity=_validity(resolver, code),
-                then=then,
-            )
+            msgid, then = "intake.check.unit_not_yet", _before_start(resolver, succ, code)
         else:
             continue
+        what = message(
+            msgid,
+            date=Day(decided),
+            unit=resolver.display(code),
+            validity=_validity(resolver, code),
+            then=then,
+        )
         alloc.sink.append(
             alloc.loc.problem(
                 what,
                 row=alloc.rows[i],
                 column="unit_code",
-                value=alloc.typed.get("unit_code", f["unit_code"].tolist())[i],
+                value=typed[i],
                 expected=message("intake.expected.unit_exists_on", date=Day(decided)),
             )
         )
