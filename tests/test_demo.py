@@ -288,3 +288,83 @@ def test_district_targets_are_their_own_and_the_province_their_aggregate(default
             )
         else:
             assert p["actual_value"] == g["actual_value"].sum()
+
+
+# --------------------------------------------------------------------------- communes, new units
+def _booked(default):
+    a = default.tables["allocations"]
+    units = default.tables["units"].set_index("unit_code")
+    level = a["unit_code"].map(units["level"])
+    new = a["unit_code"].map(units["valid_from"]).notna()
+    former = (level == "commune") & ~new
+    return a, level, new, former
+
+
+def test_commune_implemented_lines_are_booked_to_former_communes(default):
+    a, _, _, former = _booked(default)
+    # per district, DA4.TDA1 lines decided by 30 June 2025: central investment 2022–2025 (4),
+    # central recurrent 2022–2024 (3; its 2025 line is in the late tranche), local investment
+    # 2022–2024 (3; likewise): 10 lines, each booked whole to one commune → 10 × 10
+    assert former.sum() == 100
+    communes = a[former]
+    assert (communes["subproject_code"] == "DA4.TDA1").all()
+    assert set(communes["source"]) == {"central", "local"}
+    assert (communes["decision_date"] <= pd.Timestamp("2025-06-30")).all()
+    parent = default.tables["units"].set_index("unit_code")["parent_code"]
+    lines = default.lines
+    assert (lines.loc[former, "unit_code"].map(parent) == lines.loc[former, "district_code"]).all()
+    per_line = lines[former].groupby(["district_code", "plan_year", "capital_type", "source"])
+    assert (per_line.size() == 1).all()
+
+
+def test_lines_decided_after_june_2025_are_booked_to_the_new_units(default):
+    a, level, new, _ = _booked(default)
+    late = a["decision_date"] > pd.Timestamp("2025-06-30")
+    assert not (late & (level == "district")).any()  # no district line after its last day
+    assert (new == (late & (a["unit_code"] != "04"))).all()
+    # the late tranche: 9 central recurrent and 2 local district items of the menu, each line
+    # whole to one of the district's home units (3+5+8+7+7+4+5+4+7+6 = 56, at most 8 per
+    # district, fewer than its 11 lines): 110 lines, every new unit gets at least one
+    assert new.sum() == 11 * 10 == 110
+    assert a.loc[new, "unit_code"].nunique() == 56
+    home = {"N01273": "040", "N01351": "043", "N01447": "047", "N01636": "049"}
+    lines = default.lines.groupby("unit_code")["district_code"].first()
+    assert {u: lines[u] for u in home} == home  # the district whose code it carries
+
+
+def test_booking_keeps_every_district_line_amount_and_date(default, monkeypatch):
+    """Booked lines add up to the district lines drawn without booking, with their dates."""
+    monkeypatch.setattr(
+        demo, "book_to_communes", lambda lines, *_: lines.assign(district_code=lines["unit_code"])
+    )
+    plain = demo.generate().lines
+    key = [
+        "district_code",
+        "plan_year",
+        "project_code",
+        "subproject_code",
+        "capital_type",
+        "source",
+    ]
+    booked = default.lines.fillna({"subproject_code": "-"}).groupby(key)
+    unbooked = plain.fillna({"subproject_code": "-"}).groupby(key)
+    pd.testing.assert_series_equal(booked["amount_mvnd"].sum(), unbooked["amount_mvnd"].sum())
+    pd.testing.assert_series_equal(booked["decision_date"].max(), unbooked["decision_date"].max())
+    # every line moves whole (100 DA4.TDA1 lines to former communes, the 110 post-June 2025
+    # lines to new units): as many lines as the district draw
+    assert len(plain) == len(default.lines) == 842
+
+
+def test_booked_lines_carry_their_districts_capacity_effect(default):
+    lines, truth = default.lines, default.truth
+    effect = lines["district_code"].map(truth.district_effect)
+    assert effect.notna().all()
+    slope = lines["capital_type"].map(truth.slope)
+    eta = (
+        lines["capital_type"].map(truth.intercept)
+        + slope * (lines["months_available"] - 12)
+        + effect
+        + lines["project_code"].map(truth.project_effect)
+        + lines["plan_year"].astype(str).map(truth.year_effect)
+    )
+    assert np.allclose(1 / (1 + np.exp(-eta)), lines["mu"])

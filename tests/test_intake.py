@@ -384,7 +384,9 @@ def test_format_problems_one_line_each() -> None:
     ]
 
 
-def test_lines_decided_after_a_unit_ceased_give_one_warning_per_unit_listing_rows():
+def test_lines_decided_after_a_unit_ceased_are_errors_one_per_line():
+    # an error since issue 12 (a warning listing the rows before): the line belongs to the
+    # units that took over the district's communes
     from helpers.data import reference
 
     units = reference.load("units")
@@ -414,9 +416,13 @@ def test_lines_decided_after_a_unit_ceased_give_one_warning_per_unit_listing_row
             "disbursed_cum_mvnd": [5.0],
         }
     )
-    ds = intake.validate_frames(
-        {"allocations": alloc, "disbursements": disb}, origin="t", sha256="x"
-    )
-    ceased = [w for w in ds.warnings if "ceased" in w.message]
-    assert len(ceased) == 1
-    assert "2 line(s)" in ceased[0].message and "rows 2, 4" in ceased[0].message
+    with pytest.raises(InputError) as err:
+        intake.validate_frames(
+            {"allocations": alloc, "disbursements": disb}, origin="t", sha256="x"
+        )
+    problems = err.value.problems
+    assert [(p.row, p.column, p.severity) for p in problems] == [
+        (2, "unit_code", "error"),
+        (4, "unit_code", "error"),
+    ]
+    assert all("district level was abolished" in p.message for p in problems)

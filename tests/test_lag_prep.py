@@ -290,3 +290,37 @@ def test_sandwich_matches_statsmodels_hc0_up_to_the_hc1_factor():
     res = sm.GLM(y, X, family=sm.families.Binomial(), var_weights=w).fit(cov_type="HC0")
     mine = yearend.sandwich_cov(X, y, res.fittedvalues, w)
     assert np.allclose(mine * (n - 3) / n, res.cov_params(), rtol=1e-6)
+
+
+def test_lag_lines_carry_their_former_district_and_the_model_its_effects():
+    """District effects and clusters are former districts: a commune line counts in its
+    district, a line of a unit created on 1 July 2025 in the district whose code it carries."""
+    from helpers.data import datasets
+
+    ds = datasets.open_dataset("demo")
+    lines = prepare.prepare_lag_data(ds, panel=False).lines
+    units = ds.units.set_index("unit_code")
+    district = {
+        "040": "040",  # a district line
+        "01630": "049",  # a former commune of Quảng Hòa (Xã Bế Văn Đàn), when booked
+        "N01273": "040",  # Phường Thục Phán carries 01273, Phường Hợp Giang of the city
+        "N01447": "047",  # Xã Trà Lĩnh carries 01447, of Trùng Khánh (it took Quảng Hòa's too)
+        "04": "04",  # the province's own lines
+    }
+    got = dict(zip(lines["unit_code"], lines["district_code"], strict=True))
+    assert {u: got[u] for u in district if u in got} == {
+        u: d for u, d in district.items() if u in got
+    }
+    former = lines["unit_code"].map(units["level"]).eq("commune") & lines["unit_code"].str.len().eq(
+        5
+    )
+    assert (
+        lines.loc[former, "unit_code"].map(units["parent_code"])
+        == lines.loc[former, "district_code"]
+    ).all()
+    assert set(lines["district_code"]) == set(ds.districts["unit_code"]) | {"04"}
+    model = yearend.fit_year_end_share(
+        prepare.prepare_lag_data(ds, panel=False), district_checks=False
+    )
+    assert model.diagnostics["n_units"] == 11  # ten districts and the province
+    assert sum(n.startswith("C(district_code)") for n in model.names) == 10

@@ -33,6 +33,7 @@ from helpers.core.scope import Scope
 from helpers.data import demo, schema
 from helpers.data.dataset import Dataset
 from helpers.data.deadlines import months_available
+from helpers.data.units import scope_unit_codes
 
 
 @cache
@@ -157,12 +158,14 @@ def test_district_results_come_from_the_province_model(default, monkeypatch):
     monkeypatch.setattr(lag_models, "fit_year_end_share", refit)
     monkeypatch.setattr(summary, "fit_province_models", refit)
     out = summary.summary_lag(ds, scope, "01-31", models=models)
-    province_cf = counterfactual.counterfactual_on_time(models.year_end)
-    by_district = {r["unit_code"]: r for r in province_cf.by_district}
-    assert out["counterfactual"]["gain_mvnd"] == pytest.approx(
-        by_district[scope.code]["gain_mvnd"], rel=1e-5
-    )
-    assert out["n_lines"] == int((models.data.lines["unit_code"] == scope.code).sum())
+    # the district's lines exactly: its own and its former communes' (not the new units')
+    members = scope_unit_codes(ds.units, scope.code, ds.successions)
+    assert members == scope_unit_codes(ds.units, scope.code)
+    ye = models.year_end
+    mine = ye.lines["unit_code"].isin(members).to_numpy()
+    district_cf = counterfactual.counterfactual_on_time(ye, lines=mine).total
+    assert out["counterfactual"]["gain_mvnd"] == pytest.approx(district_cf["gain_mvnd"], rel=1e-5)
+    assert out["n_lines"] == int(models.data.lines["unit_code"].isin(members).sum())
     assert out["timing_effect_pp_per_month"]["province"]["estimate"] == pytest.approx(
         models.year_end.ame()["estimate"], rel=1e-5
     )
@@ -207,13 +210,17 @@ def test_null_data_show_no_timing_effect(seed):
 def test_every_demo_district_has_a_summary_that_adds_up(default):
     """Every district runs from the province models (a district where no line reached 90 %
     in some quarter once broke the log-rank test), and the district gains plus the province's
-    own lines add up to the province's gain."""
+    own lines and the lines of the units created on 1 July 2025 add up to the province's gain."""
     ds, _, models = default
-    total = counterfactual.counterfactual_on_time(models.year_end).total["gain_mvnd"]
-    own = {
-        r["unit_code"]: r["gain_mvnd"]
-        for r in counterfactual.counterfactual_on_time(models.year_end).by_district
-    }[ds.province_code]
+    ye = models.year_end
+    total = counterfactual.counterfactual_on_time(ye).total["gain_mvnd"]
+    own = counterfactual.counterfactual_on_time(
+        ye, lines=(ye.lines["unit_code"] == ds.province_code).to_numpy()
+    ).total["gain_mvnd"]
+    new_units = ds.units.loc[ds.units["valid_from"].notna(), "unit_code"]
+    own += counterfactual.counterfactual_on_time(
+        ye, lines=ye.lines["unit_code"].isin(new_units).to_numpy()
+    ).total["gain_mvnd"]
     gains = 0.0
     for row in ds.districts.itertuples():
         scope = Scope(

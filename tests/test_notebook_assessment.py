@@ -92,7 +92,10 @@ def test_scope_accepts_a_code_that_lost_its_zero_and_names(tmp_path):
         run = assessment.check_parameters("demo", given, "2024", "en", tmp_path / "{scope}")
         assert run.scope.code == "051"
         assert run.out_dir == tmp_path / "051"
-        assert set(run.lines["unit_code"]) == {"051"}
+        # the district's own lines and those booked to its former communes (parent 051)
+        parent = run.dataset.units.set_index("unit_code")["parent_code"]
+        units = set(run.lines["unit_code"])
+        assert "051" in units and {parent[u] for u in units - {"051"}} == {"051"}
         assert set(run.lines["plan_year"]) == {2024}
 
 

@@ -82,6 +82,7 @@ def fit_timing_effect(ds: Dataset) -> dict:
 
 @pytest.mark.parametrize("seed", [demo.DEFAULT_SEED])
 def test_year_end_model_covers_the_hazard_process_effect(seed):
+    """On the demo's plan lines as booked (former communes, new units after June 2025)."""
     ds, true_pp = hazard_process(seed)
     assert true_pp < 0
     ame = fit_timing_effect(ds)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -57,6 +57,8 @@ class ParsedTable:
     rows: list[int]
     bad: list[set[str]]
     sink: list[InputProblem]
+    typed: dict[str, list[object]] = field(default_factory=dict)
+    """Cells as typed, by column, for the columns resolution rewrote (unit names to codes)."""
 
     @property
     def name(self) -> str:
@@ -130,30 +132,129 @@ def check_parents(units: ParsedTable) -> None:
             )
 
 
+DATE_OF_ROW: Mapping[str, str] = {"allocations": "decision_date", "disbursements": "report_date"}
+"""The date that tells apart units of the same name or code on a row of each table."""
+
+LIST_AT_MOST = 4
+"""Units named in a message before the rest are counted ("A, B, C, D and 5 more")."""
+
+
+def _validity(resolver: UnitResolver, code: str) -> Message:
+    """When a unit existed, in words: "from …", "until …", "from … to …" or open."""
+    start, end = resolver.validity(code)
+    if start is not None and end is not None:
+        return message("intake.word.valid_between", start=Day(start), end=Day(end))
+    if end is not None:
+        return message("intake.word.valid_until", end=Day(end))
+    if start is not None:
+        return message("intake.word.valid_from", start=Day(start))
+    return message("intake.word.valid_open")
+
+
+def describe_unit(resolver: UnitResolver, code: str) -> Message:
+    """A candidate unit in a message: name, code, the unit it lies in, and its validity."""
+    parent = resolver.parent(code)
+    return message(
+        "intake.expected.unit_candidate",
+        name=resolver.name(code),
+        code=code,
+        parent=resolver.name(parent) if parent else "-",
+        validity=_validity(resolver, code),
+    )
+
+
+def name_units(resolver: UnitResolver, codes: Sequence[str]) -> object:
+    """``"Name (code)"`` of each unit, the first :data:`LIST_AT_MOST` then how many more."""
+    shown = [resolver.display(c) for c in codes[:LIST_AT_MOST]]
+    rest = len(codes) - len(shown)
+    return message("intake.word.and_more", items=shown, n=Number(rest)) if rest else shown
+
+
+def _alloc_keys(alloc: ParsedTable | None) -> set[tuple]:
+    """The plan-line keys of the allocations whose key cells resolved."""
+    if alloc is None:
+        return set()
+    ok = alloc.ok(*schema.LINE_KEY)
+    frame = alloc.frame.loc[ok, list(schema.LINE_KEY)]
+    return {
+        tuple(None if is_empty(v) else v for v in row)
+        for row in frame.itertuples(index=False, name=None)
+    }
+
+
+_UNIT_AT = schema.LINE_KEY.index("unit_code")
+
+
+def _line_keys(table: ParsedTable) -> list[tuple | None]:
+    """Each row's plan-line key as a tuple (``None`` where another key cell failed)."""
+    others = [c for c in schema.LINE_KEY if c != "unit_code"]
+    ok = table.ok(*others)
+    rows = table.frame[list(schema.LINE_KEY)].itertuples(index=False, name=None)
+    return [
+        tuple(None if is_empty(v) else v for v in row) if ok[i] else None
+        for i, row in enumerate(rows)
+    ]
+
+
+def _keyed(key: tuple | None, codes: set[str], keys: set[tuple]) -> set[str]:
+    """Those of ``codes`` that make the line ``key`` a plan line of ``keys``."""
+    if key is None or len(codes) < 2:
+        return set()
+    return {c for c in codes if key[:_UNIT_AT] + (c,) + key[_UNIT_AT + 1 :] in keys}
+
+
 def resolve_units(
-    table: ParsedTable, resolver: UnitResolver | None, units: ParsedTable | None
+    table: ParsedTable,
+    resolver: UnitResolver | None,
+    units: ParsedTable | None,
+    alloc: ParsedTable | None = None,
 ) -> None:
-    """Rewrite unit names and codes of ``table`` to unit codes; unknown or ambiguous ones fail."""
+    """Rewrite unit names and codes of ``table`` to unit codes; unknown or ambiguous ones fail.
+
+    The row's date (:data:`DATE_OF_ROW`: the decision date of a plan line, the report date of
+    a disbursement) tells apart units of the same name or GSO code: the one that exists on that
+    day wins (:meth:`UnitResolver.lookup`). A disbursement row first takes, among the units its
+    value may mean, the one whose plan line the allocations hold (``alloc``): a line decided
+    for Phường Hợp Giang (01273) in 2024 and reported on in September 2025 stays that line.
+    A name matched only once diacritics are removed ("Phong Nặm" for "Phong Nậm") is taken
+    with a warning, once per value, naming the unit and the rows.
+    """
     if resolver is None or units is None:
         table.invalidate("unit_code")
         return
     col = "unit_code"
+    date_col = DATE_OF_ROW.get(table.name)
+    dates = table.frame[date_col].tolist() if date_col else [None] * len(table.frame)
+    date_ok = table.ok(date_col) if date_col else np.zeros(len(table.frame), dtype=bool)
+    keys = _alloc_keys(alloc) if table.name == "disbursements" else set()
+    line_keys = _line_keys(table) if keys else []
     out = table.frame[col].tolist()
-    cache: dict[str, list[str]] = {}
+    table.typed[col] = list(out)
+    variants: dict[tuple[str, str], list[int]] = {}
     for i, value in enumerate(out):
         if col in table.bad[i] or is_empty(value):
             continue
-        hits = cache.setdefault(value, resolver.candidates(value))
-        if len(hits) == 1:
-            out[i] = hits[0]
-        elif hits:
+        keyed = _keyed(line_keys[i], resolver.every_candidate(value), keys) if keys else set()
+        if len(keyed) == 1:
+            out[i] = next(iter(keyed))
+            continue
+        on = dates[i] if date_ok[i] and not is_empty(dates[i]) else None
+        match = resolver.lookup(value, on)
+        if match.code is not None:
+            out[i] = match.code
+            if match.variant:
+                variants.setdefault((str(value), match.code), []).append(i)
+        elif match.codes:
             table.report(
                 i,
-                message("intake.check.unit_ambiguous"),
+                message("intake.check.unit_ambiguous")
+                if on is None
+                else message("intake.check.unit_ambiguous_on", date=Day(on)),
                 column=col,
                 value=value,
                 expected=message(
-                    "intake.expected.unit_of", units=[resolver.display(c) for c in hits]
+                    "intake.expected.unit_of",
+                    units=[describe_unit(resolver, c) for c in match.codes],
                 ),
             )
         else:
@@ -166,6 +267,19 @@ def resolve_units(
                 value=value,
                 expected=message("intake.expected.unit_listed", file=Path(units.loc.file).name),
             )
+    for (value, code), idx in variants.items():
+        table.report(
+            idx[0],
+            message(
+                "intake.check.unit_variant",
+                unit=resolver.display(code),
+                rows=", ".join(str(table.rows[i]) for i in idx),
+            ),
+            column=col,
+            value=value,
+            expected=message("intake.expected.unit_spelling", name=resolver.name(code)),
+            severity=WARNING,
+        )
     table.frame[col] = pd.Series(out, dtype="string")
 
 
@@ -360,40 +474,190 @@ def check_allocation_dates(alloc: ParsedTable) -> None:
             )
 
 
-def check_unit_validity(alloc: ParsedTable, units: ParsedTable) -> None:
-    """Warn, once per unit, about lines decided after the unit ceased to exist.
+def _successors(resolver: UnitResolver, successions: pd.DataFrame, code: str) -> list[str]:
+    """The units that took over ``code`` or, for a district, the units below it."""
+    former = successions["former_code"].astype(str)
+    own = successions.loc[former == code, "new_code"].astype(str)
+    if len(own):
+        return sorted(set(own))
+    below = former.map(resolver.parent) == code
+    return sorted(set(successions.loc[below, "new_code"].astype(str)))
 
-    After the 1 July 2025 reform a province may still report late lines by former district;
-    the warning lists every such row so the user can see them all without a wall of lines.
+
+def _after_end(
+    resolver: UnitResolver, successions: pd.DataFrame, code: str, end: pd.Timestamp
+) -> object:
+    """What replaced a unit that ceased: its successor, or the units that took its area."""
+    after = _successors(resolver, successions, code)
+    if not after:
+        return ""
+    if code in set(successions["former_code"].astype(str)):
+        return message(
+            "intake.check.succeeded_by",
+            unit=resolver.display(after[0]),
+            start=Day(end + pd.Timedelta(days=1)),
+        )
+    abolished = resolver.level(code) == "district"
+    return message(
+        "intake.check.district_abolished" if abolished else "intake.check.taken_over_by",
+        units=name_units(resolver, after),
+    )
+
+
+def _before_start(resolver: UnitResolver, successions: pd.DataFrame, code: str) -> object:
+    """What a unit took over, for a line decided before it existed."""
+    took = successions.loc[successions["new_code"].astype(str) == code, "former_code"]
+    before = sorted(set(took.astype(str)))
+    return message("intake.check.took_over", units=name_units(resolver, before)) if before else ""
+
+
+def check_unit_validity(
+    alloc: ParsedTable, resolver: UnitResolver, successions: pd.DataFrame | None = None
+) -> None:
+    """A plan line is booked to a unit that exists on its decision date (an error otherwise).
+
+    The problem names the unit, when it existed, and what replaced it: a former commune's new
+    unit, a district's new units (the district level was abolished on 1 July 2025 and its
+    communes merged into new commune-level units), or, for a line decided before a unit
+    existed, the units it took over. The cell keeps its value (the line is still matched with
+    its disbursement reports), so one wrong unit gives one problem per line.
     """
-    uf = units.frame.loc[units.ok("unit_code", "valid_to")]
-    valid_to = dict(zip(uf["unit_code"], uf["valid_to"], strict=True))
+    succ = successions if successions is not None else schema.empty_frame("successions")
     f = alloc.frame
-    late: dict[str, list[int]] = {}
+    typed = alloc.typed.get("unit_code", f["unit_code"].tolist())
     for i in _rows(alloc.ok("unit_code", "decision_date")):
-        code, decided = f.at[i, "unit_code"], f.at[i, "decision_date"]
-        until = valid_to.get(code)
-        if until is not None and not pd.isna(until) and decided > until:
-            late.setdefault(code, []).append(i)
-    for code, idx in late.items():
-        rows = ", ".join(str(alloc.rows[i]) for i in idx)
-        last = max(f.at[i, "decision_date"] for i in idx)
+        code, decided = str(f.at[i, "unit_code"]), f.at[i, "decision_date"]
+        start, end = resolver.validity(code)
+        if end is not None and decided > end:
+            msgid, then = "intake.check.unit_ceased", _after_end(resolver, succ, code, end)
+        elif start is not None and decided < start:
+            msgid, then = "intake.check.unit_not_yet", _before_start(resolver, succ, code)
+        else:
+            continue
+        what = message(
+            msgid,
+            date=Day(decided),
+            unit=resolver.display(code),
+            validity=_validity(resolver, code),
+            then=then,
+        )
         alloc.sink.append(
             alloc.loc.problem(
-                message(
-                    "intake.check.unit_ceased",
-                    unit=code,
-                    until=Day(valid_to[code]),
-                    n=len(idx),
-                    latest=Day(last),
-                    rows=rows,
-                ),
+                what,
+                row=alloc.rows[i],
                 column="unit_code",
-                value=code,
-                expected=message("intake.expected.unit_exists"),
-                severity=WARNING,
+                value=typed[i],
+                expected=message("intake.expected.unit_exists_on", date=Day(decided)),
             )
         )
+
+
+def resolve_succession_codes(succ: ParsedTable, known: set[str]) -> None:
+    """A drop-down value ``"CODE - Name"`` in ``former_code`` or ``new_code`` stands for its
+    code (the template's unit drop-down writes such values)."""
+    for col in ("former_code", "new_code"):
+        values = succ.frame[col].tolist()
+        for i, value in enumerate(values):
+            if col in succ.bad[i] or is_empty(value) or str(value) in known:
+                continue
+            parts = split_dropdown(str(value))
+            if parts is not None and parts[0] in known:
+                values[i] = parts[0]
+        succ.frame[col] = pd.Series(values, dtype="string")
+
+
+def check_successions(succ: ParsedTable, units: ParsedTable, resolver: UnitResolver) -> None:
+    """The successions agree with the units (``design/data-model.md``, 1 July 2025 reform).
+
+    Each row names two units of ``units``, not the same one; the new unit begins on the
+    effective date (its ``valid_from``) and the former unit ends the day before (its
+    ``valid_to``). When the units hold commune-level units with an end date, every one that
+    existed on the eve of :data:`helpers.data.schema.REFORM_DATE` and ended then has a row
+    (one only: ``former_code`` is the table's key, checked with the other keys).
+    """
+    known = set(resolver.codes)
+    file = Path(units.loc.file).name
+    f = succ.frame
+    for i in range(len(f)):
+        codes = {}
+        for col in ("former_code", "new_code"):
+            code = f.at[i, col]
+            if col in succ.bad[i] or is_empty(code):
+                continue
+            if str(code) not in known:
+                succ.report(
+                    i,
+                    message("intake.check.succession_unknown_unit"),
+                    column=col,
+                    value=code,
+                    expected=message("intake.expected.unit_code_in", file=file),
+                )
+            else:
+                codes[col] = str(code)
+        former, new = codes.get("former_code"), codes.get("new_code")
+        if former is not None and former == new:
+            succ.report(
+                i,
+                message("intake.check.succession_self"),
+                column="new_code",
+                value=new,
+                expected=message("intake.expected.other_unit", unit=former),
+            )
+            continue
+        if "effective_date" in succ.bad[i] or is_empty(f.at[i, "effective_date"]):
+            continue
+        effective = pd.Timestamp(f.at[i, "effective_date"])
+        eve = effective - pd.Timedelta(days=1)
+        if new is not None and resolver.validity(new)[0] != effective:
+            start = resolver.validity(new)[0]
+            succ.report(
+                i,
+                message(
+                    "intake.check.succession_start", unit=resolver.display(new), start=Day(start)
+                )
+                if start is not None
+                else message("intake.check.succession_no_start", unit=resolver.display(new)),
+                column="effective_date",
+                value=_fmt_date(effective),
+                expected=message("intake.expected.succession_start", unit=new, date=Day(effective)),
+            )
+        if former is not None and resolver.validity(former)[1] != eve:
+            end = resolver.validity(former)[1]
+            succ.report(
+                i,
+                message("intake.check.succession_end", unit=resolver.display(former), end=Day(end))
+                if end is not None
+                else message("intake.check.succession_no_end", unit=resolver.display(former)),
+                column="effective_date",
+                value=_fmt_date(effective),
+                expected=message("intake.expected.succession_end", unit=former, date=Day(eve)),
+            )
+    _check_every_commune_succeeded(succ, units)
+
+
+def _check_every_commune_succeeded(succ: ParsedTable, units: ParsedTable) -> None:
+    uf = units.frame
+    ok = units.ok("unit_code", "level", "valid_from", "valid_to")
+    commune = ok & (uf["level"] == "commune").to_numpy(dtype=bool)
+    if not (commune & uf["valid_to"].notna().to_numpy(dtype=bool)).any():
+        return
+    eve = schema.REFORM_DATE - pd.Timedelta(days=1)
+    formers = set(succ.frame["former_code"].dropna().astype(str))
+    for i in _rows(commune):
+        start, end = uf.at[i, "valid_from"], uf.at[i, "valid_to"]
+        if pd.isna(end) or end != eve or (not pd.isna(start) and start > eve):
+            continue
+        code = str(uf.at[i, "unit_code"])
+        if code not in formers:
+            units.report(
+                i,
+                message("intake.check.no_successor", unit=code, end=Day(end)),
+                column="valid_to",
+                value=_fmt_date(end),
+                expected=message(
+                    "intake.expected.succession_row", unit=code, file=Path(succ.loc.file).name
+                ),
+            )
 
 
 def check_report_dates(disb: ParsedTable) -> None:

@@ -129,6 +129,7 @@ class _Checker:
         self.unusable = set(unusable or ())
         self.tables: dict[str, ParsedTable | None] = {}
         self.supplied: set[str] = set()
+        self.resolver: UnitResolver | None = None
 
     # ---------------------------------------------------------------- obtain + parse
     def run(self, raw: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -165,7 +166,8 @@ class _Checker:
         if name in self.unusable:
             return None
         loc = self.locate.get(name) or Location(file=name)
-        if frame is not None and spec.reference and not _has_rows(frame):
+        own_units = name == "successions" and "units" in self.supplied
+        if frame is not None and spec.reference and not _has_rows(frame) and not own_units:
             self.problems.append(
                 loc.problem(
                     message("intake.table.shipped_used", what=loc.what, name=name),
@@ -174,7 +176,7 @@ class _Checker:
             )
             frame = None
         if frame is None:
-            if name == "successions" and "units" in self.supplied:
+            if own_units:
                 # the shipped successions are about the shipped units only
                 empty = pd.DataFrame(columns=spec.column_names, dtype=object)
                 return self._parse(spec, empty, Location(file=f"{name} (not supplied)"))
@@ -296,19 +298,29 @@ class _Checker:
     # ---------------------------------------------------------------- codes
     def _resolve_codes(self) -> None:
         units = self.tables.get("units")
-        resolver = None
         if units is not None:
             checks.check_parents(units)
-            resolver = UnitResolver(units.frame.loc[units.ok("unit_code")])
+            succ = self.tables.get("successions")
+            if succ is not None:
+                known = set(units.frame.loc[units.ok("unit_code"), "unit_code"].astype(str))
+                checks.resolve_succession_codes(succ, known)
+            self.resolver = UnitResolver(
+                units.frame.loc[units.ok("unit_code")], self._successions()
+            )
         comps = self.tables.get("program_components")
         catalogue = Catalogue(comps) if comps is not None else None
         for name in ("allocations", "disbursements", "targets"):
             table = self.tables.get(name)
             if table is None:
                 continue
-            checks.resolve_units(table, resolver, units)
             if "project_code" in table.frame:
                 checks.resolve_projects(table, catalogue)
+            checks.resolve_units(table, self.resolver, units, self.tables.get("allocations"))
+
+    def _successions(self) -> pd.DataFrame | None:
+        """The successions rows whose codes parsed (None when the table is unusable)."""
+        succ = self.tables.get("successions")
+        return None if succ is None else succ.frame.loc[succ.ok("former_code", "new_code")]
 
     # ---------------------------------------------------------------- cross checks
     def _cross_checks(self) -> None:
@@ -324,9 +336,8 @@ class _Checker:
         if alloc is not None:
             checks.check_allocation_dates(alloc)
             checks.check_amount_scale(alloc)
-            units = self.tables.get("units")
-            if units is not None:
-                checks.check_unit_validity(alloc, units)
+            if self.resolver is not None:
+                checks.check_unit_validity(alloc, self.resolver, self._successions())
         if disb is not None:
             checks.check_report_dates(disb)
             checks.check_monotone(disb)
@@ -337,6 +348,9 @@ class _Checker:
         targets = self.tables.get("targets")
         if targets is not None:
             checks.check_target_years(targets)
+        units, succ = self.tables.get("units"), self.tables.get("successions")
+        if units is not None and succ is not None and self.resolver is not None:
+            checks.check_successions(succ, units, self.resolver)
 
     # ---------------------------------------------------------------- final frames
     def _finalise(self, name: str) -> pd.DataFrame:

@@ -43,6 +43,11 @@ BASELINE_YEAR = 2020
 TARGET_YEAR = 2025
 """Target year of the phase I indicators."""
 
+REFORM_DATE = pd.Timestamp("2025-07-01")
+"""The two-tier local government reform: districts abolished, communes merged (Resolution
+1657/NQ-UBTVQH15 for Cao Bằng). A commune-level unit whose validity ends the day before has a
+successor (table ``successions``)."""
+
 PLAN_YEAR_MIN = 2021
 PLAN_YEAR_MAX = 2030
 

@@ -4,8 +4,9 @@ One sheet per input table of :mod:`helpers.data.schema`, named like the table, w
 row, a note on each header cell saying what the column means (Vietnamese first, English below),
 number and date formats, and drop-down lists. The workbook is empty by default: the province
 enters its own units, and the unit drop-downs of the other sheets list what it enters there
-(other values, such as unit names, stay allowed). ``province=`` pre-fills the units and sources
-sheets with the shipped rows of that province. The national program structure
+(other values, such as unit names, stay allowed). ``province=`` pre-fills the units, successions
+and sources sheets with the shipped rows of that province (for Cao Bằng: 228 units, the 161
+communes merged on 1 July 2025 and the unit each became). The national program structure
 (program_components) is always filled. An ``instructions`` sheet explains the workbook in
 Vietnamese and English (catalog domain ``template``); a hidden ``_lists`` sheet holds the
 drop-down values. Text is never written as a live formula. A filled copy loads with
@@ -30,7 +31,14 @@ from helpers.core.formatting import number
 from helpers.core.text import LANG_NAMES, LANGS, tr
 from helpers.data import reference
 from helpers.data.deadlines import label_values
-from helpers.data.schema import BASELINE_YEAR, INPUT_TABLES, TABLES, TARGET_YEAR, Column
+from helpers.data.schema import (
+    BASELINE_YEAR,
+    INPUT_TABLES,
+    REFORM_DATE,
+    TABLES,
+    TARGET_YEAR,
+    Column,
+)
 from helpers.data.units import scope_unit_codes
 
 TEMPLATE_ROWS = 5000
@@ -52,6 +60,7 @@ INSTRUCTIONS: tuple[str, ...] = tuple(
         "disbursements",
         "targets",
         "reference",
+        "successions",
         "codes",
         "check",
     )
@@ -71,6 +80,7 @@ def _instruction_values(lang: str) -> dict[str, str]:
         "date": EXAMPLE_DATE.strftime("%d/%m/%Y"),
         "baseline_year": str(BASELINE_YEAR),
         "target_year": str(TARGET_YEAR),
+        "reform": REFORM_DATE.strftime("%d/%m/%Y"),
         **label_values(lang),
     }
 
@@ -83,8 +93,12 @@ def unit_choice(code: str, name_vi: str) -> str:
 def _unit_choices() -> list[str]:
     """Formulas that show each unit entered on the units sheet as ``"CODE - Name"`` (the
     drop-down's values follow what the user types there)."""
+    names = TABLES["units"].column_names
+    code = get_column_letter(names.index("unit_code") + 1)
+    name = get_column_letter(names.index("name_vi") + 1)
     return [
-        f'=IF(units!$A{i}="","",units!$A{i}&" - "&units!$B{i})' for i in range(2, TEMPLATE_ROWS + 2)
+        f'=IF(units!${code}{i}="","",units!${code}{i}&" - "&units!${name}{i})'
+        for i in range(2, TEMPLATE_ROWS + 2)
     ]
 
 
@@ -178,10 +192,16 @@ def _apply_format(ws, col: Column, letter: str) -> None:
     ws.column_dimensions[letter].number_format = number_format(col)
 
 
+_UNIT_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {("units", "parent_code"), ("successions", "former_code"), ("successions", "new_code")}
+)
+"""Columns of reference sheets that hold a unit code: their drop-down lists the units."""
+
+
 def _apply_validation(ws, col: Column, letter: str, refs: dict[str, str], table_name: str) -> None:
     rng = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
     key = col.name
-    if table_name == "units" and key == "parent_code":
+    if (table_name, key) in _UNIT_COLUMNS:
         key = "unit_code"
     list_name = (
         key
@@ -217,8 +237,8 @@ def _apply_validation(ws, col: Column, letter: str, refs: dict[str, str], table_
 
 
 def province_rows(province: str) -> dict[str, pd.DataFrame]:
-    """The shipped units of ``province`` (the province and every unit below it) and the
-    sources their rows cite.
+    """The shipped units of ``province`` (the province and every unit below it), the
+    successions between them and the sources their rows and the program structure cite.
 
     Raises:
         ParameterError: no shipped unit has that province code.
@@ -232,9 +252,20 @@ def province_rows(province: str) -> dict[str, pd.DataFrame]:
             + ". Leave --province out to get an empty workbook"
         )
     mine = units[units["unit_code"].astype(str).isin(scope_unit_codes(units, province))]
+    succ = reference.load("successions")
+    codes = set(mine["unit_code"].astype(str))
+    succ = succ[
+        succ["former_code"].astype(str).isin(codes) & succ["new_code"].astype(str).isin(codes)
+    ]
     sources = reference.load("sources")
-    cited = set(mine["source_id"].dropna().astype(str))
-    return {"units": mine, "sources": sources[sources["source_id"].astype(str).isin(cited)]}
+    # the program structure the workbook always carries cites its sources too
+    structure = reference.load("program_components")
+    cited = {str(s) for frame in (mine, succ, structure) for s in frame["source_id"].dropna()}
+    return {
+        "units": mine,
+        "successions": succ,
+        "sources": sources[sources["source_id"].astype(str).isin(cited)],
+    }
 
 
 def build_template(

@@ -19,6 +19,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
@@ -148,6 +149,14 @@ def match_key(name: str) -> str:
 # --------------------------------------------------------------------------- units
 _DROPDOWN = re.compile(r"^\s*(\S+)\s+[-–—]\s+(.+?)\s*$")
 
+_QUALIFIED: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\s*(?P<name>[^()]+?)\s*\(\s*(?P<district>[^()]+?)\s*\)\s*$"),
+    re.compile(r"^\s*(?P<name>[^,]+?)\s*,\s*(?P<district>[^,]+?)\s*$"),
+    re.compile(r"^\s*(?P<name>.+?)\s+[-–—]\s+(?P<district>.+?)\s*$"),
+)
+"""A unit name followed by its district: "Bế Văn Đàn, Quảng Hòa", "Bế Văn Đàn - Quảng Hòa",
+"Bế Văn Đàn (Quảng Hòa)"."""
+
 
 def split_dropdown(value: str) -> tuple[str, str] | None:
     """Split an Excel drop-down value ``"CODE - Name"`` (hyphen, en or em dash) into its parts."""
@@ -155,8 +164,55 @@ def split_dropdown(value: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
+def split_qualified(value: str) -> tuple[str, str] | None:
+    """Split ``"Name, District"``, ``"Name - District"`` or ``"Name (District)"`` into its parts."""
+    for pattern in _QUALIFIED:
+        m = pattern.match(str(value))
+        if m and m.group("name").strip() and m.group("district").strip():
+            return m.group("name"), m.group("district")
+    return None
+
+
 def _digits_key(code: str) -> str | None:
     return (code.lstrip("0") or "0") if code.isdigit() else None
+
+
+def bare_key(key: str) -> str:
+    """A match key without any diacritic (tone or vowel shape) and with đ written d: the key
+    under which "Phong Nặm" and "Phong Nậm" meet."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", key) if not unicodedata.combining(ch))
+    return bare.replace("đ", "d")
+
+
+def _day(value: object) -> pd.Timestamp | None:
+    if value is None or value is pd.NaT:
+        return None
+    try:
+        if pd.isna(value):  # type: ignore[arg-type]
+            return None
+    except (TypeError, ValueError):
+        return None
+    return pd.Timestamp(value)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """What :meth:`UnitResolver.lookup` found for a typed unit.
+
+    Attributes:
+        codes: the matching unit codes, sorted: one when resolved, several when ambiguous,
+            none when unknown.
+        variant: the match needed the diacritics removed ("Phong Nặm" for "Phong Nậm"): the
+            caller says so in a warning.
+    """
+
+    codes: tuple[str, ...] = ()
+    variant: bool = False
+
+    @property
+    def code(self) -> str | None:
+        """The one matching code, or None."""
+        return self.codes[0] if len(self.codes) == 1 else None
 
 
 class UnitResolver:
@@ -164,28 +220,53 @@ class UnitResolver:
 
     Accepted, in this order: the exact code (surrounding spaces stripped); the code in another
     case; a numeric code that lost its leading zeros ("40" for "040") when only one code
-    matches; the Vietnamese or English name (see :func:`match_key`); an Excel drop-down value
-    ``"CODE - Name"``. A name shared by several units (a district and the commune of the same
+    matches; the official GSO code (``gso_code``, with or without its leading zeros); the
+    Vietnamese or English name (see :func:`match_key`); an Excel drop-down value
+    ``"CODE - Name"``; a name with its district ("Bế Văn Đàn, Quảng Hòa", "… - Quảng Hòa",
+    "… (Quảng Hòa)"). A name shared by several units (a district and the commune of the same
     name) is narrowed by the prefix typed ("huyện X" vs "xã X") or the level it implies;
     if it stays ambiguous :meth:`resolve` returns ``None`` and :meth:`candidates` lists them.
 
+    :meth:`lookup` also takes the date of the row (a decision or report date): among the
+    units a value could mean, those that exist on that date win, so "01273" is Phường Hợp
+    Giang on a line decided in 2024 and Phường Thục Phán (``N01273``, which carries the same GSO
+    code since 1 July 2025) on a line decided in September 2025. When no exact spelling
+    matches, it accepts a unique match once diacritics are removed ("Phong Nặm" for "Phong
+    Nậm"), flagged so the caller can warn.
+
     Args:
-        units: a frame with at least ``unit_code``, ``name_vi`` and ``name_en``; ``level`` is
-            used when present. Rows with an empty code are ignored.
+        units: a frame with at least ``unit_code``, ``name_vi`` and ``name_en``; ``level``,
+            ``parent_code``, ``gso_code``, ``valid_from`` and ``valid_to`` are used when
+            present. Rows with an empty code are ignored.
+        successions: ``former_code`` -> ``new_code`` rows: a unit created by a merger counts
+            as "in" the districts of the communes it took over (for "Name, District").
     """
 
-    def __init__(self, units: pd.DataFrame) -> None:
+    def __init__(self, units: pd.DataFrame, successions: pd.DataFrame | None = None) -> None:
         self._codes: dict[str, str] = {}
         self._codes_ci: dict[str, set[str]] = {}
         self._codes_digits: dict[str, set[str]] = {}
+        self._gso: dict[str, set[str]] = {}
+        self._gso_digits: dict[str, set[str]] = {}
         self._full: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}
+        self._bare: dict[str, set[str]] = {}
         self._sounds: dict[str, str] = {}
         self._prefixes: dict[str, set[str]] = {}
         self._level: dict[str, str | None] = {}
         self._display: dict[str, str] = {}
+        self._parent: dict[str, str | None] = {}
+        self._valid: dict[str, tuple[pd.Timestamp | None, pd.Timestamp | None]] = {}
+        self._groups_cache: dict[str, tuple[list[set[str]], list[set[str]]]] = {}
         for row in units.to_dict("records"):
             self._add(row)
+        self._taken_over: dict[str, set[str]] = {}
+        if successions is not None and len(successions):
+            for former, new in zip(
+                successions["former_code"], successions["new_code"], strict=True
+            ):
+                if not (pd.isna(former) or pd.isna(new)):
+                    self._taken_over.setdefault(str(new), set()).add(str(former))
 
     def _add(self, row: Mapping[str, object]) -> None:
         code = row.get("unit_code")
@@ -197,8 +278,17 @@ class UnitResolver:
         digits = _digits_key(code)
         if digits is not None:
             self._codes_digits.setdefault(digits, set()).add(code)
+        gso = row.get("gso_code")
+        if gso is not None and not pd.isna(gso) and str(gso).strip():
+            gso = str(gso).strip()
+            self._gso.setdefault(gso.casefold(), set()).add(code)
+            if (g_digits := _digits_key(gso)) is not None:
+                self._gso_digits.setdefault(g_digits, set()).add(code)
         level = row.get("level")
         self._level[code] = None if level is None or pd.isna(level) else str(level)
+        parent = row.get("parent_code")
+        self._parent[code] = None if parent is None or pd.isna(parent) else str(parent)
+        self._valid[code] = (_day(row.get("valid_from")), _day(row.get("valid_to")))
         names = [
             str(row[c])
             for c in ("name_vi", "name_en")
@@ -209,6 +299,7 @@ class UnitResolver:
             prefix, _, key = split_unit_name(name)
             self._full.setdefault(text_key(name), set()).add(code)
             self._names.setdefault(key, set()).add(code)
+            self._bare.setdefault(bare_key(key), set()).add(code)
             self._sounds[key] = _sound_key(key)
             if prefix:
                 self._prefixes.setdefault(code, set()).add(prefix)
@@ -222,6 +313,27 @@ class UnitResolver:
         """``"Name (code)"`` of a known code."""
         return f"{self._display.get(code, code)} ({code})"
 
+    def name(self, code: str) -> str:
+        """The display name of a known code (the code itself when unknown)."""
+        return self._display.get(code, code)
+
+    def parent(self, code: str) -> str | None:
+        """The parent code of a known code."""
+        return self._parent.get(code)
+
+    def level(self, code: str) -> str | None:
+        """The level of a known code (None when the table has no level)."""
+        return self._level.get(code)
+
+    def validity(self, code: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """``(valid_from, valid_to)`` of a known code (None: open)."""
+        return self._valid.get(code, (None, None))
+
+    def valid_on(self, code: str, day: pd.Timestamp) -> bool:
+        """The unit exists on ``day`` (its validity, when given, contains it)."""
+        start, end = self.validity(code)
+        return (start is None or start <= day) and (end is None or day <= end)
+
     def _by_code(self, value: str) -> list[str]:
         if value in self._codes:
             return [value]
@@ -230,19 +342,35 @@ class UnitResolver:
             hit = self._codes_digits.get(digits, set())
         return sorted(hit)
 
-    def _by_name(self, value: str) -> list[str]:
-        full = self._full.get(text_key(value), set())
-        if len(full) == 1:
-            return sorted(full)
-        prefix, level, key = split_unit_name(value)
-        hit = self._names.get(key, set())
+    def _by_gso(self, value: str) -> set[str]:
+        hit = self._gso.get(value.casefold(), set())
+        if not hit and (digits := _digits_key(value)) is not None:
+            hit = self._gso_digits.get(digits, set())
+        return set(hit)
+
+    def _narrow(self, hit: set[str], prefix: str | None, level: str | None) -> set[str]:
+        """Narrow units sharing a key by the typed prefix, then by the level it implies."""
         if len(hit) > 1 and prefix:
             same = {c for c in hit if prefix in self._prefixes.get(c, set())}
             hit = same if len(same) == 1 else hit
         if len(hit) > 1 and level:
             same = {c for c in hit if self._level.get(c) == level}
             hit = same if len(same) == 1 else hit
-        return sorted(hit)
+        return hit
+
+    def _name_groups(self, value: str) -> tuple[set[str], set[str]]:
+        """Units whose full name is ``value``, and units whose name key is its key (narrowed)."""
+        full = set(self._full.get(text_key(value), set()))
+        prefix, level, key = split_unit_name(value)
+        return full, self._narrow(set(self._names.get(key, set())), prefix, level)
+
+    def _by_name(self, value: str) -> list[str]:
+        full, narrowed = self._name_groups(value)
+        return sorted(full if len(full) == 1 else narrowed)
+
+    def _bare_group(self, value: str) -> set[str]:
+        prefix, level, key = split_unit_name(value)
+        return self._narrow(set(self._bare.get(bare_key(key), set())), prefix, level)
 
     def candidates(self, value: object) -> list[str]:
         """Every unit code ``value`` could mean: one when it resolves, several when ambiguous.
@@ -271,6 +399,84 @@ class UnitResolver:
         """The unit code ``value`` stands for, or ``None`` when unknown or ambiguous."""
         hit = self.candidates(value)
         return hit[0] if len(hit) == 1 else None
+
+    # ---------------------------------------------------------------- by date and district
+    def district_of(self, value: str) -> str | None:
+        """The district-level unit ``value`` names (a code or a name), or None."""
+        hit = set(self._by_code(value.strip())) | set(self._by_name(value.strip()))
+        hit = {c for c in hit if self._level.get(c) in ("district", None)}
+        return next(iter(hit)) if len(hit) == 1 else None
+
+    def in_district(self, code: str, district: str) -> bool:
+        """``code`` lies in ``district``: its parent, or it took over a unit whose parent it is."""
+        if self._parent.get(code) == district:
+            return True
+        return any(self._parent.get(f) == district for f in self._taken_over.get(code, ()))
+
+    def _groups(self, text: str) -> tuple[list[set[str]], list[set[str]]]:
+        """The candidate sets ``text`` may mean, best first, and the same once diacritics are
+        removed (memoised per text)."""
+        if text in self._groups_cache:
+            return self._groups_cache[text]
+        full, narrowed = self._name_groups(text)
+        groups = [set(self._by_code(text)), self._by_gso(text), full, narrowed]
+        bare = [self._bare_group(text)]
+        if split_dropdown(text) is not None:
+            groups.append(set(self.candidates(text)))
+        if (qualified := split_qualified(text)) is not None:
+            district = self.district_of(qualified[1])
+            if district is not None:
+                name_full, name_narrowed = self._name_groups(qualified[0])
+                groups += [
+                    {c for c in g if self.in_district(c, district)}
+                    for g in (name_full, name_narrowed)
+                ]
+                bare.append(
+                    {c for c in self._bare_group(qualified[0]) if self.in_district(c, district)}
+                )
+        self._groups_cache[text] = (groups, bare)
+        return groups, bare
+
+    def _pick(self, groups: Sequence[set[str]], on: pd.Timestamp | None) -> set[str]:
+        nonempty = [g for g in groups if g]
+        if on is not None:
+            for g in nonempty:
+                valid = {c for c in g if self.valid_on(c, on)}
+                if valid:
+                    return valid
+        return nonempty[0] if nonempty else set()
+
+    def lookup(self, value: object, on: object = None) -> UnitMatch:
+        """The units ``value`` may mean on the day ``on`` (a decision or report date).
+
+        Without a date the answer is :meth:`candidates`. With one, the first kind of match
+        that names a unit existing on that day wins (a unit code, a GSO code, the full name,
+        the name without its prefix, a drop-down value, a name with its district); when none
+        exists then, the first kind that matches at all (the caller reports the unit's
+        validity). When nothing matches exactly, a match once diacritics are removed is
+        returned with ``variant`` set.
+        """
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return UnitMatch()
+        day = _day(on)
+        if day is None and (plain := self.candidates(text)):
+            return UnitMatch(tuple(plain))
+        groups, bare = self._groups(text)
+        hit = self._pick(groups, day)
+        if hit:
+            return UnitMatch(tuple(sorted(hit)))
+        hit = self._pick(bare, day)
+        return UnitMatch(tuple(sorted(hit)), variant=bool(hit))
+
+    def every_candidate(self, value: object) -> set[str]:
+        """Every unit ``value`` could mean by any kind of match (for choosing among them by
+        another rule, such as the plan lines that exist)."""
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return set()
+        groups, _ = self._groups(text)
+        return set().union(*groups)
 
     def suggest(self, value: object, n: int = 3) -> list[str]:
         """The closest known units to ``value`` as ``"Name (code)"``, best first.
@@ -460,3 +666,48 @@ def successor(successions: pd.DataFrame, unit_code: str) -> str | None:
     """The unit that took ``unit_code`` over, or None."""
     hit = successions.loc[successions["former_code"].astype(str) == str(unit_code), "new_code"]
     return str(hit.iloc[0]) if len(hit) else None
+
+
+def home_districts(units: pd.DataFrame, successions: pd.DataFrame | None = None) -> dict[str, str]:
+    """The district-level unit each unit's lines belong to, for district-level analysis.
+
+    A district belongs to itself; a former commune to its parent district; a commune-level
+    unit created by a merger (``successions``) to the district of the former commune whose
+    GSO code it carries (every new Cao Bằng unit carries the code of one commune it absorbed;
+    when it carries none of theirs, the district of its first former commune in code order);
+    the province, and any unit without a district above it, to the province (or to itself
+    when there is no province).
+    """
+    code = units["unit_code"].astype(str)
+    parent = dict(zip(code, units["parent_code"], strict=True))
+    level = dict(zip(code, units["level"], strict=True)) if "level" in units else {}
+    gso = dict(zip(code, units["gso_code"], strict=True)) if "gso_code" in units else {}
+    province = next((c for c, lv in level.items() if lv == "province"), None)
+
+    def up(c: str) -> str | None:
+        seen: set[str] = set()
+        while c not in seen:
+            seen.add(c)
+            if level.get(c) == "district":
+                return c
+            p = parent.get(c)
+            if p is None or pd.isna(p) or str(p) not in parent:
+                return None
+            c = str(p)
+        return None
+
+    formers: dict[str, list[str]] = {}
+    if successions is not None and len(successions):
+        for f, n in zip(
+            successions["former_code"].astype(str), successions["new_code"].astype(str), strict=True
+        ):
+            formers.setdefault(n, []).append(f)
+    out: dict[str, str] = {}
+    for c in parent:
+        home = up(c)
+        if home is None and c in formers:
+            carried = str(gso.get(c)) if not pd.isna(gso.get(c)) else None
+            pick = carried if carried in formers[c] else sorted(formers[c])[0]
+            home = up(pick)
+        out[c] = home or province or c
+    return out

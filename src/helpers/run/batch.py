@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
-import re
 import shlex
 import signal
 import sys
@@ -22,13 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from filelock import FileLock, Timeout
 from rich.console import Console
 
 from helpers.core.errors import message, parameter_error
-from helpers.core.formatting import LOCALES, number
-from helpers.core.formatting import date as fmt_date
+from helpers.core.formatting import number
 from helpers.core.text import tr
 from helpers.run.index import INDEX_NAME, write_index
 from helpers.run.inputs import DataInfo
@@ -124,53 +120,14 @@ def _save_quietly(run: Run, manifest: Manifest, status: str) -> None:
         manifest.save()
 
 
-REFORM_DAY = dt.date(2025, 7, 1)
-"""The day the districts abolished by the 2025 reform ceased to exist (the day after their
-last day, :data:`LAST_DAY`)."""
-LAST_DAY = REFORM_DAY - dt.timedelta(days=1)
-REFORM_DAY_PATTERNS = {"vi": "dd/MM/y", "en": "d MMMM y"}
-"""How the reform's day is written: 01/07/2025, 1 July 2025."""
-
-
 def warnings_line(data: DataInfo, argument: str, lang: str = "en") -> str:
-    """One line on the input's warnings: what they are when they are the known case (lines
-    decided after a district was abolished by the 1 July 2025 reform, still booked to it),
-    and the command that lists them."""
+    """One line on the input's warnings: how many, and the command that lists them.
+
+    (Lines decided after their district was abolished by the 1 July 2025 reform were once a
+    known case of warnings; they are errors of the data check now.)
+    """
     see = tr("run.warnings_see", lang, command=f"mtqg validate {shlex.quote(str(argument))}")
-    late = late_line_warnings(data.dataset)
-    n = number(data.warnings, lang)
-    if late and len(late) == data.warnings:
-        return tr(
-            "run.warnings_known",
-            lang,
-            n=n,
-            lines=number(sum(late.values()), lang),
-            last_day=fmt_date(LAST_DAY, lang),
-            districts=number(len(late), lang),
-            reform_day=format_date(REFORM_DAY, REFORM_DAY_PATTERNS[lang], locale=LOCALES[lang]),
-            codes=", ".join(sorted(late)),
-            see=see,
-        )
-    if late:
-        return tr("run.warnings_mixed", lang, n=n, late=number(len(late), lang), see=see)
-    return tr("run.warnings_plain", lang, n=n, see=see)
-
-
-_LATE_LINES = re.compile(
-    r"warning: unit (?P<unit>\S+) ceased to exist on 2025-06-30, but (?P<n>\d+) line\(s\) "
-    r"were decided after it"
-)
-"""The data check's warning for lines decided after their district was abolished."""
-
-
-def late_line_warnings(dataset: Any) -> dict[str, int]:
-    """Unit code -> late lines, for the warnings that are the known case of the reform."""
-    out: dict[str, int] = {}
-    for problem in getattr(dataset, "warnings", None) or []:
-        match = _LATE_LINES.match(str(getattr(problem, "message", "")))
-        if match:
-            out[match["unit"]] = out.get(match["unit"], 0) + int(match["n"])
-    return out
+    return tr("run.warnings_plain", lang, n=number(data.warnings, lang), see=see)
 
 
 @contextmanager

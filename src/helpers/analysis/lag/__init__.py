@@ -22,6 +22,8 @@ province models to one scope; :mod:`.summary` gives the ``lag.json`` dict. Analy
 and numbers only (:class:`.prepare.Caveat`, :class:`.prepare.Verdict`, :class:`.prepare.Method`);
 :mod:`helpers.steps.lag` renders their words from the ``lag`` catalogs.
 
-Conventions: months are days / 30.4375; shares are capped at 1; "district" means the
-implementing unit (``unit_code``: districts plus the province's own lines).
+Conventions: months are days / 30.4375; shares are capped at 1; "district" means the line's
+former district (``district_code``: a district line's own district, a former commune's
+district, the home district of a unit created on 1 July 2025, or the province for its own
+lines; :func:`helpers.data.units.home_districts`).
 """

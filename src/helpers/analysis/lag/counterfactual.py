@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from helpers.analysis.lag.prepare import Z95, Caveat
+from helpers.analysis.lag.prepare import Z95, Caveat, district_column
 from helpers.analysis.lag.yearend import ClusterBootstrap, YearEndShareModel
 from helpers.core.errors import ParameterError
 from helpers.data.deadlines import months_available
@@ -285,10 +285,10 @@ def _scenario(
     boot = model.cluster_bootstrap(n_boot, seed) if n_boot > 0 else None
     boot_gain = None if boot is None else partial(_bootstrap_gains, model, boot, gained)
 
-    def table(column: str) -> list[dict[str, Any]]:
+    def table(column: str, key: str | None = None) -> list[dict[str, Any]]:
         col = frame[column].astype(str).to_numpy()
         return [
-            {column: v, **_cf_rows(frame, parts, model.cov, base & (col == v), boot_gain)}
+            {key or column: v, **_cf_rows(frame, parts, model.cov, base & (col == v), boot_gain)}
             for v in sorted(set(col[base]))
         ]
 
@@ -305,7 +305,7 @@ def _scenario(
         total=total,
         by_year=table("plan_year"),
         by_capital_type=table("capital_type"),
-        by_district=table("unit_code"),
+        by_district=table(district_column(frame), key="unit_code"),
         caveats=caveats,
         scenario=scenario,
         cells=_cell_rows(frame.loc[base], target[base], floor[base], used[base]),

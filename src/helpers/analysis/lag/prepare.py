@@ -13,6 +13,7 @@ from scipy import sparse, stats
 from helpers.analysis.lines import Snapshots, line_table, snapshots, time_to_share_from
 from helpers.data.dataset import Dataset
 from helpers.data.deadlines import DAYS_PER_MONTH, months_between
+from helpers.data.units import home_districts
 
 THRESHOLDS: tuple[float, ...] = (0.5, 0.9)
 """Shares of a line's capital whose attainment times are modelled."""
@@ -53,6 +54,10 @@ class Method(Message):
 
 
 # ============================================================================ preparation
+def district_column(lines: pd.DataFrame) -> str:
+    """The column that names a line's district: ``district_code`` (prepared lines), else
+    ``unit_code`` (lines built without units, where the unit is the district)."""
+    return "district_code" if "district_code" in lines else "unit_code"
 
 
 def allocation_month(decision_date: pd.Series, plan_year: pd.Series) -> pd.Series:
@@ -83,6 +88,8 @@ class LagData:
         lines: one row per plan line: the columns of :func:`helpers.analysis.lines.line_table` plus
             ``allocation_month``, ``allocation_quarter``, ``months_available_dec31``,
             ``share_dec31``, ``share_deadline``, ``share_last`` (capped at 1),
+            ``district_code`` (the line's former district, :func:`helpers.data.units.home_districts`:
+            the district-level unit of the district effects and clusters),
             ``first_snapshot_date``, ``last_snapshot_date``, ``n_snapshots``, ``closed``
             (the last snapshot is on or after the line's own final deadline, so its share is
             final), ``usable`` (amount > 0), ``reported`` (the line has at least one
@@ -109,6 +116,8 @@ class LagData:
     province_code: str | None = None
     caveats: list[Caveat] = field(default_factory=list)
     units: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    successions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """Which unit took over which (a new unit's scope covers its former communes)."""
     _bins: Any = field(default=None, repr=False)
 
     def bins(self) -> Bins:
@@ -240,6 +249,8 @@ def prepare_lag_data(
         model or the counterfactual; lines not reported enter none of the models).
     """
     lines, as_of_ts, snaps = _line_frame(dataset, None if as_of is None else pd.Timestamp(as_of))
+    home = home_districts(dataset.units, dataset.successions)
+    lines["district_code"] = lines["unit_code"].map(lambda c: home.get(c, c)).astype(str)
     frame = _panel_frame(lines, snaps) if panel else pd.DataFrame()
     caveats: list[Caveat] = []
     n_zero = int((~lines["usable"]).sum())
@@ -272,6 +283,7 @@ def prepare_lag_data(
         province_code=province,
         caveats=caveats,
         units=dataset.units[["unit_code", "parent_code", "level"]].copy(),
+        successions=dataset.successions[["former_code", "new_code"]].copy(),
     )
 
 

@@ -82,7 +82,8 @@ def analyse_scope(
         profile = models.profile
         survival = models.survival
     else:
-        units = scope_unit_codes(models.units, scope.code)
+        # the scope's own lines, as the assessment counts them (helpers.analysis.scoping)
+        units = scope_unit_codes(models.units, scope.code, data.successions)
         mask = data.lines["unit_code"].isin(units)
         ye_mask = ye.lines["unit_code"].isin(units).to_numpy()
         profile = fit_disbursement_profile(

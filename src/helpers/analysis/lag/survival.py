@@ -170,7 +170,12 @@ def fit_time_to_share(
     *,
     lines: pd.Series | None = None,
     group: str = "allocation_quarter",
-    covariates: Sequence[str] = ("allocation_month", "capital_type", "project_code", "unit_code"),
+    covariates: Sequence[str] = (
+        "allocation_month",
+        "capital_type",
+        "project_code",
+        "district_code",
+    ),
     cox: bool = True,
 ) -> SurvivalResult:
     """Kaplan-Meier curves and a Cox model of the months from decision to ``threshold``.

@@ -16,7 +16,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
 
-from helpers.analysis.lag.prepare import Z95, Caveat, LagData
+from helpers.analysis.lag.prepare import Z95, Caveat, LagData, district_column
 from helpers.core.errors import ParameterError
 
 
@@ -314,7 +314,7 @@ class YearEndShareModel:
         key = (n_boot, seed)
         if key not in self._boot:
             start = time.perf_counter()
-            codes, units = pd.factorize(self.lines["unit_code"].astype(str))
+            codes, units = pd.factorize(self.lines[district_column(self.lines)].astype(str))
             rng = np.random.default_rng(seed)
             counts = np.zeros((n_boot, len(units)))
             params = np.empty((n_boot, len(self.params)))
@@ -341,7 +341,11 @@ def _fit_glm(y: np.ndarray, design: Design, w: np.ndarray) -> Any:
         )
 
 
-_YEAR_END_FACTORS = ("project_code", "plan_year", "unit_code")
+_YEAR_END_FACTORS = ("project_code", "plan_year", "district_code")
+"""Fixed effects of the year-end model besides capital type: the district is the line's
+former district (``district_code``: a commune's district, a new unit's home district), so
+commune lines and the lines of the units created on 1 July 2025 share their district's
+effect and cluster."""
 
 
 def _district_checks(
@@ -350,7 +354,7 @@ def _district_checks(
     """How much timing would be confused with district capacity without district effects."""
 
     out: dict[str, Any] = {}
-    if frame["unit_code"].nunique() < 2:
+    if frame["district_code"].nunique() < 2:
         return out
     design, _ = _year_end_design(frame, _YEAR_END_FACTORS[:2])
     pooled = _fit_glm(y, design, w)
@@ -365,13 +369,13 @@ def _district_checks(
             mres = sm.MixedLM(
                 np.log(clipped / (1 - clipped)),
                 design.X,
-                groups=frame["unit_code"].astype(str).to_numpy(),
+                groups=frame["district_code"].astype(str).to_numpy(),
             ).fit(reml=True, method="lbfgs")
             out["mixedlm"] = {
                 "slope_logit": float(mres.fe_params[j]),
                 "district_sd_logit": float(np.sqrt(max(float(np.asarray(mres.cov_re)[0, 0]), 0.0))),
                 "converged": bool(mres.converged),
-                "n_groups": int(frame["unit_code"].nunique()),
+                "n_groups": int(frame["district_code"].nunique()),
             }
         except (np.linalg.LinAlgError, ValueError) as exc:
             out["mixedlm"] = {"error": str(exc)[:200]}
@@ -385,7 +389,7 @@ def fit_year_end_share(
     """Fractional logit of the share disbursed by the 31 January deadline (Papke-Wooldridge).
 
     ``share_deadline ~ months_available * C(capital_type) + C(project_code) + C(plan_year) +
-    C(unit_code)``, GLM Binomial with logit link, fitted as a quasi-likelihood on every
+    C(district_code)``, GLM Binomial with logit link, fitted as a quasi-likelihood on every
     reported line whose deadline has passed (shares capped at 1; a line with no disbursement
     report is not reported, not a zero, and is left out).
 
@@ -423,7 +427,7 @@ def fit_year_end_share(
     res = _fit_glm(y, design, w)
     X, dX = design.X, design.dX
     mu = np.asarray(res.fittedvalues)
-    groups = frame["unit_code"].astype(str).to_numpy()
+    groups = frame["district_code"].astype(str).to_numpy()
     cov_hc1 = sandwich_cov(X, y, mu, w)
     cov_cl = sandwich_cov(X, y, mu, w, groups)
     cov = cov_hc1 if cov_type == "HC1" else cov_cl
