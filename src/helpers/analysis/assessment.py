@@ -29,6 +29,12 @@ from helpers.analysis.execution import (
 from helpers.analysis.frames import rate
 from helpers.analysis.lines import line_table
 from helpers.analysis.pefa import PefaScore, pefa_aggregate_outturn, pefa_composition_variance
+from helpers.analysis.published import (
+    comparison_records,
+    published_comparison,
+    standing_record,
+    widest_standing,
+)
 from helpers.analysis.scoping import filter_scope
 from helpers.analysis.targets import target_scorecard, targets_met
 from helpers.core.scope import Scope
@@ -156,6 +162,15 @@ class AssessmentTables:
             pd.Timestamp(self.lines.attrs["as_of"]),
         )
 
+    @cached_property
+    def published(self) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+        """The province's published figures beside the dataset and its standing among the
+        provinces with comparable published rates (province scope only; else None, None)."""
+        if not self.scope.is_province:
+            return None, None
+        table = published_comparison(self.dataset)
+        return comparison_records(table), standing_record(widest_standing(self.province_name))
+
     def total(self, column: str) -> float:
         return float(self.lines[column].sum())
 
@@ -237,6 +252,8 @@ class AssessmentTables:
                 for k, v in self.lines["status_at_last_report"].value_counts().sort_index().items()
             },
             "committee_rates": self.committee,
+            "published_comparison": self.published[0],
+            "published_standing": self.published[1],
         }
 
 
