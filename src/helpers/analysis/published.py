@@ -395,6 +395,7 @@ def comparison_records(table: pd.DataFrame) -> list[dict[str, Any]]:
                 "figure_id": str(r["figure_id"]),
                 "measure": str(r["measure"]),
                 "period": str(r["period"]),
+                "plan_years": list(years) if (years := period_years(str(r["period"]))) else None,
                 "as_of": _iso(r["as_of"]),
                 "unit": str(r["unit"]),
                 "published": float(r["published"]),
@@ -420,6 +421,7 @@ def standing_record(s: Standing | None) -> dict[str, Any] | None:
         {
             "province": str(r["province"]),
             "value": float(r["value"]),
+            "decimals": decimals_of(round(float(r["value"]) * 100, 6)),
             "qualifier": str(r["qualifier"]),
             "as_of": _iso(r["as_of"]),
             "days_apart": int(r["days_apart"]),

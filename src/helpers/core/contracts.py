@@ -158,6 +158,9 @@ class PublishedFigure(Contract):
     figure_id: str
     measure: str
     period: str
+    """As the research file writes it (it may carry an English note: "2024 (incl. …)")."""
+    plan_years: list[int] | None = None
+    """First and last plan year of the period, None when it names none."""
     as_of: str | None
     unit: Literal["percent", "billion_vnd", "million_vnd"]
     published: float
@@ -177,6 +180,8 @@ class StandingRow(Contract):
 
     province: str
     value: float
+    decimals: int = 1
+    """Decimals of the rate as published (in percent: 70 → 0, 75.6 → 1)."""
     qualifier: Literal["exact", "at_least", "at_most", "about"] = "exact"
     as_of: str
     days_apart: int

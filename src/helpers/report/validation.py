@@ -50,7 +50,8 @@ def _published_lines(dataset: Dataset, lang: str) -> list[str]:
         pub = qualified(in_unit(r.published, r.unit, lang, digits), r.qualifier, lang)
         head = f"  {r.figure_id:<14} {r.measure:<28} {when:>10}  {t('published')} {pub}"
         if r.convention is None:
-            out.append(f"{head}  {t('not_comparable', reason=t(f'reason.{r.reason}'))}")
+            why = tr(f"common.reason.{r.reason}", lang)
+            out.append(f"{head}  {t('not_comparable', reason=why)}")
             continue
         value = in_unit(r.dataset, r.unit, lang, digits + 1)
         verdict = t("matches") if r.matches else t("differs")
