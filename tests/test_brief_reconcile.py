@@ -4,7 +4,8 @@ tests/fixtures/brief/metrics_province.json carries committee rates (1 Aug 2025, 
 report, and a year end that the section leaves out), five published figures (four comparable:
 "more than 4,222 billion" against 4,225.31 matches, 77.2 % against 77.26 % differs, "nearly
 67 %" against 66.96 % matches, "more than 5,776 billion" against 5,801.64 matches; one after the
-merger) and a standing among three provinces.
+merger) and a standing among three provinces. Amounts in the figures table are billion VND, the
+dataset's value with one decimal more than the page writes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def _load(name: str) -> dict:
 
 @pytest.fixture
 def metrics() -> dict:
+    """The province's metrics.json fixture (fresh for each test, which may change it)."""
     return _load("metrics_province.json")
 
 
@@ -50,27 +52,28 @@ EXPECTED = {
         "Đối chiếu với số liệu đã công bố",
         # (a) the conventions at the published date and at the last report, DEMO in the caption
         "tính từ bộ dữ liệu (DEMO: số liệu mô phỏng)",
-        "Lũy kế cả giai đoạn đến ngày đó, vốn đã giao đến ngày đó 01/08/2025 (ngày có số liệu "
-        "công bố) 5.033,4 3.805,3 75,6% 82,7% 68,0%",
-        "(năm 2025) 01/08/2025 (ngày có số liệu công bố) 1.100,0 380,0 34,6% 42,9% 20,0%",
-        "31/01/2026 (kỳ báo cáo cuối) 5.500,0 4.700,0 85,4% 89,3% 81,5%",
+        "Lũy kế giai đoạn 01/08/2025 5.033,4 3.805,3 75,6% 82,7% 68,0%",
+        "Kế hoạch năm gồm vốn chuyển sang (năm 2025) 01/08/2025 1.100,0 380,0 34,6% 42,9% 20,0%",
+        "Lũy kế giai đoạn 31/01/2026 (kỳ báo cáo cuối) 5.500,0 4.700,0 85,4% 89,3% 81,5%",
+        # each short name in words
+        "“lũy kế giai đoạn”: lũy kế cả giai đoạn đến ngày đó, vốn đã giao đến ngày đó",
         # (b) each figure: wording, the dataset's value one decimal finer, verdict, page
         "Bộ dữ liệu (DEMO)",
-        "Giải ngân, tổng, 2022–2025 15/10/2025 hơn 4.222 tỷ đồng 4.225,3 tỷ đồng",
-        "Tỷ lệ giải ngân, tổng, 2022–2025 15/10/2025 77,2% 77,26%",
-        "mọi nguồn vốn khác [1]",
-        "gần 67% 67,0%",
-        "ngân sách nhà nước (trung ương và địa phương) khớp [1]",
-        "Vốn giao, tổng, 2021–2025 không nêu ngày hơn 5.776 tỷ đồng 5.801,6 tỷ đồng",
-        "chỉ ngân sách trung ương khớp [2]",
-        "khoảng 1.200 tỷ đồng không so sánh được: số liệu của tỉnh sau sáp nhập",
+        "Giải ngân, tổng, 2022–2025 15/10/2025 hơn 4.222 4.225,3 lũy kế giai đoạn không nêu "
+        "khớp [1]",
+        "Tỷ lệ giải ngân, tổng, 2022–2025 15/10/2025 77,2% 77,26% lũy kế giai đoạn mọi nguồn "
+        "khác [1]",
+        "gần 67% 67,0% lũy kế giai đoạn NS nhà nước khớp [1]",
+        "Vốn giao, tổng, 2021–2025 không nêu hơn 5.776 5.801,6 tổng cả giai đoạn NS trung ương "
+        "khớp [2]",
+        "khoảng 1.200 – không so sánh được: số liệu của tỉnh sau sáp nhập",
         # 3 of the 4 comparable match; cumulative over the phase: 2 of 3; phase total 1 of 1
         "3 trên 4 số liệu công bố so sánh được khớp với bộ dữ liệu theo các quy ước đã nêu "
         "(tỉnh có 5 số liệu công bố).",
         "Quy ước gần nhất với các báo cáo đã công bố là “lũy kế cả giai đoạn đến ngày đó, vốn đã "
         "giao đến ngày đó”: 2 trên 3 số liệu công bố theo quy ước này khớp.",
         "Theo quy ước “tổng vốn giao cả giai đoạn (không theo ngày)”: 1 trên 1 số liệu khớp.",
-        "Số liệu công bố là số thực",
+        "Số công bố là số thực",
         "Quy tắc khớp",
         "https://example.org/cao-bang-october",
         # (c) the standing and how comparable
@@ -79,25 +82,25 @@ EXPECTED = {
         "số liệu của Cao Bằng chỉ tính ngân sách trung ương; trong số liệu của các tỉnh khác có "
         "1 không nêu nguồn vốn, 1 của tỉnh sau sáp nhập ngày 01/07/2025; các số liệu chênh nhau "
         "đến 40 ngày.",
-        "Cao Bằng 75,6% 01/08/2025 0 chỉ ngân sách trung ương tỉnh này",
+        "Cao Bằng 75,6% 01/08/2025 0 NS trung ương tỉnh này",
         "Sơn La gần 70% 05/07/2025 27 không nêu không nêu nguồn vốn",
-        "Tỉnh Mẫu 61,23% 10/09/2025 40 mọi nguồn vốn sau sáp nhập ngày 01/07/2025",
+        "Tỉnh Mẫu 61,23% 10/09/2025 40 mọi nguồn sau sáp nhập ngày 01/07/2025",
     ],
     "en": [
         "Reconciling with published figures",
         "computed from the dataset (DEMO: synthetic data)",
-        "Cumulative over the phase to the date, capital assigned by then 1 Aug 2025 (date of a "
-        "published figure) 5,033.4 3,805.3 75.6% 82.7% 68.0%",
-        "31 Jan 2026 (last report) 5,500.0 4,700.0 85.4% 89.3% 81.5%",
+        "Phase to date 1 Aug 2025 5,033.4 3,805.3 75.6% 82.7% 68.0%",
+        "Phase to date 31 Jan 2026 (last report) 5,500.0 4,700.0 85.4% 89.3% 81.5%",
+        "“phase to date”: cumulative over the phase to the date, capital assigned by then",
         "Dataset (DEMO)",
-        "Disbursed, total, 2022–2025 15 Oct 2025 more than VND 4,222 billion VND 4,225.3 billion",
-        "Disbursement rate, total, 2022–2025 15 Oct 2025 77.2% 77.26%",
-        "all sources differs [1]",
-        "nearly 67% 67.0%",
-        "state budget (central and local) matches [1]",
-        "about VND 1,200 billion not comparable: the figure is for the province as merged",
+        "Disbursed, total, 2022–2025 15 Oct 2025 more than 4,222 4,225.3 phase to date not "
+        "stated matches [1]",
+        "Disbursement rate, total, 2022–2025 15 Oct 2025 77.2% 77.26% phase to date all sources "
+        "differs [1]",
+        "nearly 67% 67.0% phase to date state budget matches [1]",
+        "about 1,200 – not comparable: the figure is for the province as merged",
         "3 of 4 comparable published figures match the dataset under the stated conventions "
-        "(the province has 5 published figures).",
+        "(of 5 published).",
         "The convention closest to the published reports is “cumulative over the phase to the "
         "date, capital assigned by then”: 2 of 3 figures published under it match.",
         "The published figures are real",
@@ -132,7 +135,7 @@ def test_the_section_follows_the_capital_section_and_links_nothing(metrics, lag)
 def test_real_data_say_dataset_without_demo(metrics, lag):
     real = metrics | {"demo": False}
     text = _text(_section(real, lag | {"demo": False}, "en"))
-    assert "Dataset Computed as" in text
+    assert "Published Dataset Convention" in text
     assert "DEMO" not in text and "The published figures are real" not in text
 
 

@@ -227,7 +227,8 @@ def published_comparison(dataset: Dataset) -> pd.DataFrame:
     last = last_report_date(d) if len(d) else None
     lines = None
     if last is not None and len(pub):
-        lines = line_table(dataset.allocations, d, as_of=last, blanket=dataset.blanket_extensions)
+        blanket = getattr(dataset, "blanket_extensions", None)
+        lines = line_table(dataset.allocations, d, as_of=last, blanket=blanket)
     urls = source_urls()
     rows = []
     for _, r in pub.iterrows():

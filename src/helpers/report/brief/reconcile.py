@@ -53,6 +53,20 @@ def convention_label(convention: str, lang: str) -> str:
     return tr(f"common.convention.{convention}", lang)
 
 
+def convention_short(convention: str, lang: str) -> str:
+    """A convention's short name in the tables ("phase to date"); :func:`legend` says it all."""
+    return t(f"rc_short.{convention}", lang)
+
+
+def legend(conventions: list[str], lang: str) -> str | None:
+    """The conventions the tables name, each short name with its words."""
+    items = [
+        t("rc_legend_item", lang, short=convention_short(c, lang), label=convention_label(c, lang))
+        for c in dict.fromkeys(conventions)
+    ]
+    return t("rc_legend", lang, items="; ".join(items)) if items else None
+
+
 def _bvnd(v: float | None, lang: str) -> str:
     x = num(v)
     return "–" if x is None else number(x / 1000.0, lang, 1)
@@ -87,17 +101,17 @@ def committee_table(b: Brief) -> dict[str, Any] | None:
     rows = []
     for r in rows_in:
         when = fmt_date(r.as_of, lang) if r.as_of else t("rc_no_date", lang)
-        note = t(f"rc_origin_{r.date_origin}", lang)
-        if not r.observed:
-            note = t("rc_not_observed", lang)
-        label = _cap(convention_label(r.convention, lang))
+        note = t("rc_not_observed", lang) if not r.observed else None
+        if note is None and r.date_origin == "last_report":
+            note = t("rc_origin_last_report", lang)
+        label = _cap(convention_short(r.convention, lang))
         if r.scope == "year":
             label = t("rc_convention_year", lang, label=label, year=r.period)
         inv, rec = r.by_capital_type.get("investment"), r.by_capital_type.get("recurrent")
         rows.append(
             [
                 label,
-                t("rc_date_origin", lang, date=when, origin=note),
+                t("rc_date_origin", lang, date=when, origin=note) if note else when,
                 _bvnd(r.allocated_mvnd, lang),
                 _bvnd(r.disbursed_mvnd, lang),
                 _rate(r.rate, lang),
@@ -110,16 +124,36 @@ def committee_table(b: Brief) -> dict[str, Any] | None:
 
 
 # --------------------------------------------------------------------------- (b) the figures
+def _in_table(value: float | None, unit: str, decimals: int, lang: str) -> str:
+    """A rate as a percentage, an amount in billion VND without its unit (the caption names
+    it; a page's million VND becomes billion VND with three more decimals)."""
+    if unit == "percent":
+        return in_unit(value, unit, lang, decimals)
+    if value is None:
+        return "–"
+    if unit == "million_vnd":
+        return number(value / 1000.0, lang, decimals + 3)
+    return number(value, lang, decimals)
+
+
 def published_value(f: PublishedFigure, lang: str) -> str:
-    """The figure as the page words it: "hơn 4.222 tỷ đồng", "gần 67%"."""
-    return qualified(in_unit(f.published, f.unit, lang, f.decimals), f.qualifier, lang)
+    """The figure as the page words it: "hơn 4.222", "gần 67%" (amounts in billion VND)."""
+    return qualified(_in_table(f.published, f.unit, f.decimals, lang), f.qualifier, lang)
 
 
 def dataset_value(f: PublishedFigure, lang: str) -> str:
-    """The dataset's value in the page's unit, one decimal more than the page writes."""
+    """The dataset's value, one decimal more than the page writes ("–" when not comparable)."""
     if f.convention is None:
-        return t("rc_not_comparable", lang, reason=tr(f"common.reason.{f.reason}", lang))
-    return in_unit(f.dataset, f.unit, lang, f.decimals + 1)
+        return "–"
+    return _in_table(f.dataset, f.unit, f.decimals + 1, lang)
+
+
+def computed_as(f: PublishedFigure, lang: str) -> tuple[str, str]:
+    """The convention and the sources of the dataset's value, or why there is none."""
+    if f.convention is None:
+        why = t("rc_not_comparable", lang, reason=tr(f"common.reason.{f.reason}", lang))
+        return why, "–"
+    return convention_short(f.convention, lang), t(f"rc_src.{f.sources}", lang)
 
 
 def verdict(f: PublishedFigure, lang: str) -> str:
@@ -146,36 +180,21 @@ def figures_table(b: Brief) -> dict[str, Any] | None:
         (t("rc_col_published", lang), True),
         (dataset_col or t("rc_col_dataset", lang), True),
         (t("rc_col_computed", lang), False),
+        (t("rc_col_sources", lang), False),
         (t("rc_col_result", lang), False),
-        (t("rc_col_source", lang), False),
     ]
     rows = []
     for f in figures:
-        how = (
-            t(
-                "rc_computed",
-                lang,
-                convention=convention_label(f.convention, lang),
-                sources=tr(f"common.sources.{f.sources}", lang),
-            )
-            if f.convention
-            else "–"
-        )
-        page = t("rc_source_ref", lang, n=pages.index(f.url) + 1) if f.url in pages else "–"
+        page = t("rc_source_ref", lang, n=pages.index(f.url) + 1) if f.url in pages else ""
+        period = fmt_period(f.plan_years) if f.plan_years else f.period
         rows.append(
             [
-                t(
-                    "rc_figure",
-                    lang,
-                    measure=t(f"rc_measure.{f.measure}", lang),
-                    period=fmt_period(f.plan_years) if f.plan_years else f.period,
-                ),
+                t("rc_figure", lang, measure=t(f"rc_measure.{f.measure}", lang), period=period),
                 fmt_date(f.as_of, lang) if f.as_of else t("rc_no_date", lang),
                 published_value(f, lang),
                 dataset_value(f, lang),
-                how,
-                verdict(f, lang),
-                page,
+                *computed_as(f, lang),
+                t("rc_result", lang, verdict=verdict(f, lang), source=page),
             ]
         )
     return table(t("rc_tbl_figures", lang), head, rows, table_id="table-published")
@@ -324,8 +343,12 @@ def reconcile_context(b: Brief) -> dict[str, Any]:
         "lang": lang,
         "demo": b.demo,
         "demo_label": DEMO_LABEL,
-        "intro": t("rc_intro", lang),
         "committee_table": committee_table(b),
+        "legend": legend(
+            [r.convention for r in committee_rows(b)]
+            + [str(f.convention) for f in figures if f.convention],
+            lang,
+        ),
         "real_vs_demo": demo_note,
         "figures_table": figures_table(b),
         "conventions": sentence_conventions(b),
