@@ -31,6 +31,7 @@ from helpers.analysis.lines import line_table
 from helpers.analysis.pefa import PefaScore, pefa_aggregate_outturn, pefa_composition_variance
 from helpers.analysis.published import (
     comparison_records,
+    province_name,
     published_comparison,
     standing_record,
     widest_standing,
@@ -148,9 +149,7 @@ class AssessmentTables:
     @cached_property
     def province_name(self) -> str:
         """Vietnamese name of the dataset's province (to match published figures)."""
-        units = self.dataset.units
-        hit = units.loc[units["unit_code"] == self.dataset.province_code, "name_vi"]
-        return str(hit.iloc[0]) if len(hit) else ""
+        return province_name(self.dataset)
 
     @cached_property
     def committee(self) -> list[dict[str, Any]]:

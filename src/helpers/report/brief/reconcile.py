@@ -32,10 +32,11 @@ from helpers.report.brief.sections import table
 from helpers.report.brief.values import fmt_int, fmt_period, num, t
 
 PROVINCES_MERGED = dt.date(2025, 7, 1)
-"""The provinces merged on 1 July 2025 (Resolution 202/2025/QH15)."""
+"""The day the merged provinces came into being (the 2025 reform of provincial units)."""
 
 SHOWN_ORIGINS = ("published", "last_report")
-"""Dates of the committee's rates the section shows (year ends are in the capital section)."""
+"""Dates of the committee's rates the section shows (the year-end rates of each plan year stay
+in ``metrics.json``)."""
 
 
 def shows_reconciliation(b: Brief) -> bool:
