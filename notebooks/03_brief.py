@@ -73,6 +73,16 @@ brief.key_figures_section(b)
 brief.capital_section(b)
 
 # %% [markdown]
+# ## Reconciling with published figures
+# The committee's conventions (cumulative over the phase, a year's plan with carry-over) at the
+# published dates, each published figure of the province beside the dataset's value under its
+# convention, and the province among provinces with comparable published rates. Left out of a
+# district brief.
+
+# %%
+brief.reconcile_section(b)
+
+# %% [markdown]
 # ## Timing
 # What late allocation cost: months to disburse, the timing effect and the early-allocation
 # counterfactual with its interval (or a plain statement that the data are too few).

@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python scripts/import_published_figures.py ../shared/reference/published``.
 Reads ``published_figures.csv`` (159 real figures from 49 public pages, with quotes) and writes
-``src/helpers/data/reference/published_figures.csv`` (figures, dates, scope notes and a
+``src/helpers/data/reference/published_figures.csv`` (figures, dates, scope notes, the
+``qualifier`` read from the quote and note by :func:`helpers.data.published.qualifier`, and a
 ``source_id``; the quotes are not shipped) and one ``sources`` row per page (its address, the
 publishing site and date). Re-running replaces the rows it wrote before and keeps the others.
 """
@@ -18,6 +19,8 @@ import sys
 import unicodedata
 from pathlib import Path
 from urllib.parse import urlparse
+
+from helpers.data.published import qualifier
 
 REFERENCE = Path(__file__).resolve().parents[1] / "src" / "helpers" / "data" / "reference"
 PREFIX = "pub_"
@@ -49,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             "measure": r["measure"].strip(),
             "value": r["value"].strip(),
             "unit": r["unit"].strip(),
+            "qualifier": qualifier(
+                r["value"].strip(), r["scope_note"], r["quote_vi_or_en"], r["unit"].strip()
+            ),
             "scope_note": nfc(r["scope_note"]),
             "source_id": sid,
         })  # fmt: skip

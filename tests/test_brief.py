@@ -533,6 +533,7 @@ def test_sections_are_in_the_page_order(rendered):
         "title",
         "key-figures",
         "capital",
+        "reconcile",
         "timing",
         "targets",
         "ranking",

@@ -47,7 +47,9 @@ PRINT_FOOTER = (
 """Page numbers on every printed page: Chromium draws no CSS @page margin boxes, so the PDF
 gets them from page.pdf's footer template (brief.css says what a browser's own print shows)."""
 PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"}
-MAX_PAGES = 7
+MAX_PAGES = 8
+"""The province brief before the reconciliation with published figures already printed on 7
+pages (tables kept whole leave gaps); that section adds about one page."""
 PHONE = {"width": 390, "height": 844}
 CASES = [("province", "vi"), (DISTRICT, "en")]
 """(scope, language) of each brief checked: the province in Vietnamese, a district in English."""
@@ -289,7 +291,7 @@ def _province_brief(run_root: Path, lang: str) -> Path:
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_province_brief_prints_on_at_most_seven_numbered_pages(run_root, browser, checks_dir, lang):
+def test_province_brief_prints_on_at_most_eight_numbered_pages(run_root, browser, checks_dir, lang):
     visit = Visit(browser, _province_brief(run_root, lang))
     try:
         pdf = checks_dir / f"print-province-{lang}.pdf"

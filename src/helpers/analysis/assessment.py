@@ -30,6 +30,13 @@ from helpers.analysis.execution import (
 from helpers.analysis.frames import rate
 from helpers.analysis.lines import line_table
 from helpers.analysis.pefa import PefaScore, pefa_aggregate_outturn, pefa_composition_variance
+from helpers.analysis.published import (
+    comparison_records,
+    province_name,
+    published_comparison,
+    standing_record,
+    widest_standing,
+)
 from helpers.analysis.scoping import filter_scope
 from helpers.analysis.targets import target_scorecard, targets_met
 from helpers.core.scope import Scope
@@ -165,9 +172,7 @@ class AssessmentTables:
     @cached_property
     def province_name(self) -> str:
         """Vietnamese name of the dataset's province (to match published figures)."""
-        units = self.dataset.units
-        hit = units.loc[units["unit_code"] == self.dataset.province_code, "name_vi"]
-        return str(hit.iloc[0]) if len(hit) else ""
+        return province_name(self.dataset)
 
     @cached_property
     def committee(self) -> list[dict[str, Any]]:
@@ -178,6 +183,15 @@ class AssessmentTables:
             published_dates(self.province_name),
             pd.Timestamp(self.lines.attrs["as_of"]),
         )
+
+    @cached_property
+    def published(self) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+        """The province's published figures beside the dataset and its standing among the
+        provinces with comparable published rates (province scope only; else None, None)."""
+        if not self.scope.is_province:
+            return None, None
+        table = published_comparison(self.dataset)
+        return comparison_records(table), standing_record(widest_standing(self.province_name))
 
     def total(self, column: str) -> float:
         return float(self.lines[column].sum())
@@ -263,6 +277,8 @@ class AssessmentTables:
                 for k, v in self.lines["status_at_last_report"].value_counts().sort_index().items()
             },
             "committee_rates": self.committee,
+            "published_comparison": self.published[0],
+            "published_standing": self.published[1],
         }
 
 

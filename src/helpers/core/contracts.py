@@ -175,6 +175,12 @@ class ScorecardRow(Contract):
     status: Literal["met", "not_met", "no_data"]
 
 
+Convention = Literal["by_vintage", "year_plan_with_carry_over", "phase_cumulative", "phase_total"]
+"""The committee conventions (``helpers.analysis.committee``)."""
+SourceScope = Literal["central", "budget", "all", "unstated"]
+"""What a published figure covers: central budget, state budget, all sources, not stated."""
+
+
 class CommitteePart(Contract):
     """Allocated, disbursed and their rate under one convention, for one capital type."""
 
@@ -186,9 +192,7 @@ class CommitteePart(Contract):
 class CommitteeRate(CommitteePart):
     """A rate as a provincial committee publishes it (``helpers.analysis.committee``)."""
 
-    convention: Literal[
-        "by_vintage", "year_plan_with_carry_over", "phase_cumulative", "phase_total"
-    ]
+    convention: Convention
     as_of: str | None
     scope: Literal["phase", "year"]
     period: str
@@ -196,6 +200,62 @@ class CommitteeRate(CommitteePart):
     observed: bool
     """The date is on or before the last report (otherwise the amounts are those known)."""
     by_capital_type: dict[str, CommitteePart]
+
+
+class PublishedFigure(Contract):
+    """A published figure of the province beside the dataset's value under its convention
+    (``helpers.analysis.published``). ``published`` and ``dataset`` are in the published
+    ``unit`` (percent, billion or million VND), as the page reads; ``decimals`` is how many the
+    page writes. ``matches`` is None when the figure is not comparable (``reason`` says why)."""
+
+    figure_id: str
+    measure: str
+    period: str
+    """As the research file writes it (it may carry an English note: "2024 (incl. …)")."""
+    plan_years: list[int] | None = None
+    """First and last plan year of the period, None when it names none."""
+    as_of: str | None
+    unit: Literal["percent", "billion_vnd", "million_vnd"]
+    published: float
+    decimals: int = 0
+    qualifier: Literal["exact", "at_least", "at_most", "about"]
+    dataset: float | None
+    convention: Convention | None
+    sources: SourceScope
+    matches: bool | None
+    reason: Literal["post_merger", "no_date", "period", "after_last_report"] | None = None
+    source_id: str
+    url: str | None
+
+
+class StandingRow(Contract):
+    """A province's published cumulative rate (a fraction) near the province's own date."""
+
+    province: str
+    value: float
+    decimals: int = 1
+    """Decimals of the rate as published (in percent: 70 → 0, 75.6 → 1)."""
+    qualifier: Literal["exact", "at_least", "at_most", "about"] = "exact"
+    as_of: str
+    days_apart: int
+    sources: SourceScope
+    comparability: Literal["same_sources", "sources_differ", "sources_unstated", "post_merger"]
+    figure_id: str
+    url: str | None
+    own: bool = False
+    """The row of the brief's own province."""
+
+
+class PublishedStanding(Contract):
+    """Where the province stands among provinces that published a comparable rate."""
+
+    measure: str
+    as_of: str
+    value: float | None
+    rank: int | None
+    n: int
+    window_days: int
+    rows: list[StandingRow]
 
 
 class Metrics(Contract):
@@ -257,6 +317,11 @@ class Metrics(Contract):
     """Extended (investment), carried-over (recurrent), open and lapsed amounts by law."""
     line_status_at_last_report: dict[str, int] | None = None
     committee_rates: list[CommitteeRate] | None = None
+    published_comparison: list[PublishedFigure] | None = None
+    """The province's published figures beside the dataset (province scope only; empty when
+    none is shipped for the province)."""
+    published_standing: PublishedStanding | None = None
+    """The province among provinces with comparable published rates (province scope only)."""
 
 
 # ----------------------------------------------------------------------------- lag.json

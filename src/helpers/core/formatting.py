@@ -20,16 +20,19 @@ from helpers.core.text import LANGS, check_lang, tr
 
 __all__ = [
     "LANGS",
+    "PUBLISHED_UNITS",
     "bvnd",
     "check_lang",
     "date",
     "day_month",
+    "in_unit",
     "is_missing",
     "month_abbr",
     "mvnd",
     "number",
     "percent",
     "pp",
+    "qualified",
 ]
 
 LOCALES: dict[str, str] = {"vi": "vi_VN", "en": "en_US"}
@@ -75,6 +78,26 @@ def percent(fraction: float | None, lang: str = "vi", digits: int = 1) -> str:
 def pp(value: float, lang: str = "vi", digits: int = 1) -> str:
     """Percentage points: "2,3 điểm phần trăm" / "2.3 percentage points"."""
     return tr("common.pp", lang, n=number(value, lang, digits))
+
+
+PUBLISHED_UNITS: tuple[str, ...] = ("percent", "billion_vnd", "million_vnd")
+"""The units pages publish figures in (``published_figures``)."""
+
+
+def in_unit(value: float | None, unit: str, lang: str = "vi", digits: int = 0) -> str:
+    """A value in the unit a page publishes it in: ``percent`` 77.2 → "77,2%",
+    ``billion_vnd`` 4222 → "4.222 tỷ đồng", ``million_vnd`` → "… triệu đồng"; "–" when missing."""
+    if value is None or is_missing(value):
+        return MISSING
+    if unit == "percent":
+        return percent(value / 100.0, lang, digits)
+    key = {"billion_vnd": "common.amount_bvnd", "million_vnd": "common.amount_mvnd"}[unit]
+    return tr(key, lang, n=number(value, lang, digits))
+
+
+def qualified(text: str, qualifier: str, lang: str = "vi") -> str:
+    """A published value with the page's wording: "hơn 4.222 tỷ đồng" / "nearly 67%"."""
+    return tr(f"common.qualifier.{qualifier}", lang, value=text)
 
 
 def date(value: pd.Timestamp | dt.date | str, lang: str = "vi") -> str:

@@ -455,6 +455,10 @@ PUBLISHED_MEASURES: tuple[str, ...] = tuple(
     for part in ("total", "investment", "recurrent")
 )
 
+QUALIFIERS: tuple[str, ...] = ("exact", "at_least", "at_most", "about")
+"""How a published figure is worded: as is, "more than", "nearly", "about"
+(:mod:`helpers.data.published`)."""
+
 PUBLISHED_FIGURES = Table(
     "published_figures",
     "Reference: figures on the program that provinces and ministries published, 2021–2025 "
@@ -470,6 +474,13 @@ PUBLISHED_FIGURES = Table(
         Column("value", "number", "The figure."),
         Column(
             "unit", "enum", "Unit of the value.", allowed=("billion_vnd", "million_vnd", "percent")
+        ),
+        Column(
+            "qualifier",
+            "enum",
+            'How the page words the figure: exact, at_least ("more than", "hơn"), at_most '
+            '("nearly", "gần") or about ("about", "khoảng").',
+            allowed=QUALIFIERS,
         ),
         Column(
             "scope_note",

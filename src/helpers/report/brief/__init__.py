@@ -13,7 +13,8 @@ data string is escaped by the templates.
 
 Modules: :mod:`.values` (text look-ups, formats), :mod:`.model` (inputs, :class:`Brief`),
 :mod:`.findings` (thresholds, findings, proposals), :mod:`.sentences`, :mod:`.charts`,
-:mod:`.sections` (each section's context), :mod:`.render` (templates, writing),
+:mod:`.sections` (each section's context), :mod:`.reconcile` (the published figures beside the
+dataset), :mod:`.render` (templates, writing),
 :mod:`.index` (the run's index) and ``python -m helpers.report.brief render|index``::
 
     python -m helpers.report.brief render --assessment-dir outputs/province/assessment \\
@@ -60,6 +61,7 @@ from helpers.report.brief.render import (
     proposals_section,
     provenance_section,
     ranking_section,
+    reconcile_section,
     render_html,
     sections,
     targets_section,
@@ -115,6 +117,7 @@ __all__ = [
     "provenance",
     "provenance_section",
     "ranking_section",
+    "reconcile_section",
     "render_html",
     "resolve_scope_slug",
     "scope_slug",

@@ -25,6 +25,7 @@ from helpers.core.text import tr
 from helpers.data.dataset import DEMO_LABEL
 from helpers.report.brief import sections as ctx
 from helpers.report.brief.model import ENTRY_NAME, HTML_NAME, Brief, index_entry
+from helpers.report.brief.reconcile import reconcile_context
 from helpers.report.brief.values import demo_note
 
 TEMPLATES_DIR: Path = PACKAGE_DIR / "report" / "templates"
@@ -72,6 +73,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Brief], dict[str, Any]]]] = {
     "title": ("title", ctx.title_context),
     "key-figures": ("key_figures", ctx.key_figures_context),
     "capital": ("capital", ctx.capital_context),
+    "reconcile": ("reconcile", reconcile_context),
     "timing": ("timing", ctx.timing_context),
     "targets": ("targets", ctx.targets_context),
     "ranking": ("ranking", ctx.ranking_context),
@@ -79,7 +81,9 @@ SECTIONS: dict[str, tuple[str, Callable[[Brief], dict[str, Any]]]] = {
     "method": ("method", ctx.method_context),
     "provenance-footer": ("provenance", ctx.provenance_context),
 }
-"""Section id → (template under ``sections/``, context builder), in the page's order."""
+"""Section id → (template under ``sections/``, context builder), in the page's order. A section
+whose template renders nothing (the reconciliation of a district brief) is left out of the
+page."""
 
 
 def section(b: Brief, section_id: str) -> Section:
@@ -104,6 +108,11 @@ def key_figures_section(b: Brief) -> Section:
 def capital_section(b: Brief) -> Section:
     """Capital and disbursement over the period."""
     return section(b, "capital")
+
+
+def reconcile_section(b: Brief) -> Section:
+    """The committee's conventions and the published figures beside the dataset (province)."""
+    return section(b, "reconcile")
 
 
 def timing_section(b: Brief) -> Section:
@@ -137,8 +146,8 @@ def provenance_section(b: Brief) -> Section:
 
 
 def sections(b: Brief) -> list[Section]:
-    """Every section of the brief, in order."""
-    return [section(b, sid) for sid in SECTIONS]
+    """Every section of the brief that has something to show, in order."""
+    return [s for s in (section(b, sid) for sid in SECTIONS) if str(s.html)]
 
 
 def page(template: str, title: str, lang: str, demo: bool, **context: Any) -> str:
