@@ -368,3 +368,14 @@ def test_booked_lines_carry_their_districts_capacity_effect(default):
         + lines["plan_year"].astype(str).map(truth.year_effect)
     )
     assert np.allclose(1 / (1 + np.exp(-eta)), lines["mu"])
+
+
+def test_every_published_cao_bang_figure_matches_under_the_stated_conventions():
+    """What `mtqg validate demo` reports: each of the 11 comparable published figures of the
+    province beside the demo's value under its convention, every one matching."""
+    from helpers.analysis.published import match_counts, published_comparison
+    from helpers.data import datasets
+
+    table = published_comparison(datasets.open_dataset("demo"))
+    assert match_counts(table) == (11, 11)
+    assert table["matches"].dropna().all()
