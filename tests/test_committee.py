@@ -217,3 +217,22 @@ def test_demo_metrics_add_committee_rates():
     assert {"2025-08-01", "2025-10-15"} <= published
     assert m["carry_over_by_law"]["extended_mvnd"] > 0
     assert m["carry_over_by_law"]["carried_over_mvnd"] > 0
+
+
+def test_rates_by_capital_type_count_the_state_budget_and_the_total_every_source():
+    """Central investment 100 (60 disbursed), local investment 50 (20), credit 200 (180, filed
+    as investment): investment = (60 + 20) / 150 = 53.3 %; total = 260 / 350 = 74.3 %."""
+    a = alloc(
+        [
+            {"plan_year": 2024, "amount_mvnd": 100.0},
+            {"plan_year": 2024, "amount_mvnd": 50.0, "source": "local"},
+            {"plan_year": 2024, "amount_mvnd": 200.0, "source": "credit"},
+        ]
+    )
+    d = snaps(a, [(0, "2024-12-31", 60), (1, "2024-12-31", 20), (2, "2024-12-31", 180)])
+    out = committee.phase_cumulative(line_table(a, d), d, T("2024-12-31"))
+    assert out.loc["investment", "allocated_mvnd"] == pytest.approx(150)
+    assert out.loc["investment", "rate"] == pytest.approx(80 / 150)
+    assert out.loc["recurrent", "allocated_mvnd"] == 0
+    assert out.loc["total", "allocated_mvnd"] == pytest.approx(350)
+    assert out.loc["total", "rate"] == pytest.approx(260 / 350)

@@ -182,8 +182,9 @@ def test_rates_by_capital_type_cover_the_state_budget_only():
     sources = pub.source_scope(inv["scope_note"], inv["measure"])
     # state budget: A + B = (500,000 + 332,000) / (600,000 + 400,000) = 83.2 %
     assert pub.dataset_value(lines, d, inv, conv, sources) == pytest.approx(0.832)
-    # over all sources it would be (832,000 + 100,000) / 2,000,000 = 46.6 %
-    assert pub.dataset_value(lines, d, inv, conv, "all") == pytest.approx(0.466)
+    # credit and other capital has no capital type: even over all sources the rate by capital
+    # type is the state budget's (not (832,000 + 100,000) / 2,000,000 = 46.6 %)
+    assert pub.dataset_value(lines, d, inv, conv, "all") == pytest.approx(0.832)
     rec = _figure("disbursement_rate_recurrent", "nearly 67%")
     # D: 200,000 / 300,000 = 66.67 %, "nearly 67": 65.83 to 67.5
     value = pub.dataset_value(lines, d, rec, conv, "budget")

@@ -12,8 +12,8 @@ from earlier years and phase figures are cumulative. Each convention has an id:
   the date, against all they had disbursed by the date;
 * ``phase_total``: every line of the phase, allocated only (no date).
 
-Each returns one row per capital type and a ``total`` row. Amounts million VND, rates
-fractions.
+Each returns one row per capital type (state-budget capital: central and local) and a
+``total`` row (every source). Amounts million VND, rates fractions.
 """
 
 from __future__ import annotations
@@ -39,6 +39,18 @@ CONVENTIONS: tuple[str, ...] = (
 PARTS: tuple[str, ...] = (*schema.CAPITAL_TYPES, "total")
 
 
+BUDGET_SOURCES: tuple[str, ...] = ("central", "local")
+"""Investment / recurrent (đầu tư / sự nghiệp) classify state-budget capital only: the rows by
+capital type count central and local lines; credit and other mobilised capital (which the data
+file as investment, the enum having no third value) count in the total only."""
+
+
+def _kind(lines: pd.DataFrame) -> pd.Series:
+    """A line's capital type when it is state-budget capital, else ``mobilised``."""
+    budget = lines["source"].isin(BUDGET_SOURCES)
+    return lines["capital_type"].astype(str).where(budget, "mobilised")
+
+
 def _by_type(capital_type: pd.Series, allocated: pd.Series, disbursed: pd.Series) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
@@ -47,9 +59,9 @@ def _by_type(capital_type: pd.Series, allocated: pd.Series, disbursed: pd.Series
             "disbursed_mvnd": disbursed.to_numpy(dtype=float),
         }
     )
-    out = frame.groupby("capital_type")[["allocated_mvnd", "disbursed_mvnd"]].sum()
-    out = out.reindex(list(schema.CAPITAL_TYPES), fill_value=0.0)
-    out.loc["total"] = out.sum()
+    sums = frame.groupby("capital_type")[["allocated_mvnd", "disbursed_mvnd"]].sum()
+    out = sums.reindex(list(schema.CAPITAL_TYPES), fill_value=0.0)
+    out.loc["total"] = sums.sum()
     out["rate"] = rate(out["disbursed_mvnd"], out["allocated_mvnd"])
     out.index.name = "capital_type"
     return out
@@ -61,7 +73,7 @@ def by_vintage(
     """The lines of ``plan_year`` against what they had disbursed by ``as_of``."""
     sel = lines[lines["plan_year"] == int(plan_year)]
     done = cumulative_at(disbursements, sel["line_id"], pd.Timestamp(as_of))
-    return _by_type(sel["capital_type"], sel["amount_mvnd"], done)
+    return _by_type(_kind(sel), sel["amount_mvnd"], done)
 
 
 def year_plan_with_carry_over(
@@ -98,7 +110,7 @@ def year_plan_with_carry_over(
     later = cumulative_at(disbursements, old["line_id"], stop) - at_start
     later = later.clip(lower=0).clip(upper=left)
     return _by_type(
-        pd.concat([own["capital_type"], old["capital_type"]]),
+        pd.concat([_kind(own), _kind(old)]),
         pd.concat([own["amount_mvnd"], left]),
         pd.concat([own_done, later]),
     )
@@ -111,13 +123,13 @@ def phase_cumulative(
     when = pd.Timestamp(as_of)
     sel = lines[(lines["plan_year"] <= when.year) & (lines["decision_date"] <= when)]
     done = cumulative_at(disbursements, sel["line_id"], when)
-    return _by_type(sel["capital_type"], sel["amount_mvnd"], done)
+    return _by_type(_kind(sel), sel["amount_mvnd"], done)
 
 
 def phase_total(lines: pd.DataFrame) -> pd.DataFrame:
     """Every line of the phase, allocated only (``disbursed_mvnd`` 0, rate not meaningful)."""
     zero = pd.Series(0.0, index=lines.index)
-    return _by_type(lines["capital_type"], lines["amount_mvnd"], zero)
+    return _by_type(_kind(lines), lines["amount_mvnd"], zero)
 
 
 # --------------------------------------------------------------------------- published dates
