@@ -136,3 +136,45 @@ def test_district_brief_gets_a_locator_of_itself():
     }
     html = brief.render_html(Brief(metrics=m, lag=_load("lag_district_few.json"), lang="vi"))
     assert 'id="fig-locator"' in html and 'id="ranking"' in html
+
+
+# --------------------------------------------------------------------------- slow
+@pytest.mark.slow
+def test_new_unit_through_the_assessment_notebook_and_the_brief(tmp_path):
+    """N01273 of the demo: the assessment notebook with ``apportion``, the lag step, then the
+    brief in vi and en from their results (the locator drawn by the assessment reused in vi)."""
+    import papermill as pm
+
+    from helpers.core.paths import NOTEBOOKS_DIR
+    from helpers.steps import lag as lag_step
+
+    base = tmp_path / "N01273"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "01_assessment.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        parameters={
+            "scope": "N01273",
+            "apportion": "communes",
+            "lang": "vi",
+            "out_dir": str(base / "assessment"),
+        },  # fmt: skip
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    metrics = json.loads((base / "assessment" / "metrics.json").read_text(encoding="utf-8"))
+    geo = metrics["geography"]
+    assert geo["kind"] == "new_unit" and geo["apportion"] == "communes"
+    assert [d["unit_code"] for d in geo["districts"]] == ["040", "051"]
+    assert all(r["estimate"] for r in geo["apportioned"])
+    assert "locator.png" in metrics["figures"]
+    run = lag_step.check_parameters("demo", "N01273", "01-31", "vi", base / "lag")
+    run.write_json()
+    for lang in ("vi", "en"):
+        b = brief.load_brief(
+            scope="N01273", lang=lang, assessment_dir=base / "assessment",
+            lag_dir=base / "lag", out_dir=base / "brief",
+        )  # fmt: skip
+        html = brief.render_html(b)
+        assert 'id="fig-locator"' in html and 'id="table-formers"' in html
+        assert "1657/NQ-UBTVQH15" in b.title()
