@@ -101,6 +101,7 @@ def test_apportioned_by_communes_is_an_estimate_by_hand(g):
     assert est["D1"]["allocated_mvnd"] == 200.0 and est["D1"]["disbursed_deadline_mvnd"] == 100.0
     assert est["D2"]["allocated_mvnd"] == 200.0 and est["D2"]["disbursed_deadline_mvnd"] == 150.0
     assert {r["key"] for r in g["apportioned"]} == {"communes"}
+    assert all(r["estimate"] is True for r in g["apportioned"])
 
 
 def test_apportioned_by_a_population_column_by_hand():

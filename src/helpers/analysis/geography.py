@@ -224,6 +224,7 @@ def apportioned(
                 "allocated_mvnd": _num(share * alloc) if share is not None else None,
                 "disbursed_deadline_mvnd": _num(share * disb) if share is not None else None,
                 "execution_rate_deadline": row["execution_rate_deadline"],
+                "estimate": True,
             }
         )
     return out
