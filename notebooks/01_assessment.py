@@ -46,6 +46,7 @@ scope: str = "province"  # "province", a unit code (pass codes with papermill -r
 years: str = "2021-2025"  # plan years: a range "2021-2025", a list "2022,2024" or one year
 lang: str = "vi"  # language of charts and tables: "vi" or "en"
 out_dir: str = "outputs/{scope}/assessment"  # output folder; {scope} becomes province or the unit code; relative paths start at the repo root
+apportion: str = "none"  # a new unit's share of its former districts' own lines: "none", "communes" or a numeric column of the units table (an ESTIMATE)
 
 # %% [markdown]
 # ## Parameters and data · Tham số và dữ liệu
@@ -60,7 +61,7 @@ from helpers.analysis.targets import targets_met
 from helpers.report.figures import assessment as charts
 from helpers.steps import assessment
 
-run = assessment.check_parameters(data, scope, years, lang, out_dir)
+run = assessment.check_parameters(data, scope, years, lang, out_dir, apportion)
 print(run.title(), "|", run.dataset.origin, "| last report:", run.lines.attrs["as_of"].date())
 print(f"{len(run.lines)} plan lines; outputs -> {run.out_dir}")
 
@@ -231,7 +232,28 @@ assessment.view(ranking, lang, ["rank", f"name_{lang}", "allocated_mvnd", "disbu
           "wald_p_value", "distinguishable", "above", "below", "not_estimable")}
 
 # %% [markdown]
-# ## 8. Machine-readable summary · Tóm tắt
+# ## 8. Today's geography · Địa giới hiện nay
+# A unit created on 1 July 2025 (Resolution 1657/NQ-UBTVQH15) is its own lines and those of
+# the former communes it took over. The lines booked to its former districts themselves are
+# shown beside that record, never added to it; with `apportion` other than "none" an
+# ESTIMATE of its share of them is added (communes taken / the district's communes, or a
+# numeric column of the units table summed the same way). Rates at the deadline are also
+# pooled (empirical Bayes): districts toward the province, former communes toward their
+# district, new units toward the amount-weighted mix of their former districts. The maps: the
+# province's former districts by execution rate, or a locator of the scope's former districts.
+
+# %%
+import pandas as pd
+
+geo = tables.geography
+print(geo["kind"], "| apportion:", geo["apportion"])
+for name, fig in assessment.map_figures(run).items():
+    png = run.save(fig, name)
+display(pd.DataFrame(geo["district_context"])) if geo["district_context"] else None
+pd.DataFrame(geo["pooled"])
+
+# %% [markdown]
+# ## 9. Machine-readable summary · Tóm tắt
 # `metrics.json` in the output folder holds the figures above (amounts in million VND, rates
 # as fractions) so briefs and the batch index use them without re-computing.
 

@@ -46,7 +46,8 @@ FIGURES = {
 # --------------------------------------------------------------------------- fast
 def test_parameters_cell_is_what_papermill_sees():
     params = pm.inspect_notebook(str(NOTEBOOK))
-    assert list(params) == ["data", "scope", "years", "lang", "out_dir"]
+    assert list(params) == ["data", "scope", "years", "lang", "out_dir", "apportion"]
+    assert params["apportion"]["default"] == '"none"'
     assert all(p["inferred_type_name"] == "str" and p["help"] for p in params.values())
     assert params["scope"]["default"] == '"province"'
 

@@ -28,6 +28,7 @@ from helpers.analysis.execution import (
     year_end_concentration,
 )
 from helpers.analysis.frames import rate
+from helpers.analysis.geography import geography
 from helpers.analysis.lines import line_table
 from helpers.analysis.pefa import PefaScore, pefa_aggregate_outturn, pefa_composition_variance
 from helpers.analysis.published import (
@@ -65,12 +66,19 @@ class AssessmentTables:
     dataset: Dataset
     scope: Scope
     years: list[int]
+    apportion: str = "none"
+    """How the ``geography`` block estimates a unit's share of its districts' own lines
+    (:func:`helpers.analysis.geography.check_apportion`)."""
 
     @classmethod
     def build(
-        cls, dataset: Dataset, scope: Scope, years: Iterable[int] = DEFAULT_YEARS
+        cls,
+        dataset: Dataset,
+        scope: Scope,
+        years: Iterable[int] = DEFAULT_YEARS,
+        apportion: str = "none",
     ) -> AssessmentTables:
-        return cls(dataset, scope, sorted({int(y) for y in years}))
+        return cls(dataset, scope, sorted({int(y) for y in years}), apportion)
 
     @property
     def disbursements(self) -> pd.DataFrame:
@@ -193,6 +201,19 @@ class AssessmentTables:
         table = published_comparison(self.dataset)
         return comparison_records(table), standing_record(widest_standing(self.province_name))
 
+    @cached_property
+    def geography(self) -> dict[str, Any]:
+        """What the scope was made of, its districts' own lines, pooled rates
+        (:func:`helpers.analysis.geography.geography`, over the province's lines)."""
+        ds = self.dataset
+        return geography(
+            ds.units,
+            getattr(ds, "successions", None),
+            self.province_lines,
+            self.scope.code,
+            self.apportion,
+        )
+
     def total(self, column: str) -> float:
         return float(self.lines[column].sum())
 
@@ -279,6 +300,7 @@ class AssessmentTables:
             "committee_rates": self.committee,
             "published_comparison": self.published[0],
             "published_standing": self.published[1],
+            "geography": self.geography,
         }
 
 

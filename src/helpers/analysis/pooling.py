@@ -19,7 +19,8 @@ plus a unit effect of variance ``tau2``, observed with sampling variance ``v_g``
 
 The workbench pools districts toward the province, then communes toward their (pooled)
 district: :func:`pool_rates` does one level. Units with fewer lines than ``min_lines`` are
-flagged ``few``: the brief says the data are too few to rank them (the brief's rule, 30 lines).
+flagged ``few``: the brief says the data are too few to rank them
+(:data:`helpers.core.thresholds.MIN_LINES`, the brief's rule).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from helpers.core.thresholds import MIN_LINES
 
 Z95 = 1.959963984540054
 MODEL = "empirical_bayes_normal"
@@ -54,7 +57,7 @@ def pool_rates(
     group: pd.Series,
     prior: Mapping[str, float] | pd.Series,
     parent: pd.Series | None = None,
-    min_lines: int = 30,
+    min_lines: int = MIN_LINES,
 ) -> PooledRates:
     """Partial pooling of the units' amount-weighted rates toward their priors.
 

@@ -258,6 +258,90 @@ class PublishedStanding(Contract):
     rows: list[StandingRow]
 
 
+class FormerUnit(Contract):
+    """A former commune a new unit took over (``geography.formers``)."""
+
+    unit_code: str
+    name_vi: str
+    name_en: str
+    district_code: str | None
+    district_name_vi: str | None = None
+    district_name_en: str | None = None
+    clause: str | None = None
+
+
+class DistrictShare(Contract):
+    """A former district of the scope: how many of its communes the scope took."""
+
+    unit_code: str
+    name_vi: str
+    name_en: str
+    communes_taken: int
+    communes_total: int
+    home: bool = False
+
+
+class DistrictContext(Contract):
+    """The lines booked to a former district itself (beside a unit's record, never in it)."""
+
+    unit_code: str
+    n_lines: int
+    allocated_mvnd: float | None
+    disbursed_deadline_mvnd: float | None
+    execution_rate_deadline: float | None
+
+
+class Apportioned(Contract):
+    """An ESTIMATE of the scope's share of a district's own lines (``key``: communes or a
+    column of the units table; ``share`` = ``part`` / ``whole``)."""
+
+    unit_code: str
+    key: str
+    part: float | None
+    whole: float | None
+    share: float | None
+    allocated_mvnd: float | None
+    disbursed_deadline_mvnd: float | None
+    execution_rate_deadline: float | None
+    estimate: Literal[True] = True
+
+
+class PooledRate(Contract):
+    """A unit's deadline execution rate, raw and shrunk toward its parent, with its interval."""
+
+    level: Literal["district", "former_commune", "new_unit"]
+    unit_code: str
+    name_vi: str
+    name_en: str
+    n_lines: int
+    allocated_mvnd: float | None
+    disbursed_mvnd: float | None
+    raw_rate: float | None
+    prior_rate: float | None
+    pooled_rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    few: bool
+
+
+class Geography(Contract):
+    """Today's geography of the scope (:mod:`helpers.analysis.geography`)."""
+
+    kind: Literal["province", "district", "former_commune", "new_unit"]
+    home_district: str | None = None
+    legal_basis: str | None = None
+    effective_date: str | None = None
+    formers: list[FormerUnit] = []
+    districts: list[DistrictShare] = []
+    district_context: list[DistrictContext] = []
+    apportion: str = "none"
+    apportioned: list[Apportioned] | None = None
+    """Present only when an apportioning was requested: always an estimate."""
+    pooled: list[PooledRate] = []
+    pooled_model: str | None = None
+    min_lines: int | None = None
+
+
 class Metrics(Contract):
     """``metrics.json``: the assessment of one scope."""
 
@@ -322,6 +406,8 @@ class Metrics(Contract):
     none is shipped for the province)."""
     published_standing: PublishedStanding | None = None
     """The province among provinces with comparable published rates (province scope only)."""
+    geography: Geography | None = None
+    """What the scope was made of on 1 July 2025, the district context, pooled rates."""
 
 
 # ----------------------------------------------------------------------------- lag.json

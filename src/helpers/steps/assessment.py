@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from helpers.analysis.assessment import AssessmentTables
 from helpers.analysis.execution import monthly_profile
+from helpers.analysis.geography import check_apportion
 from helpers.core.contracts import Metrics
 from helpers.core.errors import ParameterError
 from helpers.core.formatting import number, percent
@@ -29,7 +30,7 @@ from helpers.core.text import check_lang, has_text, tr
 from helpers.data.deadlines import label_values
 from helpers.data.schema import PLAN_YEAR_MAX, PLAN_YEAR_MIN
 from helpers.report.figures import assessment as charts
-from helpers.report.figures import style
+from helpers.report.figures import maps, style
 from helpers.steps.base import Step, open_step
 
 METRICS_FILE = "metrics.json"
@@ -137,6 +138,7 @@ def check_parameters(
     years: str | int | Sequence[int],
     lang: str,
     out_dir: str | Path,
+    apportion: str = "none",
 ) -> Assessment:
     """Check every parameter of the notebook, open the data and resolve the scope.
 
@@ -147,6 +149,9 @@ def check_parameters(
         years: see :func:`parse_years`.
         lang: "vi" or "en".
         out_dir: output folder; ``{scope}`` is replaced by "province" or the unit code.
+        apportion: "none", "communes" or a numeric column of the units table: how the
+            ``geography`` block estimates a unit's share of its former districts' own lines
+            (:func:`helpers.analysis.geography.check_apportion`).
 
     Raises:
         ParameterError: a parameter is outside its allowed values (the message names them).
@@ -155,7 +160,8 @@ def check_parameters(
     check_lang(lang)
     year_list = parse_years(years)
     step = open_step(data, scope, lang, out_dir, DEFAULT_OUT_DIR)
-    tables = AssessmentTables.build(step.dataset, step.scope, year_list)
+    key = check_apportion(step.dataset.units, apportion)
+    tables = AssessmentTables.build(step.dataset, step.scope, year_list, key)
     return Assessment(step.dataset, step.scope, step.lang, step.out_dir, tables=tables)
 
 
@@ -165,10 +171,11 @@ def run_assessment(
     years: str | int | Sequence[int] = DEFAULT_YEARS_TEXT,
     lang: str = "vi",
     out_dir: str | Path = DEFAULT_OUT_DIR,
+    apportion: str = "none",
 ) -> dict:
     """Check the parameters, draw and save every figure, write ``metrics.json``; return it."""
-    a = check_parameters(data, scope, years, lang, out_dir)
-    for name, fig in assessment_figures(a).items():
+    a = check_parameters(data, scope, years, lang, out_dir, apportion)
+    for name, fig in (assessment_figures(a) | map_figures(a)).items():
         a.save(fig, name)
         style.plt.close(fig)
     return a.write_metrics()
@@ -190,6 +197,26 @@ def assessment_figures(a: Assessment) -> dict[str, Figure]:
         ),
         "target_scorecard": charts.plot_target_scorecard(tables.scorecard, lang),
     }
+
+
+def map_figures(a: Assessment) -> dict[str, Figure]:
+    """The maps of the scope, by file name: the province's choropleth of the former districts'
+    execution rates at the deadline (``district_map``, DEMO-marked on demo data); a former
+    district's, a former commune's or a new unit's locator of its former districts
+    (``locator``: the home district dark, the others it took communes from mid-tone)."""
+    geo, lang = a.tables.geography, a.lang
+    if a.scope.is_province:
+        ranking = a.tables.ranking
+        rows = ranking[ranking["level"] == "district"]
+        values = dict(zip(rows["unit_code"].astype(str), rows["execution_rate"], strict=True))
+        names = dict(zip(rows["unit_code"].astype(str), rows[f"name_{lang}"], strict=True))
+        fig = maps.plot_district_map(values, names, lang, demo=a.demo)
+        return {"district_map": fig} if fig is not None else {}
+    dark = [d["unit_code"] for d in geo["districts"] if d["home"] or len(geo["districts"]) == 1]
+    mid = [d["unit_code"] for d in geo["districts"] if d["unit_code"] not in dark]
+    names = {d["unit_code"]: d[f"name_{lang}"] for d in geo["districts"]}
+    fig = maps.plot_locator(dark, lang, partial=mid, names=names)
+    return {"locator": fig} if fig is not None else {}
 
 
 # --------------------------------------------------------------------------- display
@@ -244,6 +271,7 @@ __all__ = [
     "assessment_figures",
     "check_lang",
     "check_parameters",
+    "map_figures",
     "parse_years",
     "run_assessment",
     "view",

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from helpers.report.brief.findings import cf_interval, counterfactual_status
 from helpers.report.brief.model import Brief, capital_rates, districts, province_row, unit_name
 from helpers.report.brief.values import common, lc_first, num, t
-from helpers.report.figures import style
+from helpers.report.figures import maps, style
 
 PNG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -328,3 +328,37 @@ def upstream_png(b: Brief, source: str, png_name: str) -> str | None:
     if not raw.startswith(PNG_SIGNATURE):
         return None
     return PNG_URI + base64.b64encode(raw).decode("ascii")
+
+
+# --------------------------------------------------------------------------- maps
+def chart_district_map(b: Brief) -> str | None:
+    """The province's choropleth of the former districts' execution rates at the deadline: the
+    assessment's ``district_map.png`` when drawn in the brief's language, else drawn here from
+    the ranking's values (legend in the brief's language, DEMO on demo data)."""
+    upstream = upstream_png(b, "metrics", "district_map.png")
+    if upstream:
+        return upstream
+    rows = districts(b.ranking)
+    if len(rows) < 2:
+        return None
+    values = {r.unit_code: r.execution_rate for r in rows}
+    names = {r.unit_code: unit_name(r, b.lang) for r in rows}
+    fig = maps.plot_district_map(values, names, b.lang, demo=b.demo)
+    return png_data_uri(fig) if fig is not None else None
+
+
+def chart_locator(b: Brief) -> str | None:
+    """A locator of the scope's former districts (the home district dark, the others it took
+    communes from mid-tone): the assessment's ``locator.png`` in the brief's language, else
+    drawn here from ``metrics.json``'s ``geography``."""
+    upstream = upstream_png(b, "metrics", "locator.png")
+    if upstream:
+        return upstream
+    geo = b.metrics.geography
+    if geo is None or not geo.districts:
+        return None
+    dark = [d.unit_code for d in geo.districts if d.home or len(geo.districts) == 1]
+    mid = [d.unit_code for d in geo.districts if d.unit_code not in dark]
+    names = {d.unit_code: unit_name(d, b.lang) for d in geo.districts}
+    fig = maps.plot_locator(dark, b.lang, partial=mid, names=names)
+    return png_data_uri(fig) if fig is not None else None

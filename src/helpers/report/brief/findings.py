@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from helpers.core.contracts import Counterfactual, Lag, Metrics, TimingEffect
 from helpers.core.formatting import date as fmt_date
 from helpers.core.formatting import number
+from helpers.core.thresholds import MIN_LINES
 from helpers.report.brief.model import (
     DISTRICT_LEVEL_ENDED,
     Brief,
@@ -32,11 +33,6 @@ from helpers.report.brief.values import (
     ratio,
     t,
 )
-
-MIN_LINES = 30
-"""Fewest plan lines for which the brief states a timing effect or a counterfactual gain: with
-fewer, the model's interval rests on a handful of decisions, so the brief says the data are too
-few instead of quoting a number."""
 
 RECURRENT_GAP_PP = 5.0
 """Investment minus recurrent execution rate at the deadline (percentage points) above which

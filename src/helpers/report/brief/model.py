@@ -224,12 +224,40 @@ class Brief:
     def unit_code(self) -> str:
         return self.metrics.unit_code
 
+    @property
+    def kind(self) -> str:
+        """``province``, ``district``, ``former_commune`` or ``new_unit`` (metrics.json's
+        ``geography``; a result without it: province or district by its level)."""
+        geo = self.metrics.geography
+        if geo is not None:
+            return geo.kind
+        return "district" if self.is_district else "province"
+
+    @property
+    def is_new_unit(self) -> bool:
+        """A commune-level unit created on 1 July 2025."""
+        return self.kind == "new_unit"
+
+    @property
+    def is_commune_level(self) -> bool:
+        """A new unit or a former commune: not one of the districts the ranking compares."""
+        return self.kind in ("new_unit", "former_commune")
+
     def scope_name(self, lang: str | None = None) -> str:
         lang = lang or self.lang
         value = getattr(self.metrics, f"scope_name_{lang}") or self.metrics.scope_name_vi
         return value or self.unit_code
 
     def scope_phrase(self) -> str:
+        geo = self.metrics.geography
+        if self.is_new_unit and geo is not None and geo.effective_date and geo.legal_basis:
+            return t(
+                "scope_new_unit",
+                self.lang,
+                name=self.scope_name(),
+                date=fmt_date(geo.effective_date, self.lang),
+                basis=geo.legal_basis,
+            )
         key = "scope_district" if self.is_district else "scope_province"
         return t(key, self.lang, name=self.scope_name())
 

@@ -72,6 +72,7 @@ class Section:
 SECTIONS: dict[str, tuple[str, Callable[[Brief], dict[str, Any]]]] = {
     "title": ("title", ctx.title_context),
     "key-figures": ("key_figures", ctx.key_figures_context),
+    "geography": ("geography", ctx.geography_context),
     "capital": ("capital", ctx.capital_context),
     "reconcile": ("reconcile", reconcile_context),
     "timing": ("timing", ctx.timing_context),
@@ -103,6 +104,12 @@ def title_section(b: Brief) -> Section:
 def key_figures_section(b: Brief) -> Section:
     """Allocated, disbursed, rate at the deadline, carried over, targets met N of M."""
     return section(b, "key-figures")
+
+
+def geography_section(b: Brief) -> Section:
+    """What a new unit was made of, its districts' own lines beside its record, its pooled
+    rate and a locator map (left out of the province brief)."""
+    return section(b, "geography")
 
 
 def capital_section(b: Brief) -> Section:
