@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.analysis.pooling import Z95, pool_rates
+from helpers.analysis.pooling import Z95, mean_se, pool_rates
 
 
 def _lines(rows):
@@ -71,3 +71,25 @@ def test_lines_without_amount_are_left_out():
     amount, disbursed, group = _lines([("A", 0, 0.0), ("A", 100, 0.5), ("B", 100, 0.5)])
     t = pool_rates(amount, disbursed, group, {"A": 0.5, "B": 0.5}).table.set_index("group")
     assert t.loc["A", "n_lines"] == 1
+
+
+def test_a_unit_pooled_fully_carries_its_priors_uncertainty():
+    """tau2 = 0 (the second case above): B = 1, so se = sqrt(0 · v + 1² · 0.05²) = 0.05 and the
+    interval is the prior ± 1.96 × 0.05, not a zero-width interval."""
+    amount, disbursed, group = _lines(
+        [("A", 100, 0.8), ("A", 100, 0.6), ("B", 100, 0.2), ("B", 300, 0.6)]
+    )
+    prior = 340 / 600
+    out = pool_rates(
+        amount, disbursed, group, {"A": prior, "B": prior}, prior_se={"A": 0.05, "B": 0.05}
+    )
+    t = out.table.set_index("group")
+    assert t["se"].tolist() == pytest.approx([0.05, 0.05])
+    assert t.loc["A", "ci_low"] == pytest.approx(prior - Z95 * 0.05)
+    assert t.loc["A", "ci_high"] == pytest.approx(prior + Z95 * 0.05)
+
+
+def test_mean_se_by_hand():
+    """Shares 0.8 and 0.6 with equal amounts: mean 0.7, s² = (0.01 + 0.01) / 1 = 0.02,
+    Σw² = 0.5: se = sqrt(0.01) = 0.1."""
+    assert mean_se(pd.Series([100.0, 100.0]), pd.Series([0.8, 0.6])) == pytest.approx(0.1)

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.analysis.frames import rate
-from helpers.analysis.pooling import MODEL, PooledRates, pool_rates
+from helpers.analysis.pooling import MODEL, PooledRates, mean_se, pool_rates
 from helpers.core.errors import ParameterError
 from helpers.core.thresholds import MIN_LINES
 from helpers.data.units import former_units, home_districts
@@ -249,13 +249,15 @@ def pooled_levels(
     in_district = frame["district"].map(level) == "district"
     prov = rate(float(capped[in_district].sum()), float(a[in_district].sum()))
     districts = frame.loc[in_district, "district"]
+    prov_se = mean_se(a[in_district], capped[in_district] / a[in_district])
     out = {
         "district": pool_rates(
             a[in_district], d[in_district], districts, dict.fromkeys(districts.unique(), prov),
-            min_lines=min_lines,
+            min_lines=min_lines, prior_se=dict.fromkeys(districts.unique(), prov_se),
         )
     }  # fmt: skip
     pooled_d = out["district"].table.set_index("group")["pooled_rate"]
+    se_d = out["district"].table.set_index("group")["se"]
     kinds = {c: unit_kind(units, c) for c in frame["unit_code"].unique()}
     communes = frame["unit_code"].map(kinds) == "former_commune"
     if communes.any():
@@ -263,16 +265,19 @@ def pooled_levels(
         prior = {c: pooled_d.get(home[c]) for c in g.unique()}
         out["former_commune"] = pool_rates(
             a[communes], d[communes], g, prior, parent=frame.loc[communes, "district"],
-            min_lines=min_lines,
+            min_lines=min_lines, prior_se={c: se_d.get(home[c], 0.0) for c in g.unique()},
         )  # fmt: skip
     new = _new_unit_of(units, successions, frame["unit_code"])
     has_new = new.notna()
     if has_new.any():
         mix = (a * frame["district"].map(pooled_d))[has_new].groupby(new[has_new]).sum()
-        prior_n = mix / a[has_new].groupby(new[has_new]).sum()
+        weight = a[has_new].groupby(new[has_new]).sum()
+        prior_n = mix / weight
+        # the mix's standard error: the districts' weighted (a conservative bound)
+        mix_se = (a * frame["district"].map(se_d))[has_new].groupby(new[has_new]).sum() / weight
         out["new_unit"] = pool_rates(
             a[has_new], d[has_new], new[has_new], prior_n,
-            parent=new[has_new].map(home), min_lines=min_lines,
+            parent=new[has_new].map(home), min_lines=min_lines, prior_se=mix_se,
         )  # fmt: skip
     return out
 

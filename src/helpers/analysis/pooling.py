@@ -14,8 +14,10 @@ plus a unit effect of variance ``tau2``, observed with sampling variance ``v_g``
   prior (its parent's rate): ``Q = Σ (r_g − m_g)² / v_g``,
   ``tau2 = max(0, (Q − df) / (Σ 1/v − Σ 1/v² / Σ 1/v))`` with ``df = G − P`` (P parents);
 * the pooled rate ``m_g + (1 − B_g)(r_g − m_g)`` with shrinkage ``B_g = v_g / (v_g + tau2)``,
-  its standard error ``sqrt((1 − B_g) v_g)`` and a 95 % interval (normal, clipped to [0, 1]).
-  The interval ignores the uncertainty of ``tau2`` and of the prior: it is a little narrow.
+  its standard error ``sqrt((1 − B_g) v_g + B_g² s_m²)`` where ``s_m`` is the prior's own
+  standard error (when given), and a 95 % interval (normal, clipped to [0, 1]). A unit no more
+  different from its parent than chance (``tau2`` = 0) gets its parent's rate with its parent's
+  uncertainty. The interval ignores the uncertainty of ``tau2``: it is a little narrow.
 
 The workbench pools districts toward the province, then communes toward their (pooled)
 district: :func:`pool_rates` does one level. Units with fewer lines than ``min_lines`` are
@@ -44,8 +46,8 @@ class PooledRates:
 
     table: pd.DataFrame
     """Per unit: ``group``, ``n_lines``, ``allocated_mvnd``, ``disbursed_mvnd``, ``raw_rate``,
-    ``prior_rate``, ``sampling_var``, ``shrinkage``, ``pooled_rate``, ``ci_low``, ``ci_high``,
-    ``few``."""
+    ``prior_rate``, ``sampling_var``, ``shrinkage``, ``pooled_rate``, ``se``, ``ci_low``,
+    ``ci_high``, ``few``."""
     sigma2: float
     tau2: float
     model: str = MODEL
@@ -58,6 +60,7 @@ def pool_rates(
     prior: Mapping[str, float] | pd.Series,
     parent: pd.Series | None = None,
     min_lines: int = MIN_LINES,
+    prior_se: Mapping[str, float] | pd.Series | None = None,
 ) -> PooledRates:
     """Partial pooling of the units' amount-weighted rates toward their priors.
 
@@ -67,6 +70,7 @@ def pool_rates(
         prior: the prior rate of each unit (its parent's rate), by unit.
         parent: the parent of each line's unit (for the degrees of freedom); default one parent.
         min_lines: fewer lines than this: ``few``.
+        prior_se: the standard error of each unit's prior (default 0: a known prior).
     """
     ok = (amount > 0) & amount.notna() & disbursed.notna() & group.notna()
     a = amount[ok].astype(float)
@@ -94,7 +98,12 @@ def pool_rates(
     tau2 = _dersimonian_laird(rate, prior_s, v, n_groups - n_parents)
     shrink = v / (v + tau2) if tau2 > 0 else pd.Series(1.0, index=v.index)
     pooled = prior_s + (1 - shrink) * (rate - prior_s)
-    se = np.sqrt((1 - shrink) * v)
+    s_m = (
+        pd.Series(0.0, index=v.index)
+        if prior_se is None
+        else pd.Series(prior_se, dtype=float).reindex(v.index).fillna(0.0)
+    )
+    se = np.sqrt((1 - shrink) * v + shrink**2 * s_m**2)
     table = pd.DataFrame(
         {
             "group": sums.index,
@@ -106,6 +115,7 @@ def pool_rates(
             "sampling_var": v.to_numpy(),
             "shrinkage": shrink.to_numpy(),
             "pooled_rate": pooled.to_numpy(),
+            "se": se.to_numpy(),
             "ci_low": (pooled - Z95 * se).clip(0, 1).to_numpy(),
             "ci_high": (pooled + Z95 * se).clip(0, 1).to_numpy(),
             "few": (n < min_lines).to_numpy(),
@@ -123,3 +133,16 @@ def _dersimonian_laird(rate: pd.Series, prior: pd.Series, v: pd.Series, df: int)
     q = float((wt * (rate[keep] - prior[keep]) ** 2).sum())
     c = float(wt.sum() - (wt**2).sum() / wt.sum())
     return max(0.0, (q - df) / c) if c > 0 else 0.0
+
+
+def mean_se(amount: pd.Series, share: pd.Series) -> float:
+    """Standard error of an amount-weighted mean share (a parent's own rate used as a prior):
+    ``sqrt(s² Σ w²)`` with ``s²`` the variance of the line shares around the mean."""
+    ok = (amount > 0) & amount.notna() & share.notna()
+    a, s = amount[ok].astype(float), share[ok].astype(float).clip(0, 1)
+    if len(a) < 2:
+        return 0.0
+    w = a / a.sum()
+    m = float((w * s).sum())
+    s2 = float(((s - m) ** 2).sum() / (len(a) - 1))
+    return float(np.sqrt(s2 * (w**2).sum()))
