@@ -221,8 +221,26 @@ def figure_texts(fig: Figure) -> list[str]:
     return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
-def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Save ``fig`` as PNG atomically (temporary file, then rename) and return the path."""
+def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    """``fig`` drawn as PNG (tight bounding box)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    return atomic_write_bytes(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
+    """Save ``fig`` as PNG atomically (temporary file, then rename) and return the path."""
+    return atomic_write_bytes(path, png_bytes(fig, dpi))
+
+
+def show_png(fig: Figure, png: bytes) -> bool:
+    """In a notebook whose figures the inline backend shows, show ``png`` (the figure as
+    already drawn and saved) and close ``fig``, so that the backend does not draw it again at
+    the end of the cell; elsewhere do nothing. Returns whether it was shown."""
+    if "inline" not in str(plt.get_backend()):
+        return False
+    from IPython.display import Image, display  # deferred: only inside a kernel
+
+    display(Image(data=png, format="png"))
+    plt.close(fig)
+    return True
