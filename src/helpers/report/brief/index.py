@@ -113,7 +113,14 @@ def _row(
     ]
     stale = any(link["stale"] for link in links)
     no_lines = main.get("n_lines") == 0  # None: an entry that does not say
-    return {"slug": slug, "cells": cells, "links": links, "stale": stale, "no_lines": no_lines}
+    return {
+        "slug": slug,
+        "cells": cells,
+        "links": links,
+        "stale": stale,
+        "no_lines": no_lines,
+        "related": None,
+    }
 
 
 GROUPS = ("province", "districts", "communes", "other")
