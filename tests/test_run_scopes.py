@@ -15,6 +15,7 @@ from helpers.data.datasets import new_unit_codes, open_dataset, resolve_scope
 from helpers.report import brief
 from helpers.run.index import scope_geography
 from helpers.run.inputs import resolve_scopes
+from test_batch import dataset_cache, run_batch  # noqa: F401 - fixtures, used by name
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +167,25 @@ def test_the_index_without_geography_has_no_groups(tmp_path):
         [_entry(tmp_path, "04", "province", "Cao Bang", "province")], tmp_path / "i.html", lang="en"
     ).read_text()
     assert 'class="group"' not in html and 'data-slug="province"' in html
+
+
+# --------------------------------------------------------------------------- a small run
+@pytest.mark.slow
+@pytest.mark.xdist_group("batch")
+def test_a_run_of_new_units_groups_its_index_and_skips_when_unchanged(tmp_path, run_batch):  # noqa: F811
+    out = tmp_path / "out"
+    report, _ = run_batch(out, scopes=["communes", "042", "01273"], lang="en")
+    assert report.exit_code == 0
+    states = report.states()
+    assert len({k.split("/")[0] for k in states}) == 1 + 56 + 1 + 1  # province pulled in
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<tbody data-group="(\w+)"', html) == [
+        "province",
+        "districts",
+        "communes",
+        "other",
+    ]
+    assert 'data-slug="01273"' in html  # a named former commune is listed, under "other"
+    assert 'href="042/brief/brief.en.html" data-unit="042"' in html  # N01290 -> 042
+    again, _ = run_batch(out, scopes=["communes", "042", "01273"], lang="en")
+    assert again.exit_code == 0 and set(again.states().values()) == {"skipped"}

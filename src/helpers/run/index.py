@@ -69,11 +69,16 @@ def scope_geography(dataset: Any) -> dict[str, Any]:
     the new units, each new unit's former districts and each district's new units (from the
     successions: the districts whose communes the new unit took over), and the names."""
     # deferred, like the other helpers.data imports of the runner (pandas costs ~1 s)
+    import pandas as pd
+
     from helpers.data.datasets import district_codes, new_unit_codes
 
     units = dataset.units
     codes = units["unit_code"].astype(str)
-    parent = dict(zip(codes, units["parent_code"].astype("string"), strict=True))
+    parent = {
+        c: None if pd.isna(p) or not str(p).strip() else str(p)
+        for c, p in zip(codes, units["parent_code"].astype(object), strict=True)
+    }
     districts, new = district_codes(dataset), new_unit_codes(dataset)
     group = {c: "districts" for c in districts} | {c: "communes" for c in new}
     related: dict[str, set[str]] = {}
@@ -82,9 +87,9 @@ def scope_geography(dataset: Any) -> dict[str, Any]:
         succ["former_code"].astype(str), succ["new_code"].astype(str), strict=True
     ):
         district = parent.get(former)
-        if code in group and group[code] == "communes" and district in districts:
-            related.setdefault(code, set()).add(str(district))
-            related.setdefault(str(district), set()).add(code)
+        if group.get(code) == "communes" and district is not None and district in districts:
+            related.setdefault(code, set()).add(district)
+            related.setdefault(district, set()).add(code)
 
     def day(column: str, chosen: list[str], last: bool) -> str | None:
         values = units.loc[codes.isin(chosen), column].dropna() if column in units else []

@@ -121,10 +121,16 @@ class Run:
         }
         self.env_hash = environment_sha256(self.packages)
         self.data = load_data(self.data_arg, cache_dir, self.code_hash)
-        self.all_scopes = resolve_scopes(self.data.dataset, ["all"])
+        held = Manifest(self.out / MANIFEST_NAME).model
         self.scopes = resolve_scopes(self.data.dataset, opts.scopes)
+        self.replaced = self.check_dataset(held.data)
+        # every scope of the dataset the folder may hold: "all", and the other units (former
+        # communes) this run or an earlier one on the same dataset ran
+        units = set(self.data.dataset.units["unit_code"].astype(str))
+        earlier = [] if self.replaced else [r.code for r in held.scopes.values()]
+        extra = [s.code for s in self.scopes] + [c for c in earlier if c in units]
+        self.all_scopes = resolve_scopes(self.data.dataset, ["all", *extra])
         self.province = self.all_scopes[0]
-        self.replaced = self.check_dataset(Manifest(self.out / MANIFEST_NAME).model.data)
         self.nodes = build_plan(
             self.steps,
             self.scopes,
