@@ -5,7 +5,7 @@ OLD, compares ``assessment/metrics.json`` and ``lag/lag.json`` (ignoring run tim
 (``fit_seconds``, ``seconds``), ``schema_version``, ``data_origin``, ``data_sha256`` and the
 order of ``figures``) and the visible text of every ``brief/brief.*.html`` and of
 ``index.html``: the text outside ``<style>``/``<script>``, whitespace collapsed, no space
-before "%", with times, the commit, input-file hashes, the output folder and the data origin
+before "%", with times, the runner's staging folder names, the commit, input-file hashes, the output folder and the data origin
 and data SHA-256 (provenance: the demo's records its generator's module) masked. Prints what
 differs and exits 1 on a difference, 0 when everything is equal.
 """
@@ -57,6 +57,8 @@ def visible_text(html: str, roots: list[Path], data: tuple[str, str] | None = No
     for root in roots:
         text = text.replace(str(root.resolve()), "<out>").replace(str(root), "<out>")
     text = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\+00:00|Z)?", "<time>", text)
+    # the runner's staging folder (a run's start time and process id) in the parameters
+    text = re.sub(r"\b\d{8}T\d{6}-\d+-", "<staging>-", text)
     text = re.sub(r"\b[0-9a-f]{16}…", "<sha>…", text)
     return re.sub(r"\b(Commit) \S+", r"\1 <commit>", text)
 

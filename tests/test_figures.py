@@ -233,3 +233,26 @@ def test_ranking_without_adjusted_columns_draws_bars_only():
     fig = charts.plot_district_ranking(table, "en", demo=False)
     assert not any(type(c).__name__ == "ErrorbarContainer" for c in fig.axes[0].containers)
     assert not any(t.startswith("Mix-adjusted") for t in style.figure_texts(fig))
+
+
+def test_a_figure_determined_by_its_inputs_is_drawn_once(monkeypatch):
+    """The district ranking of a scope that is not a district (every commune) is the same
+    picture: drawn once per process, the same bytes as a fresh draw."""
+    from helpers.analysis.assessment import AssessmentTables
+    from helpers.data.datasets import open_dataset, resolve_scope
+
+    ds = open_dataset("demo")
+    ranking = AssessmentTables.build(ds, resolve_scope(ds, "N01290")).ranking
+    style._DRAWN.clear()
+    first = style.png_bytes(charts.plot_district_ranking(ranking, "en", highlight="N01290"))
+    draws = []
+    monkeypatch.setattr(plt.Figure, "savefig", lambda *a, **k: draws.append(a))
+    again = style.png_bytes(charts.plot_district_ranking(ranking, "en", highlight="N01273"))
+    assert again == first and not draws  # another commune: not drawn again
+    district = charts.plot_district_ranking(ranking, "en", highlight="042")
+    style.png_bytes(district)  # a highlighted district is another picture: drawn
+    assert len(draws) == 1
+    monkeypatch.undo()
+    style._DRAWN.clear()
+    assert style.png_bytes(charts.plot_district_ranking(ranking, "en", highlight="N01273")) == first
+    plt.close("all")

@@ -110,8 +110,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return batch.main(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``mtqg``; a command line it rejects raises :class:`UsageError`."""
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of ``mtqg``; a command line it rejects raises :class:`UsageError`.
+    Help texts kept in the catalogs are in ``lang`` (default: :func:`message_lang`)."""
     from helpers.data.demo import DEFAULT_SEED  # see the note on imports above
 
     parser = _Parser(
@@ -157,15 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="folder of CSV files, .xlsx workbook, or 'demo'")
     p.set_defaults(func=_cmd_validate)
 
-    batch.add_arguments(sub.add_parser("run", help="run the notebooks for every scope"))
+    batch.add_arguments(
+        sub.add_parser("run", help="run the notebooks for every scope"), message_lang(lang)
+    )
     sub.choices["run"].set_defaults(func=_cmd_run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    parser = build_parser()
     words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_lang_option(words))
     try:
         args = parser.parse_args(words)
     except UsageError as exc:

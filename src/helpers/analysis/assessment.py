@@ -9,7 +9,8 @@ tables, so nothing is computed twice in a run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -57,6 +58,32 @@ SCORECARD_COLUMNS = (
     "indicator_code", "name_vi", "name_en", "unit", "direction", "baseline_value",
     "target_value", "latest_value", "latest_year", "progress_ratio", "status",
 )  # fmt: skip
+
+
+_PROVINCE_TABLES: dict[tuple[str, tuple[int, ...]], dict[str, Any]] = {}
+"""The province-wide tables every scope's assessment shares (the province's line table, the
+district model, the district comparison), kept in the process for one dataset (by its
+SHA-256) and years: a batch worker runs the assessment of many scopes of one dataset, and
+these tables do not depend on the scope."""
+
+
+def _province_table(
+    dataset: Dataset, years: Sequence[int], name: str, compute: Callable[[], Any]
+) -> Any:
+    """``compute()``, or the value already computed for ``dataset`` and ``years`` (a copy of a
+    frame). Only a dataset with a real SHA-256 is remembered, and only the last one."""
+    sha = str(getattr(dataset, "sha256", "") or "")
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        return compute()
+    key = (sha, tuple(years))
+    if key not in _PROVINCE_TABLES:
+        _PROVINCE_TABLES.clear()
+        _PROVINCE_TABLES[key] = {}
+    store = _PROVINCE_TABLES[key]
+    if name not in store:
+        store[name] = compute()
+    value = store[name]
+    return value.copy() if isinstance(value, pd.DataFrame) else value
 
 
 @dataclass
@@ -108,7 +135,12 @@ class AssessmentTables:
         """Line table of the whole province in ``years`` (for the district comparison)."""
         if self.scope.is_province:
             return self.lines
-        return self._line_table(self.dataset.province_code)
+        return _province_table(
+            self.dataset,
+            self.years,
+            "lines",
+            lambda: self._line_table(self.dataset.province_code),
+        )
 
     @cached_property
     def by_year(self) -> pd.DataFrame:
@@ -160,21 +192,31 @@ class AssessmentTables:
         """The mix-adjusted district comparison at the deadline, fitted once on the province's
         lines (:mod:`helpers.analysis.district_model`)."""
         ds = self.dataset
-        return adjusted_comparison(
-            self.province_lines, ds.disbursements, ds.units, ds.province_code, "deadline"
+        return _province_table(
+            ds,
+            self.years,
+            "district_model",
+            lambda: adjusted_comparison(
+                self.province_lines, ds.disbursements, ds.units, ds.province_code, "deadline"
+            ),
         )
 
     @cached_property
     def ranking(self) -> pd.DataFrame:
         """The district comparison over the province's lines (the scope's row included)."""
         ds = self.dataset
-        return district_comparison(
-            self.province_lines,
-            ds.disbursements,
-            ds.units,
-            ds.province_code,
-            "deadline",
-            adjusted=self.district_model,
+        return _province_table(
+            ds,
+            self.years,
+            "ranking",
+            lambda: district_comparison(
+                self.province_lines,
+                ds.disbursements,
+                ds.units,
+                ds.province_code,
+                "deadline",
+                adjusted=self.district_model,
+            ),
         )
 
     @cached_property

@@ -22,7 +22,17 @@ from helpers.data import demo, intake
 from helpers.data.dataset import Dataset
 from helpers.data.units import UnitResolver
 
-__all__ = ["DEMO", "Scope", "data_key", "open_dataset", "preload", "resolve_scope", "scope_codes"]
+__all__ = [
+    "DEMO",
+    "Scope",
+    "data_key",
+    "district_codes",
+    "new_unit_codes",
+    "open_dataset",
+    "preload",
+    "resolve_scope",
+    "scope_codes",
+]
 
 DEMO = "demo"
 
@@ -107,12 +117,21 @@ def open_dataset(data: str | Path = DEMO) -> Dataset:
     return intake.load_dataset(Path(key))
 
 
-def resolve_scope(dataset: Dataset, scope: str) -> Scope:
+def _today() -> pd.Timestamp:
+    return pd.Timestamp.today().normalize()
+
+
+def resolve_scope(dataset: Dataset, scope: str, on: object = None) -> Scope:
     """Resolve ``"province"``, a unit code or a unit name to a :class:`Scope`.
 
+    A unit code (exact, or in another case, or without its leading zeros) names that unit,
+    whatever its dates. A name shared by units of different dates (the former district
+    "Bảo Lâm" and Xã Bảo Lâm, created on 1 July 2025) means the unit that exists on ``on``
+    (default: today); a prefix names the other one ("huyện Bảo Lâm").
+
     Raises:
-        ParameterError: the scope matches no unit; the message lists the allowed values and
-        the closest names.
+        ParameterError: the scope matches no unit (the message lists the allowed values and
+            the closest names), or several units on that day (the message lists them).
     """
     units = dataset.units
     text = str(scope).strip()
@@ -120,9 +139,15 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
     if text.lower() in ("province", "tỉnh", "toàn tỉnh"):
         code = dataset.province_code
     else:
-        resolver = UnitResolver(units)
-        code = resolver.resolve(text)
-        if code is None:
+        resolver = UnitResolver(units, dataset.successions)
+        hit = resolver.resolve_on(text, _today() if on is None else on)
+        if len(hit) > 1:
+            raise parameter_error(
+                "intake.data.ambiguous_scope",
+                scope=repr(scope),
+                candidates=[f"{c} ({resolver.display(c)})" for c in hit],
+            )
+        if not hit:
             allowed = ["province"] + [
                 f"{r.unit_code} ({r.name_vi})" for r in dataset.districts.itertuples()
             ]
@@ -131,6 +156,7 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
             raise parameter_error(
                 "intake.data.unknown_scope", scope=repr(scope), hint=hint, allowed=allowed
             )
+        code = hit[0]
     row = units.loc[units["unit_code"] == code].iloc[0]
     return Scope(
         code=str(code),
@@ -140,6 +166,26 @@ def resolve_scope(dataset: Dataset, scope: str) -> Scope:
     )
 
 
+def district_codes(dataset: Dataset) -> list[str]:
+    """The district-level units (before 1 July 2025, the former districts), in code order."""
+    return dataset.districts["unit_code"].astype(str).tolist()
+
+
+def new_unit_codes(dataset: Dataset) -> list[str]:
+    """The commune-level units directly under the province with a ``valid_from`` date (the
+    units created by the 1 July 2025 reform, which abolished the districts), in code order."""
+    u = dataset.units
+    if "valid_from" not in u or "parent_code" not in u:
+        return []
+    new = u[
+        (u["level"] == "commune")
+        & (u["parent_code"].astype("string") == dataset.province_code)
+        & u["valid_from"].notna()
+    ]
+    return sorted(new["unit_code"].astype(str))
+
+
 def scope_codes(dataset: Dataset) -> list[str]:
-    """Every scope a batch run covers: the province then its district-level units."""
-    return [dataset.province_code] + dataset.districts["unit_code"].astype(str).tolist()
+    """Every scope a batch run covers (``all``): the province, its district-level units, then
+    the units created on 1 July 2025 (:func:`new_unit_codes`)."""
+    return [dataset.province_code] + district_codes(dataset) + new_unit_codes(dataset)

@@ -400,6 +400,20 @@ class UnitResolver:
         hit = self.candidates(value)
         return hit[0] if len(hit) == 1 else None
 
+    def resolve_on(self, value: object, on: object) -> list[str]:
+        """The units ``value`` may mean on the day ``on``: a unit code names its unit whatever
+        its dates; a name means the units of that name existing then (:meth:`lookup`), else
+        those that match at all. Exact spellings only (no match once diacritics are removed).
+        """
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return []
+        by_code = self._by_code(text)
+        if by_code:
+            return by_code
+        match = self.lookup(text, on)
+        return [] if match.variant else list(match.codes)
+
     # ---------------------------------------------------------------- by date and district
     def district_of(self, value: str) -> str | None:
         """The district-level unit ``value`` names (a code or a name), or None."""

@@ -26,7 +26,7 @@ from rich.console import Console
 from helpers.core.errors import message, parameter_error
 from helpers.core.formatting import number
 from helpers.core.text import tr
-from helpers.run.index import INDEX_NAME, write_index
+from helpers.run.index import INDEX_NAME, scope_geography, write_index
 from helpers.run.inputs import DataInfo
 from helpers.run.kernel import WARM_IMPORTS
 from helpers.run.manifest import MANIFEST_FORMAT, MANIFEST_NAME, Manifest, ManifestModel
@@ -97,6 +97,7 @@ def run_batch(
                 data_sha256=run.data.sha256,
                 slugs={s.slug for s in run.all_scopes},
                 current=run.current_steps(manifest),
+                geography=scope_geography(run.data.dataset),
             )
         except OSError as exc:
             report.errors.append(

@@ -62,6 +62,54 @@ def index_entries(
     return entries
 
 
+def scope_geography(dataset: Any) -> dict[str, Any]:
+    """How the index groups and links the scopes of ``dataset`` (see
+    :func:`helpers.report.brief.index.write_index`): each unit's group (the former districts,
+    the units created on 1 July 2025, others), the last day of the districts and the first of
+    the new units, each new unit's former districts and each district's new units (from the
+    successions: the districts whose communes the new unit took over), and the names."""
+    # deferred, like the other helpers.data imports of the runner (pandas costs ~1 s)
+    import pandas as pd
+
+    from helpers.data.datasets import district_codes, new_unit_codes
+
+    units = dataset.units
+    codes = units["unit_code"].astype(str)
+    parent = {
+        c: None if pd.isna(p) or not str(p).strip() else str(p)
+        for c, p in zip(codes, units["parent_code"].astype(object), strict=True)
+    }
+    districts, new = district_codes(dataset), new_unit_codes(dataset)
+    group = {c: "districts" for c in districts} | {c: "communes" for c in new}
+    related: dict[str, set[str]] = {}
+    succ = dataset.successions
+    for former, code in zip(
+        succ["former_code"].astype(str), succ["new_code"].astype(str), strict=True
+    ):
+        district = parent.get(former)
+        if group.get(code) == "communes" and district is not None and district in districts:
+            related.setdefault(code, set()).add(district)
+            related.setdefault(district, set()).add(code)
+
+    def day(column: str, chosen: list[str], last: bool) -> str | None:
+        values = units.loc[codes.isin(chosen), column].dropna() if column in units else []
+        if not len(values):
+            return None
+        return str((max(values) if last else min(values)).date())
+
+    return {
+        "group": group,
+        "until": day("valid_to", districts, last=True),
+        "since": day("valid_from", new, last=False),
+        "related": {c: sorted(v) for c, v in sorted(related.items())},
+        "names": {
+            c: {"vi": str(vi), "en": str(en)}
+            for c, vi, en in zip(codes, units["name_vi"], units["name_en"], strict=True)
+            if c in group
+        },
+    }
+
+
 def write_index(
     manifest: Manifest,
     out_root: Path,
@@ -71,16 +119,24 @@ def write_index(
     data_sha256: str | None = None,
     slugs: Collection[str] | None = None,
     current: Collection[str] = (),
+    geography: dict[str, Any] | None = None,
 ) -> Path | None:
     """``<out>/index.html`` via :func:`helpers.report.brief.write_index`, in Vietnamese unless only
     English briefs were asked for; not rewritten when its entries are unchanged. Only the
     scopes ``slugs`` of the current dataset are listed; a brief not in ``current`` or not
-    built from ``data_sha256`` is marked as not current."""
+    built from ``data_sha256`` is marked as not current. ``geography``
+    (:func:`scope_geography`) groups and links the scopes."""
     entries = index_entries(manifest, out_root, slugs, current)
     path = out_root / INDEX_NAME
     lang = "vi" if "vi" in langs else langs[0]
     fingerprint = sha256_json(
-        {"entries": entries, "code": code_hash, "lang": lang, "data": data_sha256}
+        {
+            "entries": entries,
+            "code": code_hash,
+            "lang": lang,
+            "data": data_sha256,
+            "geography": geography,
+        }
     )
     last = manifest.model.index
     if last is not None and last.fingerprint == fingerprint and path.exists():
@@ -92,7 +148,7 @@ def write_index(
     # deferred: the report layer costs ~1.7 s to import, needed only when the index changes
     from helpers.report import brief
 
-    brief.write_index(entries, path, lang=lang, data_sha256=data_sha256)
+    brief.write_index(entries, path, lang=lang, data_sha256=data_sha256, geography=geography)
     manifest.model.index = IndexRecord(
         path=INDEX_NAME, fingerprint=fingerprint, lang=lang, entries=len(entries)
     )

@@ -156,8 +156,13 @@ def load_data(argument: str, cache_dir: Path, code_hash: str) -> DataInfo:
     )
 
 
-SCOPE_WORDS = ("province", "tỉnh", "toàn tỉnh", "all")
-"""Words ``--scope`` and the notebooks' ``scope`` parameter read as the province (or all)."""
+SCOPE_WORDS = ("province", "tỉnh", "toàn tỉnh", "all", "districts", "communes")
+"""Words ``--scope`` and the notebooks' ``scope`` parameter read as the province or as a set of
+scopes (a unit may not be coded so)."""
+
+SCOPE_SETS = ("all", "districts", "communes")
+"""``--scope`` words naming a set of scopes: every scope (the province, the former districts and
+the units created on 1 July 2025), the district-level units, the units created on 1 July 2025."""
 
 
 def scope_slugs(units: Any, codes: Sequence[str], province: str) -> dict[str, str]:
@@ -189,27 +194,49 @@ def scope_slugs(units: Any, codes: Sequence[str], province: str) -> dict[str, st
     return out
 
 
+def scope_sets(dataset: Any) -> dict[str, list[str]]:
+    """The unit codes each word of :data:`SCOPE_SETS` stands for in ``dataset``."""
+    from helpers.data.datasets import district_codes, new_unit_codes  # deferred: see data_argument
+
+    districts, new = district_codes(dataset), new_unit_codes(dataset)
+    return {
+        "all": [dataset.province_code, *districts, *new],
+        "districts": districts,
+        "communes": new,
+    }
+
+
 def resolve_scopes(dataset: Any, wanted: Sequence[str]) -> list[ScopeInfo]:
-    """The scopes to run, province first then districts in code order (duplicates dropped).
+    """The scopes to run: the province, then the districts, then the units created on 1 July
+    2025, then any other unit named (a former commune), each group in code order (duplicates
+    dropped). ``wanted`` holds words of :data:`SCOPE_SETS`, province words, unit codes or names
+    (:func:`helpers.data.datasets.resolve_scope`: a name means the unit that exists today).
 
     Raises:
-        ParameterError: a scope matches no unit (the message lists the allowed values), or
-            two units would share an output folder (see :func:`scope_slugs`).
+        ParameterError: a scope matches no unit (the message lists the allowed values) or
+            several, a word names no unit of the data (``communes`` in data without units
+            created on 1 July 2025), or two units would share an output folder
+            (see :func:`scope_slugs`).
     """
-    from helpers.data.datasets import resolve_scope, scope_codes  # deferred: see data_argument
+    from helpers.data.datasets import resolve_scope  # deferred: see data_argument
 
     province = dataset.province_code
-    slugs = scope_slugs(dataset.units, scope_codes(dataset), province)
-    order = {code: i for i, code in enumerate(scope_codes(dataset))}
+    sets = scope_sets(dataset)
+    order = {code: i for i, code in enumerate(sets["all"])}
     codes: list[str] = []
     for text in wanted or ["all"]:
-        if str(text).strip().lower() == "all":
-            codes.extend(order)
+        word = str(text).strip().lower()
+        if word in sets:
+            if not sets[word]:
+                raise parameter_error(f"run.scope_none_{word}", province=province)
+            codes.extend(sets[word])
         else:
             codes.append(resolve_scope(dataset, str(text)).code)
+    chosen = sorted(set(codes), key=lambda c: (order.get(c, len(order)), c))
+    slugs = scope_slugs(dataset.units, list(dict.fromkeys([*sets["all"], *chosen])), province)
     units = dataset.units.set_index(dataset.units["unit_code"].astype(str))
     out = []
-    for code in sorted(set(codes), key=lambda c: (order.get(c, len(order)), c)):
+    for code in chosen:
         row = units.loc[code]
         out.append(
             ScopeInfo(

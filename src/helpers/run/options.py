@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.core.paths import OUTPUTS_DIR, REPO_ROOT
+from helpers.core.text import tr
 
 LANGS = ("vi", "en")
 LANG_CHOICES = ("vi", "en", "both")
@@ -66,8 +67,8 @@ def _jobs_arg(text: str) -> int:
     return value
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``mtqg run``."""
+def add_arguments(parser: argparse.ArgumentParser, lang: str = "en") -> None:
+    """The options of ``mtqg run`` (``--scope`` explained in ``lang``)."""
     parser.description = (
         "Run the assessment, disbursement-lag and brief notebooks for each scope in parallel, "
         "skipping every step whose inputs are unchanged since its last successful run, then "
@@ -85,7 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=["all"],
         metavar="SCOPE",
         dest="scope",
-        help="'all' (default: the province and every district), 'province', or unit codes or names",
+        help=tr("run.help_scope", lang),
     )
     parser.add_argument(
         "--lang",

@@ -121,10 +121,16 @@ class Run:
         }
         self.env_hash = environment_sha256(self.packages)
         self.data = load_data(self.data_arg, cache_dir, self.code_hash)
-        self.all_scopes = resolve_scopes(self.data.dataset, ["all"])
+        held = Manifest(self.out / MANIFEST_NAME).model
         self.scopes = resolve_scopes(self.data.dataset, opts.scopes)
+        self.replaced = self.check_dataset(held.data)
+        # every scope of the dataset the folder may hold: "all", and the other units (former
+        # communes) this run or an earlier one on the same dataset ran
+        units = set(self.data.dataset.units["unit_code"].astype(str))
+        earlier = [] if self.replaced else [r.code for r in held.scopes.values()]
+        extra = [s.code for s in self.scopes] + [c for c in earlier if c in units]
+        self.all_scopes = resolve_scopes(self.data.dataset, ["all", *extra])
         self.province = self.all_scopes[0]
-        self.replaced = self.check_dataset(Manifest(self.out / MANIFEST_NAME).model.data)
         self.nodes = build_plan(
             self.steps,
             self.scopes,
@@ -330,6 +336,8 @@ class Scheduler:
         self.idle_deaths = 0
         self.errors: list[Message] = []
         self.retried: set[str] = set()
+        self.dirty = False
+        """Steps finished since the manifest was last written."""
 
     # --------------------------------------------------------------------------- states
     def _deps_finished(self, node: Node) -> bool:
@@ -432,13 +440,14 @@ class Scheduler:
                 finished=now(),
             )
         if state != "skipped" or self.run.opts.force:
-            self.run.manifest_header(self.manifest, "running")
-            self._save()
+            self.dirty = True  # written by the loop once the idle workers have their next step
         self.reporter.step_finished(node)
 
     def _save(self) -> None:
         """Write the manifest; a write error is reported at the end (the run goes on, and the
         file on disk stays the last complete one: writes are atomic)."""
+        self.dirty = False
+        self.run.manifest_header(self.manifest, "running")
         try:
             self.manifest.save()
         except OSError as exc:
@@ -556,13 +565,25 @@ class Scheduler:
                         self._on_done(worker, payload)
                     elif kind == "died":
                         self._on_died(worker, payload)
-                self._release()
-                self.reporter.tick()
+                self._after_events()
+            if self.dirty:
+                self._save()
         finally:
             if self.pool is not None:
                 self.pool.close(now=any(not n.finished for n in self.nodes))
             for _, staging in self.running.values():
                 shutil.rmtree(staging, ignore_errors=True)
+
+    def _after_events(self) -> None:
+        """Release the steps whose dependencies finished; idle workers get their next step
+        first, then the manifest records every step finished so far (one write for the steps
+        of one wake-up), before the parent waits again."""
+        self._release()
+        if self.ready and self.pool is not None:
+            self._dispatch()
+        if self.dirty:
+            self._save()
+        self.reporter.tick()
 
     def _make_pool(self) -> WorkerPool:
         kernel = kernel_name_of(str(self.nodes[0].spec.notebook))

@@ -15,12 +15,13 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from helpers.core.contracts import Contract
+from helpers.core.files import atomic_write_bytes
 from helpers.core.paths import resolve_out_dir, scope_slug
 from helpers.core.scope import Scope
 from helpers.core.text import check_lang
 from helpers.data.dataset import Dataset
 from helpers.data.datasets import open_dataset, resolve_scope
-from helpers.report.figures.style import save_png
+from helpers.report.figures.style import png_bytes, show_png
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,12 @@ class Step:
         return bool(self.dataset.demo)
 
     def save(self, fig: Figure, name: str) -> Path:
-        """Save ``fig`` as ``<out_dir>/<name>.png`` atomically and return the path (the figure
-        stays open, so a notebook cell still shows it)."""
-        path = save_png(fig, self.out_dir / f"{name}.png")
+        """Save ``fig`` as ``<out_dir>/<name>.png`` atomically and return the path. In a
+        notebook the saved image is what the cell shows (the figure is drawn once, then
+        closed); elsewhere the figure stays open."""
+        png = png_bytes(fig)
+        path = atomic_write_bytes(self.out_dir / f"{name}.png", png)
+        show_png(fig, png)
         self.saved.append(path)
         return path
 

@@ -16,7 +16,7 @@ import pandas as pd
 from helpers.analysis.lag.prepare import THRESHOLDS, LagData, prepare_lag_data
 from helpers.analysis.lag.profiles import ProfileResult, fit_disbursement_profile
 from helpers.analysis.lag.survival import SurvivalResult, fit_time_to_share
-from helpers.analysis.lag.yearend import YearEndShareModel, fit_year_end_share
+from helpers.analysis.lag.yearend import CLUSTER_BOOT, YearEndShareModel, fit_year_end_share
 from helpers.core.files import atomic_write_bytes
 from helpers.data.dataset import Dataset
 
@@ -80,6 +80,11 @@ def fit_province_models(
     t0 = time.perf_counter()
     year_end = fit_year_end_share(data, cov_type=cov_type, district_checks=district_checks)
     seconds["year_end_share"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # the counterfactuals' cluster bootstrap refits the province model, whatever the scope:
+    # fitted here once, it is pickled with the models and every scope only predicts from it
+    year_end.cluster_bootstrap(CLUSTER_BOOT, seed)
+    seconds["cluster_bootstrap"] = time.perf_counter() - t0
     seconds["total"] = float(sum(seconds.values()))
     return ProvinceModels(
         data=data,

@@ -16,7 +16,7 @@ from helpers.analysis.lag.counterfactual import (
     parse_counterfactual_date,
 )
 from helpers.analysis.lag.models import ProvinceModels
-from helpers.analysis.lag.prepare import Method
+from helpers.analysis.lag.prepare import Caveat, Method
 from helpers.analysis.lag.profiles import ProfileResult, fit_disbursement_profile
 from helpers.analysis.lag.survival import SurvivalResult, fit_time_to_share
 from helpers.analysis.lag.yearend import CLUSTER_BOOT
@@ -63,9 +63,10 @@ def analyse_scope(
 
     A district's timing effect and counterfactuals are the province model's predictions on the
     district's lines (its own sample is too small for the fixed-effect model); its profile
-    curves and Kaplan-Meier curves are fitted on its own lines. The counterfactual gains get
-    a district-cluster bootstrap interval (:data:`CLUSTER_BOOT` replicates, seeded with the
-    models' seed, shared by every scope).
+    curves and Kaplan-Meier curves are fitted on its own lines (for a commune-level scope,
+    the profile curves without bootstrap bands, with a caveat saying so). The counterfactual
+    gains get a district-cluster bootstrap interval (:data:`CLUSTER_BOOT` replicates, seeded
+    with the models' seed, refitted once with the province models and shared by every scope).
 
     Raises:
         ParameterError: bad ``counterfactual_date``.
@@ -86,13 +87,18 @@ def analyse_scope(
         units = scope_unit_codes(models.units, scope.code, data.successions)
         mask = data.lines["unit_code"].isin(units)
         ye_mask = ye.lines["unit_code"].isin(units).to_numpy()
+        # a commune-level scope has too few lines for bootstrap bands worth their cost: its
+        # curves are fitted without bands, and the profile says so (a district keeps its bands)
+        commune = scope.level == "commune"
         profile = fit_disbursement_profile(
             data,
             ("capital_type",),
             lines=mask,
-            n_boot=models.settings["n_boot"],
+            n_boot=0 if commune else models.settings["n_boot"],
             seed=models.settings["seed"] + 7,
         )
+        if commune:
+            profile.caveats.append(Caveat.of("no_bands_commune"))
         survival = {
             k: fit_time_to_share(data, v.threshold, lines=mask, cox=False)
             for k, v in models.survival.items()

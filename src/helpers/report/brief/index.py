@@ -113,7 +113,45 @@ def _row(
     ]
     stale = any(link["stale"] for link in links)
     no_lines = main.get("n_lines") == 0  # None: an entry that does not say
-    return {"slug": slug, "cells": cells, "links": links, "stale": stale, "no_lines": no_lines}
+    return {
+        "slug": slug,
+        "cells": cells,
+        "links": links,
+        "stale": stale,
+        "no_lines": no_lines,
+        "related": None,
+    }
+
+
+GROUPS = ("province", "districts", "communes", "other")
+"""The index's groups of scopes, in order: the province, the former districts, the units
+created on 1 July 2025, any other unit (a former commune named on the command line)."""
+
+
+def _group_heading(key: str, geography: Mapping, lang: str) -> str:
+    when = geography.get("until" if key == "districts" else "since")
+    try:
+        date = fmt_date(str(when)[:10], lang) if when else ""
+    except ValueError:
+        date = ""
+    suffix = "_dated" if date and key in ("districts", "communes") else ""
+    return t(f"ix_group_{key}{suffix}", lang, date=date)
+
+
+def _related(code: str, geography: Mapping, hrefs: Mapping[str, str], lang: str) -> dict | None:
+    """The units linked to ``code`` (a new unit's former districts, or the new units that took
+    a district's communes), each with the link to its brief in ``lang`` when the run has it."""
+    codes = list(geography.get("related", {}).get(code, []))
+    if not codes:
+        return None
+    label = (
+        "ix_related_districts" if geography["group"].get(code) == "communes" else "ix_related_new"
+    )
+    names = geography.get("names", {})
+    units = [
+        {"code": c, "name": names.get(c, {}).get(lang, c), "href": hrefs.get(c)} for c in codes
+    ]
+    return {"label": t(label, lang), "units": units}
 
 
 def write_index(
@@ -121,6 +159,7 @@ def write_index(
     out_path: str | Path,
     lang: str = "vi",
     data_sha256: str | None = None,
+    geography: Mapping | None = None,
 ) -> Path:
     """Write the run's ``index.html``: every brief with its headline numbers and links.
 
@@ -132,6 +171,11 @@ def write_index(
         lang: language of the page and of the numbers.
         data_sha256: the current data; a brief built from other data, or whose entry says
             ``current`` False, is marked as not current (None: only ``current`` counts).
+        geography: the scopes grouped by geography (``group``: unit code -> one of
+            :data:`GROUPS`; ``until``/``since``: the last day of the former districts and the
+            first of the new units; ``related``: unit code -> the codes it links to;
+            ``names``: unit code -> name per language), e.g. from
+            :func:`helpers.run.index.scope_geography`; None: one list without groups.
     """
     check_lang(lang)
     out_path = Path(out_path)
@@ -160,7 +204,40 @@ def write_index(
         heading=t("ix_title", lang),
         intro=t("ix_intro", lang, n=number(len(groups), lang)),
         head=[{"label": h, "num": n} for h, n in head],
-        rows=[_row(slug, group, out_path.parent, lang, data_sha256) for slug, group in ordered],
+        groups=_groups(ordered, out_path.parent, lang, data_sha256, geography),
         generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     )
     return atomic_write_text(out_path, html)
+
+
+def _groups(
+    ordered: list[tuple[str, list[Mapping]]],
+    base: Path,
+    lang: str,
+    data_sha256: str | None,
+    geography: Mapping | None,
+) -> list[dict]:
+    """The index's rows, grouped by geography (one group without a heading when no
+    ``geography`` is given), each row with the units it links to."""
+    rows = [(group[0], _row(slug, group, base, lang, data_sha256)) for slug, group in ordered]
+    if not geography:
+        return [{"key": "", "heading": "", "rows": [row for _, row in rows]}]
+    hrefs: dict[str, str] = {}
+    for entry, row in rows:
+        link = next((k for k in row["links"] if k["lang"] == lang), row["links"][0])
+        hrefs[str(entry.get("unit_code"))] = link["href"]
+    out: dict[str, list[dict]] = {key: [] for key in GROUPS}
+    for entry, row in rows:
+        code = str(entry.get("unit_code"))
+        key = (
+            "province"
+            if entry.get("level") == "province"
+            else geography["group"].get(code, "other")
+        )
+        row["related"] = _related(code, geography, hrefs, lang)
+        out[key].append(row)
+    return [
+        {"key": key, "heading": _group_heading(key, geography, lang), "rows": rows}
+        for key, rows in out.items()
+        if rows
+    ]

@@ -23,10 +23,12 @@ from helpers.report.figures.style import (
     PALETTE_BY_KEY,
     amount_axis,
     finish,
+    frame_key,
     interval_dots,
     legend_below,
     new_figure,
     percent_axis,
+    same_drawing,
 )
 
 CUTOFF_COLORS: dict[str, str] = {
@@ -291,7 +293,13 @@ def plot_district_ranking(
         )
     ax.set_title(_lbl("ranking_title", lang))
     note = _lbl("ranking_note", lang, hc=tr("names.hc1", lang)) if adjusted else None
-    return finish(fig, demo=_demo(ranking, demo), lang=lang, note=note)
+    finish(fig, demo=_demo(ranking, demo), lang=lang, note=note)
+    # the same for every scope that is not one of the districts (the province, and each of the
+    # communes, whose run shows the districts unhighlighted): drawn once per worker
+    shown = highlight if highlight is None or highlight in set(d["unit_code"]) else "none"
+    return same_drawing(
+        fig, "district_ranking", frame_key(ranking), lang, shown, _demo(ranking, demo)
+    )
 
 
 def plot_target_scorecard(
