@@ -34,6 +34,8 @@ Rings = Mapping[str, Sequence[Sequence[tuple[float, float]]]]
 CLASS_COLOURS: tuple[str, ...] = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
 """Light to dark blues: lightness differs enough to read in grey."""
 NO_DATA = "#f0f0f0"
+LOCATOR_SIZE = (3.2, 2.4)
+"""Inches: the locator is shown at about half the text width (the brief's ``fig-locator``)."""
 SMALL_AREA = 0.03
 """A district smaller than this share of the map is named outside it, with a leader line."""
 DISTRICTS_UNTIL = "2025-06-30"
@@ -156,6 +158,38 @@ def _draw(ax, rings: Rings, colours: Mapping[str, str], hatch: set[str], edge: s
     ax.set_axis_off()
 
 
+def _name_districts(
+    ax,
+    rings: Rings,
+    names: Mapping[str, str],
+    codes: Sequence[str],
+    dark: set[str],
+    fontsize: float = 6.5,
+) -> None:
+    """Write the names of ``codes`` inside their districts (white on dark fills); a district
+    smaller than :data:`SMALL_AREA` of the map (a city) is named in a corner, with a leader line."""
+    areas = {c: max(_ring_area(p) for p in parts) for c, parts in rings.items()}
+    total = sum(areas.values())
+    points = _label_points(rings)
+    corner = 0
+    for code in codes:
+        if code not in rings:
+            continue
+        cx, cy = points[code]
+        if areas[code] < SMALL_AREA * total:
+            ax.annotate(
+                names.get(code, code), (cx, cy), xytext=(0.02, 0.04 + 0.07 * corner),
+                textcoords="axes fraction", fontsize=fontsize, color="#252525", ha="left",
+                arrowprops={"arrowstyle": "-", "color": "#525252", "linewidth": 0.6},
+            )  # fmt: skip
+            corner += 1
+            continue
+        ax.text(
+            cx, cy, names.get(code, code), ha="center", va="center", fontsize=fontsize,
+            color="white" if code in dark else "#252525",
+        )  # fmt: skip
+
+
 def plot_district_map(
     values: Mapping[str, float | None],
     names: Mapping[str, str],
@@ -188,23 +222,9 @@ def plot_district_map(
         colours[code] = CLASS_COLOURS[min(k, len(CLASS_COLOURS) - 1)]
     fig, ax = new_figure(height=3.8)
     _draw(ax, rings, colours, hatch=set(rings) - set(known))
-    areas = {c: max(_ring_area(p) for p in parts) for c, parts in rings.items()}
-    total = sum(areas.values())
-    corner = 0
-    for code, (cx, cy) in _label_points(rings).items():
-        if areas[code] < SMALL_AREA * total:  # a city: named in a corner, with a leader line
-            ax.annotate(
-                names.get(code, code), (cx, cy), xytext=(0.02, 0.04 + 0.07 * corner),
-                textcoords="axes fraction", fontsize=6.5, color="#252525", ha="left",
-                arrowprops={"arrowstyle": "-", "color": "#525252", "linewidth": 0.6},
-            )  # fmt: skip
-            corner += 1
-            continue
-        dark = colours.get(code) in CLASS_COLOURS[3:]
-        ax.text(
-            cx, cy, names.get(code, code), ha="center", va="center", fontsize=6.5,
-            color="white" if dark else "#252525",
-        )  # fmt: skip
+    _name_districts(ax, rings, names, list(rings), dark={
+        c for c in rings if colours.get(c) in CLASS_COLOURS[3:]
+    })  # fmt: skip
     handles = []
     for i in range(len(breaks) - 1):
         lo, hi = percent(breaks[i], lang, 0), percent(breaks[i + 1], lang, 0)
@@ -250,16 +270,15 @@ def plot_locator(
     colours = {c: "#e0e0e0" for c in rings}
     colours.update({c: PALETTE[1] for c in partial if c in rings})
     colours.update({c: PALETTE[0] for c in highlight if c in rings})
-    fig, ax = new_figure(height=2.4)
+    fig, ax = new_figure(height=LOCATOR_SIZE[1])
+    fig.set_size_inches(*LOCATOR_SIZE)  # drawn at the size it is shown, so text stays small
     _draw(ax, rings, colours, hatch=set(), edge="#737373")
-    points = _label_points(rings)
-    for code in list(highlight) + list(partial):
-        if code in rings and names and code in names:
-            cx, cy = points[code]
-            ax.text(cx, cy, names[code], ha="center", va="center", fontsize=6,
-                    color="white" if code in highlight else "#252525")  # fmt: skip
-    fig.set_size_inches(2.6, 2.4)
-    return finish(fig, demo=False, lang=lang, source=_lbl("source", lang))
+    if names:
+        _name_districts(ax, rings, names, [*highlight, *partial], set(highlight), fontsize=6)
+    fig = finish(fig, demo=False, lang=lang)
+    fig.text(0.99, 0.005, _lbl("source", lang), fontsize=5, color="#525252", ha="right",
+             va="bottom")  # fmt: skip
+    return fig
 
 
 def colour_of(value: float, breaks: Sequence[float]) -> str:
