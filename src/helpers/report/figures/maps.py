@@ -27,7 +27,7 @@ from matplotlib.path import Path as MplPath
 from helpers.core.formatting import date, percent
 from helpers.core.text import tr
 from helpers.data.reference import district_polygons
-from helpers.report.figures.style import PALETTE, finish, new_figure
+from helpers.report.figures.style import PALETTE, finish, new_figure, same_drawing
 
 Rings = Mapping[str, Sequence[Sequence[tuple[float, float]]]]
 
@@ -278,7 +278,11 @@ def plot_locator(
     fig = finish(fig, demo=False, lang=lang)
     fig.text(0.99, 0.005, _lbl("source", lang), fontsize=5, color="#525252", ha="right",
              va="bottom")  # fmt: skip
-    return fig
+    # many new units share their former districts: their locators are drawn once per worker
+    shown = sorted((names or {}).items())
+    return same_drawing(
+        fig, "locator", tuple(highlight), tuple(partial), shown, lang, sorted(rings)
+    )
 
 
 def colour_of(value: float, breaks: Sequence[float]) -> str:
