@@ -135,6 +135,9 @@ class Table:
 
 
 _SOURCE_ID = Column("source_id", "code", "Row of `sources` that backs this row.")
+_OPTIONAL_SOURCE_ID = Column(
+    "source_id", "code", "Row of `sources` that backs this row.", required=False, nullable=True
+)
 
 UNITS = Table(
     "units",
@@ -192,13 +195,7 @@ UNITS = Table(
             required=False,
             nullable=True,
         ),
-        Column(
-            "source_id",
-            "code",
-            "Row of `sources` that backs this row.",
-            required=False,
-            nullable=True,
-        ),
+        _OPTIONAL_SOURCE_ID,
     ),
     key=("unit_code",),
     reference=True,
@@ -217,13 +214,7 @@ PROGRAM_COMPONENTS = Table(
         ),
         Column("name_vi", "text", "Vietnamese name."),
         Column("name_en", "text", "English name."),
-        Column(
-            "source_id",
-            "code",
-            "Row of `sources` that backs this row.",
-            required=False,
-            nullable=True,
-        ),
+        _OPTIONAL_SOURCE_ID,
     ),
     key=("project_code", "subproject_code"),
     reference=True,
@@ -512,13 +503,7 @@ BLANKET_EXTENSIONS = Table(
             nullable=True,
         ),
         Column("new_deadline", "date", "Last day the capital may be disbursed."),
-        Column(
-            "source_id",
-            "code",
-            "Row of `sources` that backs this row.",
-            required=False,
-            nullable=True,
-        ),
+        _OPTIONAL_SOURCE_ID,
     ),
     key=("legal_basis", "plan_years", "capital_type"),
     optional=True,
@@ -539,13 +524,7 @@ SUCCESSIONS = Table(
             required=False,
             nullable=True,
         ),
-        Column(
-            "source_id",
-            "code",
-            "Row of `sources` that backs this row.",
-            required=False,
-            nullable=True,
-        ),
+        _OPTIONAL_SOURCE_ID,
     ),
     key=("former_code",),
     reference=True,
