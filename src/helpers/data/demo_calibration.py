@@ -71,19 +71,25 @@ def spot_report(
     milli[order[:rest]] += 1
     spot = pd.Series(milli / 1000.0, index=p.index)
 
-    m = path["line"].map(spot)
-    before = path["report_date"] < SPOT_REPORT
+    return _insert_report(path, spot, SPOT_REPORT), scale
+
+
+def _insert_report(path: pd.DataFrame, report: pd.Series, date: pd.Timestamp) -> pd.DataFrame:
+    """``path`` with a report on ``date`` (``report``: line -> cumulative value), kept monotone
+    around it: each line's earlier values capped by its report, later ones floored by it."""
+    m = path["line"].map(report)
     has = m.notna()
-    path.loc[has & before, "disbursed_cum_mvnd"] = np.minimum(
-        path.loc[has & before, "disbursed_cum_mvnd"], m[has & before]
+    earlier = path["report_date"] < date
+    path.loc[has & earlier, "disbursed_cum_mvnd"] = np.minimum(
+        path.loc[has & earlier, "disbursed_cum_mvnd"], m[has & earlier]
     )
-    path.loc[has & ~before, "disbursed_cum_mvnd"] = np.maximum(
-        path.loc[has & ~before, "disbursed_cum_mvnd"], m[has & ~before]
+    path.loc[has & ~earlier, "disbursed_cum_mvnd"] = np.maximum(
+        path.loc[has & ~earlier, "disbursed_cum_mvnd"], m[has & ~earlier]
     )
     extra = pd.DataFrame(
-        {"line": spot.index, "report_date": SPOT_REPORT, "disbursed_cum_mvnd": spot.to_numpy()}
+        {"line": report.index, "report_date": date, "disbursed_cum_mvnd": report.to_numpy()}
     )
-    return pd.concat([path, extra], ignore_index=True), scale
+    return pd.concat([path, extra], ignore_index=True)
 
 
 def _solve_scale(raw: np.ndarray, lo: np.ndarray, cap: np.ndarray, target: float) -> float:
@@ -195,21 +201,7 @@ def _published_report(
         scales.append(round(k, 6))
         v = np.clip(raw[sel] * k, lo[sel], cap[sel])
         value[sel] = _exact_milli(v, lo[sel], cap[sel], target_milli) / 1000.0
-    report = pd.Series(value, index=live)
-
-    m = path["line"].map(report)
-    has = m.notna()
-    earlier = path["report_date"] < date
-    path.loc[has & earlier, "disbursed_cum_mvnd"] = np.minimum(
-        path.loc[has & earlier, "disbursed_cum_mvnd"], m[has & earlier]
-    )
-    path.loc[has & ~earlier, "disbursed_cum_mvnd"] = np.maximum(
-        path.loc[has & ~earlier, "disbursed_cum_mvnd"], m[has & ~earlier]
-    )
-    extra = pd.DataFrame(
-        {"line": report.index, "report_date": date, "disbursed_cum_mvnd": report.to_numpy()}
-    )
-    return pd.concat([path, extra], ignore_index=True), scales
+    return _insert_report(path, pd.Series(value, index=live), date), scales
 
 
 def published_values(province: str) -> dict[str, float]:
