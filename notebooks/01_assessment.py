@@ -193,8 +193,9 @@ png = run.save(fig, "execution_by_project")
 card = tables.scorecard
 counts = targets_met(card)
 print(f"{counts['met']} of {counts['total']} targets met ({counts['no_data']} without data)")
-fig = charts.plot_target_scorecard(card, lang)
-png = run.save(fig, "target_scorecard")
+if len(card):  # a scope without indicators (a commune) has no scorecard to draw
+    fig = charts.plot_target_scorecard(card, lang)
+    png = run.save(fig, "target_scorecard")
 
 # %%
 assessment.view(card, lang, [f"name_{lang}", "unit", "baseline_value", "target_value",

@@ -208,7 +208,10 @@ def test_run_assessment_on_a_csv_folder(tmp_path, valid_tables, write_folder):
     )
     out = tmp_path / "out" / "province"
     assert json.loads((out / "metrics.json").read_text(encoding="utf-8")) == m
-    assert FIGURES <= {p.name for p in out.iterdir()}
+    # the fixture has no indicator targets: no scorecard chart is drawn, nor listed
+    assert m["targets_total"] == 0 and "target_scorecard.png" not in m["figures"]
+    assert FIGURES - {"target_scorecard.png"} <= {p.name for p in out.iterdir()}
+    assert not (out / "target_scorecard.png").exists()
     # the fixture: 1000 (district 011) + 1,526,790.5 (district 012) in 2024, not demo
     assert m["demo"] is False and m["scope"] == "province" and m["unit_code"] == "010"
     assert m["allocated_mvnd"] == 1000 + 1_526_790.5

@@ -29,7 +29,7 @@ from helpers.analysis.execution import (
     year_end_concentration,
 )
 from helpers.analysis.frames import rate
-from helpers.analysis.geography import geography
+from helpers.analysis.geography import geography, pooled_levels
 from helpers.analysis.lines import line_table
 from helpers.analysis.pefa import PefaScore, pefa_aggregate_outturn, pefa_composition_variance
 from helpers.analysis.published import (
@@ -248,13 +248,17 @@ class AssessmentTables:
         """What the scope was made of, its districts' own lines, pooled rates
         (:func:`helpers.analysis.geography.geography`, over the province's lines)."""
         ds = self.dataset
-        return geography(
-            ds.units,
-            getattr(ds, "successions", None),
-            self.province_lines,
-            self.scope.code,
-            self.apportion,
+        successions = getattr(ds, "successions", None)
+        levels = _province_table(
+            ds,
+            self.years,
+            "pooled_levels",
+            lambda: pooled_levels(ds.units, successions, self.province_lines),
         )
+        return geography(
+            ds.units, successions, self.province_lines, self.scope.code, self.apportion,
+            levels=levels,
+        )  # fmt: skip
 
     def total(self, column: str) -> float:
         return float(self.lines[column].sum())

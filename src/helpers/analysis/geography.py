@@ -75,17 +75,26 @@ def _str(v: Any) -> str | None:
     return None if v is None or pd.isna(v) else str(v)
 
 
+def unit_kinds(units: pd.DataFrame) -> dict[str, str]:
+    """Every unit's kind by code: ``province``, ``district``, ``former_commune`` or
+    ``new_unit`` (see the module)."""
+    level = units["level"].astype(str)
+    new = (
+        units["valid_from"].notna()
+        if "valid_from" in units
+        else pd.Series(False, index=units.index)
+    )
+    kind = level.where(level.isin(["province", "district"]))
+    kind = kind.fillna(pd.Series("former_commune", index=units.index).where(~new, "new_unit"))
+    return dict(zip(units["unit_code"].astype(str), kind, strict=True))
+
+
 def unit_kind(units: pd.DataFrame, code: str) -> str:
-    """``province``, ``district``, ``former_commune`` or ``new_unit`` (see the module)."""
-    row = units.loc[units["unit_code"].astype(str) == str(code)]
-    if not len(row):
+    """The kind of one unit (see :func:`unit_kinds`)."""
+    kinds = unit_kinds(units)
+    if str(code) not in kinds:
         raise ValueError(f"unknown unit {code!r}")
-    r = row.iloc[0]
-    if r["level"] in ("province", "district"):
-        return str(r["level"])
-    if "valid_from" in units and not pd.isna(r["valid_from"]):
-        return "new_unit"
-    return "former_commune"
+    return kinds[str(code)]
 
 
 def _names(units: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -258,8 +267,7 @@ def pooled_levels(
     }  # fmt: skip
     pooled_d = out["district"].table.set_index("group")["pooled_rate"]
     se_d = out["district"].table.set_index("group")["se"]
-    kinds = {c: unit_kind(units, c) for c in frame["unit_code"].unique()}
-    communes = frame["unit_code"].map(kinds) == "former_commune"
+    communes = frame["unit_code"].map(unit_kinds(units)) == "former_commune"
     if communes.any():
         g = frame.loc[communes, "unit_code"]
         prior = {c: pooled_d.get(home[c]) for c in g.unique()}
@@ -287,9 +295,7 @@ def _new_unit_of(
 ) -> pd.Series:
     """The new unit whose record a line belongs to (its own unit, or its commune's
     successor), else missing."""
-    new_codes = {
-        str(c) for c in units["unit_code"] if unit_kind(units, str(c)) == "new_unit"
-    }  # fmt: skip
+    new_codes = {c for c, kind in unit_kinds(units).items() if kind == "new_unit"}
     succ: dict[str, str] = {}
     if successions is not None and len(successions):
         succ = dict(
@@ -331,6 +337,7 @@ def geography(
     code: str,
     apportion: str = "none",
     min_lines: int = MIN_LINES,
+    levels: Mapping[str, PooledRates] | None = None,
 ) -> dict[str, Any]:
     """The ``geography`` block of ``metrics.json`` for scope ``code``.
 
@@ -340,6 +347,8 @@ def geography(
             ``disbursed_deadline_mvnd``) over the assessment's years.
         code: the scope's unit code.
         apportion: see :func:`check_apportion`.
+        levels: :func:`pooled_levels` of the same tables, when already computed (the same
+            for every scope of a dataset).
     """
     key = check_apportion(units, apportion)
     code = str(code)
@@ -352,7 +361,8 @@ def geography(
     former = (
         formers(units, successions, code) if kind == "new_unit" and successions is not None else []
     )
-    levels = pooled_levels(units, successions, lines, min_lines)
+    if levels is None:
+        levels = pooled_levels(units, successions, lines, min_lines)
     if kind == "province":
         wanted = [("district", c) for c in sorted(levels["district"].table["group"])]
     else:

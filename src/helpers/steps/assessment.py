@@ -182,9 +182,10 @@ def run_assessment(
 
 
 def assessment_figures(a: Assessment) -> dict[str, Figure]:
-    """The five charts of the assessment, by file name."""
+    """The charts of the assessment, by file name (the target scorecard only when the scope
+    has indicators)."""
     lang, tables = a.lang, a.tables
-    return {
+    figures = {
         "allocation_vs_disbursement": charts.plot_allocation_vs_disbursement(
             tables.by_year_type, lang, a.years
         ),
@@ -195,8 +196,10 @@ def assessment_figures(a: Assessment) -> dict[str, Figure]:
         "district_ranking": charts.plot_district_ranking(
             tables.ranking, lang, highlight=None if a.scope.is_province else a.scope.code
         ),
-        "target_scorecard": charts.plot_target_scorecard(tables.scorecard, lang),
     }
+    if len(tables.scorecard):  # a scope without indicators (a commune) has no scorecard
+        figures["target_scorecard"] = charts.plot_target_scorecard(tables.scorecard, lang)
+    return figures
 
 
 def map_figures(a: Assessment) -> dict[str, Figure]:

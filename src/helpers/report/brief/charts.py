@@ -28,7 +28,7 @@ PNG_URI = "data:image/png;base64,"
 def png_data_uri(fig: Figure) -> str:
     """``fig`` as an embedded PNG (no software tag, so identical charts give identical bytes)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=110, bbox_inches=None, metadata={"Software": None})
     plt.close(fig)
     return PNG_URI + base64.b64encode(buf.getvalue()).decode("ascii")
 

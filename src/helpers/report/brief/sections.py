@@ -333,13 +333,10 @@ def targets_table(b: Brief) -> dict[str, Any] | None:
 
 
 def targets_context(b: Brief) -> dict[str, Any]:
-    """N of M targets met, and the scorecard (or the assessment's scorecard chart)."""
-    tbl = targets_table(b)
-    png = None if tbl else charts.upstream_png(b, "metrics", "target_scorecard.png")
+    """N of M targets met, and the scorecard table (none for a scope without indicators)."""
     return base(b) | {
         "summary": sentences.sentence_targets(b.metrics, b.lang),
-        "table": tbl,
-        "fig_scorecard": figure(png, t("fig_scorecard", b.lang), "fig-scorecard"),
+        "table": targets_table(b),
     }
 
 

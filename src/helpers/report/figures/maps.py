@@ -15,9 +15,11 @@ ten polygons need no spatial library.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import matplotlib.pyplot as plt
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
@@ -27,7 +29,7 @@ from matplotlib.path import Path as MplPath
 from helpers.core.formatting import date, percent
 from helpers.core.text import tr
 from helpers.data.reference import district_polygons
-from helpers.report.figures.style import PALETTE, finish, new_figure, same_drawing
+from helpers.report.figures.style import PALETTE, TITLE_WIDTH, finish, new_figure, same_drawing
 
 Rings = Mapping[str, Sequence[Sequence[tuple[float, float]]]]
 
@@ -249,7 +251,12 @@ def plot_district_map(
         fontsize=7,
         title_fontsize=7.5,
     )
-    ax.set_title(title or _lbl("rate_title", lang, date=date(DISTRICTS_UNTIL, lang)))
+    # the map is narrower than the figure: its title spans the figure, from the left
+    heading = title or _lbl("rate_title", lang, date=date(DISTRICTS_UNTIL, lang))
+    fig.suptitle(
+        "\n".join(textwrap.wrap(heading, TITLE_WIDTH)),
+        x=0.01, ha="left", fontsize=plt.rcParams["axes.titlesize"], fontweight="bold",
+    )  # fmt: skip
     return finish(fig, demo=demo, lang=lang, source=_lbl("source", lang))
 
 

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
@@ -64,7 +65,9 @@ def apply_style() -> None:
             "savefig.dpi": 110,
             # names from the data are text: "$…$" in a unit's name is not matplotlib mathtext
             "text.parse_math": False,
-            "savefig.bbox": "tight",
+            # one layout pass: :func:`finish` lays the figure out (tight_layout), the PNG is
+            # the whole figure (a tight bounding box would draw every figure twice)
+            "savefig.bbox": None,
             "axes.titlesize": 11,
             "axes.labelsize": 9,
             "xtick.labelsize": 8,
@@ -124,7 +127,10 @@ def mark_demo(fig: Figure, lang: str = "vi") -> Figure:
     return fig
 
 
-NOTE_WIDTH = 150
+NOTE_WIDTH = 128
+"""Characters of a figure note per line at the full text width (6.5 pt)."""
+TITLE_WIDTH = 68
+"""Characters of a figure-wide title per line at the full text width (bold, axes title size)."""
 """Characters per line of a figure's note."""
 
 
@@ -142,7 +148,8 @@ def finish(
         fig.text(0.99, 0.005, source, fontsize=7, color="#525252", ha="right", va="bottom")
     bottom = 0.04
     if note:
-        lines = textwrap.wrap(note, NOTE_WIDTH)
+        width = int(NOTE_WIDTH * fig.get_size_inches()[0] / A4_WIDTH_IN)
+        lines = textwrap.wrap(note, width)
         fig.text(
             0.01,
             bottom,
@@ -154,7 +161,9 @@ def finish(
             gid="figure-note",
         )
         bottom += (0.11 * len(lines) + 0.06) / fig.get_size_inches()[1]
-    fig.tight_layout(rect=(0, bottom, 1, 1))
+    # lay out once, without leaving a layout engine on the figure: with one, ``savefig``
+    # draws the whole figure once more before drawing it for the PNG
+    TightLayoutEngine(rect=(0, bottom, 1, 1)).execute(fig)
     if demo:
         mark_demo(fig, lang)
     return fig
@@ -247,13 +256,14 @@ def frame_key(frame: pd.DataFrame) -> str:
 
 
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
-    """``fig`` drawn as PNG (tight bounding box); the PNG of a figure marked by
-    :func:`same_drawing` is drawn once per process and key."""
+    """``fig`` drawn once as PNG, the whole figure as :func:`finish` laid it out (no tight
+    bounding box: it would draw the figure a second time to measure it); the PNG of a figure
+    marked by :func:`same_drawing` is drawn once per process and key."""
     key = getattr(fig, "_mtqg_drawing", None)
     if key is not None and (key, dpi) in _DRAWN:
         return _DRAWN[(key, dpi)]
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None)
     png = buf.getvalue()
     if key is not None:
         if len(_DRAWN) >= _DRAWN_MAX:
