@@ -18,8 +18,8 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure

@@ -24,9 +24,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.ft2font import FT2Font
+from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
