@@ -411,3 +411,19 @@ def test_the_demo_warnings_say_what_they_are_in_one_line(tmp_path):
     assert warnings_line(info, "my data.xlsx") == (
         "1 warning(s) in the input; to see them: mtqg validate 'my data.xlsx'"
     )
+
+
+def test_an_apportion_key_the_data_do_not_have_is_refused_before_any_work(tmp_path, cli_run):
+    out = tmp_path / "out"
+    code, _, err = cli_run(
+        "--out", str(out), "--scope", "N01273", "--apportion", "area", "--dry-run"
+    )
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "apportion: expected one of none, communes" in err and "got 'area'" in err
+    assert not (out / "manifest.json").exists()
+
+    code, printed, _ = cli_run(
+        "--out", str(out), "--scope", "N01273", "--apportion", "communes", "--dry-run"
+    )
+    assert code == 0 and "N01273/assessment" in printed

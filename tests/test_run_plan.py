@@ -421,3 +421,22 @@ def test_a_second_run_on_the_same_output_folder_is_refused(tmp_path, monkeypatch
     assert f"another mtqg run is writing to {out}" in err
     assert "wait for it to finish or choose another --out" in err
     assert not (out / "manifest.json").exists()
+
+
+# ---------------------------------------------------------------------------- apportion
+
+
+def test_the_apportion_key_reaches_the_assessment_only_when_chosen():
+    declared = DECLARED | {"assessment": {"parameters": [*COMMON, "apportion"]}}
+    steps = default_steps(Path("/nb"))
+    chosen = by_id(build_plan(steps, [D042], PROVINCE, ("vi",), "demo", OUT, declared,
+                              {"apportion": "communes"}))  # fmt: skip
+    assert chosen["042/assessment"].params["apportion"] == "communes"
+    assert "apportion" not in chosen["042/lag"].params
+    assert "apportion" not in chosen["042/brief.vi"].params
+    default = by_id(build_plan(steps, [D042], PROVINCE, ("vi",), "demo", OUT, declared))
+    assert "apportion" not in default["042/assessment"].params
+    # a notebook that does not declare it is run without it (an optional parameter)
+    older = by_id(build_plan(steps, [D042], PROVINCE, ("vi",), "demo", OUT, DECLARED,
+                             {"apportion": "communes"}))  # fmt: skip
+    assert "apportion" not in older["042/assessment"].params

@@ -32,6 +32,10 @@ class RunOptions:
     force: bool = False
     out: Path = OUTPUTS_DIR
     dry_run: bool = False
+    apportion: str = "none"
+    """How a commune-level scope's share of its former districts' own lines is estimated
+    (``none``, ``communes`` or a numeric column of the units table; the assessment's
+    ``apportion`` parameter, checked against the data before any work)."""
     replace: bool = False
     """Replace the results of another dataset held in ``out`` (else such a folder is refused)."""
     warm_imports: Sequence[str] | None = None
@@ -112,6 +116,14 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str = "en") -> None:
         "--dry-run", action="store_true", help="show which steps would run and why, run nothing"
     )
     parser.add_argument(
+        "--apportion",
+        default="none",
+        metavar="none|communes|COLUMN",
+        help="estimate a commune-level unit's share of its former districts' own lines: 'none' "
+        "(default: shown beside it only), 'communes' (evenly per former commune) or a numeric "
+        "column of the units table; always labelled as an estimate",
+    )
+    parser.add_argument(
         "--replace",
         action="store_true",
         help="the output folder holds another dataset's results: delete them and run this data",
@@ -129,6 +141,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         out=Path(args.out) if args.out else OUTPUTS_DIR,
         dry_run=bool(getattr(args, "dry_run", False)),
         replace=bool(getattr(args, "replace", False)),
+        apportion=str(getattr(args, "apportion", "none") or "none"),
         argv=sys.argv[1:],
         message_lang=getattr(args, "message_lang", None) or "en",
     )

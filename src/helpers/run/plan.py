@@ -8,7 +8,7 @@ before any work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -73,12 +73,14 @@ def build_plan(
     data: str,
     out_root: Path,
     declared: dict[str, dict[str, Any]],
+    options: Mapping[str, str] | None = None,
 ) -> list[Node]:
     """Every node of the run, upstream steps of the selected scopes included, in topological
     order; parameters are built and checked against the notebooks here (before any work).
 
     ``declared`` maps each step name to its notebook's record (``"parameters"``: the names
-    the notebook declares)."""
+    the notebook declares); ``options`` are the run's analysis options
+    (:attr:`helpers.run.steps.StepContext.options`)."""
     by_name = {s.name: s for s in steps}
     nodes: dict[tuple[str, str, str], Node] = {}
     order: list[Node] = []
@@ -105,7 +107,7 @@ def build_plan(
                 continue  # order-only edges are added below, between planned nodes only
             _link(node, get(by_name[up.step], target, lang, False), up)
         node.params = _node_parameters(
-            node, data, out_root / province.slug, declared[spec.name]["parameters"]
+            node, data, out_root / province.slug, declared[spec.name]["parameters"], options
         )
         order.append(node)
         return node
@@ -161,7 +163,11 @@ def toposort(nodes: Sequence[Node]) -> list[Node]:
 
 
 def _node_parameters(
-    node: Node, data: str, province_dir: Path, declared: Sequence[str]
+    node: Node,
+    data: str,
+    province_dir: Path,
+    declared: Sequence[str],
+    options: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A node's notebook parameters: the step's own, plus its upstream folders; checked
     against what the notebook declares (optional ones dropped when it does not)."""
@@ -173,6 +179,7 @@ def _node_parameters(
         is_province=scope.is_province,
         lang=node.lang,
         out_dir=node.out_dir,
+        options=dict(options or {}),
     )
     params = dict(spec.parameters(ctx))
     for dep, up in node.deps:

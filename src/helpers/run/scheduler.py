@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from helpers.analysis.geography import check_apportion
 from helpers.core.errors import Message, message, parameter_error
 from helpers.core.provenance import git_commit
 from helpers.run.fingerprint import (
@@ -123,6 +124,9 @@ class Run:
         self.data = load_data(self.data_arg, cache_dir, self.code_hash)
         held = Manifest(self.out / MANIFEST_NAME).model
         self.scopes = resolve_scopes(self.data.dataset, opts.scopes)
+        self.analysis_options = {
+            "apportion": check_apportion(self.data.dataset.units, opts.apportion)
+        }
         self.replaced = self.check_dataset(held.data)
         # every scope of the dataset the folder may hold: "all", and the other units (former
         # communes) this run or an earlier one on the same dataset ran
@@ -139,6 +143,7 @@ class Run:
             self.data_arg,
             self.out,
             self.notebooks,
+            self.analysis_options,
         )
 
     def check_dataset(self, held: dict[str, Any] | None) -> str | None:
@@ -198,6 +203,7 @@ class Run:
             self.data_arg,
             self.out,
             self.notebooks,
+            self.analysis_options,
         )
         current: set[str] = set()
         for node in nodes:  # dependencies first

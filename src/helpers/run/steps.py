@@ -8,8 +8,8 @@ workbench's three notebooks; tests pass a table of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,8 @@ class StepContext:
     lang: str
     out_dir: Path
     """Final output folder of the step (the runner substitutes its staging folder)."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """Analysis options of the run (``apportion``), already checked against the data."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,14 @@ def _common_parameters(ctx: StepContext) -> dict[str, Any]:
     return {"data": ctx.data, "scope": ctx.scope, "lang": ctx.lang, "out_dir": str(ctx.out_dir)}
 
 
+def _assessment_parameters(ctx: StepContext) -> dict[str, Any]:
+    """The common parameters, and ``apportion`` when the run chose a key (a notebook that
+    does not declare it is run without it: see ``optional_parameters``)."""
+    params = _common_parameters(ctx)
+    apportion = ctx.options.get("apportion", "none")
+    return params | ({"apportion": apportion} if apportion != "none" else {})
+
+
 def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
     """The workbench's three notebooks as batch steps.
 
@@ -102,8 +112,9 @@ def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
         StepSpec(
             "assessment",
             notebooks_dir / "01_assessment.ipynb",
-            _common_parameters,
+            _assessment_parameters,
             required_outputs=("metrics.json",),
+            optional_parameters=frozenset({"apportion"}),
             weight=8.0,
         ),
         StepSpec(
