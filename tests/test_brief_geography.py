@@ -170,6 +170,10 @@ def test_new_unit_through_the_assessment_notebook_and_the_brief(tmp_path):
     assert "locator.png" in metrics["figures"]
     run = lag_step.check_parameters("demo", "N01273", "01-31", "vi", base / "lag")
     run.write_json()
+    lag = json.loads((base / "lag" / "lag.json").read_text(encoding="utf-8"))
+    # a commune's curves have no bands: it says so, and not that its bands are wide
+    caveats = {c["id"] for c in lag["caveats"]}
+    assert "no_bands_commune" in caveats and "small_groups" not in caveats
     for lang in ("vi", "en"):
         b = brief.load_brief(
             scope="N01273", lang=lang, assessment_dir=base / "assessment",

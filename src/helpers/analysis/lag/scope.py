@@ -97,7 +97,8 @@ def analyse_scope(
             n_boot=0 if commune else models.settings["n_boot"],
             seed=models.settings["seed"] + 7,
         )
-        if commune:
+        if commune:  # no bands: "few lines, wide bands" would contradict "no bands"
+            profile.caveats = [c for c in profile.caveats if c.id != "small_groups"]
             profile.caveats.append(Caveat.of("no_bands_commune"))
         survival = {
             k: fit_time_to_share(data, v.threshold, lines=mask, cox=False)
