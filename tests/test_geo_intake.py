@@ -14,7 +14,8 @@ import pytest
 from cli_helpers import no_locale, run_mtqg  # noqa: F401  (fixture used by the CLI test)
 from helpers.core.errors import InputError
 from helpers.data import intake, reference
-from helpers.data.units import UnitMatch, UnitResolver, home_districts, scope_unit_codes
+from helpers.data.hierarchy import home_districts, scope_unit_codes
+from helpers.data.units import UnitMatch, UnitResolver
 
 EVE, REFORM = "2025-06-30", "2025-07-01"
 LAW = "1657/NQ-UBTVQH15"

@@ -11,7 +11,7 @@ import pytest
 
 from helpers.core.paths import REFERENCE_DIR
 from helpers.data import reference
-from helpers.data.units import former_units, scope_unit_codes, successor
+from helpers.data.hierarchy import former_units, scope_unit_codes, successor
 
 DISTRICTS = ["040", "042", "043", "045", "047", "048", "049", "051", "052", "053"]
 

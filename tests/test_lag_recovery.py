@@ -33,7 +33,7 @@ from helpers.core.scope import Scope
 from helpers.data import demo, schema
 from helpers.data.dataset import Dataset
 from helpers.data.deadlines import months_available
-from helpers.data.units import scope_unit_codes
+from helpers.data.hierarchy import scope_unit_codes
 
 
 @cache

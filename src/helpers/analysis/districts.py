@@ -14,7 +14,7 @@ from helpers.analysis.district_model import (
 from helpers.analysis.frames import Cutoff, cut_column, rate, tag
 from helpers.analysis.lines import last_report_date
 from helpers.analysis.survival_km import KMMedian, km_median, timed_lines
-from helpers.data.units import scope_unit_codes
+from helpers.data.hierarchy import scope_unit_codes
 
 ADJUSTED_COLUMNS: tuple[str, ...] = (
     "adjusted_rate",

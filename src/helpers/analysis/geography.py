@@ -32,7 +32,7 @@ from helpers.analysis.frames import rate
 from helpers.analysis.pooling import MODEL, PooledRates, mean_se, pool_rates
 from helpers.core.errors import ParameterError
 from helpers.core.thresholds import MIN_LINES
-from helpers.data.units import former_units, home_districts
+from helpers.data.hierarchy import former_units, home_districts
 
 APPORTION_FIXED = ("none", "communes")
 """The apportioning keys that need no column of the units table."""

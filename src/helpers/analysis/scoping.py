@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from helpers.analysis.frames import tag
-from helpers.data.units import scope_unit_codes
+from helpers.data.hierarchy import scope_unit_codes
 
 
 def filter_scope(

@@ -31,6 +31,7 @@ from helpers.core.formatting import number
 from helpers.core.text import LANG_NAMES, LANGS, tr
 from helpers.data import reference
 from helpers.data.deadlines import label_values
+from helpers.data.hierarchy import scope_unit_codes
 from helpers.data.schema import (
     BASELINE_YEAR,
     INPUT_TABLES,
@@ -39,7 +40,6 @@ from helpers.data.schema import (
     TARGET_YEAR,
     Column,
 )
-from helpers.data.units import scope_unit_codes
 
 TEMPLATE_ROWS = 5000
 """Rows of each data sheet covered by drop-downs and formats."""

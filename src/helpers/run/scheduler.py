@@ -76,6 +76,8 @@ class Run:
         self.run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         self.t0 = time.perf_counter()
         self.started = now()
+        self.analysis_options: dict[str, str] = {"apportion": opts.apportion}
+        """The run's analysis options (checked against the data in :meth:`prepare`)."""
 
     # ------------------------------------------------------------------ checks, before work
     def check_out(self) -> None:

@@ -25,5 +25,5 @@ and numbers only (:class:`.prepare.Caveat`, :class:`.prepare.Verdict`, :class:`.
 Conventions: months are days / 30.4375; shares are capped at 1; "district" means the line's
 former district (``district_code``: a district line's own district, a former commune's
 district, the home district of a unit created on 1 July 2025, or the province for its own
-lines; :func:`helpers.data.units.home_districts`).
+lines; :func:`helpers.data.hierarchy.home_districts`).
 """

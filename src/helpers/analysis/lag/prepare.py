@@ -13,7 +13,7 @@ from scipy import sparse, stats
 from helpers.analysis.lines import Snapshots, line_table, snapshots, time_to_share_from
 from helpers.data.dataset import Dataset
 from helpers.data.deadlines import DAYS_PER_MONTH, months_between
-from helpers.data.units import home_districts
+from helpers.data.hierarchy import home_districts
 
 THRESHOLDS: tuple[float, ...] = (0.5, 0.9)
 """Shares of a line's capital whose attainment times are modelled."""
@@ -88,7 +88,7 @@ class LagData:
         lines: one row per plan line: the columns of :func:`helpers.analysis.lines.line_table` plus
             ``allocation_month``, ``allocation_quarter``, ``months_available_dec31``,
             ``share_dec31``, ``share_deadline``, ``share_last`` (capped at 1),
-            ``district_code`` (the line's former district, :func:`helpers.data.units.home_districts`:
+            ``district_code`` (the line's former district, :func:`helpers.data.hierarchy.home_districts`:
             the district-level unit of the district effects and clusters),
             ``first_snapshot_date``, ``last_snapshot_date``, ``n_snapshots``, ``closed``
             (the last snapshot is on or after the line's own final deadline, so its share is

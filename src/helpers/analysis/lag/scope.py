@@ -21,7 +21,7 @@ from helpers.analysis.lag.profiles import ProfileResult, fit_disbursement_profil
 from helpers.analysis.lag.survival import SurvivalResult, fit_time_to_share
 from helpers.analysis.lag.yearend import CLUSTER_BOOT
 from helpers.core.scope import Scope
-from helpers.data.units import scope_unit_codes
+from helpers.data.hierarchy import scope_unit_codes
 
 
 @dataclass
