@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import cache
 
 import pandas as pd
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 
 from helpers.core.text import LANGS, check_lang, tr
 
@@ -51,11 +53,23 @@ def _pattern(digits: int) -> str:
     return "#,##0" + ("." + "0" * digits if digits > 0 else "")
 
 
+@cache
+def _compiled(digits: int, percent: bool = False) -> NumberPattern:
+    """The parsed Babel pattern (parsed once: a batch formats numbers by the thousand)."""
+    return parse_pattern(_pattern(digits) + ("%" if percent else ""))
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    """The Babel locale of ``lang`` (parsed once)."""
+    return Locale.parse(LOCALES[check_lang(lang)])
+
+
 def number(value: float | None, lang: str = "vi", digits: int = 0) -> str:
     """A number with the language's grouping and decimal marks; "–" for missing."""
     if value is None or is_missing(value):
         return MISSING
-    return format_decimal(value, format=_pattern(digits), locale=LOCALES[check_lang(lang)])
+    return format_decimal(value, format=_compiled(digits), locale=_locale(lang))
 
 
 def mvnd(value: float | None, lang: str = "vi", digits: int = 0) -> str:
@@ -72,7 +86,7 @@ def percent(fraction: float | None, lang: str = "vi", digits: int = 1) -> str:
     """A fraction as a percentage with the locale's pattern: 0.772 -> "77,2%" / "77.2%"."""
     if fraction is None or is_missing(fraction):
         return MISSING
-    return format_percent(fraction, format=_pattern(digits) + "%", locale=LOCALES[check_lang(lang)])
+    return format_percent(fraction, format=_compiled(digits, percent=True), locale=_locale(lang))
 
 
 def pp(value: float, lang: str = "vi", digits: int = 1) -> str:
