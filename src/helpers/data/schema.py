@@ -605,6 +605,51 @@ SUCCESSIONS = Table(
     reference=True,
 )
 
+NATIONAL_ENVELOPES = Table(
+    "national_envelopes",
+    "Reference: the program's national capital envelopes by period, capital type and source "
+    "(the outlook's assumption when no 2026–2030 plan table is given).",
+    (
+        Column("envelope_id", "code", "Stable identifier."),
+        Column("period", "text", "Period the envelope covers, e.g. '2026-2030'."),
+        Column(
+            "capital_type",
+            "enum",
+            "investment or recurrent; empty: both.",
+            allowed=CAPITAL_TYPES,
+            nullable=True,
+        ),
+        Column("source", "enum", "central, local, credit or other.", allowed=SOURCES),
+        Column("amount_mvnd", "amount", "The envelope.", unit="million VND", min_value=0),
+        _SOURCE_ID,
+        Column("note", "text", "Caveats.", nullable=True, free_text=True),
+    ),
+    key=("envelope_id",),
+    input=False,
+    reference=True,
+)
+
+GOALS_2030 = Table(
+    "goals_2030",
+    "Reference: published 2030 goals of the program for indicators of the targets table "
+    "(applied when the targets table gives no 2030 value of the same indicator).",
+    (
+        Column("indicator_code", "code", "Indicator code of the targets table."),
+        Column(
+            "target_kind",
+            "enum",
+            "How the goal reads: a level, or a change in % of the 2020 baseline.",
+            allowed=("level", "pct_change_vs_baseline"),
+        ),
+        Column("value", "number", "The goal."),
+        _SOURCE_ID,
+        Column("note", "text", "Caveats.", nullable=True, free_text=True),
+    ),
+    key=("indicator_code",),
+    input=False,
+    reference=True,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -621,6 +666,8 @@ TABLES: dict[str, Table] = {
         TARGET_INDICATORS,
         PUBLIC_FIGURES,
         PUBLISHED_FIGURES,
+        NATIONAL_ENVELOPES,
+        GOALS_2030,
     )
 }
 """Every table by name."""
