@@ -45,7 +45,9 @@
 # %% tags=["parameters"]
 data: str = "demo"  # "demo", "demo:SEED", a folder of CSV files or an .xlsx workbook
 scope: str = "province"  # "province", a unit code (pass codes with papermill -r) or a unit name
-plan: str = "auto"  # "auto" (the data's plan_2026_2030 rows, else the assumption), "assumption" or "table"
+plan: str = (
+    "auto"  # "auto" (the data's plan_2026_2030 rows, else the assumption), "assumption" or "table"
+)
 scenarios: str = "observed,01-31,feasible"  # comma-separated: "observed" (as in 2023–2025), "feasible", dates "MM-DD" / "prev-MM-DD"
 lang: str = "vi"  # language of charts: "vi" or "en"
 out_dir: str = "outputs/{scope}/outlook"  # output folder; {scope} becomes province or the unit code
@@ -69,8 +71,13 @@ print(run.title(), "|", run.dataset.origin, "| outputs ->", run.out_dir)
 
 # %%
 result = run.compute()
-print("plan:", result["plan_basis"], "| evidence:", result["evidence"],
-      f"({result['n_lines_history']} fitted lines, minimum {result['min_lines']})")
+print(
+    "plan:",
+    result["plan_basis"],
+    "| evidence:",
+    result["evidence"],
+    f"({result['n_lines_history']} fitted lines, minimum {result['min_lines']})",
+)
 if result.get("assumption"):
     print({k: v for k, v in result["assumption"].items() if k != "source_ids"})
 

@@ -367,16 +367,7 @@ def project(
                 rng = np.random.default_rng([seed, year, ci])
                 draws = simulate_cell(base, cpool, amount, ctype, scenarios, rng, n_sims)
             for sc in scenarios:
-                if amount <= 0:
-                    status = "no_plan"
-                elif evidence != "ok":
-                    status = "thin_evidence" if evidence == "thin" else "no_history"
-                elif draws is None:
-                    status = "no_history"
-                elif not sc.estimable.get(ctype, False):
-                    status = "not_estimable"
-                else:
-                    status = "projected"
+                status = _status(amount, evidence, draws, sc.estimable.get(ctype, False))
                 cells.append(_cell_row(year, sc, ctype, draws, status, amount))
                 if status == "projected" and draws is not None:
                     d = draws.by_scenario[sc.id]
@@ -387,25 +378,11 @@ def project(
                     complete[sc.id] = False
         for sc in scenarios:
             ok = complete[sc.id] and sc.id in totals and year_amount > 0
-            status = "projected" if ok else _worst(cells, year, sc.id)
-            row = {
-                "plan_year": year,
-                "scenario": sc.id,
-                "capital_type": "all",
-                "status": status,
-                "allocated_mvnd": year_amount,
-                "decision_month": None,
-            }
+            cells.append(_year_row(year, sc.id, year_amount, totals.get(sc.id) if ok else None))
             if ok:
-                d = totals[sc.id]
-                row |= {
-                    "disbursed_dec31": band(d["dec31"]),
-                    "disbursed_deadline": band(d["deadline"]),
-                    "carried_over": band(year_amount - d["deadline"]),
-                    "at_risk_of_lapse": band(year_amount - d["extension"]),
-                }
-                per_year[(yi, sc.id)] = d
-            cells.append(row)
+                per_year[(yi, sc.id)] = totals[sc.id]
+            else:
+                cells[-1]["status"] = _worst(cells, year, sc.id)
     return {
         "evidence": evidence,
         "n_lines_history": int(n_hist),
@@ -423,6 +400,39 @@ def project(
         "cells": cells,
         **_totals(scenarios, per_year, plan),
     }
+
+
+def _status(amount: float, evidence: str, draws: Draws | None, estimable: bool) -> str:
+    """The status of one year x capital type x scenario."""
+    if amount <= 0:
+        return "no_plan"
+    if evidence != "ok":
+        return "thin_evidence" if evidence == "thin" else "no_history"
+    if draws is None:
+        return "no_history"
+    return "projected" if estimable else "not_estimable"
+
+
+def _year_row(
+    year: int, scenario_id: str, amount: float, draws: dict[str, np.ndarray] | None
+) -> dict[str, Any]:
+    """The year's row over both capital types (its bands when every type was projected)."""
+    row: dict[str, Any] = {
+        "plan_year": year,
+        "scenario": scenario_id,
+        "capital_type": "all",
+        "status": "projected",
+        "allocated_mvnd": amount,
+        "decision_month": None,
+    }
+    if draws is not None:
+        row |= {
+            "disbursed_dec31": band(draws["dec31"]),
+            "disbursed_deadline": band(draws["deadline"]),
+            "carried_over": band(amount - draws["deadline"]),
+            "at_risk_of_lapse": band(amount - draws["extension"]),
+        }
+    return row
 
 
 def _worst(cells: list[dict[str, Any]], year: int, scenario_id: str) -> str:
@@ -449,8 +459,8 @@ def _totals(
         if not full[sc.id]:
             totals.append({"scenario": sc.id, "status": "incomplete"})
             continue
-        dl = sum(per_year[(yi, sc.id)]["deadline"] for yi in years)
-        ext = sum(per_year[(yi, sc.id)]["extension"] for yi in years)
+        dl = np.sum([per_year[(yi, sc.id)]["deadline"] for yi in years], axis=0)
+        ext = np.sum([per_year[(yi, sc.id)]["extension"] for yi in years], axis=0)
         row: dict[str, Any] = {
             "scenario": sc.id,
             "status": "projected",
@@ -460,7 +470,7 @@ def _totals(
             "at_risk_of_lapse": band(total_plan - ext),
         }
         if sc.id != "observed" and full.get("observed"):
-            base_dl = sum(per_year[(yi, "observed")]["deadline"] for yi in years)
+            base_dl = np.sum([per_year[(yi, "observed")]["deadline"] for yi in years], axis=0)
             row["gain_vs_observed_deadline"] = band(dl - base_dl)
         totals.append(row)
         running = np.zeros_like(dl)

@@ -201,7 +201,7 @@ def indicator_row(rows: pd.DataFrame, goals: pd.DataFrame) -> dict[str, Any]:
     ahead = HORIZON - out["latest_year"]
     value = out["latest_value"] + p["slope"] * ahead
     low = high = None
-    if p["se"] is not None and p["df"]:
+    if p["se"] is not None and p["sd"] is not None and p["df"]:
         se = float(np.hypot(p["se"] * ahead, p["sd"]))
         tq = float(stats.t.ppf(0.975, p["df"]))
         low, high = value - tq * se, value + tq * se
@@ -273,27 +273,33 @@ def outlook_scope(
             "cumulative": [],
             "indicators": [],
         }
-    units = None if scope.is_province else scope_unit_codes(
-        dataset.units, scope.code, dataset.successions
+    units = (
+        None
+        if scope.is_province
+        else scope_unit_codes(dataset.units, scope.code, dataset.successions)
     )
     plan_rows, basis, formula = scope_plan(dataset, units, mode)
     base = outlook_base(models)
     money = project(base, scope_pool(base, units), plan_rows, ids, n_sims=n_sims, seed=seed)
     indicators = indicator_outlook(dataset.targets, out["unit_code"])
-    return out | money | {
-        "plan_basis": basis,
-        "assumption": formula,
-        "plan_by_year": [
-            {"plan_year": int(y), "capital_type": str(c), "amount_mvnd": float(v)}
-            for (y, c), v in plan_rows.groupby(["plan_year", "capital_type"])["amount_mvnd"]
-            .sum()
-            .items()
-        ],
-        "flags": {
-            "plan_assumed": basis == "assumption",
-            "ceased": False,
-            "targets_published": any(i["target_2030_basis"] == "published" for i in indicators),
-            "targets_user": any(i["target_2030_basis"] == "user" for i in indicators),
-        },
-        "indicators": indicators,
-    }
+    return (
+        out
+        | money
+        | {
+            "plan_basis": basis,
+            "assumption": formula,
+            "plan_by_year": [
+                {"plan_year": int(y), "capital_type": str(c), "amount_mvnd": float(v)}
+                for (y, c), v in plan_rows.groupby(["plan_year", "capital_type"])["amount_mvnd"]
+                .sum()
+                .items()
+            ],
+            "flags": {
+                "plan_assumed": basis == "assumption",
+                "ceased": False,
+                "targets_published": any(i["target_2030_basis"] == "published" for i in indicators),
+                "targets_user": any(i["target_2030_basis"] == "user" for i in indicators),
+            },
+            "indicators": indicators,
+        }
+    )

@@ -34,10 +34,10 @@ import pandera.pandas as pa
 from helpers.core import paths
 from helpers.core.errors import InputError, InputProblem, message
 from helpers.data import checks, schema
-from helpers.data.plan_checks import check_plan
 from helpers.data.cells import is_empty, number_convention, parse_column, parse_number_text
 from helpers.data.checks import Catalogue, ParsedTable
 from helpers.data.dataset import Dataset
+from helpers.data.plan_checks import check_plan
 from helpers.data.readers import (
     REQUIRED,
     WARNING,

@@ -16,8 +16,8 @@ import re
 from typing import Any
 
 from helpers.core.contracts import Band, Outlook, OutlookIndicator, OutlookTotal
+from helpers.core.formatting import bvnd, day_month, number, percent
 from helpers.core.formatting import date as fmt_date
-from helpers.core.formatting import day_month, number, percent
 from helpers.core.text import tr
 from helpers.report.brief.charts import PNG_SIGNATURE, PNG_URI
 from helpers.report.brief.model import Brief
@@ -76,9 +76,9 @@ def plan_paragraph(b: Brief, out: Outlook) -> str:
         "period": fmt_period(PHASE),
         "next_period": nxt,
         "share": percent(a.get("province_share"), lang, 2),
-        "national": fmt_bvnd_prose(a.get("national_central_2021_2025_mvnd"), lang),
-        "investment": fmt_bvnd_prose(env.get("investment"), lang),
-        "recurrent": fmt_bvnd_prose(env.get("recurrent"), lang),
+        "national": bvnd(a.get("national_central_2021_2025_mvnd", 0.0), lang, 0),
+        "investment": bvnd(env.get("investment", 0.0), lang, 0),
+        "recurrent": bvnd(env.get("recurrent", 0.0), lang, 0),
         "local_ratio": percent(a.get("local_ratio"), lang, 1),
         "unit_share": percent(a.get("scope_share_of_province"), lang, 1),
         "per_year": fmt_bvnd_prose(per_year, lang),
@@ -206,7 +206,7 @@ def money_proposals(b: Brief, out: Outlook) -> list[dict[str, str]]:
 def _fmt_value(v: float | None, lang: str) -> str:
     if v is None:
         return "–"
-    return number(v, lang, 0 if abs(v) >= 100 else (1 if abs(v) >= 1 else 2))
+    return number(v, lang, 0 if abs(v) >= 100 or v == 0 else (1 if abs(v) >= 1 else 2))
 
 
 def _ind_name(i: OutlookIndicator, lang: str) -> str:
@@ -258,7 +258,8 @@ def indicators_table(b: Brief, out: Outlook) -> dict[str, Any] | None:
                 _fmt_value(i.pace_per_year, lang),
                 _fmt_value(i.pace_needed_per_year, lang),
                 value,
-                _fmt_value(i.target_2030, lang) + ("*" if i.target_2030_basis == "published" else ""),
+                _fmt_value(i.target_2030, lang)
+                + ("*" if i.target_2030_basis == "published" else ""),
                 o(f"status.{i.status}", lang),
             ]
         )
@@ -309,7 +310,9 @@ def fan_chart(b: Brief, out: Outlook) -> dict[str, str] | None:
     if not raw.startswith(PNG_SIGNATURE):
         return None
     uri = PNG_URI + base64.b64encode(raw).decode("ascii")
-    caption = o("fig_fan", b.lang, next_period=fmt_period(out.years), level=percent(CI_LEVEL, b.lang, 0))
+    caption = o(
+        "fig_fan", b.lang, next_period=fmt_period(out.years), level=percent(CI_LEVEL, b.lang, 0)
+    )
     return figure(uri, caption, "fig-outlook-fan")
 
 
@@ -328,6 +331,8 @@ def outlook_context(b: Brief) -> dict[str, Any]:
     if pace:
         proposals.append(pace)
     method = [o("method", lang, n=number(out.n_sims, lang), period=fmt_period(RECENT))]
+    if out.evidence == "ceased":
+        method = []
     if any(i.target_2030_basis == "published" for i in out.indicators):
         method.append(o("published_note", lang))
     return base(b) | {
@@ -337,7 +342,7 @@ def outlook_context(b: Brief) -> dict[str, Any]:
         "totals_table": totals_table(b, out),
         "fig_fan": fan_chart(b, out),
         "proposals": proposals,
-        "basis_word": tr("brief.pr_basis", lang),
+        "basis_word": o("pr_basis", lang),
         "indicator_summary": indicator_summary(b, out) if out.evidence != "ceased" else None,
         "indicators_table": indicators_table(b, out),
         "method": method,

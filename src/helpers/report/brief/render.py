@@ -24,8 +24,8 @@ from helpers.core.paths import PACKAGE_DIR
 from helpers.core.text import tr
 from helpers.data.dataset import DEMO_LABEL
 from helpers.report.brief import sections as ctx
-from helpers.report.brief.outlook import outlook_context
 from helpers.report.brief.model import ENTRY_NAME, HTML_NAME, Brief, index_entry
+from helpers.report.brief.outlook import outlook_context
 from helpers.report.brief.reconcile import reconcile_context
 from helpers.report.brief.values import demo_note
 

@@ -109,7 +109,14 @@ def plot_indicator_paths(outlook: dict[str, Any], lang: str = "vi") -> Figure | 
             ys.append(ind["baseline_value"])
         xs.append(ind["latest_year"])
         ys.append(ind["latest_value"])
-        ax.plot(xs, ys, color="#08306b", marker="o", markersize=3, label=tr("outlook.fig.observed", lang))
+        ax.plot(
+            xs,
+            ys,
+            color="#08306b",
+            marker="o",
+            markersize=3,
+            label=tr("outlook.fig.observed", lang),
+        )
         v = ind.get("value_2030") or {}
         if v.get("mean") is not None:
             ax.plot(
