@@ -58,7 +58,8 @@ N_SIMS = 1000
 """Draws per year, scenario and capital type."""
 QUANTILES = (0.025, 0.975)
 FAN_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
-_REF_YEAR = 2023
+_REF_YEAR = 2022
+"""A year whose next year is not a leap year (the calendar of the month counts)."""
 DEADLINE_MONTHS_AFTER_DEC31 = float(
     months_between(pd.Timestamp(_REF_YEAR, 12, 31), pd.Timestamp(_REF_YEAR + 1, 1, 31))
 )
@@ -82,6 +83,9 @@ class Scenario:
     months: dict[str, int | None] = field(default_factory=dict)
     months_available: dict[str, float | None] = field(default_factory=dict)
     estimable: dict[str, bool] = field(default_factory=dict)
+    months_pool: dict[str, np.ndarray] = field(default_factory=dict)
+    """Kind "given": per capital type, months available to draw each line's from (a calendar
+    given as observed decisions, e.g. a held-out vintage's), instead of the line's own."""
 
 
 def parse_scenarios(text: str) -> list[str]:
@@ -271,10 +275,14 @@ def simulate_cell(
     weight = base.amount[idx]
     weight = weight / weight.sum(axis=1, keepdims=True)
     xb, db, own, resid = base.xb[idx, rep], base.db[idx, rep], base.months[idx], base.resid[idx]
+    pick = rng.random(size=(n_sims, n_lines))  # drawn for every call: common random numbers
     out: dict[str, dict[str, np.ndarray]] = {}
     for sc in scenarios:
         target = sc.months_available.get(ctype)
         months = own if target is None else np.maximum(own, target)
+        given = sc.months_pool.get(ctype)
+        if given is not None and len(given):
+            months = np.asarray(given, dtype=float)[(pick * len(given)).astype(int)]
         share = np.clip(expit(xb + (months - own) * db) + resid, 0.0, 1.0)
         at_deadline = _curve(base, ctype, months)
         with np.errstate(invalid="ignore", divide="ignore"):
