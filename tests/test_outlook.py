@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from cli_helpers import run_mtqg
 
+from cli_helpers import run_mtqg
 from helpers.analysis.outlook import (
     DEADLINE_MONTHS_AFTER_DEC31,
     EXTENSION_MONTHS,
