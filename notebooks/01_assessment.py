@@ -75,21 +75,10 @@ print(f"{len(run.lines)} plan lines; outputs -> {run.out_dir}")
 
 # %%
 tables = run.tables  # every table below is computed once, then reused by metrics.json
-assessment.view(
-    tables.by_year,
-    lang,
-    [
-        "plan_year",
-        "allocated_mvnd",
-        "disbursed_dec31_mvnd",
-        "disbursed_deadline_mvnd",
-        "disbursed_last_mvnd",
-        "execution_rate_dec31",
-        "execution_rate_deadline",
-        "execution_rate_last",
-        "status",
-    ],
-)
+assessment.view(tables.by_year, lang, ["plan_year", "allocated_mvnd", "disbursed_dec31_mvnd",
+                                "disbursed_deadline_mvnd", "disbursed_last_mvnd",
+                                "execution_rate_dec31", "execution_rate_deadline",
+                                "execution_rate_last", "status"])
 
 # %% [markdown]
 # The chart splits the same amounts by capital type: investment capital (vốn đầu tư phát
@@ -113,14 +102,10 @@ from helpers.report.validation import public_figure_checks
 public_figure_checks(run.dataset) if run.scope.is_province else None
 
 # %%
-cols = [
-    "allocated_mvnd",
-    "disbursed_deadline_mvnd",
-    "disbursed_last_mvnd",
-    "execution_rate_deadline",
-    "execution_rate_last",
-]
-display(assessment.view(tables.by_type_source, lang, ["capital_type", "source", *cols]))
+cols = ["allocated_mvnd", "disbursed_deadline_mvnd", "disbursed_last_mvnd",
+        "execution_rate_deadline", "execution_rate_last"]
+display(assessment.view(tables.by_type_source, lang,
+                        ["capital_type", "source", *cols]))
 assessment.view(tables.by_source, lang, ["source", *cols])
 
 # %% [markdown]
@@ -132,39 +117,19 @@ assessment.view(tables.by_source, lang, ["source", *cols])
 
 # %%
 carry = carry_over_by(run.lines, ["plan_year", "capital_type"])
-assessment.view(
-    carry,
-    lang,
-    [
-        "plan_year",
-        "capital_type",
-        "undisbursed_deadline_mvnd",
-        "carried_over_mvnd",
-        "lapsed_at_deadline_mvnd",
-        "carried_over_disbursed_mvnd",
-        "carried_over_disbursed_share",
-        "lapsed_after_extension_mvnd",
-        "carried_over_open_mvnd",
-    ],
-)
+assessment.view(carry, lang, ["plan_year", "capital_type", "undisbursed_deadline_mvnd",
+                              "carried_over_mvnd", "lapsed_at_deadline_mvnd",
+                              "carried_over_disbursed_mvnd", "carried_over_disbursed_share",
+                              "lapsed_after_extension_mvnd", "carried_over_open_mvnd"])
 
 # %% [markdown]
 # The same by implementing unit (district, or the province's own lines):
 
 # %%
 by_unit = run.with_names(carry_over_by(run.lines, "unit_code"))
-assessment.view(
-    by_unit,
-    lang,
-    [
-        "unit_code",
-        f"name_{lang}",
-        "carried_over_mvnd",
-        "carried_over_disbursed_share",
-        "lapsed_mvnd",
-        "carried_over_open_mvnd",
-    ],
-)
+assessment.view(by_unit, lang, ["unit_code", f"name_{lang}", "carried_over_mvnd",
+                                "carried_over_disbursed_share", "lapsed_mvnd",
+                                "carried_over_open_mvnd"])
 
 # %% [markdown]
 # ## 3. In-year profile · Tiến độ giải ngân trong năm
@@ -181,18 +146,9 @@ png = run.save(fig, "monthly_profile")
 # (Oct–Dec) and in December plus the January tail:
 
 # %%
-assessment.view(
-    tables.concentration,
-    lang,
-    [
-        "plan_year",
-        "disbursed_deadline_mvnd",
-        "q4_mvnd",
-        "q4_share",
-        "dec_jan_mvnd",
-        "dec_jan_share",
-    ],
-)
+assessment.view(tables.concentration, lang,
+                ["plan_year", "disbursed_deadline_mvnd", "q4_mvnd", "q4_share",
+                 "dec_jan_mvnd", "dec_jan_share"])
 
 # %% [markdown]
 # ## 4. Budget credibility (PEFA 2016) · Độ tin cậy của kế hoạch vốn
@@ -212,14 +168,10 @@ assessment.view(
 pi1, pi2 = tables.pi1, tables.pi2
 print(f"PI-1 aggregate outturn: {pi1.grade} ({pi1.note})")
 print(f"PI-2(i) composition variance: {pi2.grade} ({pi2.note})")
-display(
-    assessment.view(
-        pi1.table, lang, ["plan_year", "allocated_mvnd", "actual_mvnd", "outturn", "grade"]
-    )
-)
-assessment.view(
-    pi2.table, lang, ["plan_year", "allocated_mvnd", "actual_mvnd", "variance", "grade"]
-)
+display(assessment.view(pi1.table, lang, ["plan_year", "allocated_mvnd", "actual_mvnd",
+                                          "outturn", "grade"]))
+assessment.view(pi2.table, lang, ["plan_year", "allocated_mvnd", "actual_mvnd", "variance",
+                                  "grade"])
 
 # %% [markdown]
 # ## 5. Execution by project · Giải ngân theo dự án
@@ -245,20 +197,8 @@ fig = charts.plot_target_scorecard(card, lang)
 png = run.save(fig, "target_scorecard")
 
 # %%
-assessment.view(
-    card,
-    lang,
-    [
-        f"name_{lang}",
-        "unit",
-        "baseline_value",
-        "target_value",
-        "latest_value",
-        "latest_year",
-        "progress_ratio",
-        "status",
-    ],
-)
+assessment.view(card, lang, [f"name_{lang}", "unit", "baseline_value", "target_value",
+                             "latest_value", "latest_year", "progress_ratio", "status"])
 
 # %% [markdown]
 # ## 7. Districts compared · So sánh các huyện
@@ -280,47 +220,16 @@ fig = charts.plot_district_ranking(ranking, lang, highlight=highlight)
 png = run.save(fig, "district_ranking")
 
 # %%
-assessment.view(
-    ranking,
-    lang,
-    [
-        "rank",
-        f"name_{lang}",
-        "allocated_mvnd",
-        "disbursed_mvnd",
-        "execution_rate",
-        "vs_province_pp",
-        "adjusted_rate",
-        "adjusted_ci_low",
-        "adjusted_ci_high",
-        "adjusted_rank",
-        "adjusted_vs_province",
-        "median_months_to_50",
-        "median_months_to_50_ci_low",
-        "median_months_to_50_ci_high",
-    ],
-)
+assessment.view(ranking, lang, ["rank", f"name_{lang}", "allocated_mvnd", "disbursed_mvnd",
+                                "execution_rate", "vs_province_pp", "adjusted_rate",
+                                "adjusted_ci_low", "adjusted_ci_high", "adjusted_rank",
+                                "adjusted_vs_province", "median_months_to_50",
+                                "median_months_to_50_ci_low", "median_months_to_50_ci_high"])
 
 # %%
-{
-    k: v
-    for k, v in tables.district_model.to_dict().items()
-    if k
-    in (
-        "estimable",
-        "reason",
-        "formula",
-        "n_lines",
-        "n_districts",
-        "wald_chi2",
-        "wald_df",
-        "wald_p_value",
-        "distinguishable",
-        "above",
-        "below",
-        "not_estimable",
-    )
-}
+{k: v for k, v in tables.district_model.to_dict().items()
+ if k in ("estimable", "reason", "formula", "n_lines", "n_districts", "wald_chi2", "wald_df",
+          "wald_p_value", "distinguishable", "above", "below", "not_estimable")}
 
 # %% [markdown]
 # ## 8. Today's geography · Địa giới hiện nay
@@ -351,16 +260,6 @@ pd.DataFrame(geo["pooled"])
 # %%
 summary = run.write_metrics()
 print(run.metrics_path)
-{
-    k: summary[k]
-    for k in (
-        "scope",
-        "demo",
-        "allocated_mvnd",
-        "disbursed_mvnd",
-        "pefa_aggregate_grade",
-        "pefa_composition_grade",
-        "targets_met",
-        "targets_total",
-    )
-}
+{k: summary[k] for k in ("scope", "demo", "allocated_mvnd", "disbursed_mvnd",
+                         "pefa_aggregate_grade", "pefa_composition_grade", "targets_met",
+                         "targets_total")}

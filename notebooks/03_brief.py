@@ -33,14 +33,10 @@ data: str = "demo"  # dataset of the results: "demo", "demo:SEED", a CSV folder 
 scope: str = "province"  # "province" or a district unit code or name, e.g. "043" or "Bảo Lạc"
 lang: str = "vi"  # language of the brief: "vi" or "en"
 out_dir: str = ""  # where brief.<lang>.html goes (default outputs/<slug>/brief)
-assessment_dir: str = (
-    ""  # folder with this scope's metrics.json (default outputs/<slug>/assessment)
-)
+assessment_dir: str = ""  # folder with this scope's metrics.json (default outputs/<slug>/assessment)
 lag_dir: str = ""  # folder with this scope's lag.json (default outputs/<slug>/lag)
-province_assessment_dir: str = (
-    ""  # province metrics.json for the district ranking (default outputs/province/assessment)
-)
-outlook_dir: str = ""  # folder with this scope's outlook.json (default outputs/<slug>/outlook; the section is left out without it)
+province_assessment_dir: str = ""  # province metrics.json for the district ranking (default outputs/province/assessment)
+outlook_dir: str = ""  # folder with this scope's outlook.json (default outputs/<slug>/outlook; no section without it)
 
 # %% [markdown]
 # ## Load the results
@@ -51,16 +47,10 @@ outlook_dir: str = ""  # folder with this scope's outlook.json (default outputs/
 # %%
 from helpers.report import brief  # noqa: E402 (after the parameters cell)
 
-b = brief.load_brief(
-    data=data,
-    scope=scope,
-    lang=lang,
-    out_dir=out_dir,
-    assessment_dir=assessment_dir,
-    lag_dir=lag_dir,
-    province_assessment_dir=province_assessment_dir,
-    outlook_dir=outlook_dir,
-)
+b = brief.load_brief(data=data, scope=scope, lang=lang, out_dir=out_dir,
+                     assessment_dir=assessment_dir, lag_dir=lag_dir,
+                     province_assessment_dir=province_assessment_dir,
+                     outlook_dir=outlook_dir)
 
 # %% [markdown]
 # ## Title

@@ -45,9 +45,7 @@
 # %% tags=["parameters"]
 data: str = "demo"  # "demo", "demo:SEED", a folder of CSV files or an .xlsx workbook
 scope: str = "province"  # "province", a unit code (pass codes with papermill -r) or a unit name
-plan: str = (
-    "auto"  # "auto" (the data's plan_2026_2030 rows, else the assumption), "assumption" or "table"
-)
+plan: str = "auto"  # "auto" (the data's plan_2026_2030 rows, else the assumption), "assumption" or "table"
 scenarios: str = "observed,01-31,feasible"  # comma-separated: "observed" (as in 2023–2025), "feasible", dates "MM-DD" / "prev-MM-DD"
 lang: str = "vi"  # language of charts: "vi" or "en"
 out_dir: str = "outputs/{scope}/outlook"  # output folder; {scope} becomes province or the unit code
