@@ -128,9 +128,9 @@ def scope_plan(
 # --------------------------------------------------------------------------- indicators
 def _target_2030(rows: pd.DataFrame, goals: pd.DataFrame) -> tuple[float | None, str, str | None]:
     """The 2030 target, its basis ("user", "published" or "none") and its source id."""
-    given = rows["target_2030_value"].dropna()
+    given = rows.get("target_2030_value", pd.Series(dtype=float)).dropna()
     if len(given):
-        src = rows["target_2030_source_id"].dropna()
+        src = rows.get("target_2030_source_id", pd.Series(dtype="string")).dropna()
         sid = str(src.iloc[-1]) if len(src) else None
         return float(given.iloc[-1]), "published" if sid else "user", sid
     code = str(rows["indicator_code"].iloc[0])
