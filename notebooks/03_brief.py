@@ -36,6 +36,7 @@ out_dir: str = ""  # where brief.<lang>.html goes (default outputs/<slug>/brief)
 assessment_dir: str = ""  # folder with this scope's metrics.json (default outputs/<slug>/assessment)
 lag_dir: str = ""  # folder with this scope's lag.json (default outputs/<slug>/lag)
 province_assessment_dir: str = ""  # province metrics.json for the district ranking (default outputs/province/assessment)
+outlook_dir: str = ""  # folder with this scope's outlook.json (default outputs/<slug>/outlook; no section without it)
 
 # %% [markdown]
 # ## Load the results
@@ -48,7 +49,8 @@ from helpers.report import brief  # noqa: E402 (after the parameters cell)
 
 b = brief.load_brief(data=data, scope=scope, lang=lang, out_dir=out_dir,
                      assessment_dir=assessment_dir, lag_dir=lag_dir,
-                     province_assessment_dir=province_assessment_dir)
+                     province_assessment_dir=province_assessment_dir,
+                     outlook_dir=outlook_dir)
 
 # %% [markdown]
 # ## Title
@@ -102,6 +104,15 @@ brief.targets_section(b)
 
 # %%
 brief.ranking_section(b)
+
+# %% [markdown]
+# ## 2026–2030: what the next period needs
+# From `outlook.json` (notebook 04): the plan it rests on, per allocation calendar what the next
+# period's capital would disburse, carry over and risk losing, proposals citing those numbers,
+# and the indicators' pace against their 2030 targets. Left out when there is no outlook.
+
+# %%
+brief.outlook_section(b)
 
 # %% [markdown]
 # ## Proposals for 2026–2030

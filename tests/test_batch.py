@@ -701,7 +701,8 @@ def test_mtqg_run_on_the_demo_data_end_to_end(tmp_path):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "042/brief/brief.vi.html" in index and "province/brief/brief.en.html" in index
     m = json.loads((out / "manifest.json").read_text())
-    assert m["run"]["status"] == "ok" and m["run"]["counts"] == {"ran": 8}
+    # province and 042: assessment, lag, outlook, brief vi and en
+    assert m["run"]["status"] == "ok" and m["run"]["counts"] == {"ran": 10}
     assert "[2/2]" in done.stdout and "Bảo Lâm" in done.stdout
 
     t0 = time.perf_counter()
@@ -709,5 +710,5 @@ def test_mtqg_run_on_the_demo_data_end_to_end(tmp_path):
     seconds = time.perf_counter() - t0
     assert again.returncode == 0, again.stdout + again.stderr
     m = json.loads((out / "manifest.json").read_text())
-    assert m["run"]["counts"] == {"skipped": 8}
+    assert m["run"]["counts"] == {"skipped": 10}
     assert seconds < 10, f"a run with nothing to do took {seconds:.1f} s"

@@ -761,6 +761,7 @@ def test_notebook_parameters_are_the_documented_ones():
         "assessment_dir",
         "lag_dir",
         "province_assessment_dir",
+        "outlook_dir",
     ]
     assert all(p["inferred_type_name"] == "str" and p["help"] for p in params.values())
 

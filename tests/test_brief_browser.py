@@ -24,7 +24,7 @@ import papermill
 import pytest
 from playwright.sync_api import sync_playwright
 
-from helpers.core.formatting import mvnd, percent
+from helpers.core.formatting import mvnd, number, percent
 from helpers.core.paths import NOTEBOOKS_DIR, OUTPUTS_DIR
 from helpers.report import brief
 
@@ -47,9 +47,10 @@ PRINT_FOOTER = (
 """Page numbers on every printed page: Chromium draws no CSS @page margin boxes, so the PDF
 gets them from page.pdf's footer template (brief.css says what a browser's own print shows)."""
 PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"}
-MAX_PAGES = 8
+MAX_PAGES = 9
 """The province brief before the reconciliation with published figures already printed on 7
-pages (tables kept whole leave gaps); that section adds about one page."""
+pages (tables kept whole leave gaps); that section adds about one page, and the 2026–2030
+outlook (issue 13) one more in English (8 pages in Vietnamese, 9 in English, measured)."""
 PHONE = {"width": 390, "height": 844}
 CASES = [("province", "vi"), (DISTRICT, "en")]
 """(scope, language) of each brief checked: the province in Vietnamese, a district in English."""
@@ -106,6 +107,13 @@ def run_root(tmp_path_factory, outputs_before) -> Path:
             lang=lang,
             out_dir=str(base / "lag"),
         )
+        _papermill(
+            "04_outlook.ipynb",
+            root / f"04-{slug}.ipynb",
+            scope=scope,
+            lang=lang,
+            out_dir=str(base / "outlook"),
+        )
     for scope, lang in CASES:
         slug = brief.scope_slug(scope)
         base = root / slug
@@ -119,6 +127,7 @@ def run_root(tmp_path_factory, outputs_before) -> Path:
             assessment_dir=str(base / "assessment"),
             lag_dir=str(base / "lag"),
             province_assessment_dir=str(root / "province" / "assessment"),
+            outlook_dir=str(base / "outlook"),
         )
     brief.write_index(brief.collect_entries(root), root / "index.html", lang="vi")
     return root
@@ -285,6 +294,7 @@ def _province_brief(run_root: Path, lang: str) -> Path:
         assessment_dir=str(base / "assessment"),
         lag_dir=str(base / "lag"),
         province_assessment_dir=str(base / "assessment"),
+        outlook_dir=str(base / "outlook"),
         out_dir=str(run_root / "print" / lang),
     )
     return brief.write_brief(b)["html"]
@@ -339,3 +349,57 @@ def test_browser_checks_leave_the_outputs_folder_alone(outputs_before, checks_di
     after = _tree(OUTPUTS_DIR) if OUTPUTS_DIR.is_dir() else {}
     changed = sorted(k for k, v in after.items() if outputs_before.get(k) != v)
     assert not changed, f"written under {OUTPUTS_DIR}: {changed}"
+
+
+OUTLOOK_HEADINGS = {
+    "vi": "Giai đoạn 2026–2030: những gì cần cho giai đoạn tới",
+    "en": "2026–2030: what the next period needs",
+}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_outlook_section_reads_in_both_languages(run_root, browser, checks_dir, lang):
+    """The province brief's 2026–2030 section, in Vietnamese and English: after the findings
+    and before the proposals, marked DEMO, its table of scenarios with the totals of
+    outlook.json, its fan chart loaded, each of its proposals citing a number."""
+    outlook = json.loads((run_root / "province" / "outlook" / "outlook.json").read_text())
+    visit = Visit(browser, _province_brief(run_root, lang))
+    page = visit.page
+    try:
+        visit.assert_offline_and_clean()
+        section = page.locator("section#outlook")
+        assert section.is_visible()
+        assert section.locator("h2").inner_text().endswith(OUTLOOK_HEADINGS[lang])
+        assert section.locator('[data-demo="outlook"]').is_visible()
+        order = page.eval_on_selector_all("section", "els => els.map(e => e.id)")
+        assert order.index("timing") < order.index("outlook") < order.index("proposals")
+        rows = section.locator("#outlook-totals tbody tr")
+        assert rows.count() == len(outlook["totals"]) == 3
+        observed = next(t for t in outlook["totals"] if t["scenario"] == "observed")
+        shown = rows.nth(0).locator("td").nth(2).inner_text()
+        assert shown.startswith(number(observed["disbursed_deadline"]["mean"] / 1000, lang, 0))
+        # the fan chart is the notebook's PNG, shown when drawn in the brief's language
+        img = section.locator("img")
+        drawn = outlook["parameters"]["lang"] == lang
+        assert img.count() == (1 if drawn else 0)
+        if drawn:
+            assert img.evaluate("e => e.complete && e.naturalWidth > 0")
+        bases = section.locator(".outlook-proposals .proposal-basis").all_inner_texts()
+        assert len(bases) >= 2 and all(re.search(r"\d", b) for b in bases), bases
+        text = section.inner_text()
+        assert "{" not in text and "}" not in text
+        assert ("giả định" if lang == "vi" else "assumption") in text
+        section.screenshot(path=str(checks_dir / f"outlook-province-{lang}.png"))
+    finally:
+        visit.close()
+
+
+def test_a_former_district_brief_says_the_outlook_is_for_the_new_units(run_root, browser):
+    visit = Visit(browser, run_root / DISTRICT / "brief" / "brief.en.html")
+    try:
+        visit.assert_offline_and_clean()
+        text = visit.page.locator("section#outlook").inner_text()
+        assert "no longer an administrative unit" in text and "new commune-level units" in text
+        assert visit.page.locator("#outlook-totals").count() == 0
+    finally:
+        visit.close()

@@ -16,6 +16,8 @@ REFERENCE_TABLES = [
     "target_indicators",
     "public_figures",
     "published_figures",
+    "national_envelopes",
+    "goals_2030",
 ]
 
 

@@ -48,8 +48,15 @@ COMMON = ["data", "lang", "out_dir", "scope"]
 DECLARED = {
     "assessment": {"parameters": COMMON, "sha256": "nb-a", "path": "a.ipynb"},
     "lag": {"parameters": COMMON, "sha256": "nb-l", "path": "l.ipynb"},
+    "outlook": {"parameters": COMMON, "sha256": "nb-o", "path": "o.ipynb"},
     "brief": {
-        "parameters": [*COMMON, "assessment_dir", "lag_dir", "province_assessment_dir"],
+        "parameters": [
+            *COMMON,
+            "assessment_dir",
+            "lag_dir",
+            "province_assessment_dir",
+            "outlook_dir",
+        ],
         "sha256": "nb-b",
         "path": "b.ipynb",
     },
@@ -248,7 +255,9 @@ def test_briefs_not_from_the_current_inputs_are_not_current(tmp_path):
                 )
 
     everything = {
-        f"{s}/{k}" for s in ("province", "042", "043") for k in ("assessment", "lag", "brief.vi")
+        f"{s}/{k}"
+        for s in ("province", "042", "043")
+        for k in ("assessment", "lag", "outlook", "brief.vi")
     }
     record(old, everything)
     assert {i for i in old.current_steps(manifest) if i.endswith(".vi")} == {
@@ -256,10 +265,11 @@ def test_briefs_not_from_the_current_inputs_are_not_current(tmp_path):
         "042/brief.vi",
         "043/brief.vi",
     }
-    record(new, {"042/assessment", "042/lag", "province/assessment", "042/brief.vi"})
+    record(new, {"042/assessment", "042/lag", "042/outlook", "province/assessment", "042/brief.vi"})
     assert new.current_steps(manifest) == {
         "042/assessment",
         "042/lag",
+        "042/outlook",
         "province/assessment",
         "042/brief.vi",
     }

@@ -53,7 +53,8 @@ DECLARED = {
     for name, extra in (
         ("assessment", []),
         ("lag", []),
-        ("brief", ["assessment_dir", "lag_dir", "province_assessment_dir"]),
+        ("outlook", []),
+        ("brief", ["assessment_dir", "lag_dir", "province_assessment_dir", "outlook_dir"]),
     )
 }
 
@@ -171,14 +172,15 @@ def test_another_dataset_and_a_held_lock_are_refused_in_vietnamese(
 
 # --------------------------------------------------------------------- the reporter's lines
 def _nodes(tmp_path: Path) -> list[Node]:
-    """The nodes of a district run: its assessment ran, its lag was skipped, its brief failed
-    in a cell, the province assessment ran; seconds as recorded."""
+    """The nodes of a district run: its assessment ran, its lag and outlook were skipped, its
+    brief failed in a cell, the province assessment ran; seconds as recorded."""
     nodes = build_plan(
         default_steps(Path("/nb")), [D042], PROVINCE, ("vi",), "demo", tmp_path, DECLARED
     )
     states = {
         "042/assessment": ("ran", 6.84, None),
         "042/lag": ("skipped", 0.0, None),
+        "042/outlook": ("skipped", 0.0, None),
         "province/assessment": ("ran", 1234.5, None),
         "042/brief.vi": (
             "failed",
@@ -217,10 +219,10 @@ def test_the_reporter_lines_in_both_languages(tmp_path) -> None:
     brief = next(n for n in nodes if n.id == "042/brief.vi")
     province = [n for n in nodes if n.scope == PROVINCE]
     assert scope_line(D042, mine, tmp_path) == (
-        f"042 (Bảo Lâm): FAILED (ran 1, skipped 1, failed 1) in 8.8 s -> {tmp_path / '042'}"
+        f"042 (Bảo Lâm): FAILED (ran 1, skipped 2, failed 1) in 8.8 s -> {tmp_path / '042'}"
     )
     assert scope_line(D042, mine, tmp_path, "vi") == (
-        f"042 (Bảo Lâm): LỖI (đã chạy 1, bỏ qua 1, lỗi 1) trong 8,8 giây -> {tmp_path / '042'}"
+        f"042 (Bảo Lâm): LỖI (đã chạy 1, bỏ qua 2, lỗi 1) trong 8,8 giây -> {tmp_path / '042'}"
     )
     assert scope_line(PROVINCE, province, tmp_path, "vi") == (
         f"province (Cao Bằng): xong (đã chạy 1) trong 1.234,5 giây -> {tmp_path / 'province'}"
@@ -247,7 +249,7 @@ def test_the_closing_table_in_vietnamese(tmp_path) -> None:
     assert f"mtqg run: {tmp_path}" in text
     for word in ("phạm vi", "trạng thái", "bước", "giây", "kết quả", "LỖI", "xong"):
         assert word in text, text
-    assert "đã chạy 1, bỏ qua 1, lỗi 1" in text and "1.234,5" in text
+    assert "đã chạy 1, bỏ qua 2, lỗi 1" in text and "1.234,5" in text
     assert "LỖI 042/brief.vi: ô 7 (In [5])" in text
     assert f"bản kê: {tmp_path / 'manifest.json'}" in text
     assert not any(w in text for w in ("FAILED", "status", "seconds", "manifest:"))
@@ -379,13 +381,13 @@ def test_the_run_says_a_scope_has_no_plan_lines(tmp_path) -> None:
     brief.outputs = {rel: OutputRecord(sha256="s", size=1, mtime_ns=1)}
     (tmp_path / rel).parent.mkdir(parents=True)
     (tmp_path / rel).write_text(json.dumps(_index_entry("042", "042", "vi", n_lines=4)))
-    assert scope_line(D042, nodes, tmp_path).startswith("042 (Bảo Lâm): ok (ran 2, skipped 1)")
+    assert scope_line(D042, nodes, tmp_path).startswith("042 (Bảo Lâm): ok (ran 2, skipped 2)")
     (tmp_path / rel).write_text(json.dumps(_index_entry("042", "042", "vi", n_lines=0)))
     assert scope_line(D042, nodes, tmp_path) == (
-        f"042 (Bảo Lâm): ok, no plan lines (ran 2, skipped 1) in 8.8 s -> {tmp_path / '042'}"
+        f"042 (Bảo Lâm): ok, no plan lines (ran 2, skipped 2) in 8.8 s -> {tmp_path / '042'}"
     )
     assert scope_line(D042, nodes, tmp_path, "vi").startswith(
-        "042 (Bảo Lâm): xong, không có dòng kế hoạch (đã chạy 2, bỏ qua 1) trong 8,8 giây"
+        "042 (Bảo Lâm): xong, không có dòng kế hoạch (đã chạy 2, bỏ qua 2) trong 8,8 giây"
     )
     buf = io.StringIO()
     report = RunReport(nodes, [D042], tmp_path, tmp_path / "manifest.json", None, 1.0)

@@ -49,7 +49,16 @@ COMMON = ["data", "lang", "out_dir", "scope"]
 DECLARED = {
     "assessment": {"parameters": COMMON},
     "lag": {"parameters": COMMON},
-    "brief": {"parameters": [*COMMON, "assessment_dir", "lag_dir", "province_assessment_dir"]},
+    "outlook": {"parameters": COMMON},
+    "brief": {
+        "parameters": [
+            *COMMON,
+            "assessment_dir",
+            "lag_dir",
+            "province_assessment_dir",
+            "outlook_dir",
+        ]
+    },
 }
 
 
@@ -77,6 +86,7 @@ def test_a_district_run_pulls_in_the_province_assessment_only():
         "042/assessment",
         "042/lag",
         "province/assessment",
+        "042/outlook",
         "042/brief.en",
     ]
     nodes = by_id(nodes)
@@ -87,7 +97,10 @@ def test_a_district_run_pulls_in_the_province_assessment_only():
         ("042/assessment", True),
         ("042/lag", True),
         ("province/assessment", True),
+        ("042/outlook", True),
     ]
+    # the outlook reads its scope's lag results (the province's lag step is not pulled in)
+    assert deps_of(nodes["042/outlook"]) == [("042/lag", True)]
     assert nodes["042/brief.en"].params == {
         "data": "demo",
         "scope": "042",
@@ -96,6 +109,7 @@ def test_a_district_run_pulls_in_the_province_assessment_only():
         "assessment_dir": "/runs/out/042/assessment",
         "lag_dir": "/runs/out/042/lag",
         "province_assessment_dir": "/runs/out/province/assessment",
+        "outlook_dir": "/runs/out/042/outlook",
     }
     # the analysis steps run once per scope, in Vietnamese
     assert nodes["042/assessment"].params["lang"] == "vi"
@@ -111,18 +125,27 @@ def test_order_only_edges_order_two_planned_steps_and_toposort_keeps_plan_order(
         "province/assessment",
         "province/lag",
         "042/assessment",
-        "province/brief.vi",
+        "province/outlook",
         "042/lag",
+        "province/brief.vi",
+        "042/outlook",
         "042/brief.vi",
     ]
     nodes = by_id(nodes)
     assert deps_of(nodes["042/lag"]) == [("province/lag", False)]
     assert deps_of(nodes["province/lag"]) == []  # its own edge points at itself
-    assert [d.id for d in nodes["province/lag"].dependents] == ["province/brief.vi", "042/lag"]
+    assert [d.id for d in nodes["province/lag"].dependents] == [
+        "province/outlook",
+        "province/brief.vi",
+        "042/lag",
+        "042/outlook",
+    ]
+    assert deps_of(nodes["042/outlook"]) == [("042/lag", True), ("province/lag", False)]
     # the province brief's ranking input is its own assessment
     assert deps_of(nodes["province/brief.vi"]) == [
         ("province/assessment", True),
         ("province/lag", True),
+        ("province/outlook", True),
     ]
     assert nodes["province/brief.vi"].params["province_assessment_dir"] == (
         "/runs/out/province/assessment"
@@ -174,14 +197,15 @@ def test_priorities_follow_the_critical_path(tmp_path):
     record.last_run = LastRun(run_id="r", status="ran", seconds=3.0)
     manifest.set_step(D042, "lag", record)
     assign_priorities(nodes, manifest)
-    # weights: assessment 8, lag 10 (here its recorded 3 s), brief 6
+    # weights: assessment 8, lag 10 (here its recorded 3 s), outlook 2, brief 6
     assert {n.id: n.priority for n in nodes} == {
         "042/brief.vi": 6.0,
+        "042/outlook": 8.0,
         "042/assessment": 14.0,
         "province/assessment": 14.0,
-        "042/lag": 9.0,
+        "042/lag": 11.0,
     }
-    assert lag.priority == 9.0
+    assert lag.priority == 11.0
 
 
 # --------------------------------------------------------------------------- fingerprint
@@ -247,8 +271,14 @@ def test_the_fingerprint_is_the_hash_of_the_inputs(tmp_path):
             "assessment_dir": "<out>/042/assessment",
             "lag_dir": "<out>/042/lag",
             "province_assessment_dir": "<out>/province/assessment",
+            "outlook_dir": "<out>/042/outlook",
         },
-        "upstream": {"042/assessment": metrics, "042/lag": empty, "province/assessment": empty},
+        "upstream": {
+            "042/assessment": metrics,
+            "042/lag": empty,
+            "province/assessment": empty,
+            "042/outlook": empty,
+        },
     }
     assert brief.inputs == inputs
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=False)

@@ -507,6 +507,102 @@ class Lag(Contract):
     figures: list[str] = []
 
 
+# ----------------------------------------------------------------------------- outlook.json
+class Band(Contract):
+    """Mean of simulated draws (or a point value) and its 95 % interval."""
+
+    mean: float | None
+    low: float | None = None
+    high: float | None = None
+
+
+OutlookStatus = Literal["projected", "not_estimable", "thin_evidence", "no_history", "no_plan"]
+
+
+class OutlookCell(Contract):
+    """One year x scenario x capital type ("all": both) of the outlook, million VND."""
+
+    plan_year: int
+    scenario: str
+    capital_type: str
+    status: OutlookStatus
+    allocated_mvnd: float
+    decision_month: int | None = None
+    n_lines_simulated: int | None = None
+    disbursed_dec31: Band | None = None
+    disbursed_deadline: Band | None = None
+    carried_over: Band | None = None
+    at_risk_of_lapse: Band | None = None
+
+
+class OutlookTotal(Contract):
+    """One scenario over 2026–2030 (status "incomplete" when a year is not projected)."""
+
+    scenario: str
+    status: Literal["projected", "incomplete"]
+    allocated_mvnd: float | None = None
+    disbursed_deadline: Band | None = None
+    carried_over: Band | None = None
+    at_risk_of_lapse: Band | None = None
+    gain_vs_observed_deadline: Band | None = None
+
+
+class OutlookIndicator(Contract):
+    """One indicator's path to 2030."""
+
+    indicator_code: str
+    name_vi: str
+    name_en: str
+    unit: str
+    direction: str
+    baseline_value: float | None
+    latest_value: float | None
+    latest_year: int | None
+    target_2030: float | None
+    target_2030_basis: Literal["user", "published", "none"]
+    target_2030_source_id: str | None = None
+    pace_per_year: float | None
+    pace_needed_per_year: float | None
+    value_2030: Band | None
+    status: Literal["on_track", "off_track", "no_data"]
+
+
+class Outlook(Contract):
+    """``outlook.json``: the 2026–2030 outlook of one scope (notebook 04).
+
+    ``evidence``: "ok" (projected), "thin" (fewer fitted lines than the brief's minimum),
+    "no_history" (none) or "ceased" (a unit that no longer exists in 2026). ``plan_basis``:
+    "table" (the plan_2026_2030 table) or "assumption" (its formula in ``assumption``).
+    """
+
+    schema_version: Literal[1] = 1
+    scope: str
+    unit_code: str
+    scope_name_vi: str
+    scope_name_en: str
+    level: str
+    demo: bool
+    data_sha256: str
+    years: list[int]
+    evidence: Literal["ok", "thin", "no_history", "ceased"]
+    n_lines_history: int
+    min_lines: int
+    plan_basis: Literal["table", "assumption", "none"]
+    assumption: dict[str, Any] | None = None
+    flags: dict[str, bool]
+    scenarios: list[dict[str, Any]]
+    cells: list[OutlookCell]
+    totals: list[OutlookTotal]
+    cumulative: list[dict[str, Any]]
+    indicators: list[OutlookIndicator]
+    plan_by_year: list[dict[str, Any]] = []
+    fan_quantiles: list[float] = []
+    n_sims: int
+    seed: int
+    parameters: dict[str, Any] = {}
+    figures: list[str] = []
+
+
 # ----------------------------------------------------------------------------- brief entry
 class BriefEntry(Contract):
     """``brief.<lang>.json``: the headline numbers of one brief, for the run's index."""

@@ -44,6 +44,10 @@ class Dataset:
     successions: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("successions"))
     """Which unit took over each unit that ceased (the 1 July 2025 reform): shipped with the
     shipped units, else the input's own table (empty when it has none)."""
+    plan_2026_2030: pd.DataFrame = field(
+        default_factory=lambda: schema.empty_frame("plan_2026_2030")
+    )
+    """The capital planned for 2026–2030 (optional input table; empty: the outlook assumes)."""
 
     def __post_init__(self) -> None:
         for name in self.table_names():
@@ -61,6 +65,7 @@ class Dataset:
             "metadata",
             "blanket_extensions",
             "successions",
+            "plan_2026_2030",
         )
 
     def tables(self) -> dict[str, pd.DataFrame]:

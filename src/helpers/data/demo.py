@@ -637,7 +637,7 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
         "program_components": reference.load("program_components"),
         "allocations": allocations,
         "disbursements": disbursements,
-        "targets": targets,
+        "targets": targets.reindex(columns=TABLES["targets"].column_names),
         "sources": reference.load("sources"),
         "metadata": metadata,
     }
@@ -645,7 +645,7 @@ def generate(seed: int = DEFAULT_SEED, *, timing_scale: float = 1.0) -> DemoData
 
 
 DEMO_FILES: tuple[str, ...] = (
-    *(f"{name}.csv" for name in INPUT_TABLES),
+    *(f"{name}.csv" for name in INPUT_TABLES if name != "plan_2026_2030"),
     "truth.json",
     "README.txt",
 )

@@ -37,6 +37,7 @@ from helpers.data import checks, schema
 from helpers.data.cells import is_empty, number_convention, parse_column, parse_number_text
 from helpers.data.checks import Catalogue, ParsedTable
 from helpers.data.dataset import Dataset
+from helpers.data.plan_checks import check_plan
 from helpers.data.readers import (
     REQUIRED,
     WARNING,
@@ -309,7 +310,7 @@ class _Checker:
             )
         comps = self.tables.get("program_components")
         catalogue = Catalogue(comps) if comps is not None else None
-        for name in ("allocations", "disbursements", "targets"):
+        for name in ("allocations", "disbursements", "targets", "plan_2026_2030"):
             table = self.tables.get(name)
             if table is None:
                 continue
@@ -348,6 +349,9 @@ class _Checker:
         targets = self.tables.get("targets")
         if targets is not None:
             checks.check_target_years(targets)
+        plan = self.tables.get("plan_2026_2030")
+        if plan is not None:
+            check_plan(plan, self.resolver, self._successions(), sources)
         units, succ = self.tables.get("units"), self.tables.get("successions")
         if units is not None and succ is not None and self.resolver is not None:
             checks.check_successions(succ, units, self.resolver)

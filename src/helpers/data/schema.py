@@ -361,6 +361,81 @@ TARGETS = Table(
     optional=True,
 )
 
+OUTLOOK_YEARS: tuple[int, ...] = (2026, 2027, 2028, 2029, 2030)
+"""The years of the 2026–2030 outlook (notebook 04)."""
+
+TARGET_2030_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "target_2030_value",
+        "number",
+        "Value to reach by 2030 (the 2026–2030 period); empty: no 2030 target ('no data').",
+        required=False,
+        nullable=True,
+    ),
+    Column(
+        "target_2030_source_id",
+        "code",
+        "Row of `sources` that backs the 2030 target (a published goal); empty: user-supplied.",
+        required=False,
+        nullable=True,
+    ),
+)
+"""The 2030 targets of the outlook, declared once and appended to ``targets``."""
+
+TARGETS = Table(
+    TARGETS.name,
+    TARGETS.description + " Optional 2030 target (2026–2030 outlook).",
+    TARGETS.columns[:-1] + TARGET_2030_COLUMNS + TARGETS.columns[-1:],
+    key=TARGETS.key,
+    optional=True,
+)
+
+PLAN_2026_2030 = Table(
+    "plan_2026_2030",
+    "Optional: the capital planned for 2026–2030 per year, unit, capital type and source "
+    "(the outlook's input; without it the outlook states its assumption).",
+    (
+        Column(
+            "plan_year",
+            "int",
+            "Year of the plan (2026–2030).",
+            min_value=OUTLOOK_YEARS[0],
+            max_value=OUTLOOK_YEARS[-1],
+        ),
+        Column(
+            "unit_code",
+            "code",
+            "Unit the capital is planned for (the province or a unit existing today).",
+        ),
+        Column(
+            "capital_type",
+            "enum",
+            "investment (đầu tư phát triển) or recurrent (sự nghiệp).",
+            allowed=CAPITAL_TYPES,
+        ),
+        Column("source", "enum", "central, local, credit or other.", allowed=SOURCES),
+        Column(
+            "amount_mvnd",
+            "amount",
+            "Capital planned.",
+            unit="million VND",
+            min_value=0,
+            max_value=AMOUNT_MAX,
+        ),
+        Column(
+            "note",
+            "text",
+            "Free text; kept, never interpreted.",
+            required=False,
+            nullable=True,
+            free_text=True,
+        ),
+        _OPTIONAL_SOURCE_ID,
+    ),
+    key=("plan_year", "unit_code", "capital_type", "source"),
+    optional=True,
+)
+
 SOURCES_TABLE = Table(
     "sources",
     "Provenance of every public figure and reference row.",
@@ -530,6 +605,51 @@ SUCCESSIONS = Table(
     reference=True,
 )
 
+NATIONAL_ENVELOPES = Table(
+    "national_envelopes",
+    "Reference: the program's national capital envelopes by period, capital type and source "
+    "(the outlook's assumption when no 2026–2030 plan table is given).",
+    (
+        Column("envelope_id", "code", "Stable identifier."),
+        Column("period", "text", "Period the envelope covers, e.g. '2026-2030'."),
+        Column(
+            "capital_type",
+            "enum",
+            "investment or recurrent; empty: both.",
+            allowed=CAPITAL_TYPES,
+            nullable=True,
+        ),
+        Column("source", "enum", "central, local, credit or other.", allowed=SOURCES),
+        Column("amount_mvnd", "amount", "The envelope.", unit="million VND", min_value=0),
+        _SOURCE_ID,
+        Column("note", "text", "Caveats.", nullable=True, free_text=True),
+    ),
+    key=("envelope_id",),
+    input=False,
+    reference=True,
+)
+
+GOALS_2030 = Table(
+    "goals_2030",
+    "Reference: published 2030 goals of the program for indicators of the targets table "
+    "(applied when the targets table gives no 2030 value of the same indicator).",
+    (
+        Column("indicator_code", "code", "Indicator code of the targets table."),
+        Column(
+            "target_kind",
+            "enum",
+            "How the goal reads: a level, or a change in % of the 2020 baseline.",
+            allowed=("level", "pct_change_vs_baseline"),
+        ),
+        Column("value", "number", "The goal."),
+        _SOURCE_ID,
+        Column("note", "text", "Caveats.", nullable=True, free_text=True),
+    ),
+    key=("indicator_code",),
+    input=False,
+    reference=True,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -539,12 +659,15 @@ TABLES: dict[str, Table] = {
         ALLOCATIONS,
         DISBURSEMENTS,
         TARGETS,
+        PLAN_2026_2030,
         SOURCES_TABLE,
         METADATA,
         BLANKET_EXTENSIONS,
         TARGET_INDICATORS,
         PUBLIC_FIGURES,
         PUBLISHED_FIGURES,
+        NATIONAL_ENVELOPES,
+        GOALS_2030,
     )
 }
 """Every table by name."""

@@ -35,6 +35,7 @@ from helpers.data.hierarchy import scope_unit_codes
 from helpers.data.schema import (
     BASELINE_YEAR,
     INPUT_TABLES,
+    OUTLOOK_YEARS,
     REFORM_DATE,
     TABLES,
     TARGET_YEAR,
@@ -59,6 +60,7 @@ INSTRUCTIONS: tuple[str, ...] = tuple(
         "allocations",
         "disbursements",
         "targets",
+        "plan",
         "reference",
         "successions",
         "codes",
@@ -81,6 +83,8 @@ def _instruction_values(lang: str) -> dict[str, str]:
         "baseline_year": str(BASELINE_YEAR),
         "target_year": str(TARGET_YEAR),
         "reform": REFORM_DATE.strftime("%d/%m/%Y"),
+        "outlook_period": f"{OUTLOOK_YEARS[0]}–{OUTLOOK_YEARS[-1]}",
+        "plan_sheet": "plan_2026_2030",
         **label_values(lang),
     }
 

@@ -39,6 +39,8 @@ WARM_IMPORTS = (
     "helpers.steps.assessment",
     "helpers.steps.lag",
     "helpers.steps.brief",
+    "helpers.steps.outlook",
+    "helpers.report.figures.outlook",
 )
 """Imported once into each worker's kernel (a module that fails to import is skipped)."""
 

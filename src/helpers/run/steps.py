@@ -101,7 +101,7 @@ def _assessment_parameters(ctx: StepContext) -> dict[str, Any]:
 
 
 def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
-    """The workbench's three notebooks as batch steps.
+    """The workbench's notebooks as batch steps.
 
     A brief reads the assessment and lag results of its scope and, for a district, the
     province assessment (the district ranking). A district's lag step runs after the
@@ -125,6 +125,16 @@ def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
             required_outputs=("lag.json",),
             weight=10.0,
         ),
+        # the 2026–2030 outlook (issue 13): after the scope's lag step, whose province models
+        # it loads from the cache (the province's lag step fits them: order-only edge)
+        StepSpec(
+            "outlook",
+            notebooks_dir / "04_outlook.ipynb",
+            _common_parameters,
+            upstream=(Upstream("lag"), Upstream("lag", "province", reads=False)),
+            required_outputs=("outlook.json",),
+            weight=2.0,
+        ),
         StepSpec(
             "brief",
             notebooks_dir / "03_brief.ipynb",
@@ -134,8 +144,9 @@ def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
                 Upstream("assessment", parameter="assessment_dir"),
                 Upstream("lag", parameter="lag_dir"),
                 Upstream("assessment", "province", parameter="province_assessment_dir"),
+                Upstream("outlook", parameter="outlook_dir"),
             ),
-            optional_parameters=frozenset({"province_assessment_dir"}),
+            optional_parameters=frozenset({"province_assessment_dir", "outlook_dir"}),
             required_outputs=("brief.{lang}.html",),
             weight=6.0,
         ),

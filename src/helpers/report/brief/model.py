@@ -15,6 +15,7 @@ from helpers.core.contracts import (
     DistrictModel,
     Lag,
     Metrics,
+    Outlook,
     RankingRow,
 )
 from helpers.core.formatting import check_lang, percent
@@ -33,6 +34,7 @@ HTML_NAME = "brief.{lang}.html"
 ENTRY_NAME = "brief.{lang}.json"
 METRICS_NAME = "metrics.json"
 LAG_NAME = "lag.json"
+OUTLOOK_NAME = "outlook.json"
 PROVINCE_WORDS = ("province", "tỉnh", "toàn tỉnh")
 PRODUCERS = {
     METRICS_NAME: "notebooks/01_assessment.ipynb",
@@ -194,9 +196,13 @@ class Brief:
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)
     )
     rendered: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    outlook: Outlook | None = None
+    """The scope's ``outlook.json`` (notebook 04), when there is one."""
 
     def __post_init__(self) -> None:
         check_lang(self.lang)
+        if self.outlook is not None and not isinstance(self.outlook, Outlook):
+            self.outlook = Outlook.parse(self.outlook)
         if not isinstance(self.metrics, Metrics):
             self.metrics = Metrics.parse(self.metrics)
         if not isinstance(self.lag, Lag):
@@ -295,6 +301,7 @@ def load_brief(
     lag_dir: str | Path = "",
     province_assessment_dir: str | Path = "",
     outputs_dir: Path = OUTPUTS_DIR,
+    outlook_dir: str | Path = "",
 ) -> Brief:
     """Read the scope's ``metrics.json`` and ``lag.json`` and assemble a :class:`Brief`.
 
@@ -318,6 +325,11 @@ def load_brief(
     if p_path.is_file() and p_path.resolve() != m_path.resolve():
         province = read_result(Metrics, p_path)
         inputs["province_metrics"] = p_path
+    o_path = _resolve_dir(outlook_dir, outputs_dir / dirs.slug / "outlook") / OUTLOOK_NAME
+    outlook = None
+    if o_path.is_file():
+        outlook = read_outlook(o_path, metrics)
+        inputs["outlook"] = o_path
     params = {
         "data": str(data),
         "scope": str(scope),
@@ -326,6 +338,7 @@ def load_brief(
         "assessment_dir": str(assessment_dir),
         "lag_dir": str(lag_dir),
         "province_assessment_dir": str(province_assessment_dir),
+        "outlook_dir": str(outlook_dir),
     }
     return Brief(
         metrics=metrics,
@@ -337,7 +350,23 @@ def load_brief(
         district_model=district_model(metrics, province),
         out_dir=dirs.out_dir,
         slug=dirs.slug,
+        outlook=outlook,
     )
+
+
+def read_outlook(path: Path, metrics: Metrics) -> Outlook:
+    """``outlook.json`` of the brief's scope (a :class:`BriefInputError` when it does not
+    match its contract or is of another scope)."""
+    try:
+        outlook = Outlook.read(path)
+    except ContractError as exc:
+        raise BriefInputError(str(exc)) from exc
+    if outlook.unit_code != metrics.unit_code:
+        raise BriefInputError(
+            f"{path} is for unit {outlook.unit_code!r} but the brief is for "
+            f"{metrics.unit_code!r}: pass the outlook folder of the same scope"
+        )
+    return outlook
 
 
 def _check_same_scope(metrics: Metrics, lag: Lag, m_path: Path, l_path: Path) -> None:

@@ -25,6 +25,7 @@ from helpers.core.text import tr
 from helpers.data.dataset import DEMO_LABEL
 from helpers.report.brief import sections as ctx
 from helpers.report.brief.model import ENTRY_NAME, HTML_NAME, Brief, index_entry
+from helpers.report.brief.outlook import outlook_context
 from helpers.report.brief.reconcile import reconcile_context
 from helpers.report.brief.values import demo_note
 
@@ -78,6 +79,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Brief], dict[str, Any]]]] = {
     "timing": ("timing", ctx.timing_context),
     "targets": ("targets", ctx.targets_context),
     "ranking": ("ranking", ctx.ranking_context),
+    "outlook": ("outlook", outlook_context),
     "proposals": ("proposals", ctx.proposals_context),
     "method": ("method", ctx.method_context),
     "provenance-footer": ("provenance", ctx.provenance_context),
@@ -135,6 +137,11 @@ def targets_section(b: Brief) -> Section:
 def ranking_section(b: Brief) -> Section:
     """A district among the province's districts, or the districts compared."""
     return section(b, "ranking")
+
+
+def outlook_section(b: Brief) -> Section:
+    """2026–2030: what the next period needs (``outlook.json``; left out when there is none)."""
+    return section(b, "outlook")
 
 
 def proposals_section(b: Brief) -> Section:
