@@ -27,6 +27,7 @@ from typing import Any
 from helpers.core.errors import Message, message, parameter_error
 from helpers.core.provenance import git_commit
 from helpers.run.fingerprint import (
+    code_files,
     code_sha256,
     compute_fingerprint,
     environment_sha256,
@@ -110,7 +111,9 @@ class Run:
         self.data_arg = data_argument(opts.data)
         cache_dir = self.state_dir / "cache"
         self.notebooks = check_notebooks(self.steps, cache_dir)
-        self.code_hash = code_sha256()
+        self.code_files = code_files()
+        self.code_hash = code_sha256(files=self.code_files)
+        self.step_code_hashes: dict[tuple[str, ...], str] = {(): self.code_hash}
         self.packages = package_versions()
         self.env = {
             "python": sys.version.split()[0],
@@ -168,12 +171,19 @@ class Run:
         )
 
     # ----------------------------------------------------------------------- bookkeeping
+    def step_code_hash(self, spec: StepSpec) -> str:
+        """The helper-code hash of ``spec``: the whole code but what it never reads."""
+        ignore = tuple(spec.code_ignore)
+        if ignore not in self.step_code_hashes:
+            self.step_code_hashes[ignore] = code_sha256(ignore=ignore, files=self.code_files)
+        return self.step_code_hashes[ignore]
+
     def fingerprint(self, node: Node, manifest: Manifest) -> None:
         compute_fingerprint(
             node,
             out_root=self.out,
             data_sha=self.data.sha256,
-            code_hash=self.code_hash,
+            code_hash=self.step_code_hash(node.spec),
             env_hash=self.env_hash,
             nb_hash=self.notebooks[node.spec.name]["sha256"],
             manifest=manifest,
@@ -466,6 +476,7 @@ class Scheduler:
             "lang": node.lang,
             "required_outputs": list(node.spec.required_outputs),
             "cwd": str(self.run.opts.kernel_cwd),
+            "function": node.spec.function,
         }
         return task, staging
 
@@ -586,7 +597,8 @@ class Scheduler:
         self.reporter.tick()
 
     def _make_pool(self) -> WorkerPool:
-        kernel = kernel_name_of(str(self.nodes[0].spec.notebook))
+        notebooks = [n.spec.notebook for n in self.nodes if not n.spec.function]
+        kernel = kernel_name_of(str(notebooks[0])) if notebooks else "python3"
         data = self.run.data
         preload = (
             {"argument": data.argument, "pickle_path": str(data.pickle_path)}

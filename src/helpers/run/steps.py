@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.core.paths import NOTEBOOKS_DIR
+from helpers.core.paths import NOTEBOOKS_DIR, PACKAGE_DIR
 from helpers.core.scope import Scope
 
 ANALYSIS_LANG = "vi"
@@ -43,6 +43,9 @@ class Upstream:
     reads: bool = True
     parameter: str | None = None
     """Name of the parameter that receives the upstream step's output folder, if any."""
+    notebooks: bool = False
+    """The upstream step's executed notebooks are inputs too (the technical annex exports
+    them): they enter the fingerprint with its other outputs."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,14 @@ class StepSpec:
         optional_parameters: parameters passed only when the notebook declares them.
         province_only: run for the province scope only.
         weight: default duration guess (s) for scheduling before a step has a recorded time.
+        function: ``"module:function"`` of a Python step: run in the worker process itself
+            (no notebook, no kernel), called with the parameters as keyword arguments;
+            ``notebook`` then names its module file. Its declared parameters are the
+            function's; its code is in the helper-code hash.
+        folder: output sub-folder (default: ``name``).
+        code_ignore: folders or files of the package (relative to ``helpers/``) left out of
+            this step's helper-code hash: code it never imports or reads, so editing it does
+            not re-run the step (the brief's templates for the models).
     """
 
     name: str
@@ -84,13 +95,119 @@ class StepSpec:
     optional_parameters: frozenset[str] = frozenset()
     province_only: bool = False
     weight: float = 5.0
+    function: str = ""
+    folder: str = ""
+    code_ignore: tuple[str, ...] = ()
 
 
 def _common_parameters(ctx: StepContext) -> dict[str, Any]:
     return {"data": ctx.data, "scope": ctx.scope, "lang": ctx.lang, "out_dir": str(ctx.out_dir)}
 
 
-def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
+MODEL_CODE_IGNORE = (
+    "report/templates",
+    "report/brief",
+    "report/formats",
+    "steps/formats.py",
+    "locale/*/LC_MESSAGES/brief.po",
+    "locale/*/LC_MESSAGES/formats.po",
+)
+"""What the assessment and lag steps never read (``StepSpec.code_ignore``): the brief's
+templates, code and texts and the other formats; editing them re-runs the briefs and the
+formats, not the models (``tests/test_formats_steps.py`` checks that the model notebooks'
+modules import none of it)."""
+
+FORMATS_MODULE = PACKAGE_DIR / "steps" / "formats.py"
+
+
+def _workbook_parameters(ctx: StepContext) -> dict[str, Any]:
+    return {"lang": ctx.lang, "out_dir": str(ctx.out_dir)}
+
+
+def _lang_parameters(ctx: StepContext) -> dict[str, Any]:
+    return {"lang": ctx.lang, "out_dir": str(ctx.out_dir)}
+
+
+def _out_parameters(ctx: StepContext) -> dict[str, Any]:
+    return {"out_dir": str(ctx.out_dir)}
+
+
+def format_steps(pdf: bool = False) -> tuple[StepSpec, ...]:
+    """The formats officials work in, as Python steps (:mod:`helpers.steps.formats`, run in
+    the worker process): the annex workbook (XLSX) and the editable brief (DOCX) per scope and
+    language, the notebooks as a technical annex (nbconvert HTML), and with ``pdf`` the A4
+    PDF of each brief (headless Chromium)."""
+    fn = "helpers.steps.formats:"
+    steps = [
+        StepSpec(
+            "workbook",
+            FORMATS_MODULE,
+            _workbook_parameters,
+            per_lang=True,
+            upstream=(
+                Upstream("assessment", parameter="assessment_dir"),
+                Upstream("lag", parameter="lag_dir"),
+            ),
+            required_outputs=("tables.{lang}.xlsx",),
+            weight=0.3,
+            function=fn + "workbook",
+            code_ignore=("report/templates",),
+        ),
+        StepSpec(
+            "document",
+            FORMATS_MODULE,
+            _lang_parameters,
+            per_lang=True,
+            upstream=(Upstream("brief", parameter="brief_dir"),),
+            required_outputs=("brief.{lang}.docx",),
+            weight=0.4,
+            function=fn + "document",
+        ),
+        StepSpec(
+            "annex",
+            FORMATS_MODULE,
+            _out_parameters,
+            upstream=(
+                Upstream("assessment", parameter="assessment_dir", notebooks=True),
+                Upstream("lag", parameter="lag_dir", notebooks=True),
+            ),
+            required_outputs=("01_assessment.html", "02_disbursement_lag.html"),
+            weight=0.5,
+            function=fn + "annex",
+            code_ignore=MODEL_CODE_IGNORE[1:4],
+        ),
+        StepSpec(
+            "annex_brief",
+            FORMATS_MODULE,
+            _lang_parameters,
+            per_lang=True,
+            upstream=(Upstream("brief", parameter="brief_dir", notebooks=True),),
+            required_outputs=("03_brief.{lang}.html",),
+            weight=0.2,
+            function=fn + "annex_brief",
+            folder="annex",
+            code_ignore=MODEL_CODE_IGNORE[1:4],
+        ),
+    ]
+    if pdf:
+        steps.append(
+            StepSpec(
+                "pdf",
+                FORMATS_MODULE,
+                _lang_parameters,
+                per_lang=True,
+                upstream=(Upstream("brief", parameter="brief_dir"),),
+                required_outputs=("brief.{lang}.pdf",),
+                weight=1.0,
+                function=fn + "pdf",
+            )
+        )
+    return tuple(steps)
+
+
+def default_steps(
+    notebooks_dir: Path = NOTEBOOKS_DIR, formats: bool = True, pdf: bool = False
+) -> tuple[StepSpec, ...]:
     """The workbench's three notebooks as batch steps.
 
     A brief reads the assessment and lag results of its scope and, for a district, the
@@ -105,6 +222,7 @@ def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
             _common_parameters,
             required_outputs=("metrics.json",),
             weight=8.0,
+            code_ignore=MODEL_CODE_IGNORE,
         ),
         StepSpec(
             "lag",
@@ -113,6 +231,7 @@ def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
             upstream=(Upstream("lag", "province", reads=False),),
             required_outputs=("lag.json",),
             weight=10.0,
+            code_ignore=MODEL_CODE_IGNORE,
         ),
         StepSpec(
             "brief",
@@ -128,4 +247,4 @@ def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[StepSpec, ...]:
             required_outputs=("brief.{lang}.html",),
             weight=6.0,
         ),
-    )
+    ) + (format_steps(pdf) if formats else ())
