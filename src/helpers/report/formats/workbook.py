@@ -141,7 +141,7 @@ def years_sheet(m: Metrics, lang: str) -> Sheet:
             r.execution_rate_dec31,
             r.execution_rate_deadline,
             r.execution_rate_last,
-            r.status,
+            f(f"status_{r.status}", lang),
         ]
         for r in m.by_year
     ]
