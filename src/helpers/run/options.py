@@ -34,6 +34,9 @@ class RunOptions:
     dry_run: bool = False
     replace: bool = False
     """Replace the results of another dataset held in ``out`` (else such a folder is refused)."""
+    pdf: bool = False
+    """Also print each brief to an A4 PDF (headless Chromium): opt-in, so the main job needs
+    no browser."""
     warm_imports: Sequence[str] | None = None
     """Modules each worker's kernel imports once (None: :data:`helpers.run.kernel.WARM_IMPORTS`)."""
     preload_data: bool = True
@@ -112,6 +115,11 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str = "en") -> None:
         "--dry-run", action="store_true", help="show which steps would run and why, run nothing"
     )
     parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each brief to an A4 PDF with headless Chromium (/usr/bin/chromium)",
+    )
+    parser.add_argument(
         "--replace",
         action="store_true",
         help="the output folder holds another dataset's results: delete them and run this data",
@@ -129,6 +137,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         out=Path(args.out) if args.out else OUTPUTS_DIR,
         dry_run=bool(getattr(args, "dry_run", False)),
         replace=bool(getattr(args, "replace", False)),
+        pdf=bool(getattr(args, "pdf", False)),
         argv=sys.argv[1:],
         message_lang=getattr(args, "message_lang", None) or "en",
     )

@@ -118,10 +118,30 @@ formats, not the models (``tests/test_formats_steps.py`` checks that the model n
 modules import none of it)."""
 
 FORMATS_MODULE = PACKAGE_DIR / "steps" / "formats.py"
+_FORMATS = ("workbook", "document", "annex", "pdf")
 
 
-def _workbook_parameters(ctx: StepContext) -> dict[str, Any]:
-    return {"lang": ctx.lang, "out_dir": str(ctx.out_dir)}
+def _other_formats(mine: str) -> tuple[str, ...]:
+    return tuple(f"report/formats/{f}.py" for f in _FORMATS if f != mine)
+
+
+_BRIEF_PAGE = (
+    "report/brief",
+    "report/figures",
+    "report/templates/sections",
+    "report/templates/brief.css",
+    "report/templates/brief.html.j2",
+    "report/templates/page.html.j2",
+    "report/templates/index.html.j2",
+    "locale/*/LC_MESSAGES/brief.po",
+)
+WORKBOOK_CODE_IGNORE = ("analysis", "report/templates", "report/brief", "report/figures")
+WORKBOOK_CODE_IGNORE += _other_formats("workbook")
+"""The workbook reads the JSON results through the contracts and the catalogs only."""
+ANNEX_CODE_IGNORE = ("analysis", "data", *_BRIEF_PAGE, *_other_formats("annex"))
+"""The annex converts executed notebooks (inputs of its fingerprint) with its template."""
+PAGE_CODE_IGNORE = ("analysis", "data", "report/brief", "report/figures", "report/templates")
+"""The DOCX and PDF are made from the brief page (an input of their fingerprint)."""
 
 
 def _lang_parameters(ctx: StepContext) -> dict[str, Any]:
@@ -132,17 +152,16 @@ def _out_parameters(ctx: StepContext) -> dict[str, Any]:
     return {"out_dir": str(ctx.out_dir)}
 
 
-def format_steps(pdf: bool = False) -> tuple[StepSpec, ...]:
+def format_steps() -> tuple[StepSpec, ...]:
     """The formats officials work in, as Python steps (:mod:`helpers.steps.formats`, run in
     the worker process): the annex workbook (XLSX) and the editable brief (DOCX) per scope and
-    language, the notebooks as a technical annex (nbconvert HTML), and with ``pdf`` the A4
-    PDF of each brief (headless Chromium)."""
+    language and the notebooks as a technical annex (nbconvert HTML)."""
     fn = "helpers.steps.formats:"
     steps = [
         StepSpec(
             "workbook",
             FORMATS_MODULE,
-            _workbook_parameters,
+            _lang_parameters,
             per_lang=True,
             upstream=(
                 Upstream("assessment", parameter="assessment_dir"),
@@ -151,7 +170,7 @@ def format_steps(pdf: bool = False) -> tuple[StepSpec, ...]:
             required_outputs=("tables.{lang}.xlsx",),
             weight=0.3,
             function=fn + "workbook",
-            code_ignore=("report/templates",),
+            code_ignore=WORKBOOK_CODE_IGNORE,
         ),
         StepSpec(
             "document",
@@ -162,6 +181,7 @@ def format_steps(pdf: bool = False) -> tuple[StepSpec, ...]:
             required_outputs=("brief.{lang}.docx",),
             weight=0.4,
             function=fn + "document",
+            code_ignore=PAGE_CODE_IGNORE + _other_formats("document"),
         ),
         StepSpec(
             "annex",
@@ -174,7 +194,7 @@ def format_steps(pdf: bool = False) -> tuple[StepSpec, ...]:
             required_outputs=("01_assessment.html", "02_disbursement_lag.html"),
             weight=0.5,
             function=fn + "annex",
-            code_ignore=MODEL_CODE_IGNORE[1:4],
+            code_ignore=ANNEX_CODE_IGNORE,
         ),
         StepSpec(
             "annex_brief",
@@ -186,28 +206,28 @@ def format_steps(pdf: bool = False) -> tuple[StepSpec, ...]:
             weight=0.2,
             function=fn + "annex_brief",
             folder="annex",
-            code_ignore=MODEL_CODE_IGNORE[1:4],
+            code_ignore=ANNEX_CODE_IGNORE,
         ),
     ]
-    if pdf:
-        steps.append(
-            StepSpec(
-                "pdf",
-                FORMATS_MODULE,
-                _lang_parameters,
-                per_lang=True,
-                upstream=(Upstream("brief", parameter="brief_dir"),),
-                required_outputs=("brief.{lang}.pdf",),
-                weight=1.0,
-                function=fn + "pdf",
-            )
-        )
     return tuple(steps)
 
 
-def default_steps(
-    notebooks_dir: Path = NOTEBOOKS_DIR, formats: bool = True, pdf: bool = False
-) -> tuple[StepSpec, ...]:
+def pdf_step() -> StepSpec:
+    """The A4 PDF of each brief, printed by headless Chromium (``mtqg run --pdf``)."""
+    return StepSpec(
+        "pdf",
+        FORMATS_MODULE,
+        _lang_parameters,
+        per_lang=True,
+        upstream=(Upstream("brief", parameter="brief_dir"),),
+        required_outputs=("brief.{lang}.pdf",),
+        weight=1.0,
+        function="helpers.steps.formats:pdf",
+        code_ignore=PAGE_CODE_IGNORE + _other_formats("pdf"),
+    )
+
+
+def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR, formats: bool = True) -> tuple[StepSpec, ...]:
     """The workbench's three notebooks as batch steps.
 
     A brief reads the assessment and lag results of its scope and, for a district, the
@@ -247,4 +267,4 @@ def default_steps(
             required_outputs=("brief.{lang}.html",),
             weight=6.0,
         ),
-    ) + (format_steps(pdf) if formats else ())
+    ) + (format_steps() if formats else ())
