@@ -47,7 +47,7 @@ PRINT_FOOTER = (
 """Page numbers on every printed page: Chromium draws no CSS @page margin boxes, so the PDF
 gets them from page.pdf's footer template (brief.css says what a browser's own print shows)."""
 PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"}
-MAX_PAGES = 8
+MAX_PAGES = 7
 """The province brief before the reconciliation with published figures already printed on 7
 pages (tables kept whole leave gaps); that section adds about one page."""
 PHONE = {"width": 390, "height": 844}

@@ -35,15 +35,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-MARGIN = {"top": "14mm", "right": "13mm", "bottom": "14mm", "left": "13mm"}
+MARGIN = {"top": "12mm", "right": "11mm", "bottom": "12mm", "left": "11mm"}
 FOOTER = (
     '<div style="width:100%;font-size:8pt;text-align:center;color:#525252;">'
     '{page} <span class="pageNumber"></span> / <span class="totalPages"></span></div>'
 )
 HEADER_DEMO = (
-    '<div style="width:100%;font-size:7.5pt;text-align:right;color:#9c0006;'
-    'font-weight:bold;padding-right:13mm;">{note}</div>'
+    '<div style="width:100%;font-size:7.5pt;text-align:right;color:#9c0006;padding-right:11mm;">'
+    '<span style="background:#9c0006;color:#fff;font-weight:bold;padding:0.5mm 2mm;'
+    'margin-right:2mm;">DEMO</span>{note}</div>'
 )
+PDF_CSS = ".demo-mark { display: none !important; }"
+"""The page's fixed DEMO mark is left out of the PDF, whose header says DEMO on every page
+(the mark, repeated by Chromium at the top of each page, could cover a table's last column)."""
 
 _STATE: dict[str, Any] = {}
 
@@ -95,6 +99,8 @@ def print_pdf(html_path: Path, lang: str, demo: bool) -> bytes:
         context.route(lambda url: not url.startswith(("file:", "data:")), _block)
         page = context.new_page()
         page.goto(html_path.resolve().as_uri(), wait_until="load")
+        if demo:
+            page.add_style_tag(content=PDF_CSS)
         page.emulate_media(media="print")
         note = tr("common.demo_note", lang)
         header = HEADER_DEMO.format(note=html.escape(note)) if demo else "<span></span>"
