@@ -48,8 +48,8 @@ PRINT_FOOTER = (
 gets them from page.pdf's footer template (brief.css says what a browser's own print shows)."""
 PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"}
 MAX_PAGES = 7
-"""The province brief before the reconciliation with published figures already printed on 7
-pages (tables kept whole leave gaps); that section adds about one page."""
+"""Issue 14: the demo province brief prints on at most 7 pages (6 in English, 5 in Vietnamese
+since the print CSS was tightened; the outlook section will add up to one page)."""
 PHONE = {"width": 390, "height": 844}
 CASES = [("province", "vi"), (DISTRICT, "en")]
 """(scope, language) of each brief checked: the province in Vietnamese, a district in English."""

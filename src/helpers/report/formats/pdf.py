@@ -88,21 +88,27 @@ def close() -> None:
                 pw.stop()
 
 
-def _block(route: Any) -> None:
-    route.abort()
-
-
-def print_pdf(html_path: Path, lang: str, demo: bool) -> bytes:
-    """``html_path`` printed on A4 with page numbers (and DEMO in the header on demo data)."""
+def print_pdf(
+    html_path: Path, lang: str, demo: bool, requests: list[str] | None = None
+) -> bytes:
+    """``html_path`` printed on A4 with page numbers (and DEMO in the header on demo data).
+    Every request the page makes is appended to ``requests`` (when given); any outside
+    ``file:`` and ``data:`` is aborted."""
     context = browser().new_context()
+
+    def block(route: Any) -> None:
+        route.abort()
+
     try:
-        context.route(lambda url: not url.startswith(("file:", "data:")), _block)
+        context.route(lambda url: not url.startswith(("file:", "data:")), block)
         page = context.new_page()
+        if requests is not None:
+            page.on("request", lambda r: requests.append(r.url))
         page.goto(html_path.resolve().as_uri(), wait_until="load")
         if demo:
             page.add_style_tag(content=PDF_CSS)
         page.emulate_media(media="print")
-        note = tr("common.demo_note", lang)
+        note = tr("common.demo_note", lang).removeprefix("DEMO:").strip()
         header = HEADER_DEMO.format(note=html.escape(note)) if demo else "<span></span>"
         data: bytes = page.pdf(
             format="A4",
