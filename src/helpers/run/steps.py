@@ -137,10 +137,18 @@ _BRIEF_PAGE = (
 )
 WORKBOOK_CODE_IGNORE = ("analysis", "report/templates", "report/brief", "report/figures")
 WORKBOOK_CODE_IGNORE += _other_formats("workbook")
-"""The workbook reads the JSON results through the contracts and the catalogs only."""
+"""The workbook reads the JSON results through the contracts and the catalogs only (the
+brief's words for a total and a target's status among them)."""
 ANNEX_CODE_IGNORE = ("analysis", "data", *_BRIEF_PAGE, *_other_formats("annex"))
 """The annex converts executed notebooks (inputs of its fingerprint) with its template."""
-PAGE_CODE_IGNORE = ("analysis", "data", "report/brief", "report/figures", "report/templates")
+PAGE_CODE_IGNORE = (
+    "analysis",
+    "data",
+    "report/brief",
+    "report/figures",
+    "report/templates",
+    "locale/*/LC_MESSAGES/brief.po",
+)
 """The DOCX and PDF are made from the brief page (an input of their fingerprint)."""
 
 
