@@ -113,7 +113,6 @@ class Run:
         self.notebooks = check_notebooks(self.steps, cache_dir)
         self.code_files = code_files()
         self.code_hash = code_sha256(files=self.code_files)
-        self.step_code_hashes: dict[tuple[str, ...], str] = {(): self.code_hash}
         self.packages = package_versions()
         self.env = {
             "python": sys.version.split()[0],
@@ -172,11 +171,17 @@ class Run:
 
     # ----------------------------------------------------------------------- bookkeeping
     def step_code_hash(self, spec: StepSpec) -> str:
-        """The helper-code hash of ``spec``: the whole code but what it never reads."""
+        """The helper-code hash of ``spec``: the whole code but what it never reads
+        (``StepSpec.code_ignore``); the whole code's hash when the run has not listed the
+        code files (a run set up by hand)."""
         ignore = tuple(spec.code_ignore)
-        if ignore not in self.step_code_hashes:
-            self.step_code_hashes[ignore] = code_sha256(ignore=ignore, files=self.code_files)
-        return self.step_code_hashes[ignore]
+        files = getattr(self, "code_files", None)
+        if not ignore or files is None:
+            return str(self.code_hash)
+        hashes = self.__dict__.setdefault("step_code_hashes", {})
+        if ignore not in hashes:
+            hashes[ignore] = code_sha256(ignore=ignore, files=files)
+        return str(hashes[ignore])
 
     def fingerprint(self, node: Node, manifest: Manifest) -> None:
         compute_fingerprint(

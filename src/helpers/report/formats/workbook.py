@@ -550,7 +550,7 @@ def write_about(
     row += 1
     prov = [
         (f("pv_source", lang), m.data_origin),
-        (f("pv_sha", lang), m.data_sha256),
+        (f("pv_sha", lang, sha=tr("names.sha", lang)), m.data_sha256),
         (f("pv_as_of", lang), fmt_date(m.as_of, lang)),
         (f("pv_inputs", lang), "; ".join(f"{k} ({v})" for k, v in inputs.items())),
         (f("pv_made", lang), dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()),
