@@ -187,7 +187,7 @@ def test_the_about_sheet_lists_the_sheets_the_provenance_and_demo(tmp_path, resu
 
 def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path, results):
     metrics, lag = results
-    names = ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)"]
+    names = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)"]
     for row, name in zip(metrics["target_scorecard"], names, strict=False):
         row["name_en"] = name
     wb = _workbook(tmp_path, metrics, lag, "en")
@@ -232,9 +232,7 @@ def test_the_document_has_the_brief_headings_in_order_and_demo_in_every_header(
     path = document.write_document(folder, tmp_path / "document", lang)
     doc = docx.Document(str(path))
     tree = lxml_html.fromstring(page)
-    want = [
-        " ".join(h.text_content().split()) for h in tree.iter("h1", "h2", "h3")
-    ]
+    want = [" ".join(h.text_content().split()) for h in tree.iter("h1", "h2", "h3")]
     got = [
         (p.style.name, p.text)
         for p in doc.paragraphs
@@ -310,7 +308,11 @@ def _executed_notebook(folder: Path) -> Path:
             ],
         ),
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "01_assessment.ipynb"
     nbformat.write(nb, str(path))

@@ -31,7 +31,9 @@ from helpers.run.steps import (
 from helpers.run.workers import execute_task
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "brief"
-PROVINCE = ScopeInfo(code="04", level="province", name_vi="Cao Bằng", name_en="Cao Bang", slug="province")
+PROVINCE = ScopeInfo(
+    code="04", level="province", name_vi="Cao Bằng", name_en="Cao Bang", slug="province"
+)
 COMMON = ["data", "lang", "out_dir", "scope"]
 
 
@@ -125,7 +127,12 @@ def test_a_function_step_writes_into_its_staging_folder(tmp_path):
 
 
 def test_a_failing_function_step_fails_alone_with_its_error(tmp_path):
-    params = {"lang": "vi", "out_dir": "", "assessment_dir": str(tmp_path / "none"), "lag_dir": str(tmp_path / "none")}
+    params = {
+        "lang": "vi",
+        "out_dir": "",
+        "assessment_dir": str(tmp_path / "none"),
+        "lag_dir": str(tmp_path / "none"),
+    }
     result = execute_task(
         _task(tmp_path, "helpers.steps.formats:workbook", params, ["tables.{lang}.xlsx"])
     )
@@ -138,7 +145,12 @@ def test_a_failing_function_step_fails_alone_with_its_error(tmp_path):
 
 def test_a_function_step_that_writes_nothing_fails_with_the_missing_file(tmp_path):
     root = _results(tmp_path / "out" / "province")
-    params = {"lang": "vi", "out_dir": "", "assessment_dir": str(root / "assessment"), "lag_dir": str(root / "lag")}
+    params = {
+        "lang": "vi",
+        "out_dir": "",
+        "assessment_dir": str(root / "assessment"),
+        "lag_dir": str(root / "lag"),
+    }
     result = execute_task(
         _task(tmp_path, "helpers.steps.formats:workbook", params, ["other.{lang}.xlsx"])
     )
@@ -204,7 +216,11 @@ def test_the_model_notebooks_import_nothing_their_code_hash_leaves_out():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     files = [Path(f) for f in json.loads(out.splitlines()[-1]) if f]
-    mine = [f.resolve().relative_to(PACKAGE_DIR).as_posix() for f in files if f.resolve().is_relative_to(PACKAGE_DIR)]
+    mine = [
+        f.resolve().relative_to(PACKAGE_DIR).as_posix()
+        for f in files
+        if f.resolve().is_relative_to(PACKAGE_DIR)
+    ]
     assert "steps/assessment.py" in mine
     leaked = [rel for rel in mine if ignored(rel, MODEL_CODE_IGNORE)]
     assert not leaked, f"the models import code their fingerprint ignores: {leaked}"

@@ -78,7 +78,9 @@ def sha256_json(obj: Any) -> str:
 
 def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
     """``rel`` (a package path) is one of ``patterns`` (paths or globs) or inside one."""
-    return any(rel == p or rel.startswith(p.rstrip("/") + "/") or fnmatch.fnmatch(rel, p) for p in patterns)
+    return any(
+        rel == p or rel.startswith(p.rstrip("/") + "/") or fnmatch.fnmatch(rel, p) for p in patterns
+    )
 
 
 def code_files(package_dir: Path = PACKAGE_DIR) -> list[tuple[str, str]]:

@@ -41,11 +41,7 @@ def format_files(scope: Any, lang: str, out_root: Path) -> list[dict[str, str]]:
             elif key.startswith("annex") and path.suffix == ".html":
                 if len(parts) == 2 or (len(parts) == 3 and parts[1] == lang):
                     found.append((10, f"annex:{parts[0]}", str(path)))
-    return [
-        {"kind": kind, "path": path}
-        for _, kind, path in sorted(found)
-        if Path(path).exists()
-    ]
+    return [{"kind": kind, "path": path} for _, kind, path in sorted(found) if Path(path).exists()]
 
 
 def index_entries(

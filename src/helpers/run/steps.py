@@ -135,8 +135,13 @@ _BRIEF_PAGE = (
     "report/templates/index.html.j2",
     "locale/*/LC_MESSAGES/brief.po",
 )
-WORKBOOK_CODE_IGNORE = ("analysis", "report/templates", "report/brief", "report/figures")
-WORKBOOK_CODE_IGNORE += _other_formats("workbook")
+WORKBOOK_CODE_IGNORE: tuple[str, ...] = (
+    "analysis",
+    "report/templates",
+    "report/brief",
+    "report/figures",
+    *_other_formats("workbook"),
+)
 """The workbook reads the JSON results through the contracts and the catalogs only (the
 brief's words for a total and a target's status among them)."""
 ANNEX_CODE_IGNORE = ("analysis", "data", *_BRIEF_PAGE, *_other_formats("annex"))
@@ -235,7 +240,9 @@ def pdf_step() -> StepSpec:
     )
 
 
-def default_steps(notebooks_dir: Path = NOTEBOOKS_DIR, formats: bool = True) -> tuple[StepSpec, ...]:
+def default_steps(
+    notebooks_dir: Path = NOTEBOOKS_DIR, formats: bool = True
+) -> tuple[StepSpec, ...]:
     """The workbench's three notebooks as batch steps.
 
     A brief reads the assessment and lag results of its scope and, for a district, the

@@ -19,7 +19,9 @@ ANNEX_LANG = "vi"
 """Language of the annex pages of the assessment and lag notebooks (run in Vietnamese)."""
 
 
-def workbook(lang: str, out_dir: str, assessment_dir: str, lag_dir: str, outlook_dir: str = "") -> None:
+def workbook(
+    lang: str, out_dir: str, assessment_dir: str, lag_dir: str, outlook_dir: str = ""
+) -> None:
     """``tables.<lang>.xlsx``: the tables behind the brief, from ``metrics.json`` and
     ``lag.json`` (and ``outlook.json`` of ``outlook_dir``, default the scope's ``outlook``
     folder, when the outlook step wrote one)."""

@@ -73,10 +73,11 @@ def export_notebook(notebook: Path, out_dir: Path, lang: str = "vi") -> Path:
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
-    resources = {
+    title = notebook_title(notebook, lang)
+    resources: dict[str, Any] = {
         "metadata": {"name": notebook.name},
         "annex": {
-            "title": notebook_title(notebook, lang),
+            "title": title,
             "intro": tr("formats.annex_intro", lang),
             "code": tr("formats.annex_code", lang),
             "demo": is_demo(notebook.parent),
@@ -84,7 +85,7 @@ def export_notebook(notebook: Path, out_dir: Path, lang: str = "vi") -> Path:
             "generator": f"mtqg-workbench {__version__} (nbconvert)",
         },
     }
-    nb.metadata["title"] = resources["annex"]["title"]
+    nb.metadata["title"] = title
     body, _ = exporter().from_notebook_node(nb, resources=resources)
     body = body.replace('<html lang="en">', f'<html lang="{lang}">', 1)
     return atomic_write_text(out_dir / annex_name(notebook), body)

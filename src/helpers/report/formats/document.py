@@ -137,7 +137,7 @@ class Writer:
         text = text_of(el)
         if badge is not None:
             mark = text_of(badge)
-            text = f"{mark} – {text[len(mark):].strip()}" if text.startswith(mark) else text
+            text = f"{mark} – {text[len(mark) :].strip()}" if text.startswith(mark) else text
         self.doc.add_heading(text, level=level)
 
     def paragraph(self, el: Any, style: str | None = None) -> None:
@@ -158,7 +158,9 @@ class Writer:
     def inline(self, el: Any, p: Any, bold: bool = False) -> None:
         """The element's text and its children's, bold where the markup says so."""
         if el.text:
-            p.add_run(" ".join(el.text.split()) + (" " if el.text.endswith((" ", "\n")) else "")).bold = bold or None
+            p.add_run(
+                " ".join(el.text.split()) + (" " if el.text.endswith((" ", "\n")) else "")
+            ).bold = bold or None
         for child in el:
             tag = child.tag if isinstance(child.tag, str) else ""
             strong = bold or tag in ("b", "strong") or "proposal-title" in classes(child)
@@ -208,7 +210,9 @@ class Writer:
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         for tds in body:
             row = table.add_row()
-            highlight = bool(classes(tds[0].getparent()) & {"highlight", "reference"}) if tds else False
+            highlight = (
+                bool(classes(tds[0].getparent()) & {"highlight", "reference"}) if tds else False
+            )
             for j, td in enumerate(tds):
                 cell = row.cells[j]
                 run = cell.paragraphs[0].add_run(text_of(td))
@@ -240,7 +244,9 @@ class Writer:
                 for run in cell.paragraphs[0].runs:
                     run.font.size = Pt(8)
             for a in dd_el.findall(".//a"):
-                row.cells[1].add_paragraph(f"{text_of(a)}: {a.get('href')}").runs[0].font.size = Pt(8)
+                row.cells[1].add_paragraph(f"{text_of(a)}: {a.get('href')}").runs[0].font.size = Pt(
+                    8
+                )
         for row in table.rows:
             row.cells[0].width, row.cells[1].width = Cm(4.5), Cm(11.5)
         self.doc.add_paragraph()

@@ -296,7 +296,9 @@ def targets_sheet(m: Metrics, lang: str) -> Sheet | None:
             r.latest_value,
             r.latest_year,
             r.progress_ratio,
-            tr(f"brief.st_{r.status}", lang) if has_text(f"brief.st_{r.status}", lang) else r.status,
+            tr(f"brief.st_{r.status}", lang)
+            if has_text(f"brief.st_{r.status}", lang)
+            else r.status,
         ]
         for r in m.target_scorecard
     ]
@@ -322,8 +324,20 @@ def lag_sheet(lag: Lag, lang: str) -> Sheet:
     if tw is not None:
         rows.append([f("it_timing_w", lang), tw.estimate, tw.ci_low, tw.ci_high, "pp"])
     rows += [
-        [f("it_months50", lang), m50.get("estimate"), m50.get("ci_low"), m50.get("ci_high"), "months"],
-        [f("it_months90", lang), m90.get("estimate"), m90.get("ci_low"), m90.get("ci_high"), "months"],
+        [
+            f("it_months50", lang),
+            m50.get("estimate"),
+            m50.get("ci_low"),
+            m50.get("ci_high"),
+            "months",
+        ],
+        [
+            f("it_months90", lang),
+            m90.get("estimate"),
+            m90.get("ci_low"),
+            m90.get("ci_high"),
+            "months",
+        ],
         [f("it_cf", lang, date=cf.date), cf.gain_mvnd, cf.ci_low, cf.ci_high, "mvnd"],
     ]
     if cf.ci_low_bootstrap is not None:
@@ -372,7 +386,15 @@ def committee_sheet(m: Metrics, lang: str) -> Sheet | None:
     everything = tr("brief.col_total", lang)
     for c in m.committee_rates:
         rows.append(
-            [c.convention, c.period, c.as_of, everything, c.allocated_mvnd, c.disbursed_mvnd, c.rate]
+            [
+                c.convention,
+                c.period,
+                c.as_of,
+                everything,
+                c.allocated_mvnd,
+                c.disbursed_mvnd,
+                c.rate,
+            ]
         )
         for ctype, part in c.by_capital_type.items():
             rows.append(
