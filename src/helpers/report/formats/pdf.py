@@ -88,11 +88,18 @@ def close() -> None:
                 pw.stop()
 
 
-def print_pdf(html_path: Path, lang: str, demo: bool, requests: list[str] | None = None) -> bytes:
+def print_pdf(
+    html_path: Path,
+    lang: str,
+    demo: bool,
+    requests: list[str] | None = None,
+    chromium: Any = None,
+) -> bytes:
     """``html_path`` printed on A4 with page numbers (and DEMO in the header on demo data).
     Every request the page makes is appended to ``requests`` (when given); any outside
-    ``file:`` and ``data:`` is aborted."""
-    context = browser().new_context()
+    ``file:`` and ``data:`` is aborted. ``chromium``: a Playwright browser to print with
+    (default: this process's, :func:`browser`)."""
+    context = (chromium or browser()).new_context()
 
     def block(route: Any) -> None:
         route.abort()
