@@ -11,7 +11,6 @@ import bisect
 import io
 import json
 import re
-from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import docx
