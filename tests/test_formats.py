@@ -110,10 +110,41 @@ SCORECARD = [
 ]
 
 
+PROJECTS = [
+    {
+        "project_code": "DA1",
+        "subproject_code": None,
+        "name_vi": "Đất ở, nhà ở",
+        "name_en": "land and housing",
+        "n_lines": 12,
+        "allocated_mvnd": 400000.0,
+        "disbursed_dec31_mvnd": 150000.0,
+        "disbursed_deadline_mvnd": 260000.0,
+        "disbursed_last_mvnd": 320000.0,
+        "execution_rate_deadline": 0.65,
+        "execution_rate_last": 0.8,
+    },
+    {
+        "project_code": "DA3",
+        "subproject_code": "DA3.TDA1",
+        "name_vi": "Nông lâm nghiệp",
+        "name_en": "agro-forestry",
+        "n_lines": 5,
+        "allocated_mvnd": 123456.5,
+        "disbursed_dec31_mvnd": 1.0,
+        "disbursed_deadline_mvnd": 2.0,
+        "disbursed_last_mvnd": 3.0,
+        "execution_rate_deadline": 0.0,
+        "execution_rate_last": 0.0,
+    },
+]
+
+
 @pytest.fixture
 def results() -> tuple[dict, dict]:
     metrics = _load("metrics_province.json")
     metrics["target_scorecard"] = [dict(r) for r in SCORECARD]
+    metrics["by_project"] = [dict(r) for r in PROJECTS]
     return metrics, _load("lag_province.json")
 
 
@@ -156,6 +187,11 @@ def test_the_tables_hold_the_json_row_by_row(tmp_path, results):
             want["execution_rate_last"],
         ]
     assert rows[-1][:2] == ("Tổng", 1526790)  # metrics' allocated_mvnd, stored as a number
+    projects = list(wb["Theo dự án"].iter_rows(min_row=3, values_only=True))
+    assert projects == [
+        ("DA1", None, "Đất ở, nhà ở", 12, 400000, 150000, 260000, 320000, 0.65, 0.8),
+        ("DA3", "DA3.TDA1", "Nông lâm nghiệp", 5, 123456.5, 1, 2, 3, 0, 0),
+    ]
     ranking = list(wb["So sánh địa bàn"].iter_rows(min_row=3, values_only=True))
     assert [r[1] for r in ranking] == [r["unit_code"] for r in metrics["district_ranking"]]
     assert [r[4] for r in ranking] == [r["execution_rate"] for r in metrics["district_ranking"]]

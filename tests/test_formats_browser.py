@@ -132,6 +132,10 @@ def test_the_workbook_of_the_run_holds_the_numbers_of_its_json(run, scope):
         ]
         assert len(cells) > 50
         assert not _stray(cells, in_json)
+        projects = [r for r in metrics["by_project"] if r["subproject_code"] is None]
+        assert sum(r["allocated_mvnd"] for r in projects) == pytest.approx(
+            metrics["allocated_mvnd"], abs=1
+        )
         years = wb.worksheets[1]
         assert [r[1] for r in years.iter_rows(min_row=3, values_only=True)][:-1] == [
             y["allocated_mvnd"] for y in metrics["by_year"]

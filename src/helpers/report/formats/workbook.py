@@ -214,6 +214,40 @@ def item_columns(lang: str) -> list[Column]:
     return [Column(f("col_item", lang), "text", 60), Column(f("col_value", lang), "num", 18)]
 
 
+def projects_sheet(m: Metrics, lang: str) -> Sheet | None:
+    if not m.by_project:
+        return None
+    d = cutoff_dates(lang)
+    cols = [
+        Column(f("col_project", lang), "text", 12),
+        Column(f("col_subproject", lang), "text", 14),
+        Column(f("col_name", lang), "text", 48),
+        Column(f("col_lines", lang), "int", 10),
+        Column(f("col_allocated", lang), "mvnd"),
+        Column(f("col_disbursed_by", lang, date=d["dec31"]), "mvnd"),
+        Column(f("col_disbursed_by", lang, date=d["deadline"]), "mvnd"),
+        Column(f("col_disbursed_last", lang), "mvnd"),
+        Column(f("col_rate_by", lang, date=d["deadline"]), "rate"),
+        Column(f("col_rate_last", lang), "rate"),
+    ]
+    rows = [
+        [
+            r.project_code,
+            r.subproject_code,
+            getattr(r, f"name_{lang}") or r.name_vi,
+            r.n_lines,
+            r.allocated_mvnd,
+            r.disbursed_dec31_mvnd,
+            r.disbursed_deadline_mvnd,
+            r.disbursed_last_mvnd,
+            r.execution_rate_deadline,
+            r.execution_rate_last,
+        ]
+        for r in m.by_project
+    ]
+    return Sheet(f("sh_projects", lang), f("sh_projects_what", lang), cols, rows)
+
+
 def carry_sheet(m: Metrics, lang: str) -> Sheet:
     rows: list[list[Any]] = [
         [f("it_carried", lang), m.carried_over_mvnd, "mvnd"],
@@ -486,6 +520,7 @@ def table_sheets(
     makers: Sequence[Callable[[], Sheet | None]] = (
         lambda: years_sheet(m, lang),
         lambda: types_sheet(m, lang),
+        lambda: projects_sheet(m, lang),
         lambda: carry_sheet(m, lang),
         lambda: ranking_sheet(m, lang),
         lambda: targets_sheet(m, lang),
