@@ -242,3 +242,17 @@ def test_the_model_notebooks_import_nothing_their_code_hash_leaves_out():
 )
 def test_ignored_paths(rel, expected):
     assert ignored(rel, MODEL_CODE_IGNORE) is expected
+
+
+def test_mtqg_run_takes_pdf_as_an_opt_in():
+    import argparse
+
+    from helpers.run.options import add_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert options_from_args(parser.parse_args([])).pdf is False
+    assert options_from_args(parser.parse_args(["--pdf"])).pdf is True
+    names = [s.name for s in default_steps()]
+    assert "pdf" not in names  # the main job needs no browser
+    assert {"workbook", "document", "annex", "annex_brief"} <= set(names)
