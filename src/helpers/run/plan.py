@@ -57,8 +57,8 @@ class Node:
 
     @property
     def executed_name(self) -> str:
-        """The executed notebook's file name (a function step writes none: its name is
-        never created)."""
+        """The executed notebook's file name (a function step writes none: its name, after
+        its module's, is never created, and its record leaves it empty)."""
         stem = self.spec.notebook.stem
         return f"{stem}.{self.lang}.ipynb" if self.spec.per_lang else f"{stem}.ipynb"
 

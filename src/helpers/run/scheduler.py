@@ -435,7 +435,11 @@ class Scheduler:
             )
         node.record = StepRecord(
             notebook=self.run.notebooks[node.spec.name]["path"],
-            executed_notebook=rel_path(node.out_dir / node.executed_name, self.run.out),
+            executed_notebook=(
+                ""
+                if node.spec.function
+                else rel_path(node.out_dir / node.executed_name, self.run.out)
+            ),
             lang=node.lang,
             parameters=node.params,
             inputs=node.inputs,

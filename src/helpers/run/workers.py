@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -247,6 +248,14 @@ def execute_function(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _close_browser() -> None:
+    """Close the PDF step's browser of this worker, if it started one."""
+    pdf = sys.modules.get("helpers.report.formats.pdf")
+    if pdf is not None:
+        with contextlib.suppress(Exception):
+            pdf.close()
+
+
 def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
     """A worker process: start a warm kernel, then run the tasks the parent sends."""
     global _WORKER_KERNEL
@@ -306,6 +315,7 @@ def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
         return
     finally:
         kernel.close()
+        _close_browser()
 
 
 # ============================================================================ parent side

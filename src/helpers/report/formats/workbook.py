@@ -84,6 +84,8 @@ class Sheet:
     what: str
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
+    row_kinds: bool = False
+    """Each row ends with the kind of its values (an item sheet: one item per row)."""
 
 
 def write_text(cell: Cell, value: str) -> None:
@@ -263,7 +265,7 @@ def carry_sheet(m: Metrics, lang: str) -> Sheet:
         rows.append([f("it_law", lang, key=key), value, kind])
     for key, n in (m.line_status_at_last_report or {}).items():
         rows.append([f("it_lines_status", lang, key=key), n, "int"])
-    return Sheet(f("sh_carry", lang), f("sh_carry_what", lang), item_columns(lang), rows)
+    return Sheet(f("sh_carry", lang), f("sh_carry_what", lang), item_columns(lang), rows, True)
 
 
 def ranking_sheet(m: Metrics, lang: str) -> Sheet | None:
@@ -380,7 +382,7 @@ def lag_sheet(lag: Lag, lang: str) -> Sheet:
         )
     if feas is not None:
         rows.append([f("it_cf_feasible", lang), feas.gain_mvnd, feas.ci_low, feas.ci_high, "mvnd"])
-    return Sheet(f("sh_lag", lang), f("sh_lag_what", lang), cols, rows)
+    return Sheet(f("sh_lag", lang), f("sh_lag_what", lang), cols, rows, True)
 
 
 def cf_years_sheet(lag: Lag, lang: str) -> Sheet | None:
@@ -554,9 +556,8 @@ def write_table(ws: Worksheet, sheet: Sheet, demo: bool, lang: str) -> None:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    item_rows = sheet.columns[0].header == f("col_item", lang)
     for i, row in enumerate(sheet.rows, start=top + 1):
-        kind_of_row = row[-1] if item_rows and isinstance(row[-1], str) else None
+        kind_of_row = row[-1] if sheet.row_kinds else None
         values = row[:-1] if kind_of_row else row
         for j, value in enumerate(values, start=1):
             kind = sheet.columns[j - 1].kind if j <= len(sheet.columns) else "num"
