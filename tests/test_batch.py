@@ -701,7 +701,12 @@ def test_mtqg_run_on_the_demo_data_end_to_end(tmp_path):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "042/brief/brief.vi.html" in index and "province/brief/brief.en.html" in index
     m = json.loads((out / "manifest.json").read_text())
-    assert m["run"]["status"] == "ok" and m["run"]["counts"] == {"ran": 8}
+    # per scope: 4 notebook runs and 7 format steps (workbook and document per language, the
+    # annex, the brief's annex per language)
+    assert m["run"]["status"] == "ok" and m["run"]["counts"] == {"ran": 22}
+    for lang in ("vi", "en"):
+        assert (out / "042" / "workbook" / f"tables.{lang}.xlsx").is_file()
+        assert (out / "042" / "document" / f"brief.{lang}.docx").is_file()
     assert "[2/2]" in done.stdout and "Bảo Lâm" in done.stdout
 
     t0 = time.perf_counter()
@@ -709,5 +714,5 @@ def test_mtqg_run_on_the_demo_data_end_to_end(tmp_path):
     seconds = time.perf_counter() - t0
     assert again.returncode == 0, again.stdout + again.stderr
     m = json.loads((out / "manifest.json").read_text())
-    assert m["run"]["counts"] == {"skipped": 8}
+    assert m["run"]["counts"] == {"skipped": 22}
     assert seconds < 10, f"a run with nothing to do took {seconds:.1f} s"
