@@ -77,7 +77,15 @@ class Writer:
         self.lang = lang
         self.doc = Document()
         self.demo = demo
+        self.styles: dict[str, Any] = {}
         self.setup(title)
+
+    def style(self, name: str) -> Any:
+        """The document's style ``name``, looked up once (python-docx searches every style
+        by name on each use)."""
+        if name not in self.styles:
+            self.styles[name] = self.doc.styles[name]
+        return self.styles[name]
 
     def setup(self, title: str) -> None:
         section = self.doc.sections[0]
@@ -138,11 +146,13 @@ class Writer:
         if badge is not None:
             mark = text_of(badge)
             text = f"{mark} – {text[len(mark) :].strip()}" if text.startswith(mark) else text
-        self.doc.add_heading(text, level=level)
+        self.doc.add_paragraph(
+            text, style=self.style("Title" if level == 0 else f"Heading {level}")
+        )
 
     def paragraph(self, el: Any, style: str | None = None) -> None:
         cls = classes(el)
-        p = self.doc.add_paragraph(style=style)
+        p = self.doc.add_paragraph(style=self.style(style) if style else None)
         self.inline(el, p)
         if cls & {"demo-note"}:
             for run in p.runs:
@@ -185,17 +195,17 @@ class Writer:
             self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         cap = el.find(".//figcaption")
         if cap is not None:
-            self.doc.add_paragraph(text_of(cap), style="Caption")
+            self.doc.add_paragraph(text_of(cap), style=self.style("Caption"))
 
     def table(self, el: Any) -> None:
         cap = el.find("caption")
         if cap is not None:
-            self.doc.add_paragraph(text_of(cap), style="Caption")
+            self.doc.add_paragraph(text_of(cap), style=self.style("Caption"))
         head = [(text_of(th), "num" in classes(th)) for th in el.findall("./thead/tr/th")]
         body = [tr_el.findall("./td") for tr_el in el.findall("./tbody/tr")]
         n_cols = max([len(head)] + [len(r) for r in body]) or 1
         table = self.doc.add_table(rows=1 if head else 0, cols=n_cols)
-        table.style = "Table Grid"
+        table.style = self.style("Table Grid")
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         if head:
             row = table.rows[0]
@@ -225,7 +235,7 @@ class Writer:
     def listing(self, el: Any, ordered: bool, level: int = 1) -> None:
         style = ("List Number" if ordered else "List Bullet") + ("" if level == 1 else f" {level}")
         for li in el.findall("./li"):
-            p = self.doc.add_paragraph(style=style)
+            p = self.doc.add_paragraph(style=self.style(style))
             self.inline(li, p)
             for sub in li:
                 if sub.tag in ("ul", "ol"):
@@ -235,7 +245,7 @@ class Writer:
         terms = el.findall("./dt")
         values = el.findall("./dd")
         table = self.doc.add_table(rows=0, cols=2)
-        table.style = "Table Grid"
+        table.style = self.style("Table Grid")
         for dt_el, dd_el in zip(terms, values, strict=False):
             row = table.add_row()
             row.cells[0].paragraphs[0].add_run(text_of(dt_el)).bold = True
@@ -253,7 +263,7 @@ class Writer:
 
     def key_figures(self, el: Any) -> None:
         table = self.doc.add_table(rows=0, cols=3)
-        table.style = "Table Grid"
+        table.style = self.style("Table Grid")
         for kf in el.findall("./div"):
             row = table.add_row()
             for j, cls in enumerate(("kf-label", "kf-value", "kf-note")):

@@ -36,7 +36,6 @@ from helpers.core.formatting import date as fmt_date
 from helpers.core.formatting import day_month
 from helpers.core.provenance import git_commit
 from helpers.core.text import has_text, tr
-from helpers.data.dataset import DEMO_LABEL
 
 WORKBOOK_NAME = "tables.{lang}.xlsx"
 OUTLOOK_NAME = "outlook.json"
@@ -55,6 +54,9 @@ FORMATS: dict[str, str] = {
 """Kind of column → Excel number format (separators follow the reader's locale)."""
 
 FORMULA_START = ("=", "+", "-", "@")
+DEMO_LABEL = "DEMO"
+"""As :data:`helpers.data.dataset.DEMO_LABEL` (not imported: that module loads pandas, which
+a worker making workbooks does not otherwise need)."""
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 DEMO_FILL = PatternFill("solid", fgColor="FCE4D6")
 
