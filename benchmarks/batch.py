@@ -12,6 +12,9 @@ Prints, on this machine:
 (e) the in-process bound: the seconds the notebooks' own work took in the workers (the sum of
     the steps' times recorded in ``manifest.json``) divided by the jobs, what lanes calling the
     same helpers in-process would need at best; c/e is the runner's overhead factor;
+(f) the formats' share (issue 14): the seconds per scope of the format steps (workbook and
+    document per language, the annex pages; the PDFs with ``--pdf``), and the same for the
+    whole run divided by the jobs: what the formats add to (c);
 
 then the seconds per scope and step by kind of scope (province, former districts, units
 created on 1 July 2025, other units) and the load average, and the figures against the
@@ -70,6 +73,26 @@ def per_scope(out: Path, new_units: set[str]) -> tuple[float, dict[str, dict[str
     }
 
 
+FORMAT_STEPS = ("workbook", "document", "annex", "annex_brief", "pdf")
+
+
+def formats_time(out: Path) -> tuple[float, dict[str, float]]:
+    """The seconds the format steps took in ``out``'s last run: in all, and per scope (mean
+    over the scopes of each kind: province, district, other)."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    total, per_kind = 0.0, {}
+    for scope in manifest["scopes"].values():
+        seconds = sum(
+            float(step["last_run"]["seconds"])
+            for key, step in scope["steps"].items()
+            if key.split(".")[0] in FORMAT_STEPS
+        )
+        total += seconds
+        kind = {"province": "province", "district": "district"}.get(scope["level"], "commune")
+        per_kind.setdefault(kind, []).append(seconds)
+    return total, {k: sum(v) / len(v) for k, v in per_kind.items()}
+
+
 def _run(cmd: list[str], what: str) -> float:
     t0 = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
@@ -104,13 +127,14 @@ def plan(scopes: list[str], lang: str) -> tuple[list[ScopeInfo], list[str], int,
     chosen = resolve_scopes(info.dataset, scopes)
     province = resolve_scopes(info.dataset, [info.dataset.province_code])[0]
     langs = list(LANGS if lang == "both" else (lang,))
+    notebooks = default_steps(formats=False)  # the floor counts notebook executions only
     declared = {
         s.name: {
             "parameters": list(inspect_parameters(s.notebook, notebook_sha256(s.notebook), {}))
         }
-        for s in default_steps()
+        for s in notebooks
     }
-    nodes = build_plan(default_steps(), chosen, province, langs, "demo", cache / "out", declared)
+    nodes = build_plan(notebooks, chosen, province, langs, "demo", cache / "out", declared)
     new_units = set(scope_sets(info.dataset)["communes"])
     return [n.scope for n in nodes if n.spec.name == "assessment"], langs, len(nodes), new_units
 
@@ -188,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         help="skip (b), the slowest measurement (c/b is then not printed)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--pdf", action="store_true", help="run (c) with --pdf (the PDFs too)")
     args = parser.parse_args(argv)
 
     scopes, langs, executions, new_units = plan(args.scope, args.lang)
@@ -222,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         str(args.jobs),
         "--out",
         str(tmp / "batch"),
+        *(["--pdf"] if args.pdf else []),
     ]
     load_before = os.getloadavg()
     c = _run([*run, "--force"], "mtqg run --force")
@@ -232,6 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     for kind, steps in kinds.items():
         cells = ", ".join(f"{key} {sec:.2f}" for key, sec in sorted(steps.items()))
         print(f"    per {kind} scope: {sum(steps.values()):.2f} s ({cells})")
+    fmt_work, fmt_scope = formats_time(tmp / "batch")
+    print(
+        f"(f) formats added: {fmt_work:.1f} s of work / {args.jobs} = {fmt_work / args.jobs:.1f} s"
+        " of (c); per scope: "
+        + ", ".join(f"{kind} {sec:.2f} s" for kind, sec in fmt_scope.items()),
+        flush=True,
+    )
     d = _run(run, "mtqg run (nothing changed)")
     print(f"(d) mtqg run, nothing changed: {d:.2f} s", flush=True)
     load_after = os.getloadavg()
@@ -257,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         "c/b": None if b is None else round(c / b, 2),
         "c/e": round(c / e, 2),
         "per_scope": {k: {s: round(v, 2) for s, v in d_.items()} for k, d_ in kinds.items()},
+        "formats_s": round(fmt_work, 1),
+        "formats_per_scope": {k: round(v, 2) for k, v in fmt_scope.items()},
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
     }

@@ -701,8 +701,12 @@ def test_mtqg_run_on_the_demo_data_end_to_end(tmp_path):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "042/brief/brief.vi.html" in index and "province/brief/brief.en.html" in index
     m = json.loads((out / "manifest.json").read_text())
-    # province and 042: assessment, lag, outlook, brief vi and en
-    assert m["run"]["status"] == "ok" and m["run"]["counts"] == {"ran": 10}
+    # per scope: 5 notebook runs (assessment, lag, outlook, brief vi and en) and 7 format
+    # steps (workbook and document per language, the annex, the brief's annex per language)
+    assert m["run"]["status"] == "ok" and m["run"]["counts"] == {"ran": 24}
+    for lang in ("vi", "en"):
+        assert (out / "042" / "workbook" / f"tables.{lang}.xlsx").is_file()
+        assert (out / "042" / "document" / f"brief.{lang}.docx").is_file()
     assert "[2/2]" in done.stdout and "Bảo Lâm" in done.stdout
 
     t0 = time.perf_counter()
@@ -710,5 +714,5 @@ def test_mtqg_run_on_the_demo_data_end_to_end(tmp_path):
     seconds = time.perf_counter() - t0
     assert again.returncode == 0, again.stdout + again.stderr
     m = json.loads((out / "manifest.json").read_text())
-    assert m["run"]["counts"] == {"skipped": 10}
+    assert m["run"]["counts"] == {"skipped": 24}
     assert seconds < 10, f"a run with nothing to do took {seconds:.1f} s"

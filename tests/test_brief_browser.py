@@ -47,10 +47,9 @@ PRINT_FOOTER = (
 """Page numbers on every printed page: Chromium draws no CSS @page margin boxes, so the PDF
 gets them from page.pdf's footer template (brief.css says what a browser's own print shows)."""
 PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"}
-MAX_PAGES = 9
-"""The province brief before the reconciliation with published figures already printed on 7
-pages (tables kept whole leave gaps); that section adds about one page, and the 2026–2030
-outlook (issue 13) one more in English (8 pages in Vietnamese, 9 in English, measured)."""
+MAX_PAGES = 7
+"""Issue 14: the demo province brief prints on at most 7 A4 pages, its 2026–2030 outlook
+included (the print CSS keeps long tables and notes compact)."""
 PHONE = {"width": 390, "height": 844}
 CASES = [("province", "vi"), (DISTRICT, "en")]
 """(scope, language) of each brief checked: the province in Vietnamese, a district in English."""

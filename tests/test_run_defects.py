@@ -86,7 +86,9 @@ def cli_run(tmp_path, monkeypatch, capsys):
 
 def _data_run(tmp_path: Path, sha: str, argument: str = "demo", province: str = "04") -> Run:
     """A :class:`Run` of the default steps on three scopes, without its data loaded."""
-    run = Run(RunOptions(out=tmp_path / "out"), default_steps(Path("/nb")), console=None)
+    run = Run(
+        RunOptions(out=tmp_path / "out"), default_steps(Path("/nb"), formats=False), console=None
+    )
     run.data = DataInfo(argument, "demo", sha, True, 0, [], province=province)
     run.data_arg = argument
     run.all_scopes = [PROVINCE, D042, D043]

@@ -175,7 +175,13 @@ def _nodes(tmp_path: Path) -> list[Node]:
     """The nodes of a district run: its assessment ran, its lag and outlook were skipped, its
     brief failed in a cell, the province assessment ran; seconds as recorded."""
     nodes = build_plan(
-        default_steps(Path("/nb")), [D042], PROVINCE, ("vi",), "demo", tmp_path, DECLARED
+        default_steps(Path("/nb"), formats=False),
+        [D042],
+        PROVINCE,
+        ("vi",),
+        "demo",
+        tmp_path,
+        DECLARED,
     )
     states = {
         "042/assessment": ("ran", 6.84, None),

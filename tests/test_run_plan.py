@@ -63,7 +63,7 @@ DECLARED = {
 
 
 def plan(scopes, langs=("vi",), *, steps=None, declared=DECLARED, out=OUT, data="demo"):
-    steps = default_steps(Path("/nb")) if steps is None else steps
+    steps = default_steps(Path("/nb"), formats=False) if steps is None else steps
     return build_plan(steps, scopes, PROVINCE, langs, data, out, declared)
 
 

@@ -167,6 +167,10 @@ class AssessmentTables:
         return execution_by(self.lines, "project_code")
 
     @cached_property
+    def by_subproject(self) -> pd.DataFrame:
+        return execution_by(self.lines, ["project_code", "subproject_code"])
+
+    @cached_property
     def carry_total(self) -> pd.DataFrame:
         """Carry-over and lapse of all the scope's lines together (one row)."""
         return carry_over_by(self.lines.assign(_all=1), "_all")
@@ -347,6 +351,9 @@ class AssessmentTables:
             "published_comparison": self.published[0],
             "published_standing": self.published[1],
             "geography": self.geography,
+            "by_project": _projects(
+                self.by_project, self.by_subproject, self.dataset.program_components
+            ),
         }
 
 
@@ -402,6 +409,53 @@ def _records(frame: pd.DataFrame, columns: Sequence[str], digits: int | None = N
                 row[k] = round(row[k], digits)
         out.append(row)
     return out
+
+
+def _projects(
+    by_project: pd.DataFrame, by_subproject: pd.DataFrame, components: pd.DataFrame
+) -> list[dict]:
+    """Each project's row, then its sub-projects' (lines without one are left in the
+    project's row only), with the program's names of each."""
+    names: dict[tuple[str, str | None], tuple[object, object]] = {}
+    for r in components.to_dict("records"):
+        sub = r.get("subproject_code")
+        key = (
+            str(r["project_code"]),
+            None if sub is None or pd.isna(sub) or not str(sub) else str(sub),
+        )
+        names[key] = (r.get("name_vi"), r.get("name_en"))
+
+    def row(r: Mapping[str, Any], sub: str | None) -> dict:
+        vi, en = names.get((str(r["project_code"]), sub), (None, None))
+        return {
+            "project_code": str(r["project_code"]),
+            "subproject_code": sub,
+            "name_vi": None if vi is None or pd.isna(vi) else str(vi),
+            "name_en": None if en is None or pd.isna(en) else str(en),
+            "n_lines": int(r["n_lines"]),
+            **{c: _num(r[c]) for c in _PROJECT_AMOUNTS},
+            "execution_rate_deadline": _num(r["execution_rate_deadline"], 4),
+            "execution_rate_last": _num(r["execution_rate_last"], 4),
+        }
+
+    out = []
+    subs = by_subproject.to_dict("records")
+    projects = by_project.to_dict("records")
+    for p in sorted(projects, key=lambda r: (len(str(r["project_code"])), str(r["project_code"]))):
+        out.append(row(p, None))
+        for s in subs:
+            sub = s["subproject_code"]
+            if s["project_code"] == p["project_code"] and not pd.isna(sub) and str(sub):
+                out.append(row(s, str(sub)))
+    return out
+
+
+_PROJECT_AMOUNTS = (
+    "allocated_mvnd",
+    "disbursed_dec31_mvnd",
+    "disbursed_deadline_mvnd",
+    "disbursed_last_mvnd",
+)
 
 
 def _year_json(r: Mapping[str, object]) -> dict:

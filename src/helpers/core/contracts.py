@@ -342,6 +342,23 @@ class Geography(Contract):
     min_lines: int | None = None
 
 
+class ProjectRow(Contract):
+    """Execution by project (``subproject_code`` None) or sub-project of the program, at the
+    three cut-offs (amounts million VND, rates fractions; the annex workbook's table)."""
+
+    project_code: str
+    subproject_code: str | None = None
+    name_vi: str | None = None
+    name_en: str | None = None
+    n_lines: int
+    allocated_mvnd: float | None
+    disbursed_dec31_mvnd: float | None
+    disbursed_deadline_mvnd: float | None
+    disbursed_last_mvnd: float | None
+    execution_rate_deadline: float | None
+    execution_rate_last: float | None
+
+
 class Metrics(Contract):
     """``metrics.json``: the assessment of one scope."""
 
@@ -408,6 +425,8 @@ class Metrics(Contract):
     """The province among provinces with comparable published rates (province scope only)."""
     geography: Geography | None = None
     """What the scope was made of on 1 July 2025, the district context, pooled rates."""
+    by_project: list[ProjectRow] | None = None
+    """Execution by project and sub-project (each project's row, then its sub-projects')."""
 
 
 # ----------------------------------------------------------------------------- lag.json

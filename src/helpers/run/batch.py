@@ -34,7 +34,7 @@ from helpers.run.options import RunOptions, add_arguments, options_from_args
 from helpers.run.plan import assign_priorities
 from helpers.run.reporter import Reporter, RunReport, state_word
 from helpers.run.scheduler import Run, Scheduler, clean_state, remove_results
-from helpers.run.steps import StepSpec, default_steps
+from helpers.run.steps import StepSpec, default_steps, pdf_step
 
 __all__ = ["RunOptions", "RunReport", "add_arguments", "main", "run_batch"]
 """The names :mod:`helpers.cli` and the tests use (``add_arguments`` is re-exported for the CLI)."""
@@ -56,7 +56,11 @@ def run_batch(
     """
     console = console or _make_console()
     lang = opts.message_lang
-    run = Run(opts, default_steps() if steps is None else steps, console)
+    if steps is None:
+        steps = default_steps()
+        if opts.pdf:
+            steps = (*steps, pdf_step())
+    run = Run(opts, steps, console)
     run.check_out()  # a read-only, uncreatable or templated --out: exit 2, nothing written
     with _run_lock(run.state_dir, lang):  # a refused run touches nothing of the running one
         run.prepare()  # every check that can fail on user input, before any work

@@ -12,6 +12,7 @@ papermill timings do not cascade).
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -75,9 +76,17 @@ def sha256_json(obj: Any) -> str:
     return sha256_bytes(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode())
 
 
-def code_sha256(package_dir: Path = PACKAGE_DIR) -> str:
-    """SHA-256 of the helper code and package data (every file but caches and the runner)."""
-    h = hashlib.sha256()
+def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
+    """``rel`` (a package path) is one of ``patterns`` (paths or globs) or inside one."""
+    return any(
+        rel == p or rel.startswith(p.rstrip("/") + "/") or fnmatch.fnmatch(rel, p) for p in patterns
+    )
+
+
+def code_files(package_dir: Path = PACKAGE_DIR) -> list[tuple[str, str]]:
+    """(package path, SHA-256) of the helper code and package data: every file but caches
+    and the runner."""
+    files = []
     for path in sorted(package_dir.rglob("*")):
         rel = path.relative_to(package_dir)
         if (
@@ -88,8 +97,23 @@ def code_sha256(package_dir: Path = PACKAGE_DIR) -> str:
             or (rel.parts[0] == "locale" and rel.name == RUNNER_DOMAIN)
         ):
             continue
-        h.update(str(rel.as_posix()).encode() + b"\0")
-        h.update(sha256_file(path).encode())
+        files.append((rel.as_posix(), sha256_file(path)))
+    return files
+
+
+def code_sha256(
+    package_dir: Path = PACKAGE_DIR,
+    ignore: tuple[str, ...] = (),
+    files: list[tuple[str, str]] | None = None,
+) -> str:
+    """SHA-256 of :func:`code_files` (or ``files``), leaving out the package paths
+    ``ignore``: code a step never reads (``StepSpec.code_ignore``)."""
+    h = hashlib.sha256()
+    for rel, digest in code_files(package_dir) if files is None else files:
+        if ignore and ignored(rel, ignore):
+            continue
+        h.update(rel.encode() + b"\0")
+        h.update(digest.encode())
     return h.hexdigest()
 
 
@@ -156,10 +180,15 @@ def outputs_intact(out_root: Path, outputs: dict[str, OutputRecord]) -> bool:
     return True
 
 
-def outputs_digest(outputs: dict[str, OutputRecord]) -> str:
-    """What a downstream step reads of a step: its outputs, executed notebooks excluded."""
+def outputs_digest(outputs: dict[str, OutputRecord], notebooks: bool = False) -> str:
+    """What a downstream step reads of a step: its outputs, executed notebooks excluded
+    unless ``notebooks`` (the technical annex, which exports them)."""
     return sha256_json(
-        sorted((rel, rec.sha256) for rel, rec in outputs.items() if not rel.endswith(".ipynb"))
+        sorted(
+            (rel, rec.sha256)
+            for rel, rec in outputs.items()
+            if notebooks or not rel.endswith(".ipynb")
+        )
     )
 
 
@@ -194,7 +223,7 @@ def compute_fingerprint(
         if up.reads:
             last = manifest.last_success(dep.scope.slug, dep.key)
             outputs = dep.outputs or (last.outputs if last else {})
-            upstream[dep.id] = outputs_digest(outputs)
+            upstream[dep.id] = outputs_digest(outputs, notebooks=up.notebooks)
     node.inputs = {
         "runner": FINGERPRINT_VERSION,
         "step": node.key,

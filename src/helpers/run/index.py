@@ -16,6 +16,33 @@ from helpers.run.manifest import IndexRecord, Manifest, read_json
 
 INDEX_NAME = "index.html"
 
+FORMAT_KINDS = {".docx": "docx", ".xlsx": "xlsx", ".pdf": "pdf"}
+"""Suffix of a format step's output → the kind the index names it by."""
+
+
+def format_files(scope: Any, lang: str, out_root: Path) -> list[dict[str, str]]:
+    """The other formats of a scope's brief in ``lang`` that its last successful steps made
+    and that exist: Word, Excel, PDF, then the annex pages (``annex:<notebook stem>``). A PDF
+    older than its brief (the brief re-ran in a run without ``--pdf``) is left out."""
+    found: list[tuple[int, str, str]] = []
+    brief = out_root / scope.output_dir / "brief" / f"brief.{lang}.html"
+    brief_mtime = brief.stat().st_mtime_ns if brief.exists() else 0
+    for key, step in sorted(scope.steps.items()):
+        if step.last_success is None or key.startswith("brief"):
+            continue
+        for rel in step.last_success.outputs:
+            path, name = out_root / rel, Path(rel).name
+            kind = FORMAT_KINDS.get(path.suffix)
+            parts = name.split(".")
+            if kind == "pdf" and path.exists() and path.stat().st_mtime_ns < brief_mtime:
+                continue
+            if kind and f".{lang}." in name:
+                found.append((list(FORMAT_KINDS.values()).index(kind), kind, str(path)))
+            elif key.startswith("annex") and path.suffix == ".html":
+                if len(parts) == 2 or (len(parts) == 3 and parts[1] == lang):
+                    found.append((10, f"annex:{parts[0]}", str(path)))
+    return [{"kind": kind, "path": path} for _, kind, path in sorted(found) if Path(path).exists()]
+
 
 def index_entries(
     manifest: Manifest,
@@ -53,6 +80,7 @@ def index_entries(
             success = step.last_success
             assert success is not None  # it has outputs
             entry["html_path"] = str(out_root / html[0])
+            entry["formats"] = format_files(scope, lang, out_root)
             entry["current"] = f"{slug}/{key}" in current
             if not entry.get("data_sha256"):
                 entry["data_sha256"] = success.inputs.get("data_sha256")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
+import inspect
 import pickle
 import sys
 from collections.abc import Sequence
@@ -23,7 +25,7 @@ from typing import Any
 from helpers.core.errors import Message, message, parameter_error
 from helpers.core.files import atomic_write_bytes, atomic_write_json
 from helpers.core.paths import scope_slug
-from helpers.run.fingerprint import notebook_sha256, sha256_file
+from helpers.run.fingerprint import notebook_sha256, sha256_file, sha256_json
 from helpers.run.manifest import read_json
 from helpers.run.options import display_path
 from helpers.run.steps import ScopeInfo, StepSpec
@@ -49,6 +51,9 @@ def check_notebooks(steps: Sequence[StepSpec], cache_dir: Path) -> dict[str, dic
     before = dict(cache)
     info: dict[str, dict[str, Any]] = {}
     for spec in steps:
+        if spec.function:
+            info[spec.name] = function_info(spec)
+            continue
         if not spec.notebook.is_file():
             raise parameter_error("run.notebook_missing", step=repr(spec.name), path=spec.notebook)
         nb_hash = notebook_sha256(spec.notebook)
@@ -61,6 +66,28 @@ def check_notebooks(steps: Sequence[StepSpec], cache_dir: Path) -> dict[str, dic
         with contextlib.suppress(OSError):
             atomic_write_json(cache_path, cache)
     return info
+
+
+def step_function(spec: StepSpec) -> Any:
+    """The Python function of a function step (``"module:function"``)."""
+    module, _, name = spec.function.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise parameter_error(
+            "run.notebook_missing", step=repr(spec.name), path=spec.function
+        ) from None
+
+
+def function_info(spec: StepSpec) -> dict[str, Any]:
+    """A function step's record, like a notebook's: where it is, a hash of what it is (its
+    code is in the helper-code hash) and the parameters it declares (its signature)."""
+    params = sorted(inspect.signature(step_function(spec)).parameters)
+    return {
+        "path": spec.function,
+        "sha256": sha256_json({"function": spec.function, "parameters": params}),
+        "parameters": params,
+    }
 
 
 # ============================================================================== the data

@@ -38,6 +38,9 @@ class RunOptions:
     ``apportion`` parameter, checked against the data before any work)."""
     replace: bool = False
     """Replace the results of another dataset held in ``out`` (else such a folder is refused)."""
+    pdf: bool = False
+    """Also print each brief to an A4 PDF (headless Chromium): opt-in, so the main job needs
+    no browser."""
     warm_imports: Sequence[str] | None = None
     """Modules each worker's kernel imports once (None: :data:`helpers.run.kernel.WARM_IMPORTS`)."""
     preload_data: bool = True
@@ -122,6 +125,9 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str = "en") -> None:
         help="estimate a commune-level unit's share of its former districts' own lines: 'none' "
         "(default: shown beside it only), 'communes' (evenly per former commune) or a numeric "
         "column of the units table; always labelled as an estimate",
+        "--pdf",
+        action="store_true",
+        help="also print each brief to an A4 PDF with headless Chromium (/usr/bin/chromium)",
     )
     parser.add_argument(
         "--replace",
@@ -142,6 +148,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         dry_run=bool(getattr(args, "dry_run", False)),
         replace=bool(getattr(args, "replace", False)),
         apportion=str(getattr(args, "apportion", "none") or "none"),
+        pdf=bool(getattr(args, "pdf", False)),
         argv=sys.argv[1:],
         message_lang=getattr(args, "message_lang", None) or "en",
     )

@@ -57,6 +57,8 @@ class Node:
 
     @property
     def executed_name(self) -> str:
+        """The executed notebook's file name (a function step writes none: its name, after
+        its module's, is never created, and its record leaves it empty)."""
         stem = self.spec.notebook.stem
         return f"{stem}.{self.lang}.ipynb" if self.spec.per_lang else f"{stem}.ipynb"
 
@@ -96,7 +98,7 @@ def build_plan(
             scope=scope,
             lang=lang,
             selected=selected,
-            out_dir=out_root / scope.slug / spec.name,
+            out_dir=out_root / scope.slug / (spec.folder or spec.name),
         )
         nodes[k] = node
         for up in spec.upstream:
@@ -200,7 +202,7 @@ def check_parameters(spec: StepSpec, params: dict[str, Any], declared: Iterable[
     if unknown:
         raise parameter_error(
             "run.undeclared",
-            notebook=display_path(spec.notebook),
+            notebook=spec.function or display_path(spec.notebook),
             unknown=", ".join(unknown),
             step=repr(spec.name),
             declared=", ".join(sorted(declared)) or message("run.declares_none"),

@@ -28,6 +28,7 @@ from helpers.analysis.geography import check_apportion
 from helpers.core.errors import Message, message, parameter_error
 from helpers.core.provenance import git_commit
 from helpers.run.fingerprint import (
+    code_files,
     code_sha256,
     compute_fingerprint,
     environment_sha256,
@@ -113,7 +114,8 @@ class Run:
         self.data_arg = data_argument(opts.data)
         cache_dir = self.state_dir / "cache"
         self.notebooks = check_notebooks(self.steps, cache_dir)
-        self.code_hash = code_sha256()
+        self.code_files = code_files()
+        self.code_hash = code_sha256(files=self.code_files)
         self.packages = package_versions()
         self.env = {
             "python": sys.version.split()[0],
@@ -175,12 +177,25 @@ class Run:
         )
 
     # ----------------------------------------------------------------------- bookkeeping
+    def step_code_hash(self, spec: StepSpec) -> str:
+        """The helper-code hash of ``spec``: the whole code but what it never reads
+        (``StepSpec.code_ignore``); the whole code's hash when the run has not listed the
+        code files (a run set up by hand)."""
+        ignore = tuple(spec.code_ignore)
+        files = getattr(self, "code_files", None)
+        if not ignore or files is None:
+            return str(self.code_hash)
+        hashes = self.__dict__.setdefault("step_code_hashes", {})
+        if ignore not in hashes:
+            hashes[ignore] = code_sha256(ignore=ignore, files=files)
+        return str(hashes[ignore])
+
     def fingerprint(self, node: Node, manifest: Manifest) -> None:
         compute_fingerprint(
             node,
             out_root=self.out,
             data_sha=self.data.sha256,
-            code_hash=self.code_hash,
+            code_hash=self.step_code_hash(node.spec),
             env_hash=self.env_hash,
             nb_hash=self.notebooks[node.spec.name]["sha256"],
             manifest=manifest,
@@ -428,7 +443,11 @@ class Scheduler:
             )
         node.record = StepRecord(
             notebook=self.run.notebooks[node.spec.name]["path"],
-            executed_notebook=rel_path(node.out_dir / node.executed_name, self.run.out),
+            executed_notebook=(
+                ""
+                if node.spec.function
+                else rel_path(node.out_dir / node.executed_name, self.run.out)
+            ),
             lang=node.lang,
             parameters=node.params,
             inputs=node.inputs,
@@ -474,6 +493,7 @@ class Scheduler:
             "lang": node.lang,
             "required_outputs": list(node.spec.required_outputs),
             "cwd": str(self.run.opts.kernel_cwd),
+            "function": node.spec.function,
         }
         return task, staging
 
@@ -594,7 +614,8 @@ class Scheduler:
         self.reporter.tick()
 
     def _make_pool(self) -> WorkerPool:
-        kernel = kernel_name_of(str(self.nodes[0].spec.notebook))
+        notebooks = [n.spec.notebook for n in self.nodes if not n.spec.function]
+        kernel = kernel_name_of(str(notebooks[0])) if notebooks else "python3"
         data = self.run.data
         preload = (
             {"argument": data.argument, "pickle_path": str(data.pickle_path)}

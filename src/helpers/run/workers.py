@@ -12,13 +12,16 @@ kernel, never through ``chdir`` in threads.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from html import escape
 from multiprocessing.connection import Connection, wait
@@ -111,8 +114,30 @@ def _silent_failure(executed: Path) -> dict[str, Any] | None:
     return None
 
 
+def call_function(task: dict[str, Any], staging: Path) -> dict[str, Any] | None:
+    """Run a function step (``"module:function"``) in this worker process, with the
+    parameters as keyword arguments and ``out_dir`` the staging folder; the error, if any."""
+    module, _, name = task["function"].partition(":")
+    params = dict(task["parameters"])
+    params["out_dir"] = str(staging)
+    try:
+        getattr(importlib.import_module(module), name)(**params)
+    except Exception as exc:  # noqa: BLE001 - a failing step fails alone
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+        return {
+            "kind": "function",
+            "source": f"{task['function']} ({where})",
+            "ename": type(exc).__name__,
+            "evalue": str(exc)[:2000],
+        }
+    return None
+
+
 def execute_task(task: dict[str, Any]) -> dict[str, Any]:
     """Run one step into its staging folder (in a worker process). Never raises."""
+    if task.get("function"):
+        return execute_function(task)
     # deferred: the worker imported papermill while its kernel started; the parent never does
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -188,6 +213,49 @@ def execute_task(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def missing_outputs(task: dict[str, Any], staging: Path) -> dict[str, Any] | None:
+    """The error of a step that finished without writing a required output."""
+    missing = [
+        name.format(lang=task["lang"])
+        for name in task["required_outputs"]
+        if not (staging / name.format(lang=task["lang"])).exists()
+    ]
+    if not missing:
+        return None
+    return {
+        "kind": "output",
+        "ename": "MissingOutput",
+        "evalue": f"the step finished without writing {', '.join(missing)}",
+        "message": {"id": "run.err_missing_output", "values": {"files": missing}},
+    }
+
+
+def execute_function(task: dict[str, Any]) -> dict[str, Any]:
+    """:func:`execute_task` for a function step: no notebook, no kernel. Never raises."""
+    staging = Path(task["staging_dir"])
+    staging.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    error = call_function(task, staging)
+    seconds = time.perf_counter() - t0
+    error = error or missing_outputs(task, staging)
+    if error is None:
+        _relocate_text_outputs(staging, task["final_dir"], staging / task["executed_name"])
+    return {
+        "id": task["id"],
+        "status": "failed" if error else "ok",
+        "error": error,
+        "seconds": round(seconds, 3),
+    }
+
+
+def _close_browser() -> None:
+    """Close the PDF step's browser of this worker, if it started one."""
+    pdf = sys.modules.get("helpers.report.formats.pdf")
+    if pdf is not None:
+        with contextlib.suppress(Exception):
+            pdf.close()
+
+
 def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
     """A worker process: start a warm kernel, then run the tasks the parent sends."""
     global _WORKER_KERNEL
@@ -247,6 +315,7 @@ def _worker_main(conn: Any, settings: dict[str, Any]) -> None:
         return
     finally:
         kernel.close()
+        _close_browser()
 
 
 # ============================================================================ parent side

@@ -14,7 +14,7 @@ from helpers.core.files import atomic_write_text
 from helpers.core.formatting import check_lang, number
 from helpers.core.formatting import date as fmt_date
 from helpers.core.paths import OUTPUTS_DIR, scope_slug
-from helpers.core.text import LANG_NAMES
+from helpers.core.text import LANG_NAMES, tr
 from helpers.report.brief.model import unit_name
 from helpers.report.brief.render import page
 from helpers.report.brief.values import fmt_int, fmt_pct, name, num, t
@@ -65,6 +65,17 @@ def built_from(entry: Mapping, lang: str) -> str:
     return t("ix_built", lang, sha=sha, date=date)
 
 
+def format_label(kind: str, lang: str) -> str:
+    """How the index names a format: Word, Excel, PDF, or an annex page by its notebook."""
+    if kind.startswith("annex:"):
+        stem = kind.split(":", 1)[1]
+        word = {"01_assessment": "nb_assessment", "02_disbursement_lag": "nb_lag"}.get(
+            stem, "nb_brief"
+        )
+        return tr(f"formats.{word}", lang)
+    return tr(f"formats.ix_{kind}", lang)
+
+
 def _row(
     slug: str, group: list[Mapping], base: Path, lang: str, data_sha256: str | None = None
 ) -> dict:
@@ -87,6 +98,10 @@ def _row(
                 "label": LANG_NAMES.get(code, code),
                 "built": built_from(e, lang),
                 "stale": not is_current(e, data_sha256),
+                "formats": [
+                    {"href": _href(Path(f["path"]), base), "label": format_label(f["kind"], lang)}
+                    for f in e.get("formats") or []
+                ],
             }
         )
     total = num(main.get("targets_total"))

@@ -28,6 +28,7 @@ from helpers.report.brief.model import ENTRY_NAME, HTML_NAME, Brief, index_entry
 from helpers.report.brief.outlook import outlook_context
 from helpers.report.brief.reconcile import reconcile_context
 from helpers.report.brief.values import demo_note
+from helpers.report.formats.links import annex_links
 
 TEMPLATES_DIR: Path = PACKAGE_DIR / "report" / "templates"
 GENERATOR = f"mtqg-workbench {__version__}"
@@ -70,6 +71,15 @@ class Section:
         return str(self.html)
 
 
+def provenance_with_annex(b: Brief) -> dict[str, Any]:
+    """The provenance block, with links to the technical annex (the executed notebooks as
+    HTML pages, which the batch writes into the scope's ``annex`` folder)."""
+    return ctx.provenance_context(b) | {
+        "annex_label": tr("formats.annex_links", b.lang),
+        "annex": annex_links(b.lang),
+    }
+
+
 SECTIONS: dict[str, tuple[str, Callable[[Brief], dict[str, Any]]]] = {
     "title": ("title", ctx.title_context),
     "key-figures": ("key_figures", ctx.key_figures_context),
@@ -82,7 +92,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Brief], dict[str, Any]]]] = {
     "outlook": ("outlook", outlook_context),
     "proposals": ("proposals", ctx.proposals_context),
     "method": ("method", ctx.method_context),
-    "provenance-footer": ("provenance", ctx.provenance_context),
+    "provenance-footer": ("provenance", provenance_with_annex),
 }
 """Section id → (template under ``sections/``, context builder), in the page's order. A section
 whose template renders nothing (the reconciliation of a district brief) is left out of the
