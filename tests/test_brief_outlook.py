@@ -204,3 +204,30 @@ def test_load_brief_reads_the_outlook_folder_and_checks_its_scope(tmp_path):
     (base / "outlook" / "outlook.json").write_text(json.dumps(outlook("N01273")), encoding="utf-8")
     with pytest.raises(BriefInputError, match="N01273"):
         brief.load_brief(scope="province", lang="en", outputs_dir=tmp_path)
+
+
+def test_the_brief_draws_the_fan_chart_in_its_language_when_the_notebook_did_not():
+    cumulative = [
+        {
+            "scenario": s,
+            "plan_year": y,
+            "allocated_cum_mvnd": 1_000_000.0 * (i + 1),
+            "quantiles": [
+                v * (i + 1) for v in (700_000.0, 720_000.0, 750_000.0, 780_000.0, 800_000.0)
+            ],
+        }
+        for s in ("observed", "01-31")
+        for i, y in enumerate(YEARS)
+    ]
+    out = outlook(cumulative=cumulative, fan_quantiles=[0.025, 0.1, 0.5, 0.9, 0.975])
+    out["parameters"] = {"lang": "vi"}
+    out["figures"] = ["outlook_fan.png"]  # drawn in Vietnamese, not in the folder here
+    b = Brief(
+        metrics=_load("metrics_province.json"),
+        lag=_load("lag_province.json"),
+        lang="en",
+        outlook=out,
+    )
+    html = str(brief.outlook_section(b).html)
+    assert html.count('<img src="data:image/png;base64,') == 1
+    assert 'id="fig-outlook-fan"' in html and "Cumulative disbursement by the deadlines" in html

@@ -19,10 +19,11 @@ from helpers.core.contracts import Band, Outlook, OutlookIndicator, OutlookTotal
 from helpers.core.formatting import bvnd, day_month, number, percent
 from helpers.core.formatting import date as fmt_date
 from helpers.core.text import tr
-from helpers.report.brief.charts import PNG_SIGNATURE, PNG_URI
+from helpers.report.brief.charts import PNG_SIGNATURE, PNG_URI, png_data_uri
 from helpers.report.brief.model import Brief
 from helpers.report.brief.sections import base, figure, table
 from helpers.report.brief.values import fmt_bvnd_prose, fmt_period
+from helpers.report.figures.outlook import plot_fan
 
 PHASE = (2021, 2025)
 RECENT = (2023, 2025)
@@ -297,19 +298,28 @@ def indicator_summary(b: Brief, out: Outlook) -> str:
     )
 
 
-def fan_chart(b: Brief, out: Outlook) -> dict[str, str] | None:
+def _upstream_fan(b: Brief, out: Outlook) -> str | None:
     """The outlook notebook's fan chart, when drawn in the brief's language."""
     folder = b.inputs.get("outlook")
     name = "outlook_fan.png"
     if folder is None or name not in out.figures or out.parameters.get("lang") != b.lang:
         return None
     path = folder.parent / name
-    if not path.is_file():
+    raw = path.read_bytes() if path.is_file() else b""
+    return (
+        PNG_URI + base64.b64encode(raw).decode("ascii") if raw.startswith(PNG_SIGNATURE) else None
+    )
+
+
+def fan_chart(b: Brief, out: Outlook) -> dict[str, str] | None:
+    """The fan chart: the notebook's PNG when drawn in the brief's language, else drawn here
+    from ``outlook.json`` (the batch runs the outlook once per scope, in Vietnamese)."""
+    uri = _upstream_fan(b, out)
+    if uri is None and out.cumulative:
+        fig = plot_fan(out.model_dump(mode="json"), b.lang)
+        uri = png_data_uri(fig) if fig is not None else None
+    if uri is None:
         return None
-    raw = path.read_bytes()
-    if not raw.startswith(PNG_SIGNATURE):
-        return None
-    uri = PNG_URI + base64.b64encode(raw).decode("ascii")
     caption = o(
         "fig_fan", b.lang, next_period=fmt_period(out.years), level=percent(CI_LEVEL, b.lang, 0)
     )

@@ -5,7 +5,8 @@
 * :func:`plot_indicator_paths`: for each indicator with a 2030 target, the 2020 baseline, the
   latest value, the value in 2030 at the current pace (with its interval) and the target.
 
-Both take the outlook as a dict (the contract dumped) and end with
+Both take the outlook as a dict (the contract dumped; no analysis import, so the brief draws
+the fan chart in its own language when the notebook drew it in another) and end with
 :func:`helpers.report.figures.finish`, so a chart of synthetic data carries the DEMO mark;
 each returns None when there is nothing to draw (a scope not projected, no 2030 target).
 """
@@ -13,12 +14,12 @@ each returns None when there is nothing to draw (a scope not projected, no 2030 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.analysis.lag.counterfactual import parse_counterfactual_date
 from helpers.core.formatting import check_lang, day_month, number, percent
 from helpers.core.text import tr
 from helpers.report.figures.style import amount_axis, finish, legend_below, new_figure
@@ -35,9 +36,11 @@ def scenario_name(scenario: dict[str, Any], lang: str) -> str:
         return tr("outlook.scenario.observed", lang, period="2023–2025")
     if scenario["kind"] == "feasible":
         return tr("outlook.scenario.feasible", lang)
-    offset, month, day = parse_counterfactual_date(scenario["date"])
-    key = "outlook.scenario.date_prev" if offset else "outlook.scenario.date"
-    return tr(key, lang, day=day_month(dt.date(2000, month, day), lang))
+    m = re.fullmatch(r"(prev-)?(\d{2})-(\d{2})", str(scenario.get("date") or ""))
+    if m is None:
+        return str(scenario.get("id"))
+    key = "outlook.scenario.date_prev" if m.group(1) else "outlook.scenario.date"
+    return tr(key, lang, day=day_month(dt.date(2000, int(m.group(2)), int(m.group(3))), lang))
 
 
 def plot_fan(outlook: dict[str, Any], lang: str = "vi") -> Figure | None:
