@@ -41,8 +41,8 @@ from helpers.core.errors import ParameterError
 from helpers.core.scope import Scope
 from helpers.data import reference
 from helpers.data.dataset import Dataset
+from helpers.data.hierarchy import scope_unit_codes
 from helpers.data.schema import BASELINE_YEAR, CAPITAL_TYPES, OUTLOOK_YEARS
-from helpers.data.units import scope_unit_codes
 
 PLAN_MODES = ("auto", "assumption", "table")
 """``plan``: the dataset's plan table when it has rows for the scope, else the assumption

@@ -125,6 +125,8 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str = "en") -> None:
         help="estimate a commune-level unit's share of its former districts' own lines: 'none' "
         "(default: shown beside it only), 'communes' (evenly per former commune) or a numeric "
         "column of the units table; always labelled as an estimate",
+    )
+    parser.add_argument(
         "--pdf",
         action="store_true",
         help="also print each brief to an A4 PDF with headless Chromium (/usr/bin/chromium)",
