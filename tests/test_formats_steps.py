@@ -41,6 +41,7 @@ def _declared() -> dict:
     out = {
         "assessment": {"parameters": COMMON},
         "lag": {"parameters": COMMON},
+        "outlook": {"parameters": COMMON},
         "brief": {"parameters": [*COMMON, "assessment_dir", "lag_dir", "province_assessment_dir"]},
     }
     for spec in (*format_steps(), pdf_step()):
@@ -58,7 +59,7 @@ def test_the_format_steps_declare_their_function_parameters():
         "outlook_dir",
     ]
     assert info["document"]["parameters"] == ["brief_dir", "lang", "out_dir"]
-    assert info["annex"]["parameters"] == ["assessment_dir", "lag_dir", "out_dir"]
+    assert info["annex"]["parameters"] == ["assessment_dir", "lag_dir", "out_dir", "outlook_dir"]
     assert info["workbook"]["path"] == "helpers.steps.formats:workbook"
 
 
@@ -66,16 +67,20 @@ def test_the_plan_runs_each_format_after_what_it_reads(tmp_path):
     steps = (*default_steps(Path("/nb")), pdf_step())
     nodes = build_plan(steps, [PROVINCE], PROVINCE, ("vi", "en"), "demo", tmp_path, _declared())
     ids = [n.id for n in nodes]
-    # 4 notebook runs + workbook, document, annex_brief and pdf per language + one annex
-    assert len(ids) == 4 + 4 * 2 + 1
+    # 5 notebook runs (assessment, lag, outlook, brief vi and en) + workbook, document,
+    # annex_brief and pdf per language + one annex
+    assert len(ids) == 5 + 4 * 2 + 1
     by_id = {n.id: n for n in nodes}
     wb = by_id["province/workbook.vi"]
-    assert sorted(d.id for d, _ in wb.deps) == ["province/assessment", "province/lag"]
+    assert sorted(d.id for d, _ in wb.deps) == [
+        "province/assessment", "province/lag", "province/outlook",
+    ]  # fmt: skip
     assert wb.params == {
         "lang": "vi",
         "out_dir": str(tmp_path / "province" / "workbook"),
         "assessment_dir": str(tmp_path / "province" / "assessment"),
         "lag_dir": str(tmp_path / "province" / "lag"),
+        "outlook_dir": str(tmp_path / "province" / "outlook"),
     }
     doc = by_id["province/document.en"]
     assert [d.id for d, _ in doc.deps] == ["province/brief.en"]
@@ -201,8 +206,14 @@ def _notebook_imports(name: str) -> list[str]:
 
 
 def test_the_model_notebooks_import_nothing_their_code_hash_leaves_out():
-    modules = _notebook_imports("01_assessment.py") + _notebook_imports("02_disbursement_lag.py")
-    assert "helpers.steps.assessment" in modules and "helpers.steps.lag" in modules
+    modules = [
+        m
+        for nb in ("01_assessment.py", "02_disbursement_lag.py", "04_outlook.py")
+        for m in _notebook_imports(nb)
+    ]
+    assert {"helpers.steps.assessment", "helpers.steps.lag", "helpers.steps.outlook"} <= set(
+        modules
+    )
     code = (
         "import json, sys\n"
         + "import importlib\n"

@@ -191,6 +191,7 @@ def format_steps() -> tuple[StepSpec, ...]:
                 Upstream("lag", parameter="lag_dir"),
                 Upstream("outlook", parameter="outlook_dir"),
             ),
+            optional_parameters=frozenset({"outlook_dir"}),
             required_outputs=("tables.{lang}.xlsx",),
             weight=0.3,
             function=fn + "workbook",
@@ -214,7 +215,9 @@ def format_steps() -> tuple[StepSpec, ...]:
             upstream=(
                 Upstream("assessment", parameter="assessment_dir", notebooks=True),
                 Upstream("lag", parameter="lag_dir", notebooks=True),
+                Upstream("outlook", parameter="outlook_dir", notebooks=True),
             ),
+            optional_parameters=frozenset({"outlook_dir"}),
             required_outputs=("01_assessment.html", "02_disbursement_lag.html"),
             weight=0.5,
             function=fn + "annex",
@@ -289,6 +292,7 @@ def default_steps(
             upstream=(Upstream("lag"), Upstream("lag", "province", reads=False)),
             required_outputs=("outlook.json",),
             weight=2.0,
+            code_ignore=MODEL_CODE_IGNORE,
         ),
         StepSpec(
             "brief",

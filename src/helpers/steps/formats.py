@@ -38,11 +38,15 @@ def document(lang: str, out_dir: str, brief_dir: str) -> None:
     write_document(Path(brief_dir), Path(out_dir), check_lang(lang))
 
 
-def annex(out_dir: str, assessment_dir: str, lag_dir: str) -> None:
-    """The assessment and lag notebooks as annex pages (``01_assessment.html``, …)."""
+def annex(out_dir: str, assessment_dir: str, lag_dir: str, outlook_dir: str = "") -> None:
+    """The assessment, lag and outlook notebooks as annex pages (``01_assessment.html``, …;
+    the outlook's when its step ran)."""
     from helpers.report.formats.annex import export_notebook
 
-    for folder, name in ((assessment_dir, "01_assessment"), (lag_dir, "02_disbursement_lag")):
+    notebooks = [(assessment_dir, "01_assessment"), (lag_dir, "02_disbursement_lag")]
+    if outlook_dir:
+        notebooks.append((outlook_dir, "04_outlook"))
+    for folder, name in notebooks:
         export_notebook(Path(folder) / f"{name}.ipynb", Path(out_dir), ANNEX_LANG)
 
 

@@ -69,9 +69,11 @@ def format_label(kind: str, lang: str) -> str:
     """How the index names a format: Word, Excel, PDF, or an annex page by its notebook."""
     if kind.startswith("annex:"):
         stem = kind.split(":", 1)[1]
-        word = {"01_assessment": "nb_assessment", "02_disbursement_lag": "nb_lag"}.get(
-            stem, "nb_brief"
-        )
+        word = {
+            "01_assessment": "nb_assessment",
+            "02_disbursement_lag": "nb_lag",
+            "04_outlook": "nb_outlook",
+        }.get(stem, "nb_brief")
         return tr(f"formats.{word}", lang)
     return tr(f"formats.ix_{kind}", lang)
 

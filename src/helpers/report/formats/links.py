@@ -14,6 +14,7 @@ ANNEX_FOLDER = "annex"
 ANNEX_PAGES = (
     ("nb_assessment", "01_assessment.html"),
     ("nb_lag", "02_disbursement_lag.html"),
+    ("nb_outlook", "04_outlook.html"),
     ("nb_brief", "03_brief.{lang}.html"),
 )
 """(catalog name of the notebook, annex page) of a scope, in the order of the analysis."""
