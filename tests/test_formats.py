@@ -404,6 +404,7 @@ def test_the_brief_links_the_annex_pages(results):
     assert hrefs == [
         "../annex/01_assessment.html",
         "../annex/02_disbursement_lag.html",
+        "../annex/04_outlook.html",
         "../annex/03_brief.en.html",
     ]
 

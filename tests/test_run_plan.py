@@ -458,7 +458,7 @@ def test_a_second_run_on_the_same_output_folder_is_refused(tmp_path, monkeypatch
 
 def test_the_apportion_key_reaches_the_assessment_only_when_chosen():
     declared = DECLARED | {"assessment": {"parameters": [*COMMON, "apportion"]}}
-    steps = default_steps(Path("/nb"))
+    steps = default_steps(Path("/nb"), formats=False)
     chosen = by_id(build_plan(steps, [D042], PROVINCE, ("vi",), "demo", OUT, declared,
                               {"apportion": "communes"}))  # fmt: skip
     assert chosen["042/assessment"].params["apportion"] == "communes"
@@ -467,6 +467,7 @@ def test_the_apportion_key_reaches_the_assessment_only_when_chosen():
     default = by_id(build_plan(steps, [D042], PROVINCE, ("vi",), "demo", OUT, declared))
     assert "apportion" not in default["042/assessment"].params
     # a notebook that does not declare it is run without it (an optional parameter)
-    older = by_id(build_plan(steps, [D042], PROVINCE, ("vi",), "demo", OUT, DECLARED,
+    older = by_id(build_plan(steps, [D042], PROVINCE, ("vi",), "demo", OUT, declared | {
+        "assessment": {"parameters": COMMON}},
                              {"apportion": "communes"}))  # fmt: skip
     assert "apportion" not in older["042/assessment"].params
