@@ -34,8 +34,16 @@ import pandera.pandas as pa
 from helpers.core import paths
 from helpers.core.errors import InputError, InputProblem, message
 from helpers.data import checks, schema
-from helpers.data.cells import is_empty, number_convention, parse_column, parse_number_text
+from helpers.data.cells import (
+    empty_cells,
+    is_empty,
+    number_convention,
+    parse_column,
+    parse_number_text,
+    text_codes,
+)
 from helpers.data.checks import Catalogue, ParsedTable
+from helpers.data.parsed import assign_line_codes
 from helpers.data.dataset import Dataset
 from helpers.data.readers import (
     REQUIRED,
@@ -73,15 +81,21 @@ _ORDER: tuple[str, ...] = tuple(
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """True for each row whose every cell is empty (a frame without columns: all rows)."""
-    return np.array(
-        [all(map(is_empty, r)) for r in frame.itertuples(index=False, name=None)], dtype=bool
-    )
+    blank = np.ones(len(frame), dtype=bool)
+    for j in range(frame.shape[1]):
+        blank &= empty_cells(frame.iloc[:, j])
+    return blank
 
 
-def _drop_blank_rows(frame: pd.DataFrame, loc: Location) -> tuple[pd.DataFrame, list[int]]:
+def _drop_blank_rows(frame: pd.DataFrame, loc: Location) -> tuple[pd.DataFrame, np.ndarray]:
     blank = _blank_rows(frame)
-    rows = [loc.row(i) for i in range(len(frame)) if not blank[i]]
-    return frame.loc[~blank].reset_index(drop=True), rows
+    if loc.rows is not None and len(loc.rows) >= len(frame):
+        numbers = np.asarray(loc.rows[: len(frame)], dtype=np.int64)
+    else:
+        numbers = np.array([loc.row(i) for i in range(len(frame))], dtype=np.int64)
+    if not blank.any():
+        return frame.reset_index(drop=True), numbers
+    return frame.loc[~blank].reset_index(drop=True), numbers[~blank]
 
 
 def _has_rows(frame: pd.DataFrame) -> bool:
@@ -90,10 +104,8 @@ def _has_rows(frame: pd.DataFrame) -> bool:
 
 def _has_data(frame: pd.DataFrame, j: int) -> int | None:
     """Index of the first row with a non-empty cell in column ``j``, else ``None``."""
-    for i, v in enumerate(frame.iloc[:, j].tolist()):
-        if not is_empty(v):
-            return i
-    return None
+    filled = ~empty_cells(frame.iloc[:, j])
+    return int(np.argmax(filled)) if filled.any() else None
 
 
 def _headers(frame: pd.DataFrame) -> list[str]:
@@ -214,7 +226,7 @@ class _Checker:
         colmap = self._map_columns(spec, raw, loc, rows)
         if colmap is None:
             return None
-        if not rows and spec.name in REQUIRED:
+        if not len(rows) and spec.name in REQUIRED:
             self.problems.append(
                 loc.problem(
                     message("intake.table.no_rows", what=loc.what),
@@ -223,20 +235,18 @@ class _Checker:
                 )
             )
             return None
-        table = ParsedTable(
-            spec,
-            pd.DataFrame(index=range(len(rows))),
-            loc,
-            rows,
-            [set() for _ in rows],
-            self.problems,
-        )
+        table = ParsedTable(spec, pd.DataFrame(index=range(len(rows))), loc, rows, self.problems)
         values = {
-            c.name: raw.iloc[:, colmap[c.name]].tolist() if c.name in colmap else [None] * len(rows)
+            c.name: raw.iloc[:, colmap[c.name]]
+            if c.name in colmap
+            else pd.Series([None] * len(rows), dtype=object)
             for c in spec.columns
         }
         convention = number_convention(
-            v for c in spec.columns if c.kind in ("amount", "number") for v in values[c.name]
+            v
+            for c in spec.columns
+            if c.kind in ("amount", "number")
+            for v in _distinct_cells(values[c.name])
         )
         for column in spec.columns:
             series, failures = parse_column(values[column.name], column, convention)
@@ -248,7 +258,7 @@ class _Checker:
         return table
 
     def _map_columns(
-        self, spec: Table, raw: pd.DataFrame, loc: Location, rows: list[int]
+        self, spec: Table, raw: pd.DataFrame, loc: Location, rows: np.ndarray
     ) -> dict[str, int] | None:
         """Schema column -> position in ``raw``; ``None`` when required columns are missing."""
         known = {c.name.casefold(): c.name for c in spec.columns}
@@ -263,7 +273,7 @@ class _Checker:
                     self.problems.append(
                         loc.problem(
                             message("intake.table.no_header", n=j + 1),
-                            row=rows[first],
+                            row=int(rows[first]),
                             expected=message("intake.expected.header_name"),
                         )
                     )
@@ -338,6 +348,8 @@ class _Checker:
             checks.check_amount_scale(alloc)
             if self.resolver is not None:
                 checks.check_unit_validity(alloc, self.resolver, self._successions())
+        if alloc is not None and disb is not None:
+            assign_line_codes([alloc, disb])  # the plan lines, once for both tables
         if disb is not None:
             checks.check_report_dates(disb)
             checks.check_monotone(disb)
@@ -362,12 +374,38 @@ class _Checker:
             {c.name: table.frame[c.name].astype(schema.dtype_of(c)) for c in spec.columns}
         )
         if any(c.name == "line_id" for c in spec.derived):
-            out["line_id"] = schema.line_ids(out) if len(out) else pd.Series(dtype="string")
+            out["line_id"] = _line_ids(out, table)
         try:
             return schema.pandera_schema(name).validate(out, lazy=True)
         except pa.errors.SchemaErrors as err:
             self.problems.extend(_pandera_problems(err, table))
             return out
+
+
+def _distinct_cells(s: pd.Series) -> list[object]:
+    """The distinct texts of a text column, else its cells (what a convention is read from)."""
+    if len(s) and (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
+        try:
+            _, texts, _ = text_codes(s)
+        except TypeError:  # unhashable cells
+            return s.tolist()
+        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+            return list(texts)
+    return s.tolist()
+
+
+def _line_ids(out: pd.DataFrame, table: ParsedTable) -> pd.Series:
+    """The ``line_id`` of each row, written once per plan line (from the line codes)."""
+    if not len(out):
+        return pd.Series(dtype="string")
+    codes = table.line_code
+    if codes is None or len(codes) != len(out) or (codes < 0).any():
+        return schema.line_ids(out)
+    uniq, first = np.unique(codes, return_index=True)
+    ids = schema.line_ids(out.iloc[first]).to_numpy(dtype=object)
+    lookup = np.empty(int(uniq.max()) + 1, dtype=object)
+    lookup[uniq] = ids
+    return pd.Series(lookup[codes], index=out.index, dtype="string")
 
 
 def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[InputProblem]:
@@ -376,7 +414,7 @@ def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[I
         idx = rec.get("index")
         row = None
         if idx is not None and not is_empty(idx) and 0 <= int(idx) < len(table.rows):
-            row = table.rows[int(idx)]
+            row = table.row(int(idx))
         out.append(
             table.loc.problem(
                 message("intake.table.schema_check", check=rec.get("check")),
