@@ -405,7 +405,7 @@ def _series(values: list[object], kind: str) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- columns
-def _is_text_column(s: pd.Series) -> bool:
+def is_text_column(s: pd.Series) -> bool:
     """Every non-empty cell is a ``str`` (a CSV column): parsed once per distinct text."""
     if isinstance(s.dtype, pd.StringDtype):
         return True
@@ -427,7 +427,7 @@ def text_codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
 
 def empty_cells(s: pd.Series) -> np.ndarray:
     """:func:`is_empty` of every cell of a column, as a boolean array."""
-    if len(s) and _is_text_column(s):
+    if len(s) and is_text_column(s):
         codes, _, blank = text_codes(s)
         return blank[codes]
     return np.fromiter((is_empty(v) for v in s.tolist()), dtype=bool, count=len(s))
@@ -449,7 +449,11 @@ def _typed_series(parsed: list[object], codes: np.ndarray, kind: str) -> pd.Seri
 
 
 def parse_column(
-    values: Sequence[object] | pd.Series, column: Column, convention: str | None = None
+    values: Sequence[object] | pd.Series,
+    column: Column,
+    convention: str | None = None,
+    *,
+    coded: tuple[np.ndarray, list[str], np.ndarray] | None = None,
 ) -> tuple[pd.Series, list[CellFailure]]:
     """Parse the raw cells of one column.
 
@@ -460,18 +464,28 @@ def parse_column(
         values: the raw cells, in row order.
         column: the schema column they belong to.
         convention: decimal convention of the table's number texts (:func:`number_convention`).
+        coded: the column already factorised by :func:`text_codes`, if it was.
 
     Returns:
         ``(series, failures)``: the parsed values in a nullable working dtype (a failed or
         empty cell is empty) and the failed cells in row order.
     """
+    if coded is not None:
+        return _parse_texts(coded, column, convention)
     s = values.reset_index(drop=True) if isinstance(values, pd.Series) else None
-    if s is None or not len(s) or not _is_text_column(s):
+    if s is None or not len(s) or not is_text_column(s):
         return _parse_cells(list(values), column, convention)
+    return _parse_texts(text_codes(s), column, convention)
+
+
+def _parse_texts(
+    coded: tuple[np.ndarray, list[str], np.ndarray], column: Column, convention: str | None
+) -> tuple[pd.Series, list[CellFailure]]:
+    """:func:`parse_column` of a factorised text column: each distinct text parsed once."""
     parser = _PARSERS[column.kind]
     if column.kind in ("amount", "number"):
         parser = functools.partial(_parse_number, convention=convention)
-    codes, texts, blank = text_codes(s)
+    codes, texts, blank = coded
     parsed: list[object] = []
     failed: dict[int, _CellError] = {}
     for k, text in enumerate(texts):

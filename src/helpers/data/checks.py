@@ -132,34 +132,28 @@ def name_units(resolver: UnitResolver, codes: Sequence[str]) -> object:
     return message("intake.word.and_more", items=shown, n=Number(rest)) if rest else shown
 
 
-_UNIT_AT = schema.LINE_KEY.index("unit_code")
 
-
-def _alloc_keys(alloc: ParsedTable | None) -> set[tuple]:
-    """The plan-line keys of the allocations whose key cells resolved."""
-    if alloc is None:
-        return set()
-    ok = alloc.ok(*schema.LINE_KEY)
-    frame = alloc.frame.loc[ok, list(schema.LINE_KEY)]
-    return {
-        tuple(None if is_empty(v) else v for v in row)
-        for row in frame.drop_duplicates().itertuples(index=False, name=None)
-    }
-
-
-def _line_key(table: ParsedTable, i: int, ok: np.ndarray) -> tuple | None:
-    """Row ``i``'s plan-line key as a tuple (``None`` where another key cell failed)."""
-    if not ok[i]:
-        return None
-    row = table.frame.loc[i, list(schema.LINE_KEY)]
-    return tuple(None if is_empty(v) else v for v in row.tolist())
-
-
-def _keyed(key: tuple | None, codes: set[str], keys: set[tuple]) -> set[str]:
-    """Those of ``codes`` that make the line ``key`` a plan line of ``keys``."""
-    if key is None or len(codes) < 2:
-        return set()
-    return {c for c in codes if key[:_UNIT_AT] + (c,) + key[_UNIT_AT + 1 :] in keys}
+def _keyed_units(
+    table: ParsedTable, rows: np.ndarray, candidates: list[set[str]], alloc: ParsedTable | None
+) -> dict[int, str]:
+    """Row -> the one unit among its value's candidates whose plan line (the row's line key
+    with that unit) the allocations hold, for the ``rows`` whose other key cells parsed."""
+    if alloc is None or not len(rows):
+        return {}
+    key = list(schema.LINE_KEY)
+    others = [c for c in key if c != "unit_code"]
+    lines = alloc.frame.loc[alloc.ok(*key), key].drop_duplicates()
+    if lines.empty:
+        return {}
+    rows = rows[table.ok(*others)[rows]]
+    pairs = table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode(
+        "unit_code"
+    )
+    pairs["unit_code"] = pairs["unit_code"].astype("string")
+    hits = pairs.merge(lines, on=key, how="inner")
+    counts = hits.groupby("_row")["unit_code"].agg(["size", "first"])
+    one = counts[counts["size"] == 1]
+    return dict(zip(one.index.tolist(), one["first"].tolist(), strict=True))
 
 
 def resolve_units(
@@ -195,17 +189,11 @@ def resolve_units(
     keyed_rows = np.zeros(len(f), dtype=bool)
     out = f[col].astype(object).to_numpy(copy=True)
     if table.name == "disbursements" and (usable & several).any():
-        keys = _alloc_keys(alloc)
-        if keys:
-            others = table.ok(*[c for c in schema.LINE_KEY if c != "unit_code"])
-            rows = flagged(usable & several)
-            sub = f.iloc[rows][list(schema.LINE_KEY)].itertuples(index=False, name=None)
-            for i, row in zip(rows, sub, strict=True):
-                key = tuple(None if is_empty(v) else v for v in row) if others[i] else None
-                keyed = _keyed(key, candidates[vcode[i]], keys)
-                if len(keyed) == 1:
-                    out[i] = next(iter(keyed))
-                    keyed_rows[i] = True
+        rows = np.flatnonzero(usable & several)
+        keyed = _keyed_units(table, rows, [candidates[k] for k in vcode[rows]], alloc)
+        for i, code in keyed.items():
+            out[i] = code
+            keyed_rows[i] = True
     todo = np.flatnonzero(usable & ~keyed_rows)
     # the day of each row (None without a usable date); it matters only for values that may
     # mean several units or none

@@ -40,6 +40,7 @@ from helpers.data.cells import (
     number_convention,
     parse_column,
     parse_number_text,
+    is_text_column,
     text_codes,
 )
 from helpers.data.checks import Catalogue, ParsedTable
@@ -87,24 +88,44 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-def _drop_blank_rows(frame: pd.DataFrame, loc: Location) -> tuple[pd.DataFrame, np.ndarray]:
-    blank = _blank_rows(frame)
+Coded = tuple[np.ndarray, list[str], np.ndarray] | None
+"""A text column factorised once (:func:`helpers.data.cells.text_codes`), else ``None``."""
+
+
+def _code_columns(frame: pd.DataFrame) -> list[Coded]:
+    return [
+        text_codes(frame.iloc[:, j]) if is_text_column(frame.iloc[:, j]) else None
+        for j in range(frame.shape[1])
+    ]
+
+
+def _drop_blank_rows(
+    frame: pd.DataFrame, loc: Location, coded: list[Coded]
+) -> tuple[pd.DataFrame, np.ndarray, list[Coded]]:
+    """The frame without its blank rows, the user row numbers of the rest, and the coded
+    columns restricted to them."""
+    blank = np.ones(len(frame), dtype=bool)
+    for j, c in enumerate(coded):
+        blank &= c[2][c[0]] if c is not None else empty_cells(frame.iloc[:, j])
     if loc.rows is not None and len(loc.rows) >= len(frame):
         numbers = np.asarray(loc.rows[: len(frame)], dtype=np.int64)
     else:
         numbers = np.array([loc.row(i) for i in range(len(frame))], dtype=np.int64)
     if not blank.any():
-        return frame.reset_index(drop=True), numbers
-    return frame.loc[~blank].reset_index(drop=True), numbers[~blank]
+        return frame.reset_index(drop=True), numbers, coded
+    kept = [None if c is None else (c[0][~blank], c[1], c[2]) for c in coded]
+    return frame.loc[~blank].reset_index(drop=True), numbers[~blank], kept
 
 
 def _has_rows(frame: pd.DataFrame) -> bool:
-    return frame.shape[1] > 0 and not _blank_rows(frame).all()
+    if frame.shape[1] == 0:
+        return False
+    return not _blank_rows(frame.iloc[:100]).all() or not _blank_rows(frame).all()
 
 
-def _has_data(frame: pd.DataFrame, j: int) -> int | None:
+def _has_data(frame: pd.DataFrame, j: int, coded: Coded = None) -> int | None:
     """Index of the first row with a non-empty cell in column ``j``, else ``None``."""
-    filled = ~empty_cells(frame.iloc[:, j])
+    filled = ~(coded[2][coded[0]] if coded is not None else empty_cells(frame.iloc[:, j]))
     return int(np.argmax(filled)) if filled.any() else None
 
 
@@ -222,8 +243,8 @@ class _Checker:
         return None if frame is None else self._parse(schema.TABLES[name], frame, loc)
 
     def _parse(self, spec: Table, raw: pd.DataFrame, loc: Location) -> ParsedTable | None:
-        raw, rows = _drop_blank_rows(raw, loc)
-        colmap = self._map_columns(spec, raw, loc, rows)
+        raw, rows, coded = _drop_blank_rows(raw, loc, _code_columns(raw))
+        colmap = self._map_columns(spec, raw, loc, rows, coded)
         if colmap is None:
             return None
         if not len(rows) and spec.name in REQUIRED:
@@ -246,10 +267,15 @@ class _Checker:
             v
             for c in spec.columns
             if c.kind in ("amount", "number")
-            for v in _distinct_cells(values[c.name])
+            for v in (
+                coded[colmap[c.name]][1]  # type: ignore[index]
+                if c.name in colmap and coded[colmap[c.name]] is not None
+                else values[c.name].tolist()
+            )
         )
         for column in spec.columns:
-            series, failures = parse_column(values[column.name], column, convention)
+            given = coded[colmap[column.name]] if column.name in colmap else None
+            series, failures = parse_column(values[column.name], column, convention, coded=given)
             for f in failures:
                 table.report(
                     f.index, f.message, column=column.name, value=f.value, expected=f.expected
@@ -258,7 +284,7 @@ class _Checker:
         return table
 
     def _map_columns(
-        self, spec: Table, raw: pd.DataFrame, loc: Location, rows: np.ndarray
+        self, spec: Table, raw: pd.DataFrame, loc: Location, rows: np.ndarray, coded: list[Coded]
     ) -> dict[str, int] | None:
         """Schema column -> position in ``raw``; ``None`` when required columns are missing."""
         known = {c.name.casefold(): c.name for c in spec.columns}
@@ -268,7 +294,7 @@ class _Checker:
         for j, header in enumerate(headers):
             key = header.casefold()
             if not header:
-                first = _has_data(raw, j)
+                first = _has_data(raw, j, coded[j])
                 if first is not None:
                     self.problems.append(
                         loc.problem(
@@ -380,18 +406,6 @@ class _Checker:
         except pa.errors.SchemaErrors as err:
             self.problems.extend(_pandera_problems(err, table))
             return out
-
-
-def _distinct_cells(s: pd.Series) -> list[object]:
-    """The distinct texts of a text column, else its cells (what a convention is read from)."""
-    if len(s) and (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
-        try:
-            _, texts, _ = text_codes(s)
-        except TypeError:  # unhashable cells
-            return s.tolist()
-        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-            return list(texts)
-    return s.tolist()
 
 
 def _line_ids(out: pd.DataFrame, table: ParsedTable) -> pd.Series:
