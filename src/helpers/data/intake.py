@@ -110,7 +110,10 @@ def _drop_blank_rows(
     if loc.rows is not None and len(loc.rows) >= len(frame):
         numbers = np.asarray(loc.rows[: len(frame)], dtype=np.int64)
     else:
-        numbers = np.array([loc.row(i) for i in range(len(frame))], dtype=np.int64)
+        start = loc.header_row + 1  # consecutive rows after the header (Location.row)
+        numbers = np.arange(start, start + len(frame), dtype=np.int64)
+        if loc.rows is not None:
+            numbers[: len(loc.rows)] = loc.rows
     if not blank.any():
         return frame.reset_index(drop=True), numbers, coded
     kept = [None if c is None else (c[0][~blank], c[1], c[2]) for c in coded]
