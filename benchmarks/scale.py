@@ -5,10 +5,10 @@ Run: ``.venv/bin/python benchmarks/scale.py [--sizes 10x 100x 300x units100] [--
 ``units40``, ``units100``, ``national``). Prints figures, asserts nothing.
 
 Each dataset is built once from the demo generator (:mod:`scale_data`, seeded; kept under
-``--out``, default ``data/processed/scale``). Each measurement runs in a fresh process (so
-peak memory is that measurement's own): the process imports what it needs, notes its resident
-set (``ru_maxrss``), runs, and reports wall and CPU seconds and the peak resident set above
-that baseline.
+``--out``, default ``data/processed/scale``), in a process of its own. Each measurement runs in
+a fresh process (so peak memory is that measurement's own): the process imports what it
+needs, notes its resident set (``VmRSS``), runs, and reports wall and CPU seconds and its peak
+resident set (``VmHWM``) above that baseline.
 
 * ``pyarrow read``: ``pandas.read_csv(engine="pyarrow")`` of every table file of the folder
   (types guessed by pyarrow: the floor of reading the bytes);
@@ -37,12 +37,18 @@ sys.path.insert(0, str(HERE))
 import scale_data  # noqa: E402
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 kind, folder = sys.argv[1], sys.argv[2]
 import pandas as pd
 if kind == "intake":
     from helpers.data.intake import load_dataset
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+
+base = status("VmRSS")
 wall, cpu = time.perf_counter(), time.process_time()
 out = {}
 if kind == "pyarrow":
@@ -54,7 +60,7 @@ else:
     out["rows"] = sum(len(t) for t in ds.tables().values())
 out["wall"] = time.perf_counter() - wall
 out["cpu"] = time.process_time() - cpu
-out["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+out["peak_mb"] = status("VmHWM") - base
 if kind == "intake":
     out["typed_mb"] = sum(
         t.memory_usage(deep=True).sum() for t in ds.tables().values()
@@ -76,6 +82,17 @@ def measure(kind: str, folder: Path) -> dict[str, float]:
     if done.returncode != 0:
         raise SystemExit(f"{kind} on {folder} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _build(out: Path, lines: int, units: int) -> Path:
+    """Build (or find) a dataset in a process of its own (the parent stays small)."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "scale_data.py"), str(out), str(lines), str(units)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -105,7 +122,7 @@ def main() -> None:
     for size in args.sizes:
         lines, units = scale_data.PRESETS[size]
         t0 = time.perf_counter()
-        folder = scale_data.build(args.out, lines, units)
+        folder = _build(args.out, lines, units)
         built = time.perf_counter() - t0
         n = scale_data.counts(folder)
         best: dict[str, dict[str, float]] = {}

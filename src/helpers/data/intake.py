@@ -23,6 +23,7 @@ after the table (first data row = row 2).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -363,10 +364,12 @@ class _Checker:
 
     # ---------------------------------------------------------------- cross checks
     def _cross_checks(self) -> None:
+        alloc, disb = self.tables.get("allocations"), self.tables.get("disbursements")
+        if alloc is not None and disb is not None:
+            assign_line_codes([alloc, disb])  # the plan lines, once for both tables
         for table in self.tables.values():
             if table is not None:
                 checks.check_duplicates(table)
-        alloc, disb = self.tables.get("allocations"), self.tables.get("disbursements")
         sources = self.tables.get("sources")
         for name in ("units", "program_components"):
             table = self.tables.get(name)
@@ -377,8 +380,6 @@ class _Checker:
             checks.check_amount_scale(alloc)
             if self.resolver is not None:
                 checks.check_unit_validity(alloc, self.resolver, self._successions())
-        if alloc is not None and disb is not None:
-            assign_line_codes([alloc, disb])  # the plan lines, once for both tables
         if disb is not None:
             checks.check_report_dates(disb)
             checks.check_monotone(disb)
@@ -405,10 +406,20 @@ class _Checker:
         if any(c.name == "line_id" for c in spec.derived):
             out["line_id"] = _line_ids(out, table)
         try:
-            return schema.pandera_schema(name).validate(out, lazy=True)
+            return _contract(name).validate(out, lazy=True)
         except pa.errors.SchemaErrors as err:
             self.problems.extend(_pandera_problems(err, table))
             return out
+
+
+@functools.cache
+def _contract(name: str) -> pa.DataFrameSchema:
+    """The table's pandera contract without its unique-key check: every duplicate key was
+    reported by :func:`helpers.data.checks.check_duplicates` (a frame is finalised only when
+    no error was found), and checking it twice costs a hash of every key at scale."""
+    contract = schema.pandera_schema(name)
+    contract.unique = None
+    return contract
 
 
 def _line_ids(out: pd.DataFrame, table: ParsedTable) -> pd.Series:

@@ -62,7 +62,13 @@ def check_duplicates(table: ParsedTable) -> None:
     if not key or table.frame.empty:
         return
     ok = table.ok(*key)
-    (gid,) = key_codes([table.frame], key)
+    if table.line_code is not None and set(schema.LINE_KEY) <= set(key):
+        # the plan line is already coded (-1 only where a line-key cell failed: not ``ok``)
+        rest = [c for c in key if c not in schema.LINE_KEY]
+        frame = table.frame[rest].assign(_line=table.line_code)
+        (gid,) = key_codes([frame], [*rest, "_line"])
+    else:
+        (gid,) = key_codes([table.frame], key)
     idx = np.flatnonzero(ok)
     if not len(idx):
         return
