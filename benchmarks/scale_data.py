@@ -137,7 +137,11 @@ def counts(folder: Path) -> dict[str, int]:
         with open(folder / f"{name}.csv", "rb") as f:
             return sum(1 for _ in f) - 1
 
-    return {"lines": rows("allocations"), "snapshots": rows("disbursements"), "units": rows("units")}
+    return {
+        "lines": rows("allocations"),
+        "snapshots": rows("disbursements"),
+        "units": rows("units"),
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
