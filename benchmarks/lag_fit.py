@@ -142,7 +142,7 @@ def replicate_units(ds: Dataset, copies: int) -> Dataset:
 
 def bench_units(ds: Dataset, copies: Sequence[int]) -> None:
     """Time the Cox model (50 %) and the year-end GLM as the units multiply."""
-    print(f"\nmany units (district copies; lines per unit constant):")
+    print("\nmany units (district copies; lines per unit constant):")
     print(
         f"  {'units':>6s} {'lines':>7s} | {'prepare s':>9s} | {'Cox 50% s':>9s} {'CPU':>6s} | {'GLM s':>7s} {'CPU':>6s}"
     )

@@ -513,9 +513,12 @@ def _parse_texts(
                 failures.append(CellFailure(i, empty, required))
     series = _typed_series(parsed, codes, column.kind)
     if column.same_magnitude and convention in ("en", "vi"):
-        ambiguous = np.array(
-            [bool(_AMBIGUOUS.fullmatch(t.strip())) for t in texts] + [False], dtype=bool
-        )[codes] & series.notna().to_numpy()
+        ambiguous = (
+            np.array([bool(_AMBIGUOUS.fullmatch(t.strip())) for t in texts] + [False], dtype=bool)[
+                codes
+            ]
+            & series.notna().to_numpy()
+        )
         if ambiguous.any():
             out = series.astype(object).where(series.notna(), None).tolist()
             raw = [None if blank[k] else texts[k] for k in codes.tolist()]

@@ -37,7 +37,7 @@ from helpers.data.line_checks import (
 )
 from helpers.data.parsed import ParsedTable, assign_line_codes, flagged, fmt_date, key_codes, today
 from helpers.data.readers import WARNING
-from helpers.data.units import UnitResolver, split_dropdown
+from helpers.data.units import UnitMatch, UnitResolver, split_dropdown
 
 __all__ = [
     "LINE_SCALE_FACTOR",
@@ -132,7 +132,6 @@ def name_units(resolver: UnitResolver, codes: Sequence[str]) -> object:
     return message("intake.word.and_more", items=shown, n=Number(rest)) if rest else shown
 
 
-
 def _keyed_units(
     table: ParsedTable, rows: np.ndarray, candidates: list[set[str]], alloc: ParsedTable | None
 ) -> dict[int, str]:
@@ -146,8 +145,8 @@ def _keyed_units(
     if lines.empty:
         return {}
     rows = rows[table.ok(*others)[rows]]
-    pairs = table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode(
-        "unit_code"
+    pairs = (
+        table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode("unit_code")
     )
     pairs["unit_code"] = pairs["unit_code"].astype("string")
     hits = pairs.merge(lines, on=key, how="inner")
@@ -209,7 +208,7 @@ def resolve_units(
     n_pairs = len(first)
     found = np.empty(n_pairs, dtype=object)
     variant = np.zeros(n_pairs, dtype=bool)
-    looked: dict[int, tuple[object, object]] = {}
+    looked: dict[int, tuple[UnitMatch, object]] = {}
     for k in first.tolist():
         i = int(todo[k])
         on = days[dcode[i]] if dcode[i] >= 0 else None
@@ -573,5 +572,3 @@ def _check_every_commune_succeeded(succ: ParsedTable, units: ParsedTable) -> Non
                     "intake.expected.succession_row", unit=code, file=Path(succ.loc.file).name
                 ),
             )
-
-

@@ -38,15 +38,15 @@ from helpers.data import checks, schema
 from helpers.data.cells import (
     empty_cells,
     is_empty,
+    is_text_column,
     number_convention,
     parse_column,
     parse_number_text,
-    is_text_column,
     text_codes,
 )
 from helpers.data.checks import Catalogue, ParsedTable
-from helpers.data.parsed import assign_line_codes
 from helpers.data.dataset import Dataset
+from helpers.data.parsed import assign_line_codes
 from helpers.data.readers import (
     REQUIRED,
     WARNING,

@@ -196,7 +196,10 @@ def check_monotone(disb: ParsedTable) -> None:
     at = np.flatnonzero(down)
     after, before = order[1:][at], order[:-1][at]
     ids = schema.line_ids(disb.frame.iloc[after]).tolist() if len(at) else []
-    pairs = [(int(after[k]), int(before[k])) for k in sorted(range(len(at)), key=lambda k: (ids[k], at[k]))]
+    pairs = [
+        (int(after[k]), int(before[k]))
+        for k in sorted(range(len(at)), key=lambda k: (ids[k], at[k]))
+    ]
     day = disb.frame["report_date"]
     for i, p in pairs:
         disb.report(
@@ -267,9 +270,9 @@ def check_over_disbursed(alloc: ParsedTable, disb: ParsedTable) -> None:
             message(
                 "intake.check.over_disbursed",
                 line=describe_line(f.loc[i]),
-                disbursed=amount(values[i]),
+                disbursed=amount(float(values[i])),
                 date=Day(f["report_date"].iat[i]),
-                allocated=amount(allocated[line]),
+                allocated=amount(float(allocated[line])),
             ),
             column="disbursed_cum_mvnd",
             expected=message("intake.expected.within_allocation"),
