@@ -395,7 +395,9 @@ _WORKING_DTYPES: Mapping[str, str] = {
     "date": "datetime64[ns]",
     "bool": "boolean",
 }
-"""Dtypes while checking (nullable, since a failed cell is empty); cast to schema at the end."""
+"""Dtypes while checking (nullable, since a failed cell is empty); cast to schema at the end.
+Text columns read once per distinct text are categorical while checking (see
+:func:`_typed_series`)."""
 
 
 def _series(values: list[object], kind: str) -> pd.Series:
@@ -444,8 +446,13 @@ def _typed_series(parsed: list[object], codes: np.ndarray, kind: str) -> pd.Seri
         return pd.Series(days[codes])
     if kind in ("int", "bool"):
         return pd.Series(pd.array(parsed, dtype=_WORKING_DTYPES[kind]).take(codes))
-    arr = np.array(parsed, dtype=object)
-    return pd.Series(arr[codes], dtype=_WORKING_DTYPES[kind])
+    # text: a categorical column (the distinct values once, an integer code per row), so
+    # that the rules compare and group codes rather than millions of strings
+    arr = np.empty(len(parsed), dtype=object)
+    arr[:] = parsed
+    value_codes, values = pd.factorize(arr, use_na_sentinel=True)
+    categories = pd.Index(np.asarray(values, dtype=object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(value_codes[codes], categories=categories))
 
 
 def parse_column(

@@ -35,7 +35,15 @@ from helpers.data.line_checks import (
     check_reports_after_decision,
     check_target_years,
 )
-from helpers.data.parsed import ParsedTable, assign_line_codes, flagged, fmt_date, key_codes, today
+from helpers.data.parsed import (
+    ParsedTable,
+    assign_line_codes,
+    flagged,
+    fmt_date,
+    key_codes,
+    text_series,
+    today,
+)
 from helpers.data.readers import WARNING
 from helpers.data.units import UnitMatch, UnitResolver, split_dropdown
 
@@ -141,14 +149,14 @@ def _keyed_units(
         return {}
     key = list(schema.LINE_KEY)
     others = [c for c in key if c != "unit_code"]
-    lines = alloc.frame.loc[alloc.ok(*key), key].drop_duplicates()
+    lines = alloc.frame.loc[alloc.ok(*key), key].drop_duplicates().astype(object)
     if lines.empty:
         return {}
     rows = rows[table.ok(*others)[rows]]
-    pairs = (
-        table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode("unit_code")
+    pairs = table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode(
+        "unit_code"
     )
-    pairs["unit_code"] = pairs["unit_code"].astype("string")
+    pairs[key] = pairs[key].astype(object)
     hits = pairs.merge(lines, on=key, how="inner")
     counts = hits.groupby("_row")["unit_code"].agg(["size", "first"])
     one = counts[counts["size"] == 1]
@@ -265,7 +273,7 @@ def resolve_units(
             expected=message("intake.expected.unit_spelling", name=resolver.name(code)),
             severity=WARNING,
         )
-    table.frame[col] = pd.Series(out, dtype="string")
+    table.frame[col] = text_series(out)
 
 
 class Catalogue:
@@ -332,7 +340,7 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
     table.mark("subproject_code", unknown)
     fixed = usable & ~unknown
     raw[fixed] = canon[pcode[fixed]]
-    f["project_code"] = pd.Series(raw, dtype="string")
+    f["project_code"] = text_series(raw)
     subs = f["subproject_code"].astype(object).to_numpy(copy=True)
     todo = np.flatnonzero(table.ok("subproject_code") & _present(f["subproject_code"]))
     (pair,) = key_codes(
@@ -361,7 +369,7 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
             value=subs[i],
             expected=catalogue.expected_sub(project),
         )
-    f["subproject_code"] = pd.Series(subs, dtype="string")
+    f["subproject_code"] = text_series(subs)
 
 
 def check_source_ids(table: ParsedTable, sources: ParsedTable) -> None:

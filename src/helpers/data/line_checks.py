@@ -359,7 +359,7 @@ def check_amount_scale(alloc: ParsedTable) -> None:
     """Amounts a thousand or a million times their peers: a unit in VND, a line with zeros."""
     f = alloc.frame
     ok = alloc.ok("unit_code", "amount_mvnd")
-    amounts = f.loc[ok, ["unit_code", "amount_mvnd"]]
+    amounts = f.loc[ok, ["unit_code", "amount_mvnd"]].astype({"unit_code": object})
     amounts = amounts[amounts["amount_mvnd"] > 0]
     if len(amounts) < MIN_LINES_FOR_SCALE:
         return

@@ -127,15 +127,40 @@ class ParsedTable:
         return s.astype(object).where(s.notna(), None).to_numpy()
 
 
+def text_series(values: np.ndarray) -> pd.Series:
+    """A working text column from an object array of ``str`` (``None``/NaN: empty), as
+    categorical, the dtype text columns have while checking."""
+    return pd.Series(pd.Categorical(values))
+
+
+def _column_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int]:
+    """Integer codes of the concatenated ``columns`` (empty cells one value of their own) and
+    how many values there are; categorical columns are coded from their categories."""
+    if all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+        cats = pd.concat([pd.Series(c.cat.categories, dtype=object) for c in columns])
+        glob, uniques = pd.factorize(cats.to_numpy(dtype=object))
+        n = len(uniques)
+        parts, start = [], 0
+        for c in columns:
+            k = len(c.cat.categories)
+            lookup = np.append(glob[start : start + k], n)  # code -1 (empty) -> n
+            parts.append(lookup[c.cat.codes.to_numpy()])
+            start += k
+        return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), n + 1
+    plain = [c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c for c in columns]
+    values = pd.concat(plain, ignore_index=True)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, len(uniques)
+
+
 def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np.ndarray]:
     """One integer per row of each frame, equal for rows with equal ``columns`` (an empty cell
     is a value of its own), the same across the frames."""
     sizes = [len(f) for f in frames]
     combined = np.zeros(sum(sizes), dtype=np.int64)
     for col in columns:
-        values = pd.concat([f[col] for f in frames], ignore_index=True)
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        combined = combined * (len(uniques) + 1) + codes
+        codes, n = _column_codes([f[col] for f in frames])
+        combined = combined * (n + 1) + codes
         combined, _ = pd.factorize(combined)
     out, start = [], 0
     for n in sizes:
