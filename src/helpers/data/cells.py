@@ -421,7 +421,7 @@ def text_codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
     index ``len(uniques)`` for a missing cell), the distinct texts, and which of them are
     blank (the last entry, for missing cells, is blank)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    texts = [str(u) for u in uniques]
+    texts = [str(u) for u in np.asarray(uniques, dtype=object).tolist()]
     codes = np.where(codes < 0, len(texts), codes)
     blank = np.array([not t.strip() for t in texts] + [True], dtype=bool)
     return codes, texts, blank

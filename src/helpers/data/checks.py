@@ -153,8 +153,8 @@ def _keyed_units(
     if lines.empty:
         return {}
     rows = rows[table.ok(*others)[rows]]
-    pairs = table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode(
-        "unit_code"
+    pairs = (
+        table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode("unit_code")
     )
     pairs[key] = pairs[key].astype(object)
     hits = pairs.merge(lines, on=key, how="inner")

@@ -158,10 +158,15 @@ def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np
     is a value of its own), the same across the frames."""
     sizes = [len(f) for f in frames]
     combined = np.zeros(sum(sizes), dtype=np.int64)
+    bound = 1  # combined < bound
     for col in columns:
         codes, n = _column_codes([f[col] for f in frames])
+        if bound * (n + 1) >= 2**62:  # keep the mixed-radix number within int64
+            combined, uniques = pd.factorize(combined)
+            bound = len(uniques) + 1
         combined = combined * (n + 1) + codes
-        combined, _ = pd.factorize(combined)
+        bound *= n + 1
+    combined, _ = pd.factorize(combined)
     out, start = [], 0
     for n in sizes:
         out.append(combined[start : start + n])
