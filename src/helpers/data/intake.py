@@ -401,7 +401,7 @@ class _Checker:
             return schema.empty_frame(name)
         spec = table.spec
         out = pd.DataFrame(
-            {c.name: table.frame[c.name].astype(schema.dtype_of(c)) for c in spec.columns}
+            {c.name: _final_column(table.frame[c.name], schema.dtype_of(c)) for c in spec.columns}
         )
         if any(c.name == "line_id" for c in spec.derived):
             out["line_id"] = _line_ids(out, table)
@@ -410,6 +410,20 @@ class _Checker:
         except pa.errors.SchemaErrors as err:
             self.problems.extend(_pandera_problems(err, table))
             return out
+
+
+def _final_column(s: pd.Series, dtype: object) -> pd.Series:
+    """A working column in its validated dtype; a categorical text column becomes a pandas
+    string column by one take of its categories (no second pass over every cell)."""
+    if (
+        isinstance(s.dtype, pd.CategoricalDtype)
+        and isinstance(dtype, pd.StringDtype)
+        and dtype.storage == "python"
+        and pd.api.types.infer_dtype(s.cat.categories, skipna=False) in ("string", "empty")
+    ):
+        values = np.append(np.asarray(s.cat.categories, dtype=object), pd.NA)
+        return pd.Series(pd.arrays.StringArray(values[s.cat.codes.to_numpy()]), index=s.index)
+    return s.astype(dtype)
 
 
 @functools.cache
@@ -433,7 +447,7 @@ def _line_ids(out: pd.DataFrame, table: ParsedTable) -> pd.Series:
     ids = schema.line_ids(out.iloc[first]).to_numpy(dtype=object)
     lookup = np.empty(int(uniq.max()) + 1, dtype=object)
     lookup[uniq] = ids
-    return pd.Series(lookup[codes], index=out.index, dtype="string")
+    return pd.Series(pd.arrays.StringArray(lookup[codes]), index=out.index)
 
 
 def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[InputProblem]:
