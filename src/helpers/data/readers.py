@@ -201,7 +201,7 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: pa.large_string() for n in names},  # what pandas keeps
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
