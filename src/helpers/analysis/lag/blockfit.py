@@ -50,6 +50,10 @@ class BlockX:
         dense = np.r_[np.arange(0, start), np.arange(stop, k)].astype(int)
         return cls(np.ascontiguousarray(X[:, dense]), dense, start, stop, np.asarray(codes))
 
+    def rows(self, keep: np.ndarray) -> BlockX:
+        """The design of the rows where ``keep`` is true."""
+        return BlockX(self.A[keep], self.dense, self.start, self.stop, self.codes[keep])
+
     @property
     def k(self) -> int:
         return len(self.dense) + self.stop - self.start

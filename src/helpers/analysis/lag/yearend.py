@@ -208,6 +208,8 @@ class YearEndShareModel:
     seconds: float
     caveats: list[Caveat] = field(default_factory=list)
     _boot: dict[tuple[int, int], ClusterBootstrap] = field(default_factory=dict, repr=False)
+    blocks: blockfit.BlockX | None = field(default=None, repr=False)
+    """:attr:`X` as dense columns and the district block (:mod:`blockfit`), for the refits."""
 
     def design_shifted(self, extra_months: np.ndarray | pd.Series) -> np.ndarray:
         """Design matrix of the fitted lines with ``extra_months`` more months available."""
@@ -294,18 +296,31 @@ class YearEndShareModel:
         minimum norm), so their lines cannot be predicted from the result.
         """
         keep = np.asarray(weights, dtype=float) > 0
-        X = self.X[keep]
         y = self.lines["share_deadline"].to_numpy(dtype=float)[keep]
         w = self.lines["amount_mvnd"].to_numpy(dtype=float)[keep] * np.asarray(weights)[keep]
         w = w / w.mean()
         beta = self.params.copy()
+        if self.blocks is not None:  # the same steps without the district dummies' zeros
+            X = self.blocks.rows(keep)
+            for _ in range(IRLS_MAX_ITER):
+                eta = X.dot(beta)
+                mu = expit(eta)
+                v = np.clip(mu * (1 - mu), 1e-10, None)
+                wv = w * v
+                new = solve_psd(X.gram(wv), X.xt(w * (y - mu) + wv * eta))
+                done = np.max(np.abs(new - beta)) < IRLS_TOL * (1 + np.max(np.abs(beta)))
+                beta = new
+                if done:
+                    break
+            return beta
+        Xd = self.X[keep]
         for _ in range(IRLS_MAX_ITER):
-            eta = np.einsum("nk,k->n", X, beta)
+            eta = np.einsum("nk,k->n", Xd, beta)
             mu = expit(eta)
             v = np.clip(mu * (1 - mu), 1e-10, None)
             wv = w * v
-            info = np.einsum("ni,n,nj->ij", X, wv, X)
-            score = np.einsum("ni,n->i", X, w * (y - mu) + wv * eta)
+            info = np.einsum("ni,n,nj->ij", Xd, wv, Xd)
+            score = np.einsum("ni,n->i", Xd, w * (y - mu) + wv * eta)
             new = solve_psd(info, score)
             done = np.max(np.abs(new - beta)) < IRLS_TOL * (1 + np.max(np.abs(beta)))
             beta = new
@@ -475,6 +490,7 @@ def fit_year_end_share(
         diagnostics["district_check"] = _district_checks(frame, y, w, params, names)
     lines = frame.assign(share_fitted=mu)
     model = YearEndShareModel(
+        blocks=blocks,
         formula=formula,
         params=params,
         cov=cov,
