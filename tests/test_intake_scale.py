@@ -151,3 +151,51 @@ def test_cox_is_stratified_by_district():
     assert "C(district_code)" not in res.cox["formula"]
     assert all(not name.startswith("C(district_code)") for name in res.cox["terms"])
     assert np.isfinite(res.cox["terms"]["allocation_month"]["hazard_ratio"])
+
+
+def test_parquet_folder_loads_like_the_csv_folder(tmp_path):
+    from helpers.data import demo, schema
+
+    csv_dir, pq_dir = tmp_path / "csv", tmp_path / "pq"
+    demo.write_demo(csv_dir)
+    pq_dir.mkdir()
+    for name in schema.INPUT_TABLES:
+        src = csv_dir / f"{name}.csv"
+        if not src.is_file():
+            continue
+        frame = pd.read_csv(src, dtype=str, keep_default_na=False)
+        if name == "allocations":  # typed columns: numbers, dates and NaN as Parquet holds them
+            frame["plan_year"] = frame["plan_year"].astype("int64")
+            frame["amount_mvnd"] = pd.to_numeric(frame["amount_mvnd"])
+            frame["approved_mvnd"] = pd.to_numeric(frame["approved_mvnd"])  # empty -> NaN
+            frame["decision_date"] = pd.to_datetime(frame["decision_date"])
+        if name == "disbursements":  # 393.834 as text would need the file's convention
+            frame["plan_year"] = frame["plan_year"].astype("int64")
+            frame["disbursed_cum_mvnd"] = pd.to_numeric(frame["disbursed_cum_mvnd"])
+            frame["report_date"] = pd.to_datetime(frame["report_date"]).dt.date  # date32
+        frame.to_parquet(pq_dir / f"{name}.parquet", index=False)
+    a, b = load_dataset(csv_dir), load_dataset(pq_dir)
+    for name in ("units", "allocations", "disbursements", "targets"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+
+
+def test_parquet_problem_rows_are_counted_as_in_a_csv_file(tmp_path):
+    from helpers.core.errors import InputError
+    from helpers.data import demo
+
+    demo.write_demo(tmp_path / "csv")
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for f in (tmp_path / "csv").glob("*.csv"):
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        if f.stem == "allocations":
+            frame.loc[4, "amount_mvnd"] = "-5"  # the fifth data row: row 6 of the CSV file
+        frame.to_parquet(folder / f"{f.stem}.parquet", index=False)
+    with pytest.raises(InputError) as err:
+        load_dataset(folder)
+    bad = [p for p in err.value.problems if p.column == "amount_mvnd"]
+    assert [(p.file, p.row, p.value) for p in bad] == [("allocations.parquet", 6, "-5")]
+    (folder / "units.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError) as err:
+        load_dataset(folder)
+    assert any(p.file == "units.parquet" and "Parquet" in p.message for p in err.value.problems)

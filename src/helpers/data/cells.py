@@ -429,6 +429,8 @@ def text_codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
 
 def empty_cells(s: pd.Series) -> np.ndarray:
     """:func:`is_empty` of every cell of a column, as a boolean array."""
+    if s.dtype.kind in "iufMb":  # one numpy dtype: empty is NaN / NaT
+        return s.isna().to_numpy()
     if len(s) and is_text_column(s):
         codes, _, blank = text_codes(s)
         return blank[codes]
@@ -480,15 +482,25 @@ def parse_column(
     if coded is not None:
         return _parse_texts(coded, column, convention)
     s = values.reset_index(drop=True) if isinstance(values, pd.Series) else None
-    if s is None or not len(s) or not is_text_column(s):
+    if s is None or not len(s):
         return _parse_cells(list(values), column, convention)
-    return _parse_texts(text_codes(s), column, convention)
+    if is_text_column(s):
+        return _parse_texts(text_codes(s), column, convention)
+    if s.dtype.kind in "iufM":  # one numpy dtype (Parquet): each distinct value parsed once
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        typed = list(uniques)
+        codes = np.where(codes < 0, len(typed), codes)
+        blank = np.zeros(len(typed) + 1, dtype=bool)
+        blank[-1] = True
+        return _parse_texts((codes, typed, blank), column, convention)
+    return _parse_cells(list(values), column, convention)
 
 
 def _parse_texts(
-    coded: tuple[np.ndarray, list[str], np.ndarray], column: Column, convention: str | None
+    coded: tuple[np.ndarray, list, np.ndarray], column: Column, convention: str | None
 ) -> tuple[pd.Series, list[CellFailure]]:
-    """:func:`parse_column` of a factorised text column: each distinct text parsed once."""
+    """:func:`parse_column` of a factorised column: each distinct text (or typed value of a
+    single-dtype column) parsed once."""
     parser = _PARSERS[column.kind]
     if column.kind in ("amount", "number"):
         parser = functools.partial(_parse_number, convention=convention)

@@ -336,8 +336,52 @@ class Read:
             self.locate[name] = loc
 
 
+def read_parquet_bytes(
+    data: bytes, file: str
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
+    """Raw cells of one Parquet file (large data), as text, and their row locations.
+
+    Text columns stay text (pyarrow strings); number, date and time columns stay typed, like
+    an Excel workbook's cells (a missing value or NaN is an empty cell), and are parsed once
+    per distinct value; other types become text. Rows are numbered as in the same table
+    written as CSV (header = row 1, first data row = row 2).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    loc = Location(file=file)
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError, ValueError) as err:
+        return None, loc, [
+            loc.problem(
+                message("intake.read.bad_parquet", error=str(err)[:200]),
+                expected=message("intake.expected.parquet"),
+            )
+        ]  # fmt: skip
+    string = pd.StringDtype("pyarrow")
+    cols = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_date(kind):
+            column, kind = pc.cast(column, pa.timestamp("ns")), pa.timestamp("ns")
+        if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_timestamp(kind):
+            if pa.types.is_timestamp(kind) and kind.tz is not None:
+                column = pc.cast(column, pa.timestamp(kind.unit))
+            cols.append(column.to_pandas())  # typed: parsed once per distinct value
+            continue
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            column = pc.cast(column, pa.string())
+        cols.append(pc.cast(column, pa.large_string()).to_pandas(types_mapper=lambda _: string))
+    frame = pd.concat(cols, axis=1, ignore_index=True) if cols else pd.DataFrame()
+    frame.columns = [str(n) for n in table.column_names]
+    return frame, loc, []
+
+
 def read_folder(folder: Path) -> Read:
-    """The table files of ``folder`` (``<table>.csv``, names matched case-insensitively).
+    """The table files of ``folder`` (``<table>.csv``, else ``<table>.parquet`` for large data;
+    names matched case-insensitively).
 
     ``sha256`` covers the sorted file names and bytes of the table files read.
     """
@@ -346,6 +390,12 @@ def read_folder(folder: Path) -> Read:
     hashed: list[tuple[str, bytes]] = []
     for name in schema.INPUT_TABLES:
         path = files.pop(f"{name}.csv", None)
+        parquet = files.pop(f"{name}.parquet", None)
+        if path is None and parquet is not None:
+            data = parquet.read_bytes()
+            hashed.append((parquet.name, data))
+            read.add(name, *read_parquet_bytes(data, parquet.name))
+            continue
         if path is None:
             continue
         data = path.read_bytes()
