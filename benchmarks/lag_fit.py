@@ -1,7 +1,10 @@
 """How long the disbursement-lag models take to fit: on the demo, and on a 100x larger dataset.
 
-Run: ``.venv/bin/python benchmarks/lag_fit.py [--scale 100] [--n-boot 200]``. Prints figures,
-asserts nothing. Target: the model fits of the 100x dataset under 10 s.
+Run: ``.venv/bin/python benchmarks/lag_fit.py [--scale 100] [--n-boot 200] [--units 11 22 44]
+[--only-units]``. Prints figures, asserts nothing. Targets: the model fits of the 100x dataset
+under 10 s; with many units (``--units``: the ten former districts copied 11, 22 and 44 times,
+110 to 440 district-level units with the demo's lines per district) the fits at 440 units cost
+no more than about 4 x those at 110.
 
 The large dataset replicates the demo's plan lines ``scale`` times (default seed): replicate
 ``r`` keeps the units, projects, capital types, amounts and snapshot values of the original
@@ -36,6 +39,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -90,6 +94,69 @@ def replicate(ds: Dataset, scale: int, seed: int = 0) -> Dataset:
         sha256="benchmark",
         demo=True,
     )
+
+
+def replicate_units(ds: Dataset, copies: int) -> Dataset:
+    """``copies - 1`` copies of every former district as a new district-level unit
+    (``<code>U<u>``, same parent and validity) with the district's own plan lines and
+    snapshots: the units multiply, the lines per unit stay those of the demo's districts."""
+    units = ds.units
+    districts = units[units["level"] == "district"]
+    codes = set(districts["unit_code"].astype(str))
+    parts: dict[str, list[pd.DataFrame]] = {
+        "units": [units],
+        "allocations": [],
+        "disbursements": [],
+    }
+    parts["allocations"].append(ds.allocations)
+    parts["disbursements"].append(ds.disbursements)
+    for u in range(1, copies):
+        tag = f"U{u:03d}"
+        c = districts.copy()
+        for col in ("unit_code", "gso_code", "name_vi", "name_en"):
+            c[col] = c[col].astype("string") + (
+                tag if col in ("unit_code", "gso_code") else f" {tag}"
+            )
+        parts["units"].append(c)
+        for name in ("allocations", "disbursements"):
+            frame = getattr(ds, name)
+            part = frame[frame["unit_code"].astype(str).isin(codes)].copy()
+            part["unit_code"] = part["unit_code"].astype("string") + tag
+            part["line_id"] = schema.line_ids(part)
+            parts[name].append(part)
+    tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    return Dataset(
+        units=tables["units"],
+        program_components=ds.program_components,
+        allocations=tables["allocations"],
+        disbursements=tables["disbursements"],
+        targets=ds.targets,
+        sources=ds.sources,
+        metadata=ds.metadata,
+        successions=ds.successions,
+        origin=f"{ds.origin} units x{copies}",
+        sha256="benchmark",
+        demo=True,
+    )
+
+
+def bench_units(ds: Dataset, copies: Sequence[int]) -> None:
+    """Time the Cox model (50 %) and the year-end GLM as the units multiply."""
+    print("\nmany units (district copies; lines per unit constant):")
+    print(
+        f"  {'units':>6s} {'lines':>7s} | {'prepare s':>9s} | {'Cox 50% s':>9s} {'CPU':>6s} | {'GLM s':>7s} {'CPU':>6s}"
+    )
+    for k in copies:
+        big = replicate_units(ds, k)
+        data, *t_prep = _timed(prepare.prepare_lag_data, big)
+        n_units = int(data.lines["district_code"].nunique())
+        _, *t_cox = _timed(survival.fit_time_to_share, data, 0.5)
+        _, *t_glm = _timed(yearend.fit_year_end_share, data)
+        print(
+            f"  {n_units:6d} {len(data.lines):7,d} | {t_prep[0]:9.2f} | "
+            f"{t_cox[0]:9.2f} {t_cox[1]:6.2f} | {t_glm[0]:7.2f} {t_glm[1]:6.2f}",
+            flush=True,
+        )
 
 
 def _timed(fn, *args, **kwargs):
@@ -158,6 +225,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100)
     parser.add_argument("--n-boot", type=int, default=200)
+    parser.add_argument(
+        "--units", type=int, nargs="*", default=[11, 22, 44],
+        help="district copies for the many-units case (11, 22, 44: 110, 220, 440 districts)",
+    )  # fmt: skip
+    parser.add_argument("--only-units", action="store_true", help="only the many-units case")
     args = parser.parse_args()
     print(
         f"python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs, "
@@ -165,6 +237,10 @@ def main() -> None:
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
     )
     ds = demo_dataset()
+    if args.units:
+        bench_units(ds, args.units)
+    if args.only_units:
+        return
     bench(ds, "demo (default seed)", args.n_boot)
     big, t_build, _ = _timed(replicate, ds, args.scale)
     print(f"\n(built the x{args.scale} dataset in {t_build:.1f} s)")

@@ -36,29 +36,46 @@ def cumulative_at(
 
     Returns:
         Float Series aligned with ``line_id``: 0.0 for a line with no snapshot by then.
+
+    Lines are matched through integer codes (one hash of the ids) and the snapshots sorted once
+    by (line, date); each query is one binary search, whatever the number of dates asked.
     """
     dates = (
         as_of
         if isinstance(as_of, pd.Series)
         else pd.Series(pd.Timestamp(as_of), index=line_id.index)
     )
-    query = pd.DataFrame(
-        {
-            "line_id": line_id.astype(str).to_numpy(),
-            "as_of": pd.to_datetime(dates).to_numpy().astype("datetime64[ns]"),
-            "pos": np.arange(len(line_id)),
-        }
+    q_day = pd.to_datetime(dates).to_numpy().astype("datetime64[ns]").view("int64")
+    if np.any(q_day == np.iinfo(np.int64).min):
+        raise ValueError("cumulative_at: as_of holds a missing date")
+    n_snaps = len(disbursements)
+    # integer line codes for the snapshots and the queried lines together (one hash pass)
+    codes, _ = pd.factorize(
+        pd.concat(
+            [
+                disbursements["line_id"].astype(object),
+                pd.Series(line_id.to_numpy(dtype=object)),
+            ],
+            ignore_index=True,
+        ),
+        use_na_sentinel=False,
     )
-    snaps = disbursements[["line_id", "report_date", "disbursed_cum_mvnd"]].copy()
-    snaps["line_id"] = snaps["line_id"].astype(str)
-    snaps["report_date"] = snaps["report_date"].astype("datetime64[ns]")
-    snaps = snaps.sort_values("report_date")
-    query = query.sort_values("as_of")
-    merged = pd.merge_asof(
-        query, snaps, left_on="as_of", right_on="report_date", by="line_id", direction="backward"
-    )
-    out = merged.sort_values("pos")["disbursed_cum_mvnd"].fillna(0.0).to_numpy()
-    return pd.Series(out, index=line_id.index, dtype="float64")
+    s_code, q_code = codes[:n_snaps], codes[n_snaps:]
+    s_day = disbursements["report_date"].to_numpy().astype("datetime64[ns]").view("int64")
+    values = disbursements["disbursed_cum_mvnd"].to_numpy(dtype="float64")
+    # one sort of the snapshots by (line, date); dates ranked so that (line, date) is one int
+    ranks = np.unique(np.concatenate([s_day, q_day]), return_inverse=True)[1]
+    width = int(ranks.max()) + 2 if len(ranks) else 1
+    s_key = s_code.astype(np.int64) * width + ranks[:n_snaps]
+    q_key = q_code.astype(np.int64) * width + ranks[n_snaps:]
+    order = np.argsort(s_key, kind="stable")
+    s_key, s_code, values = s_key[order], s_code[order], values[order]
+    # the latest snapshot on or before each date: the last key <= the query's key, same line
+    at = np.searchsorted(s_key, q_key, side="right") - 1
+    hit = at >= 0
+    hit[hit] = s_code[at[hit]] == q_code[hit]
+    out = np.where(hit, values[np.clip(at, 0, None)] if n_snaps else 0.0, np.nan)
+    return pd.Series(np.where(np.isnan(out), 0.0, out), index=line_id.index, dtype="float64")
 
 
 def last_report_date(disbursements: pd.DataFrame) -> pd.Timestamp:

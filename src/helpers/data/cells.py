@@ -395,7 +395,9 @@ _WORKING_DTYPES: Mapping[str, str] = {
     "date": "datetime64[ns]",
     "bool": "boolean",
 }
-"""Dtypes while checking (nullable, since a failed cell is empty); cast to schema at the end."""
+"""Dtypes while checking (nullable, since a failed cell is empty); cast to schema at the end.
+Text columns read once per distinct text are categorical while checking (see
+:func:`_typed_series`)."""
 
 
 def _series(values: list[object], kind: str) -> pd.Series:
@@ -405,20 +407,149 @@ def _series(values: list[object], kind: str) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- columns
+def is_text_column(s: pd.Series) -> bool:
+    """Every non-empty cell is a ``str`` (a CSV column): parsed once per distinct text."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return True
+    if s.dtype != object:
+        return False
+    return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+
+
+def text_codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """A text column as ``(codes, uniques, blank)``: row -> index of its distinct text (the
+    index ``len(uniques)`` for a missing cell), the distinct texts, and which of them are
+    blank (the last entry, for missing cells, is blank)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    texts = [str(u) for u in np.asarray(uniques, dtype=object).tolist()]
+    codes = np.where(codes < 0, len(texts), codes)
+    blank = np.array([not t.strip() for t in texts] + [True], dtype=bool)
+    return codes, texts, blank
+
+
+def empty_cells(s: pd.Series) -> np.ndarray:
+    """:func:`is_empty` of every cell of a column, as a boolean array."""
+    if s.dtype.kind in "iufMb":  # one numpy dtype: empty is NaN / NaT
+        return s.isna().to_numpy()
+    if len(s) and is_text_column(s):
+        codes, _, blank = text_codes(s)
+        return blank[codes]
+    return np.fromiter((is_empty(v) for v in s.tolist()), dtype=bool, count=len(s))
+
+
+def _typed_series(parsed: list[object], codes: np.ndarray, kind: str) -> pd.Series:
+    """The parsed distinct values (``parsed[-1]`` is ``None``, for missing cells) spread over
+    the rows by ``codes``, in the working dtype of ``kind``."""
+    if kind in ("amount", "number"):
+        arr = np.array([np.nan if v is None else v for v in parsed], dtype="float64")
+        return pd.Series(arr[codes])
+    if kind == "date":
+        days = pd.to_datetime(pd.Series(parsed, dtype=object)).to_numpy("datetime64[ns]")
+        return pd.Series(days[codes])
+    if kind in ("int", "bool"):
+        return pd.Series(pd.array(parsed, dtype=_WORKING_DTYPES[kind]).take(codes))
+    # text: a categorical column (the distinct values once, an integer code per row), so
+    # that the rules compare and group codes rather than millions of strings
+    arr = np.empty(len(parsed), dtype=object)
+    arr[:] = parsed
+    value_codes, values = pd.factorize(arr, use_na_sentinel=True)
+    categories = pd.Index(np.asarray(values, dtype=object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(value_codes[codes], categories=categories))
+
+
 def parse_column(
-    values: Sequence[object], column: Column, convention: str | None = None
+    values: Sequence[object] | pd.Series,
+    column: Column,
+    convention: str | None = None,
+    *,
+    coded: tuple[np.ndarray, list[str], np.ndarray] | None = None,
 ) -> tuple[pd.Series, list[CellFailure]]:
     """Parse the raw cells of one column.
+
+    A column of texts (a CSV file's) is parsed once per distinct text and spread over the rows;
+    other columns (typed cells from Excel) cell by cell.
 
     Args:
         values: the raw cells, in row order.
         column: the schema column they belong to.
         convention: decimal convention of the table's number texts (:func:`number_convention`).
+        coded: the column already factorised by :func:`text_codes`, if it was.
 
     Returns:
         ``(series, failures)``: the parsed values in a nullable working dtype (a failed or
         empty cell is empty) and the failed cells in row order.
     """
+    if coded is not None:
+        return _parse_texts(coded, column, convention)
+    s = values.reset_index(drop=True) if isinstance(values, pd.Series) else None
+    if s is None or not len(s):
+        return _parse_cells(list(values), column, convention)
+    if is_text_column(s):
+        return _parse_texts(text_codes(s), column, convention)
+    if s.dtype.kind in "iufM":  # one numpy dtype (Parquet): each distinct value parsed once
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        typed = list(uniques)
+        codes = np.where(codes < 0, len(typed), codes)
+        blank = np.zeros(len(typed) + 1, dtype=bool)
+        blank[-1] = True
+        return _parse_texts((codes, typed, blank), column, convention)
+    return _parse_cells(list(values), column, convention)
+
+
+def _parse_texts(
+    coded: tuple[np.ndarray, list, np.ndarray], column: Column, convention: str | None
+) -> tuple[pd.Series, list[CellFailure]]:
+    """:func:`parse_column` of a factorised column: each distinct text (or typed value of a
+    single-dtype column) parsed once."""
+    parser = _PARSERS[column.kind]
+    if column.kind in ("amount", "number"):
+        parser = functools.partial(_parse_number, convention=convention)
+    codes, texts, blank = coded
+    parsed: list[object] = []
+    failed: dict[int, _CellError] = {}
+    for k, text in enumerate(texts):
+        if blank[k]:
+            parsed.append(None)
+            continue
+        try:
+            parsed.append(parser(text, column))
+        except _CellError as err:
+            failed[k] = err
+            parsed.append(None)
+    parsed.append(None)  # missing cells
+    bad_text = np.zeros(len(texts) + 1, dtype=bool)
+    bad_text[list(failed)] = True
+    if not column.nullable:
+        bad_text |= blank
+    failures: list[CellFailure] = []
+    if bad_text.any():
+        empty, required = message("intake.cell.empty"), message("intake.expected.required")
+        for i in np.flatnonzero(bad_text[codes]).tolist():
+            k = int(codes[i])
+            if k in failed:
+                failures.append(CellFailure(i, failed[k].what, failed[k].expected, texts[k]))
+            else:
+                failures.append(CellFailure(i, empty, required))
+    series = _typed_series(parsed, codes, column.kind)
+    if column.same_magnitude and convention in ("en", "vi"):
+        ambiguous = (
+            np.array([bool(_AMBIGUOUS.fullmatch(t.strip())) for t in texts] + [False], dtype=bool)[
+                codes
+            ]
+            & series.notna().to_numpy()
+        )
+        if ambiguous.any():
+            out = series.astype(object).where(series.notna(), None).tolist()
+            raw = [None if blank[k] else texts[k] for k in codes.tolist()]
+            _flag_misread_magnitudes(raw, out, failures, convention)
+            series = _series(out, column.kind)
+    return series, failures
+
+
+def _parse_cells(
+    values: Sequence[object], column: Column, convention: str | None = None
+) -> tuple[pd.Series, list[CellFailure]]:
+    """:func:`parse_column` cell by cell (typed cells: Excel values, the demo's frames)."""
     parser = _PARSERS[column.kind]
     if column.kind in ("amount", "number"):
         parser = functools.partial(_parse_number, convention=convention)

@@ -1,115 +1,77 @@
-"""The rules within and across parsed tables (``design/data-model.md``), one function each.
+"""The code rules within and across parsed tables (``design/data-model.md``), one function each.
 
-Each rule takes :class:`ParsedTable` objects (typed working frames whose cells already
-parsed) and reports what it finds on them; a rule only looks at the cells that parsed
-(:meth:`ParsedTable.ok`), so one bad cell is reported once, not again by every rule that
+Each rule takes :class:`~helpers.data.parsed.ParsedTable` objects (typed working frames whose
+cells already parsed) and reports what it finds on them; a rule only looks at the cells that
+parsed (:meth:`ParsedTable.ok`), so one bad cell is reported once, not again by every rule that
 reads it. Code resolution (unit names and codes, project and sub-project codes) rewrites the
-cells to their canonical codes; the cross-table rules run after it.
+cells to their canonical codes, resolving each distinct value (or value and date) once; the
+cross-table rules run after it. The row and plan-line rules live in
+:mod:`helpers.data.line_checks` (re-exported here).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import Day, InputProblem, Message, Number, message
+from helpers.core.errors import Day, Message, Number, message
 from helpers.data import schema
 from helpers.data.cells import is_empty
-from helpers.data.deadlines import latest_extension, regular_deadline, year_end
-from helpers.data.readers import WARNING, Location
-from helpers.data.schema import Table
-from helpers.data.units import UnitResolver, split_dropdown
+from helpers.data.line_checks import (
+    LINE_SCALE_FACTOR,
+    MIN_LINES_FOR_SCALE,
+    UNIT_SCALE_FACTOR,
+    check_allocation_dates,
+    check_amount_scale,
+    check_duplicates,
+    check_lines_exist,
+    check_monotone,
+    check_over_disbursed,
+    check_report_dates,
+    check_reports_after_decision,
+    check_target_years,
+)
+from helpers.data.parsed import (
+    ParsedTable,
+    assign_line_codes,
+    flagged,
+    fmt_date,
+    key_codes,
+    text_series,
+    today,
+)
+from helpers.data.readers import WARNING
+from helpers.data.units import UnitMatch, UnitResolver, split_dropdown
 
-
-def today() -> pd.Timestamp:
-    """The day the data are checked: no report, extension or target value comes after it."""
-    return pd.Timestamp(dt.date.today())
-
-
-def _rows(mask: np.ndarray) -> list[int]:
-    """Positions of the true values of ``mask``, as Python ints."""
-    return [int(i) for i in np.flatnonzero(mask)]
-
-
-@dataclass
-class ParsedTable:
-    """A table being checked: typed working frame, row locations and failed cells.
-
-    Attributes:
-        spec: the schema table.
-        frame: the parsed cells (a failed or empty cell is empty), one row per data row.
-        loc: where the rows come from.
-        rows: user row number of each row of ``frame``.
-        bad: per row, the columns whose cells failed (parsing or a rule).
-        sink: where problems are recorded.
-    """
-
-    spec: Table
-    frame: pd.DataFrame
-    loc: Location
-    rows: list[int]
-    bad: list[set[str]]
-    sink: list[InputProblem]
-    typed: dict[str, list[object]] = field(default_factory=dict)
-    """Cells as typed, by column, for the columns resolution rewrote (unit names to codes)."""
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    def report(
-        self,
-        i: int,
-        what: Message,
-        *,
-        column: str | None = None,
-        value: object | None = None,
-        expected: Message | None = None,
-        severity: str = "error",
-    ) -> None:
-        """Record a problem at data row ``i`` (0-based) and mark the cell failed."""
-        if column is not None and severity == "error":
-            self.bad[i].add(column)
-        self.sink.append(
-            self.loc.problem(
-                what,
-                row=self.rows[i],
-                column=column,
-                value=value,
-                expected=expected,
-                severity=severity,
-            )
-        )
-
-    def ok(self, *columns: str) -> np.ndarray:
-        """Rows whose given cells all parsed (for checks that need those cells)."""
-        cols = set(columns)
-        return np.array([not (b & cols) for b in self.bad], dtype=bool)
-
-    def invalidate(self, column: str) -> None:
-        """Mark a column unusable in every row (its reference table is unusable)."""
-        for b in self.bad:
-            b.add(column)
-
-    @cached_property
-    def line_ids(self) -> pd.Series:
-        """Line id of each row whose line key parsed (NA elsewhere), computed once.
-
-        First used by the cross-table rules, after code resolution has rewritten the codes;
-        the key cells do not change after that.
-        """
-        ok = self.ok(*schema.LINE_KEY)
-        ids = pd.Series(pd.NA, index=self.frame.index, dtype="string")
-        if ok.any():
-            ids[ok] = schema.line_ids(self.frame.loc[ok])
-        return ids
+__all__ = [
+    "LINE_SCALE_FACTOR",
+    "MIN_LINES_FOR_SCALE",
+    "UNIT_SCALE_FACTOR",
+    "Catalogue",
+    "ParsedTable",
+    "assign_line_codes",
+    "check_allocation_dates",
+    "check_amount_scale",
+    "check_duplicates",
+    "check_lines_exist",
+    "check_monotone",
+    "check_over_disbursed",
+    "check_parents",
+    "check_report_dates",
+    "check_reports_after_decision",
+    "check_source_ids",
+    "check_successions",
+    "check_target_years",
+    "check_unit_validity",
+    "resolve_projects",
+    "resolve_succession_codes",
+    "resolve_units",
+    "today",
+]
 
 
 def _or(items: Sequence[object]) -> object:
@@ -117,19 +79,27 @@ def _or(items: Sequence[object]) -> object:
     return functools.reduce(lambda a, b: message("intake.word.or", a=a, b=b), items)
 
 
+def _present(s: pd.Series) -> np.ndarray:
+    """Cells that are not empty (a parsed text cell is never blank: empty means NA)."""
+    return s.notna().to_numpy(dtype=bool)
+
+
 # --------------------------------------------------------------------------- code checks
 def check_parents(units: ParsedTable) -> None:
     """Every ``parent_code`` is a unit of the same table."""
-    codes = set(units.frame.loc[units.ok("unit_code"), "unit_code"].dropna())
-    for i, parent in enumerate(units.frame["parent_code"].tolist()):
-        if not is_empty(parent) and "parent_code" not in units.bad[i] and parent not in codes:
-            units.report(
-                i,
-                message("intake.check.unknown_parent"),
-                column="parent_code",
-                value=parent,
-                expected=message("intake.expected.parent"),
-            )
+    f = units.frame
+    codes = set(f.loc[units.ok("unit_code"), "unit_code"].dropna())
+    parents = f["parent_code"]
+    unknown = _present(parents) & units.ok("parent_code") & ~parents.isin(codes).to_numpy(bool)
+    values = units.values("parent_code")
+    for i in flagged(unknown):
+        units.report(
+            i,
+            message("intake.check.unknown_parent"),
+            column="parent_code",
+            value=values[i],
+            expected=message("intake.expected.parent"),
+        )
 
 
 DATE_OF_ROW: Mapping[str, str] = {"allocations": "decision_date", "disbursements": "report_date"}
@@ -170,37 +140,27 @@ def name_units(resolver: UnitResolver, codes: Sequence[str]) -> object:
     return message("intake.word.and_more", items=shown, n=Number(rest)) if rest else shown
 
 
-def _alloc_keys(alloc: ParsedTable | None) -> set[tuple]:
-    """The plan-line keys of the allocations whose key cells resolved."""
-    if alloc is None:
-        return set()
-    ok = alloc.ok(*schema.LINE_KEY)
-    frame = alloc.frame.loc[ok, list(schema.LINE_KEY)]
-    return {
-        tuple(None if is_empty(v) else v for v in row)
-        for row in frame.itertuples(index=False, name=None)
-    }
-
-
-_UNIT_AT = schema.LINE_KEY.index("unit_code")
-
-
-def _line_keys(table: ParsedTable) -> list[tuple | None]:
-    """Each row's plan-line key as a tuple (``None`` where another key cell failed)."""
-    others = [c for c in schema.LINE_KEY if c != "unit_code"]
-    ok = table.ok(*others)
-    rows = table.frame[list(schema.LINE_KEY)].itertuples(index=False, name=None)
-    return [
-        tuple(None if is_empty(v) else v for v in row) if ok[i] else None
-        for i, row in enumerate(rows)
-    ]
-
-
-def _keyed(key: tuple | None, codes: set[str], keys: set[tuple]) -> set[str]:
-    """Those of ``codes`` that make the line ``key`` a plan line of ``keys``."""
-    if key is None or len(codes) < 2:
-        return set()
-    return {c for c in codes if key[:_UNIT_AT] + (c,) + key[_UNIT_AT + 1 :] in keys}
+def _keyed_units(
+    table: ParsedTable, rows: np.ndarray, candidates: list[set[str]], alloc: ParsedTable | None
+) -> dict[int, str]:
+    """Row -> the one unit among its value's candidates whose plan line (the row's line key
+    with that unit) the allocations hold, for the ``rows`` whose other key cells parsed."""
+    if alloc is None or not len(rows):
+        return {}
+    key = list(schema.LINE_KEY)
+    others = [c for c in key if c != "unit_code"]
+    lines = alloc.frame.loc[alloc.ok(*key), key].drop_duplicates().astype(object)
+    if lines.empty:
+        return {}
+    rows = rows[table.ok(*others)[rows]]
+    pairs = (
+        table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode("unit_code")
+    )
+    pairs[key] = pairs[key].astype(object)
+    hits = pairs.merge(lines, on=key, how="inner")
+    counts = hits.groupby("_row")["unit_code"].agg(["size", "first"])
+    one = counts[counts["size"] == 1]
+    return dict(zip(one.index.tolist(), one["first"].tolist(), strict=True))
 
 
 def resolve_units(
@@ -218,33 +178,66 @@ def resolve_units(
     for Phường Hợp Giang (01273) in 2024 and reported on in September 2025 stays that line.
     A name matched only once diacritics are removed ("Phong Nặm" for "Phong Nậm") is taken
     with a warning, once per value, naming the unit and the rows.
+
+    Each distinct value is looked up once (with each distinct date when the value may mean
+    several units); the problems come in row order.
     """
     if resolver is None or units is None:
         table.invalidate("unit_code")
         return
     col = "unit_code"
+    f = table.frame
     date_col = DATE_OF_ROW.get(table.name)
-    dates = table.frame[date_col].tolist() if date_col else [None] * len(table.frame)
-    date_ok = table.ok(date_col) if date_col else np.zeros(len(table.frame), dtype=bool)
-    keys = _alloc_keys(alloc) if table.name == "disbursements" else set()
-    line_keys = _line_keys(table) if keys else []
-    out = table.frame[col].tolist()
-    table.typed[col] = list(out)
+    usable = table.ok(col) & _present(f[col])
+    table.typed[col] = f[col].copy()
+    vcode, uniques = pd.factorize(f[col])
+    candidates = [resolver.every_candidate(v) for v in uniques]
+    several = np.array([len(c) >= 2 for c in candidates] + [False], dtype=bool)[vcode]
+    keyed_rows = np.zeros(len(f), dtype=bool)
+    out = f[col].astype(object).to_numpy(copy=True)
+    if table.name == "disbursements" and (usable & several).any():
+        rows = np.flatnonzero(usable & several)
+        keyed = _keyed_units(table, rows, [candidates[k] for k in vcode[rows]], alloc)
+        for i, code in keyed.items():
+            out[i] = code
+            keyed_rows[i] = True
+    todo = np.flatnonzero(usable & ~keyed_rows)
+    # the day of each row (None without a usable date); it matters only for values that may
+    # mean several units or none
+    if date_col:
+        dates = f[date_col].where(table.ok(date_col), pd.NaT)
+        dcode, days = pd.factorize(dates)
+    else:
+        dcode, days = np.full(len(f), -1), pd.Index([])
+    dated = np.array([len(c) != 1 for c in candidates] + [False], dtype=bool)[vcode]
+    dcode = np.where(dated, dcode, -1)
+    (pair,) = key_codes([pd.DataFrame({"v": vcode[todo], "d": dcode[todo]})], ["v", "d"])
+    _, first = np.unique(pair, return_index=True)
+    n_pairs = len(first)
+    found = np.empty(n_pairs, dtype=object)
+    variant = np.zeros(n_pairs, dtype=bool)
+    looked: dict[int, tuple[UnitMatch, object]] = {}
+    for k in first.tolist():
+        i = int(todo[k])
+        on = days[dcode[i]] if dcode[i] >= 0 else None
+        match = resolver.lookup(uniques[vcode[i]], on)
+        looked[int(pair[k])] = (match, on)
+        found[pair[k]] = match.code
+        variant[pair[k]] = match.code is not None and match.variant
+    resolved = np.array([c is not None for c in found], dtype=bool)
+    hit = resolved[pair]
+    out[todo[hit]] = found[pair[hit]]
+    failing = np.zeros(len(f), dtype=bool)
+    failing[todo[~hit]] = True
+    pair_of = np.full(len(f), -1, dtype=np.int64)
+    pair_of[todo] = pair
     variants: dict[tuple[str, str], list[int]] = {}
-    for i, value in enumerate(out):
-        if col in table.bad[i] or is_empty(value):
-            continue
-        keyed = _keyed(line_keys[i], resolver.every_candidate(value), keys) if keys else set()
-        if len(keyed) == 1:
-            out[i] = next(iter(keyed))
-            continue
-        on = dates[i] if date_ok[i] and not is_empty(dates[i]) else None
-        match = resolver.lookup(value, on)
-        if match.code is not None:
-            out[i] = match.code
-            if match.variant:
-                variants.setdefault((str(value), match.code), []).append(i)
-        elif match.codes:
+    for i in todo[variant[pair]].tolist():
+        variants.setdefault((str(uniques[vcode[i]]), found[pair_of[i]]), []).append(i)
+    for i in flagged(failing):
+        value = uniques[vcode[i]]
+        match, on = looked[int(pair_of[i])]
+        if match.codes:
             table.report(
                 i,
                 message("intake.check.unit_ambiguous")
@@ -273,14 +266,14 @@ def resolve_units(
             message(
                 "intake.check.unit_variant",
                 unit=resolver.display(code),
-                rows=", ".join(str(table.rows[i]) for i in idx),
+                rows=", ".join(str(table.row(i)) for i in idx),
             ),
             column=col,
             value=value,
             expected=message("intake.expected.unit_spelling", name=resolver.name(code)),
             severity=WARNING,
         )
-    table.frame[col] = pd.Series(out, dtype="string")
+    table.frame[col] = text_series(out)
 
 
 class Catalogue:
@@ -321,157 +314,78 @@ class Catalogue:
 
 
 def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
-    """Rewrite project and sub-project codes to their catalogue spelling; check they match."""
+    """Rewrite project and sub-project codes to their catalogue spelling; check they match.
+
+    Each distinct project, and each distinct (project, sub-project) pair, is looked up once.
+    """
     if catalogue is None:
         table.invalidate("project_code")
         table.invalidate("subproject_code")
         return
-    projects = table.frame["project_code"].tolist()
-    for i, value in enumerate(projects):
-        if "project_code" in table.bad[i] or is_empty(value):
-            table.bad[i].add("subproject_code")
-            continue
-        canon = catalogue.project(value)
-        if canon is None:
-            table.report(
-                i,
-                message("intake.check.unknown_project"),
-                column="project_code",
-                value=value,
-                expected=message(
-                    "intake.expected.one_of", values=list(catalogue.projects.values())
-                ),
-            )
-            table.bad[i].add("subproject_code")
-        projects[i] = canon or value
-    table.frame["project_code"] = pd.Series(projects, dtype="string")
-    subs = table.frame["subproject_code"].tolist()
-    for i, value in enumerate(subs):
-        if "subproject_code" in table.bad[i] or is_empty(value):
-            continue
-        project, hit = projects[i], catalogue.subproject(value)
+    f = table.frame
+    usable = table.ok("project_code") & _present(f["project_code"])
+    table.mark("subproject_code", ~usable)
+    pcode, projects = pd.factorize(f["project_code"])
+    canon = np.array([catalogue.project(v) for v in projects] + [None], dtype=object)
+    unknown = usable & np.array([c is None for c in canon], dtype=bool)[pcode]
+    raw = f["project_code"].astype(object).to_numpy(copy=True)
+    for i in flagged(unknown):
+        table.report(
+            i,
+            message("intake.check.unknown_project"),
+            column="project_code",
+            value=raw[i],
+            expected=message("intake.expected.one_of", values=list(catalogue.projects.values())),
+        )
+    table.mark("subproject_code", unknown)
+    fixed = usable & ~unknown
+    raw[fixed] = canon[pcode[fixed]]
+    f["project_code"] = text_series(raw)
+    subs = f["subproject_code"].astype(object).to_numpy(copy=True)
+    todo = np.flatnonzero(table.ok("subproject_code") & _present(f["subproject_code"]))
+    (pair,) = key_codes(
+        [f.iloc[todo][["project_code", "subproject_code"]]], ["project_code", "subproject_code"]
+    )
+    _, first = np.unique(pair, return_index=True)
+    hits: dict[int, tuple[str, tuple[str, str] | None]] = {}
+    good = np.zeros(len(first), dtype=bool)
+    spelled = np.empty(len(first), dtype=object)
+    for k in first.tolist():
+        i = int(todo[k])
+        project, hit = raw[i], catalogue.subproject(subs[i])
+        hits[int(pair[k])] = (project, hit)
         if hit is not None and hit[0] == project:
-            subs[i] = hit[1]
-            continue
+            good[pair[k]], spelled[pair[k]] = True, hit[1]
+    ok_rows = good[pair]
+    subs[todo[ok_rows]] = spelled[pair[ok_rows]]
+    for k in np.flatnonzero(~ok_rows).tolist():
+        i = int(todo[k])
+        project, hit = hits[int(pair[k])]
         where = message("intake.check.belongs_to", project=hit[0]) if hit is not None else ""
         table.report(
             i,
             message("intake.check.subproject_elsewhere", project=project, where=where),
             column="subproject_code",
-            value=value,
+            value=subs[i],
             expected=catalogue.expected_sub(project),
         )
-    table.frame["subproject_code"] = pd.Series(subs, dtype="string")
+    f["subproject_code"] = text_series(subs)
 
 
 def check_source_ids(table: ParsedTable, sources: ParsedTable) -> None:
     """Warn about a ``source_id`` that ``sources`` does not list."""
     known = set(sources.frame["source_id"].dropna())
-    for i, sid in enumerate(table.frame["source_id"].tolist()):
-        if not is_empty(sid) and sid not in known:
-            table.report(
-                i,
-                message("intake.check.unknown_source"),
-                column="source_id",
-                value=sid,
-                expected=message("intake.expected.source_listed"),
-                severity=WARNING,
-            )
-
-
-# --------------------------------------------------------------------------- row rules
-def _fmt_date(ts: object) -> str:
-    return pd.Timestamp(ts).strftime("%Y-%m-%d")
-
-
-def _fmt_amount(x: float) -> str:
-    return f"{x:,.6f}".rstrip("0").rstrip(".")
-
-
-def _amount(x: float) -> Number:
-    """An amount in a message: grouped, up to six decimals, without trailing zeros."""
-    return Number(float(x), digits=6, trim=True)
-
-
-def _key_text(v: object) -> str:
-    return _fmt_date(v) if isinstance(v, pd.Timestamp) else str(v)
-
-
-def check_duplicates(table: ParsedTable) -> None:
-    """One row per key of the table (the later rows of a key are reported)."""
-    key = list(table.spec.key)
-    if not key or table.frame.empty:
-        return
-    ok = table.ok(*key)
-    first: dict[tuple, int] = {}
-    frame = table.frame[key]
-    for i, values in enumerate(frame.itertuples(index=False)):
-        if not ok[i]:
-            continue
-        k = tuple(None if is_empty(v) else v for v in values)
-        if k not in first:
-            first[k] = i
-            continue
-        shown = ", ".join(
-            f"{c}={'-' if v is None else _key_text(v)}" for c, v in zip(key, k, strict=True)
-        )
+    s = table.frame["source_id"]
+    values = table.values("source_id")
+    for i in flagged(_present(s) & ~s.isin(known).to_numpy(dtype=bool)):
         table.report(
             i,
-            message("intake.check.duplicate", a=table.rows[first[k]], b=table.rows[i], key=shown),
-            expected=message("intake.expected.one_row_per", key=key),
+            message("intake.check.unknown_source"),
+            column="source_id",
+            value=values[i],
+            expected=message("intake.expected.source_listed"),
+            severity=WARNING,
         )
-
-
-def _line_rows(table: ParsedTable, *more: str) -> tuple[np.ndarray, pd.Series]:
-    """Rows usable for a line rule (line key and ``more`` parsed) and the table's line ids."""
-    return table.ok(*schema.LINE_KEY, *more), table.line_ids
-
-
-def _describe_line(row: Mapping[str, object]) -> Message:
-    sub = row["subproject_code"]
-    return message(
-        "intake.check.line",
-        year=row["plan_year"],
-        unit=row["unit_code"],
-        project=row["project_code"],
-        sub="-" if is_empty(sub) else sub,
-        capital_type=row["capital_type"],
-        source=row["source"],
-    )
-
-
-def check_allocation_dates(alloc: ParsedTable) -> None:
-    """An extension runs past the regular deadline; a decision falls near its plan year."""
-    f = alloc.frame
-    for i in _rows(alloc.ok("plan_year", "decision_date", "extended_until")):
-        year = int(f.at[i, "plan_year"])
-        decided, extended = f.at[i, "decision_date"], f.at[i, "extended_until"]
-        deadline = regular_deadline(year)
-        if not pd.isna(extended) and extended <= deadline:
-            alloc.report(
-                i,
-                message("intake.check.extension_short", deadline=Day(deadline)),
-                column="extended_until",
-                value=_fmt_date(extended),
-                expected=message("intake.expected.date_after_or_empty", date=Day(deadline)),
-            )
-        elif not pd.isna(extended) and extended > latest_extension(year):
-            alloc.report(
-                i,
-                message("intake.check.extension_long"),
-                column="extended_until",
-                value=_fmt_date(extended),
-                expected=message("intake.expected.date_no_later", date=Day(latest_extension(year))),
-            )
-        lo, hi = pd.Timestamp(year - 1, 1, 1), year_end(year)
-        if not pd.isna(decided) and not lo <= decided <= hi:
-            alloc.report(
-                i,
-                message("intake.check.decision_far", year=year),
-                column="decision_date",
-                value=_fmt_date(decided),
-                expected=message("intake.expected.date_between_days", lo=Day(lo), hi=Day(hi)),
-            )
 
 
 def _successors(resolver: UnitResolver, successions: pd.DataFrame, code: str) -> list[str]:
@@ -524,13 +438,21 @@ def check_unit_validity(
     """
     succ = successions if successions is not None else schema.empty_frame("successions")
     f = alloc.frame
-    typed = alloc.typed.get("unit_code", f["unit_code"].tolist())
-    for i in _rows(alloc.ok("unit_code", "decision_date")):
+    typed = alloc.typed.get("unit_code", f["unit_code"]).astype(object).to_numpy()
+    ok = alloc.ok("unit_code", "decision_date")
+    ucode, units = pd.factorize(f["unit_code"])
+    bounds = [resolver.validity(str(u)) for u in units] + [(None, None)]
+    start = pd.to_datetime(pd.Series([b[0] for b in bounds])).to_numpy("datetime64[ns]")[ucode]
+    end = pd.to_datetime(pd.Series([b[1] for b in bounds])).to_numpy("datetime64[ns]")[ucode]
+    decided_all = f["decision_date"].to_numpy("datetime64[ns]")
+    with np.errstate(invalid="ignore"):
+        off = (~np.isnat(end) & (decided_all > end)) | (~np.isnat(start) & (decided_all < start))
+    for i in flagged(ok & off):
         code, decided = str(f.at[i, "unit_code"]), f.at[i, "decision_date"]
-        start, end = resolver.validity(code)
-        if end is not None and decided > end:
-            msgid, then = "intake.check.unit_ceased", _after_end(resolver, succ, code, end)
-        elif start is not None and decided < start:
+        start_i, end_i = resolver.validity(code)
+        if end_i is not None and decided > end_i:
+            msgid, then = "intake.check.unit_ceased", _after_end(resolver, succ, code, end_i)
+        elif start_i is not None and decided < start_i:
             msgid, then = "intake.check.unit_not_yet", _before_start(resolver, succ, code)
         else:
             continue
@@ -544,7 +466,7 @@ def check_unit_validity(
         alloc.sink.append(
             alloc.loc.problem(
                 what,
-                row=alloc.rows[i],
+                row=alloc.row(i),
                 column="unit_code",
                 value=typed[i],
                 expected=message("intake.expected.unit_exists_on", date=Day(decided)),
@@ -558,7 +480,7 @@ def resolve_succession_codes(succ: ParsedTable, known: set[str]) -> None:
     for col in ("former_code", "new_code"):
         values = succ.frame[col].tolist()
         for i, value in enumerate(values):
-            if col in succ.bad[i] or is_empty(value) or str(value) in known:
+            if succ.is_bad(col, i) or is_empty(value) or str(value) in known:
                 continue
             parts = split_dropdown(str(value))
             if parts is not None and parts[0] in known:
@@ -582,7 +504,7 @@ def check_successions(succ: ParsedTable, units: ParsedTable, resolver: UnitResol
         codes = {}
         for col in ("former_code", "new_code"):
             code = f.at[i, col]
-            if col in succ.bad[i] or is_empty(code):
+            if succ.is_bad(col, i) or is_empty(code):
                 continue
             if str(code) not in known:
                 succ.report(
@@ -604,7 +526,7 @@ def check_successions(succ: ParsedTable, units: ParsedTable, resolver: UnitResol
                 expected=message("intake.expected.other_unit", unit=former),
             )
             continue
-        if "effective_date" in succ.bad[i] or is_empty(f.at[i, "effective_date"]):
+        if succ.is_bad("effective_date", i) or is_empty(f.at[i, "effective_date"]):
             continue
         effective = pd.Timestamp(f.at[i, "effective_date"])
         eve = effective - pd.Timedelta(days=1)
@@ -618,7 +540,7 @@ def check_successions(succ: ParsedTable, units: ParsedTable, resolver: UnitResol
                 if start is not None
                 else message("intake.check.succession_no_start", unit=resolver.display(new)),
                 column="effective_date",
-                value=_fmt_date(effective),
+                value=fmt_date(effective),
                 expected=message("intake.expected.succession_start", unit=new, date=Day(effective)),
             )
         if former is not None and resolver.validity(former)[1] != eve:
@@ -629,7 +551,7 @@ def check_successions(succ: ParsedTable, units: ParsedTable, resolver: UnitResol
                 if end is not None
                 else message("intake.check.succession_no_end", unit=resolver.display(former)),
                 column="effective_date",
-                value=_fmt_date(effective),
+                value=fmt_date(effective),
                 expected=message("intake.expected.succession_end", unit=former, date=Day(eve)),
             )
     _check_every_commune_succeeded(succ, units)
@@ -643,7 +565,7 @@ def _check_every_commune_succeeded(succ: ParsedTable, units: ParsedTable) -> Non
         return
     eve = schema.REFORM_DATE - pd.Timedelta(days=1)
     formers = set(succ.frame["former_code"].dropna().astype(str))
-    for i in _rows(commune):
+    for i in flagged(commune):
         start, end = uf.at[i, "valid_from"], uf.at[i, "valid_to"]
         if pd.isna(end) or end != eve or (not pd.isna(start) and start > eve):
             continue
@@ -653,205 +575,8 @@ def _check_every_commune_succeeded(succ: ParsedTable, units: ParsedTable) -> Non
                 i,
                 message("intake.check.no_successor", unit=code, end=Day(end)),
                 column="valid_to",
-                value=_fmt_date(end),
+                value=fmt_date(end),
                 expected=message(
                     "intake.expected.succession_row", unit=code, file=Path(succ.loc.file).name
                 ),
-            )
-
-
-def check_report_dates(disb: ParsedTable) -> None:
-    """No report before its plan year began, and none after the day the data are checked."""
-    f = disb.frame
-    now = today()
-    for i in _rows(disb.ok("plan_year", "report_date")):
-        start = pd.Timestamp(int(f.at[i, "plan_year"]), 1, 1)
-        if f.at[i, "report_date"] > now:
-            disb.report(
-                i,
-                message("intake.check.report_future"),
-                column="report_date",
-                value=_fmt_date(f.at[i, "report_date"]),
-                expected=message("intake.expected.date_until_today", today=Day(now)),
-            )
-        elif f.at[i, "report_date"] < start:
-            disb.report(
-                i,
-                message("intake.check.report_early", year=start.year),
-                column="report_date",
-                value=_fmt_date(f.at[i, "report_date"]),
-                expected=message("intake.expected.date_from", date=Day(start)),
-            )
-
-
-def check_monotone(disb: ParsedTable) -> None:
-    """The cumulative disbursement of a line never decreases from one report to the next."""
-    ok, ids = _line_rows(disb, "report_date", "disbursed_cum_mvnd")
-    snaps = pd.DataFrame(
-        {"line": ids, "date": disb.frame["report_date"], "value": disb.frame["disbursed_cum_mvnd"]}
-    )[ok]
-    snaps = snaps.sort_values(["line", "date"], kind="stable")
-    prev = snaps.groupby("line", sort=False).shift(1)
-    down = snaps.index[(snaps["value"] < prev["value"]).to_numpy()]
-    for i in down:
-        p = snaps.index[snaps.index.get_loc(i) - 1]
-        disb.report(
-            int(i),
-            message(
-                "intake.check.decreasing",
-                before=_amount(snaps.at[p, "value"]),
-                before_date=Day(snaps.at[p, "date"]),
-                before_row=disb.rows[p],
-                after=_amount(snaps.at[i, "value"]),
-                after_date=Day(snaps.at[i, "date"]),
-                after_row=disb.rows[i],
-            ),
-            column="disbursed_cum_mvnd",
-            expected=message("intake.expected.never_decrease"),
-        )
-
-
-def check_lines_exist(alloc: ParsedTable, disb: ParsedTable) -> None:
-    """Every disbursement line is a plan line of the allocations."""
-    a_ok, a_ids = _line_rows(alloc)
-    known = set(a_ids[a_ok])
-    d_ok, d_ids = _line_rows(disb)
-    for i in _rows(d_ok):
-        if d_ids[i] not in known:
-            sheet = alloc.loc.sheet
-            disb.report(
-                i,
-                message("intake.check.no_line", line=_describe_line(disb.frame.loc[i])),
-                expected=message(
-                    "intake.expected.line_listed",
-                    file=Path(alloc.loc.file).name,
-                    sheet=message("intake.expected.in_sheet", sheet=sheet) if sheet else "",
-                ),
-            )
-
-
-def check_over_disbursed(alloc: ParsedTable, disb: ParsedTable) -> None:
-    """Warn, once per line (at its latest such report), about disbursed above allocated."""
-    a_ok, a_ids = _line_rows(alloc, "amount_mvnd")
-    allocated = dict(zip(a_ids[a_ok], alloc.frame.loc[a_ok, "amount_mvnd"], strict=True))
-    d_ok, d_ids = _line_rows(disb, "report_date", "disbursed_cum_mvnd")
-    f = disb.frame
-    latest: dict[str, int] = {}
-    for i in _rows(d_ok):
-        amount = allocated.get(d_ids[i])
-        if amount is None or f.at[i, "disbursed_cum_mvnd"] <= amount + 1e-9:
-            continue
-        j = latest.get(d_ids[i])
-        if j is None or f.at[i, "report_date"] >= f.at[j, "report_date"]:
-            latest[d_ids[i]] = i
-    for line, i in latest.items():
-        disb.report(
-            i,
-            message(
-                "intake.check.over_disbursed",
-                line=_describe_line(f.loc[i]),
-                disbursed=_amount(f.at[i, "disbursed_cum_mvnd"]),
-                date=Day(f.at[i, "report_date"]),
-                allocated=_amount(allocated[line]),
-            ),
-            column="disbursed_cum_mvnd",
-            expected=message("intake.expected.within_allocation"),
-            severity=WARNING,
-        )
-
-
-def check_reports_after_decision(alloc: ParsedTable, disb: ParsedTable) -> None:
-    """No money is reported disbursed on a line before the line was decided."""
-    a_ok, a_ids = _line_rows(alloc, "decision_date")
-    decided = dict(zip(a_ids[a_ok], alloc.frame.loc[a_ok, "decision_date"], strict=True))
-    d_ok, d_ids = _line_rows(disb, "report_date", "disbursed_cum_mvnd")
-    f = disb.frame
-    for i in _rows(d_ok):
-        day = decided.get(d_ids[i])
-        if day is None or f.at[i, "disbursed_cum_mvnd"] <= 0 or f.at[i, "report_date"] >= day:
-            continue
-        disb.report(
-            i,
-            message(
-                "intake.check.report_before_decision",
-                date=Day(day),
-                amount=_amount(f.at[i, "disbursed_cum_mvnd"]),
-            ),
-            column="report_date",
-            value=_fmt_date(f.at[i, "report_date"]),
-            expected=message("intake.expected.report_from", date=Day(day)),
-        )
-
-
-def check_target_years(targets: ParsedTable) -> None:
-    """A reported value belongs to a year that has begun."""
-    f = targets.frame
-    now = today()
-    for i in _rows(targets.ok("year")):
-        if int(f.at[i, "year"]) > now.year:
-            targets.report(
-                i,
-                message("intake.check.year_future"),
-                column="year",
-                value=int(f.at[i, "year"]),
-                expected=message("intake.expected.year_up_to", year=now.year),
-            )
-
-
-UNIT_SCALE_FACTOR = 1e4
-"""A unit whose median line is this many times the other units' median typed its amounts in
-VND (10^6 times million VND) or thousand VND, not million VND."""
-LINE_SCALE_FACTOR = 1e3
-"""A line this many times the median line of the province has extra zeros or another unit."""
-MIN_LINES_FOR_SCALE = 10
-"""Fewest lines with an amount before amounts are compared with their peers."""
-
-
-def check_amount_scale(alloc: ParsedTable) -> None:
-    """Amounts a thousand or a million times their peers: a unit in VND, a line with zeros."""
-    f = alloc.frame
-    ok = alloc.ok("unit_code", "amount_mvnd")
-    amounts = f.loc[ok, ["unit_code", "amount_mvnd"]]
-    amounts = amounts[amounts["amount_mvnd"] > 0]
-    if len(amounts) < MIN_LINES_FOR_SCALE:
-        return
-    flagged: set[int] = set()
-    by_unit = amounts.groupby("unit_code")["amount_mvnd"].median()
-    for unit, median in by_unit.items():
-        others = amounts.loc[amounts["unit_code"] != unit, "amount_mvnd"]
-        if len(others) < MIN_LINES_FOR_SCALE // 2:
-            continue
-        peer = float(others.median())
-        if median < UNIT_SCALE_FACTOR * peer:
-            continue
-        for i in _rows((f["unit_code"] == unit).to_numpy(dtype=bool) & ok):
-            flagged.add(i)
-            alloc.report(
-                i,
-                message(
-                    "intake.check.unit_in_vnd",
-                    unit=unit,
-                    median=_amount(median),
-                    peer=_amount(peer),
-                ),
-                column="amount_mvnd",
-                value=_fmt_amount(f.at[i, "amount_mvnd"]),
-                expected=message("intake.expected.in_mvnd_divide", factor=Number(1_000_000)),
-            )
-    rest = amounts.drop(index=list(flagged), errors="ignore")["amount_mvnd"]
-    median = float(rest.median())
-    for i in _rows(ok):
-        x = f.at[i, "amount_mvnd"]
-        if i not in flagged and x >= LINE_SCALE_FACTOR * median:
-            alloc.report(
-                i,
-                message(
-                    "intake.check.line_scale",
-                    ratio=Number(x / median),
-                    median=_amount(median),
-                    limit=Number(LINE_SCALE_FACTOR),
-                ),
-                column="amount_mvnd",
-                value=_fmt_amount(x),
-                expected=message("intake.expected.line_in_mvnd"),
             )

@@ -23,6 +23,7 @@ after the table (first data row = row 2).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,10 +35,19 @@ import pandera.pandas as pa
 from helpers.core import paths
 from helpers.core.errors import InputError, InputProblem, message
 from helpers.data import checks, schema
-from helpers.data.cells import is_empty, number_convention, parse_column, parse_number_text
+from helpers.data.cells import (
+    empty_cells,
+    is_empty,
+    is_text_column,
+    number_convention,
+    parse_column,
+    parse_number_text,
+    text_codes,
+)
 from helpers.data.checks import Catalogue, ParsedTable
 from helpers.data.dataset import Dataset
 from helpers.data.plan_checks import check_plan
+from helpers.data.parsed import assign_line_codes
 from helpers.data.readers import (
     REQUIRED,
     WARNING,
@@ -74,27 +84,54 @@ _ORDER: tuple[str, ...] = tuple(
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """True for each row whose every cell is empty (a frame without columns: all rows)."""
-    return np.array(
-        [all(map(is_empty, r)) for r in frame.itertuples(index=False, name=None)], dtype=bool
-    )
+    blank = np.ones(len(frame), dtype=bool)
+    for j in range(frame.shape[1]):
+        blank &= empty_cells(frame.iloc[:, j])
+    return blank
 
 
-def _drop_blank_rows(frame: pd.DataFrame, loc: Location) -> tuple[pd.DataFrame, list[int]]:
-    blank = _blank_rows(frame)
-    rows = [loc.row(i) for i in range(len(frame)) if not blank[i]]
-    return frame.loc[~blank].reset_index(drop=True), rows
+Coded = tuple[np.ndarray, list[str], np.ndarray] | None
+"""A text column factorised once (:func:`helpers.data.cells.text_codes`), else ``None``."""
+
+
+def _code_columns(frame: pd.DataFrame) -> list[Coded]:
+    return [
+        text_codes(frame.iloc[:, j]) if is_text_column(frame.iloc[:, j]) else None
+        for j in range(frame.shape[1])
+    ]
+
+
+def _drop_blank_rows(
+    frame: pd.DataFrame, loc: Location, coded: list[Coded]
+) -> tuple[pd.DataFrame, np.ndarray, list[Coded]]:
+    """The frame without its blank rows, the user row numbers of the rest, and the coded
+    columns restricted to them."""
+    blank = np.ones(len(frame), dtype=bool)
+    for j, c in enumerate(coded):
+        blank &= c[2][c[0]] if c is not None else empty_cells(frame.iloc[:, j])
+    if loc.rows is not None and len(loc.rows) >= len(frame):
+        numbers = np.asarray(loc.rows[: len(frame)], dtype=np.int64)
+    else:
+        start = loc.header_row + 1  # consecutive rows after the header (Location.row)
+        numbers = np.arange(start, start + len(frame), dtype=np.int64)
+        if loc.rows is not None:
+            numbers[: len(loc.rows)] = loc.rows
+    if not blank.any():
+        return frame.reset_index(drop=True), numbers, coded
+    kept = [None if c is None else (c[0][~blank], c[1], c[2]) for c in coded]
+    return frame.loc[~blank].reset_index(drop=True), numbers[~blank], kept
 
 
 def _has_rows(frame: pd.DataFrame) -> bool:
-    return frame.shape[1] > 0 and not _blank_rows(frame).all()
+    if frame.shape[1] == 0:
+        return False
+    return not _blank_rows(frame.iloc[:100]).all() or not _blank_rows(frame).all()
 
 
-def _has_data(frame: pd.DataFrame, j: int) -> int | None:
+def _has_data(frame: pd.DataFrame, j: int, coded: Coded = None) -> int | None:
     """Index of the first row with a non-empty cell in column ``j``, else ``None``."""
-    for i, v in enumerate(frame.iloc[:, j].tolist()):
-        if not is_empty(v):
-            return i
-    return None
+    filled = ~(coded[2][coded[0]] if coded is not None else empty_cells(frame.iloc[:, j]))
+    return int(np.argmax(filled)) if filled.any() else None
 
 
 def _headers(frame: pd.DataFrame) -> list[str]:
@@ -211,11 +248,11 @@ class _Checker:
         return None if frame is None else self._parse(schema.TABLES[name], frame, loc)
 
     def _parse(self, spec: Table, raw: pd.DataFrame, loc: Location) -> ParsedTable | None:
-        raw, rows = _drop_blank_rows(raw, loc)
-        colmap = self._map_columns(spec, raw, loc, rows)
+        raw, rows, coded = _drop_blank_rows(raw, loc, _code_columns(raw))
+        colmap = self._map_columns(spec, raw, loc, rows, coded)
         if colmap is None:
             return None
-        if not rows and spec.name in REQUIRED:
+        if not len(rows) and spec.name in REQUIRED:
             self.problems.append(
                 loc.problem(
                     message("intake.table.no_rows", what=loc.what),
@@ -224,23 +261,26 @@ class _Checker:
                 )
             )
             return None
-        table = ParsedTable(
-            spec,
-            pd.DataFrame(index=range(len(rows))),
-            loc,
-            rows,
-            [set() for _ in rows],
-            self.problems,
-        )
+        table = ParsedTable(spec, pd.DataFrame(index=range(len(rows))), loc, rows, self.problems)
         values = {
-            c.name: raw.iloc[:, colmap[c.name]].tolist() if c.name in colmap else [None] * len(rows)
+            c.name: raw.iloc[:, colmap[c.name]]
+            if c.name in colmap
+            else pd.Series([None] * len(rows), dtype=object)
             for c in spec.columns
         }
         convention = number_convention(
-            v for c in spec.columns if c.kind in ("amount", "number") for v in values[c.name]
+            v
+            for c in spec.columns
+            if c.kind in ("amount", "number")
+            for v in (
+                coded[colmap[c.name]][1]  # type: ignore[index]
+                if c.name in colmap and coded[colmap[c.name]] is not None
+                else values[c.name].tolist()
+            )
         )
         for column in spec.columns:
-            series, failures = parse_column(values[column.name], column, convention)
+            given = coded[colmap[column.name]] if column.name in colmap else None
+            series, failures = parse_column(values[column.name], column, convention, coded=given)
             for f in failures:
                 table.report(
                     f.index, f.message, column=column.name, value=f.value, expected=f.expected
@@ -249,7 +289,7 @@ class _Checker:
         return table
 
     def _map_columns(
-        self, spec: Table, raw: pd.DataFrame, loc: Location, rows: list[int]
+        self, spec: Table, raw: pd.DataFrame, loc: Location, rows: np.ndarray, coded: list[Coded]
     ) -> dict[str, int] | None:
         """Schema column -> position in ``raw``; ``None`` when required columns are missing."""
         known = {c.name.casefold(): c.name for c in spec.columns}
@@ -259,12 +299,12 @@ class _Checker:
         for j, header in enumerate(headers):
             key = header.casefold()
             if not header:
-                first = _has_data(raw, j)
+                first = _has_data(raw, j, coded[j])
                 if first is not None:
                     self.problems.append(
                         loc.problem(
                             message("intake.table.no_header", n=j + 1),
-                            row=rows[first],
+                            row=int(rows[first]),
                             expected=message("intake.expected.header_name"),
                         )
                     )
@@ -325,10 +365,12 @@ class _Checker:
 
     # ---------------------------------------------------------------- cross checks
     def _cross_checks(self) -> None:
+        alloc, disb = self.tables.get("allocations"), self.tables.get("disbursements")
+        if alloc is not None and disb is not None:
+            assign_line_codes([alloc, disb])  # the plan lines, once for both tables
         for table in self.tables.values():
             if table is not None:
                 checks.check_duplicates(table)
-        alloc, disb = self.tables.get("allocations"), self.tables.get("disbursements")
         sources = self.tables.get("sources")
         for name in ("units", "program_components"):
             table = self.tables.get(name)
@@ -363,15 +405,53 @@ class _Checker:
             return schema.empty_frame(name)
         spec = table.spec
         out = pd.DataFrame(
-            {c.name: table.frame[c.name].astype(schema.dtype_of(c)) for c in spec.columns}
+            {c.name: _final_column(table.frame[c.name], schema.dtype_of(c)) for c in spec.columns}
         )
         if any(c.name == "line_id" for c in spec.derived):
-            out["line_id"] = schema.line_ids(out) if len(out) else pd.Series(dtype="string")
+            out["line_id"] = _line_ids(out, table)
         try:
-            return schema.pandera_schema(name).validate(out, lazy=True)
+            return _contract(name).validate(out, lazy=True)
         except pa.errors.SchemaErrors as err:
             self.problems.extend(_pandera_problems(err, table))
             return out
+
+
+def _final_column(s: pd.Series, dtype: object) -> pd.Series:
+    """A working column in its validated dtype; a categorical text column becomes a pandas
+    string column by one take of its categories (no second pass over every cell)."""
+    if (
+        isinstance(s.dtype, pd.CategoricalDtype)
+        and isinstance(dtype, pd.StringDtype)
+        and dtype.storage == "python"
+        and pd.api.types.infer_dtype(s.cat.categories, skipna=False) in ("string", "empty")
+    ):
+        values = np.append(np.asarray(s.cat.categories, dtype=object), pd.NA)
+        return pd.Series(pd.arrays.StringArray(values[s.cat.codes.to_numpy()]), index=s.index)
+    return s.astype(dtype)
+
+
+@functools.cache
+def _contract(name: str) -> pa.DataFrameSchema:
+    """The table's pandera contract without its unique-key check: every duplicate key was
+    reported by :func:`helpers.data.checks.check_duplicates` (a frame is finalised only when
+    no error was found), and checking it twice costs a hash of every key at scale."""
+    contract = schema.pandera_schema(name)
+    contract.unique = None
+    return contract
+
+
+def _line_ids(out: pd.DataFrame, table: ParsedTable) -> pd.Series:
+    """The ``line_id`` of each row, written once per plan line (from the line codes)."""
+    if not len(out):
+        return pd.Series(dtype="string")
+    codes = table.line_code
+    if codes is None or len(codes) != len(out) or (codes < 0).any():
+        return schema.line_ids(out)
+    uniq, first = np.unique(codes, return_index=True)
+    ids = schema.line_ids(out.iloc[first]).to_numpy(dtype=object)
+    lookup = np.empty(int(uniq.max()) + 1, dtype=object)
+    lookup[uniq] = ids
+    return pd.Series(pd.arrays.StringArray(lookup[codes]), index=out.index)
 
 
 def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[InputProblem]:
@@ -380,7 +460,7 @@ def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[I
         idx = rec.get("index")
         row = None
         if idx is not None and not is_empty(idx) and 0 <= int(idx) < len(table.rows):
-            row = table.rows[int(idx)]
+            row = table.row(int(idx))
         out.append(
             table.loc.problem(
                 message("intake.table.schema_check", check=rec.get("check")),

@@ -134,6 +134,9 @@ def read_csv_bytes(
                 )
             ]  # fmt: skip
     body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    fast = _fast_frame(body, file, columns)
+    if fast is not None:
+        return fast, Location(file=file), []
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -155,6 +158,63 @@ def read_csv_bytes(
             ],
         )
     return _records_frame(text, file, columns)
+
+
+FAST_MIN_BYTES = 0  # every file (the bad-input tests then cover this path too)
+"""Files at least this large are first read by pyarrow's CSV reader (:func:`_fast_frame`)."""
+
+
+def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataFrame | None:
+    """The raw frame of a plain UTF-8 CSV file read by pyarrow, or ``None`` to read it with
+    the :mod:`csv` module instead.
+
+    Taken only when the result is the one the :mod:`csv` module gives: the file is valid
+    UTF-8, its first line is the header (naming at least two of ``columns``), every line is
+    one record (no blank line, no line break inside a quoted cell: the records are as many as
+    the lines, so each data row is on line ``header + 1 + i``) and every record has as many
+    cells as the header. Cells stay text (``""`` for an empty cell), in pyarrow-backed string
+    columns.
+    """
+    if len(body) < FAST_MIN_BYTES:
+        return None
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    end = body.find(b"\n")
+    first = body[: end if end >= 0 else len(body)]
+    try:
+        head_text = first.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    delimiter = _delimiter(head_text)
+    header = next(csv.reader([head_text], delimiter=delimiter), [])
+    known = {c.casefold() for c in columns}
+    if not header or (known and _header_hits(header, known) < 2) or not any(map(str.strip, header)):
+        return None
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    names = [f"c{j}" for j in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names},  # what pandas keeps
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    if table.num_rows != lines - 1:
+        return None
+    string = pd.StringDtype("pyarrow")
+    cols = [table.column(j).to_pandas(types_mapper=lambda _: string) for j in range(len(names))]
+    frame = pd.concat(cols, axis=1, ignore_index=True) if cols else pd.DataFrame()
+    frame.columns = ["" if is_empty(h) else str(h) for h in header]
+    return frame
 
 
 def _records_frame(
@@ -276,8 +336,52 @@ class Read:
             self.locate[name] = loc
 
 
+def read_parquet_bytes(
+    data: bytes, file: str
+) -> tuple[pd.DataFrame | None, Location, list[InputProblem]]:
+    """Raw cells of one Parquet file (large data), as text, and their row locations.
+
+    Text columns stay text (pyarrow strings); number, date and time columns stay typed, like
+    an Excel workbook's cells (a missing value or NaN is an empty cell), and are parsed once
+    per distinct value; other types become text. Rows are numbered as in the same table
+    written as CSV (header = row 1, first data row = row 2).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    loc = Location(file=file)
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError, ValueError) as err:
+        return None, loc, [
+            loc.problem(
+                message("intake.read.bad_parquet", error=str(err)[:200]),
+                expected=message("intake.expected.parquet"),
+            )
+        ]  # fmt: skip
+    string = pd.StringDtype("pyarrow")
+    cols = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_date(kind):
+            column, kind = pc.cast(column, pa.timestamp("ns")), pa.timestamp("ns")
+        if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_timestamp(kind):
+            if pa.types.is_timestamp(kind) and kind.tz is not None:
+                column = pc.cast(column, pa.timestamp(kind.unit))
+            cols.append(column.to_pandas())  # typed: parsed once per distinct value
+            continue
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            column = pc.cast(column, pa.string())
+        cols.append(pc.cast(column, pa.large_string()).to_pandas(types_mapper=lambda _: string))
+    frame = pd.concat(cols, axis=1, ignore_index=True) if cols else pd.DataFrame()
+    frame.columns = [str(n) for n in table.column_names]
+    return frame, loc, []
+
+
 def read_folder(folder: Path) -> Read:
-    """The table files of ``folder`` (``<table>.csv``, names matched case-insensitively).
+    """The table files of ``folder`` (``<table>.csv``, else ``<table>.parquet`` for large data;
+    names matched case-insensitively).
 
     ``sha256`` covers the sorted file names and bytes of the table files read.
     """
@@ -286,6 +390,12 @@ def read_folder(folder: Path) -> Read:
     hashed: list[tuple[str, bytes]] = []
     for name in schema.INPUT_TABLES:
         path = files.pop(f"{name}.csv", None)
+        parquet = files.pop(f"{name}.parquet", None)
+        if path is None and parquet is not None:
+            data = parquet.read_bytes()
+            hashed.append((parquet.name, data))
+            read.add(name, *read_parquet_bytes(data, parquet.name))
+            continue
         if path is None:
             continue
         data = path.read_bytes()

@@ -131,13 +131,26 @@ def _ph_check(
 
 
 def _fit_cox(
-    frame: pd.DataFrame, covariates: Sequence[str], focus: Sequence[str]
+    frame: pd.DataFrame,
+    covariates: Sequence[str],
+    focus: Sequence[str],
+    strata: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     X, names, formula = _cox_design(frame, covariates)
     status = frame["reached"].to_numpy(dtype=float)
+    groups = None
+    if strata is not None and frame[strata].nunique() > 1:
+        groups = frame[strata].astype(str).to_numpy()
+        formula += f" + strata({strata})"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = PHReg(frame["time_months"].to_numpy(dtype=float), X, status=status, ties="efron")
+        model = PHReg(
+            frame["time_months"].to_numpy(dtype=float),
+            X,
+            status=status,
+            ties="efron",
+            strata=groups,
+        )
         res = model.fit()
     ci = res.conf_int()
     terms = {
@@ -174,8 +187,8 @@ def fit_time_to_share(
         "allocation_month",
         "capital_type",
         "project_code",
-        "district_code",
     ),
+    strata: str | None = "district_code",
     cox: bool = True,
 ) -> SurvivalResult:
     """Kaplan-Meier curves and a Cox model of the months from decision to ``threshold``.
@@ -186,7 +199,9 @@ def fit_time_to_share(
     (:func:`helpers.analysis.survival_km.km_median`, the definition of "months to 50 %" every
     table and sentence uses), compared with a log-rank test (``survdiff``). The Cox model
     (``PHReg``, Efron ties because report dates make many ties) has the allocation month
-    (January of the plan year = 1), capital type, project and district; proportional hazards
+    (January of the plan year = 1), capital type and project, stratified by district (each
+    district its own baseline hazard: no dummy column per district, so the fit grows with the
+    lines, not with lines x districts); proportional hazards
     are checked with the correlation between Schoenfeld residuals and the rank of event time
     for the allocation-month and capital-type terms; the verdict is a
     :class:`~helpers.analysis.lag.prepare.Verdict` (its words are in the ``lag`` catalogs).
@@ -197,6 +212,8 @@ def fit_time_to_share(
         lines: boolean mask over ``data.lines`` restricting the lines.
         group: column of ``data.lines`` for the Kaplan-Meier groups.
         covariates: Cox covariates (numeric columns enter linearly, others as categories).
+        strata: column of ``data.lines`` whose levels get their own baseline hazard (None:
+            one baseline).
         cox: fit the Cox model (False: Kaplan-Meier only).
 
     Returns:
@@ -231,7 +248,9 @@ def fit_time_to_share(
     }
     n_events = int(status.sum())
     if cox and n_events >= MIN_COX_EVENTS:
-        cox_out, ph = _fit_cox(frame, covariates, focus=("allocation_month", "capital_type"))
+        cox_out, ph = _fit_cox(
+            frame, covariates, focus=("allocation_month", "capital_type"), strata=strata
+        )
     elif cox:
         caveats.append(Caveat.of("few_events", n=n_events))
     if len(frame) and n_events / len(frame) < 0.5:

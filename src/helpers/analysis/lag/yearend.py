@@ -16,18 +16,20 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
 
+from helpers.analysis.lag import blockfit
 from helpers.analysis.lag.prepare import Z95, Caveat, LagData, district_column
 from helpers.core.errors import ParameterError
 
 
-def _dummies(values: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
-    """Treatment dummies of a factor (reference = first sorted level), patsy-style names."""
+def _dummies(values: pd.Series, name: str) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Treatment dummies of a factor (reference = first sorted level), patsy-style names, and
+    the column of each row's 1 within the block (-1 for the reference level)."""
     text = values.astype(str).to_numpy()
     levels, codes = np.unique(text, return_inverse=True)
     out = np.zeros((len(text), max(len(levels) - 1, 0)))
     rows = np.flatnonzero(codes > 0)
     out[rows, codes[rows] - 1] = 1.0
-    return out, [f"C({name})[T.{lv}]" for lv in levels[1:]]
+    return out, [f"C({name})[T.{lv}]" for lv in levels[1:]], codes - 1
 
 
 @dataclass
@@ -39,6 +41,10 @@ class Design:
     terms: list[str]
     dX: np.ndarray
     """Derivative of each row with respect to the ``slope`` column (zero without one)."""
+    onehot: dict[str, tuple[int, int, np.ndarray]] = field(default_factory=dict)
+    """Factor term -> (first column, end column, each row's column within the block or -1):
+    the blocks that are one-hot, which :mod:`helpers.analysis.lag.blockfit` multiplies
+    without the zeros."""
 
 
 _FACTOR = re.compile(r"C\((\w+)\)")
@@ -61,6 +67,8 @@ def design_matrix(
     names: list[str] = ["Intercept"] if intercept else []
     dcols: list[np.ndarray] = [np.zeros((n, 1))] if intercept else []
     kept: list[str] = []
+    onehot: dict[str, tuple[int, int, np.ndarray]] = {}
+    width = len(names)
     for term in terms:
         x_name, _, factor = term.rpartition(":") if ":" in term else ("", "", term)
         match = _FACTOR.fullmatch(factor)
@@ -69,8 +77,10 @@ def design_matrix(
             block, block_names = x, [factor]
             dblock = np.full((n, 1), float(factor == slope))
         elif frame[match.group(1)].nunique() > 1:
-            block, block_names = _dummies(frame[match.group(1)], match.group(1))
+            block, block_names, codes = _dummies(frame[match.group(1)], match.group(1))
             dblock = np.zeros_like(block)
+            if not x_name:
+                onehot[term] = (width, width + block.shape[1], codes)
             if x_name:
                 x = frame[x_name].to_numpy(dtype=float)[:, None]
                 dblock = block * float(x_name == slope)
@@ -82,9 +92,10 @@ def design_matrix(
         names += block_names
         dcols.append(dblock)
         kept.append(term)
+        width += block.shape[1]
     X = np.hstack(cols) if cols else np.zeros((n, 0))
     dX = np.hstack(dcols) if dcols else np.zeros((n, 0))
-    return Design(X, names, kept, dX)
+    return Design(X, names, kept, dX, onehot)
 
 
 def _year_end_design(
@@ -197,6 +208,8 @@ class YearEndShareModel:
     seconds: float
     caveats: list[Caveat] = field(default_factory=list)
     _boot: dict[tuple[int, int], ClusterBootstrap] = field(default_factory=dict, repr=False)
+    blocks: blockfit.BlockX | None = field(default=None, repr=False)
+    """:attr:`X` as dense columns and the district block (:mod:`blockfit`), for the refits."""
 
     def design_shifted(self, extra_months: np.ndarray | pd.Series) -> np.ndarray:
         """Design matrix of the fitted lines with ``extra_months`` more months available."""
@@ -283,18 +296,31 @@ class YearEndShareModel:
         minimum norm), so their lines cannot be predicted from the result.
         """
         keep = np.asarray(weights, dtype=float) > 0
-        X = self.X[keep]
         y = self.lines["share_deadline"].to_numpy(dtype=float)[keep]
         w = self.lines["amount_mvnd"].to_numpy(dtype=float)[keep] * np.asarray(weights)[keep]
         w = w / w.mean()
         beta = self.params.copy()
+        if self.blocks is not None:  # the same steps without the district dummies' zeros
+            X = self.blocks.rows(keep)
+            for _ in range(IRLS_MAX_ITER):
+                eta = X.dot(beta)
+                mu = expit(eta)
+                v = np.clip(mu * (1 - mu), 1e-10, None)
+                wv = w * v
+                new = solve_psd(X.gram(wv), X.xt(w * (y - mu) + wv * eta))
+                done = np.max(np.abs(new - beta)) < IRLS_TOL * (1 + np.max(np.abs(beta)))
+                beta = new
+                if done:
+                    break
+            return beta
+        Xd = self.X[keep]
         for _ in range(IRLS_MAX_ITER):
-            eta = np.einsum("nk,k->n", X, beta)
+            eta = np.einsum("nk,k->n", Xd, beta)
             mu = expit(eta)
             v = np.clip(mu * (1 - mu), 1e-10, None)
             wv = w * v
-            info = np.einsum("ni,n,nj->ij", X, wv, X)
-            score = np.einsum("ni,n->i", X, w * (y - mu) + wv * eta)
+            info = np.einsum("ni,n,nj->ij", Xd, wv, Xd)
+            score = np.einsum("ni,n->i", Xd, w * (y - mu) + wv * eta)
             new = solve_psd(info, score)
             done = np.max(np.abs(new - beta)) < IRLS_TOL * (1 + np.max(np.abs(beta)))
             beta = new
@@ -334,11 +360,9 @@ class YearEndShareModel:
 
 
 def _fit_glm(y: np.ndarray, design: Design, w: np.ndarray) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sm.GLM(y, design.X, family=sm.families.Binomial(), var_weights=w).fit(
-            wls_method="lstsq"
-        )
+    """The weighted fractional logit (statsmodels' IRLS, without products over the district
+    dummies' zeros: :mod:`helpers.analysis.lag.blockfit`)."""
+    return blockfit.fit_logit(y, blockfit.BlockX.of(design.X, design.onehot), w)
 
 
 _YEAR_END_FACTORS = ("project_code", "plan_year", "district_code")
@@ -424,12 +448,13 @@ def fit_year_end_share(
     amount = frame["amount_mvnd"].to_numpy(dtype=float)
     w = amount / amount.mean()
     design, formula = _year_end_design(frame, _YEAR_END_FACTORS)
-    res = _fit_glm(y, design, w)
+    blocks = blockfit.BlockX.of(design.X, design.onehot)
+    res = blockfit.fit_logit(y, blocks, w)
     X, dX = design.X, design.dX
     mu = np.asarray(res.fittedvalues)
     groups = frame["district_code"].astype(str).to_numpy()
-    cov_hc1 = sandwich_cov(X, y, mu, w)
-    cov_cl = sandwich_cov(X, y, mu, w, groups)
+    cov_hc1 = blockfit.sandwich(blocks, y, mu, w)
+    cov_cl = blockfit.sandwich(blocks, y, mu, w, groups)
     cov = cov_hc1 if cov_type == "HC1" else cov_cl
     names = design.names
     params = np.asarray(res.params)
@@ -465,6 +490,7 @@ def fit_year_end_share(
         diagnostics["district_check"] = _district_checks(frame, y, w, params, names)
     lines = frame.assign(share_fitted=mu)
     model = YearEndShareModel(
+        blocks=blocks,
         formula=formula,
         params=params,
         cov=cov,
