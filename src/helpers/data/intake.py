@@ -46,8 +46,8 @@ from helpers.data.cells import (
 )
 from helpers.data.checks import Catalogue, ParsedTable
 from helpers.data.dataset import Dataset
-from helpers.data.plan_checks import check_plan
 from helpers.data.parsed import assign_line_codes
+from helpers.data.plan_checks import check_plan
 from helpers.data.readers import (
     REQUIRED,
     WARNING,
@@ -391,12 +391,16 @@ class _Checker:
         targets = self.tables.get("targets")
         if targets is not None:
             checks.check_target_years(targets)
-        plan = self.tables.get("plan_2026_2030")
-        if plan is not None:
-            check_plan(plan, self.resolver, self._successions(), sources)
+        self._plan_checks()
         units, succ = self.tables.get("units"), self.tables.get("successions")
         if units is not None and succ is not None and self.resolver is not None:
             checks.check_successions(succ, units, self.resolver)
+
+    def _plan_checks(self) -> None:
+        """The 2026–2030 plan's rules (:func:`helpers.data.plan_checks.check_plan`)."""
+        plan = self.tables.get("plan_2026_2030")
+        if plan is not None:
+            check_plan(plan, self.resolver, self._successions(), self.tables.get("sources"))
 
     # ---------------------------------------------------------------- final frames
     def _finalise(self, name: str) -> pd.DataFrame:

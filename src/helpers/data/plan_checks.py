@@ -10,11 +10,12 @@ the column, like every other input problem.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers.core.errors import Day, message
 from helpers.data import schema
-from helpers.data.checks import ParsedTable, _after_end, _rows, _validity, check_source_ids
+from helpers.data.checks import ParsedTable, _after_end, _validity, check_source_ids
 from helpers.data.units import UnitResolver
 
 
@@ -32,7 +33,7 @@ def check_plan(
     succ = successions if successions is not None else schema.empty_frame("successions")
     f = plan.frame
     typed = plan.typed.get("unit_code", f["unit_code"].tolist())
-    for i in _rows(plan.ok("unit_code", "plan_year")):
+    for i in np.flatnonzero(plan.ok("unit_code", "plan_year")).tolist():
         code = str(f.at[i, "unit_code"])
         first_day = pd.Timestamp(year=int(f.at[i, "plan_year"]), month=1, day=1)
         _, end = resolver.validity(code)
