@@ -17,6 +17,9 @@ Prints, on this machine:
 (g) the formats' share (issue 14): the seconds per scope of the format steps (workbook and
     document per language, the annex pages; the PDFs with ``--pdf``), and the same for the
     whole run divided by the jobs: what the formats add to (c);
+(g) the same in CPU seconds, re-run in-process on the run's outputs (imports excluded), per
+    kind of scope and for all scopes divided by the jobs: a figure a shared machine's load
+    barely moves;
 
 then the seconds per scope and step by kind of scope (province, former districts, units
 created on 1 July 2025, other units) and the load average (with the CPU seconds of (b), (c)
@@ -99,6 +102,37 @@ def formats_time(out: Path) -> tuple[float, dict[str, float]]:
         kind = {"province": "province", "district": "district"}.get(scope["level"], "commune")
         per_kind.setdefault(kind, []).append(seconds)
     return total, {k: sum(v) / len(v) for k, v in per_kind.items()}
+
+
+def formats_cpu(out: Path, new_units: set[str]) -> dict[str, float]:
+    """CPU seconds of the format steps (without PDFs) of one scope of each kind, re-run here
+    in-process on the run's outputs after a warm-up (imports excluded): a figure the load of a
+    shared machine barely moves, unlike the steps' wall-clock seconds."""
+    from helpers.steps import formats
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    picked: dict[str, str] = {}
+    for slug, scope in manifest["scopes"].items():
+        kind = {"province": "province", "district": "district"}.get(scope["level"], "other")
+        kind = "new unit" if scope["code"] in new_units else kind
+        picked.setdefault(kind, slug)
+    tmp = Path(tempfile.mkdtemp(prefix="mtqg-bench-formats-"))
+
+    def once(slug: str) -> None:
+        base = out / slug
+        for lang in LANGS:
+            formats.workbook(lang, str(tmp), str(base / "assessment"), str(base / "lag"))
+            formats.document(lang, str(tmp), str(base / "brief"))
+            formats.annex_brief(lang, str(tmp), str(base / "brief"))
+        formats.annex(str(tmp), str(base / "assessment"), str(base / "lag"))
+
+    once(next(iter(picked.values())))  # imports and first-use costs
+    cpu = {}
+    for kind, slug in picked.items():
+        t0 = time.process_time()
+        once(slug)
+        cpu[kind] = time.process_time() - t0
+    return cpu
 
 
 def _run(cmd: list[str], what: str) -> float:
@@ -342,6 +376,22 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{kind} {sec:.2f} s" for kind, sec in fmt_scope.items()),
         flush=True,
     )
+    cpu = formats_cpu(tmp / "batch", new_units)
+    n_kind = {"province": 1, "district": 0, "new unit": 0, "other": 0}
+    for sc in scopes:
+        k = (
+            "new unit"
+            if sc.code in new_units
+            else ("district" if sc.level == "district" else "other")
+        )
+        n_kind[k] = n_kind.get(k, 0) + (0 if sc.is_province else 1)
+    added = sum(cpu.get(k, 0.0) * n for k, n in n_kind.items())
+    print(
+        "(g) formats, CPU per scope (in-process, imports excluded): "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in cpu.items())
+        + f"; all scopes {added:.1f} s / {args.jobs} = {added / args.jobs:.1f} s added to (c)",
+        flush=True,
+    )
     d = _run(run, "mtqg run (nothing changed)")
     print(f"(d) mtqg run, nothing changed: {d:.2f} s", flush=True)
     f, f_cpu = in_process_floor(scopes, langs, tmp / "inproc", args.jobs)
@@ -377,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         "per_scope": {k: {s: round(v, 2) for s, v in d_.items()} for k, d_ in kinds.items()},
         "formats_s": round(fmt_work, 1),
         "formats_per_scope": {k: round(v, 2) for k, v in fmt_scope.items()},
+        "formats_cpu_per_scope": {k: round(v, 2) for k, v in cpu.items()},
+        "formats_cpu_added_s": round(added / args.jobs, 1),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
     }

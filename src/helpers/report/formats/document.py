@@ -80,12 +80,26 @@ class Writer:
         self.styles: dict[str, Any] = {}
         self.setup(title)
 
-    def style(self, name: str) -> Any:
-        """The document's style ``name``, looked up once (python-docx searches every style
-        by name on each use)."""
+    def style(self, name: str) -> str:
+        """The id of the document's style ``name``, looked up once: python-docx's style
+        setters search every style (and the default style) on each use, most of the time
+        a document took."""
         if name not in self.styles:
-            self.styles[name] = self.doc.styles[name]
+            self.styles[name] = self.doc.styles[name].style_id
         return self.styles[name]
+
+    def para(self, text: str = "", style: str | None = None) -> Any:
+        """A new paragraph with ``text``, in the style named ``style``."""
+        p = self.doc.add_paragraph(text)
+        if style:
+            p._p.get_or_add_pPr().style = self.style(style)  # noqa: SLF001
+        return p
+
+    def grid(self, rows: int, cols: int) -> Any:
+        """A new table in the "Table Grid" style."""
+        table = self.doc.add_table(rows=rows, cols=cols)
+        table._tbl.tblPr.style = self.style("Table Grid")  # noqa: SLF001
+        return table
 
     def setup(self, title: str) -> None:
         section = self.doc.sections[0]
@@ -146,13 +160,11 @@ class Writer:
         if badge is not None:
             mark = text_of(badge)
             text = f"{mark} – {text[len(mark) :].strip()}" if text.startswith(mark) else text
-        self.doc.add_paragraph(
-            text, style=self.style("Title" if level == 0 else f"Heading {level}")
-        )
+        self.para(text, "Title" if level == 0 else f"Heading {level}")
 
     def paragraph(self, el: Any, style: str | None = None) -> None:
         cls = classes(el)
-        p = self.doc.add_paragraph(style=self.style(style) if style else None)
+        p = self.para(style=style)
         self.inline(el, p)
         if cls & {"demo-note"}:
             for run in p.runs:
@@ -195,17 +207,16 @@ class Writer:
             self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         cap = el.find(".//figcaption")
         if cap is not None:
-            self.doc.add_paragraph(text_of(cap), style=self.style("Caption"))
+            self.para(text_of(cap), "Caption")
 
     def table(self, el: Any) -> None:
         cap = el.find("caption")
         if cap is not None:
-            self.doc.add_paragraph(text_of(cap), style=self.style("Caption"))
+            self.para(text_of(cap), "Caption")
         head = [(text_of(th), "num" in classes(th)) for th in el.findall("./thead/tr/th")]
         body = [tr_el.findall("./td") for tr_el in el.findall("./tbody/tr")]
         n_cols = max([len(head)] + [len(r) for r in body]) or 1
-        table = self.doc.add_table(rows=1 if head else 0, cols=n_cols)
-        table.style = self.style("Table Grid")
+        table = self.grid(1 if head else 0, n_cols)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         if head:
             row = table.rows[0]
@@ -235,7 +246,7 @@ class Writer:
     def listing(self, el: Any, ordered: bool, level: int = 1) -> None:
         style = ("List Number" if ordered else "List Bullet") + ("" if level == 1 else f" {level}")
         for li in el.findall("./li"):
-            p = self.doc.add_paragraph(style=self.style(style))
+            p = self.para(style=style)
             self.inline(li, p)
             for sub in li:
                 if sub.tag in ("ul", "ol"):
@@ -244,8 +255,7 @@ class Writer:
     def definitions(self, el: Any) -> None:
         terms = el.findall("./dt")
         values = el.findall("./dd")
-        table = self.doc.add_table(rows=0, cols=2)
-        table.style = self.style("Table Grid")
+        table = self.grid(0, 2)
         for dt_el, dd_el in zip(terms, values, strict=False):
             row = table.add_row()
             row.cells[0].paragraphs[0].add_run(text_of(dt_el)).bold = True
@@ -262,8 +272,7 @@ class Writer:
         self.doc.add_paragraph()
 
     def key_figures(self, el: Any) -> None:
-        table = self.doc.add_table(rows=0, cols=3)
-        table.style = self.style("Table Grid")
+        table = self.grid(0, 3)
         for kf in el.findall("./div"):
             row = table.add_row()
             for j, cls in enumerate(("kf-label", "kf-value", "kf-note")):
