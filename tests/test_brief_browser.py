@@ -50,6 +50,8 @@ PRINT_MARGIN = {"top": "14mm", "right": "14mm", "bottom": "16mm", "left": "14mm"
 MAX_PAGES = 7
 """Issue 14: the demo province brief prints on at most 7 A4 pages, its 2026–2030 outlook
 included (the print CSS keeps long tables and notes compact)."""
+PRINT_WIDTH_PX = round((210 - 14 - 14) / 25.4 * 96)
+"""The printed text's width in CSS pixels: A4 less the side margins of :data:`PRINT_MARGIN`."""
 PHONE = {"width": 390, "height": 844}
 CASES = [("province", "vi"), (DISTRICT, "en")]
 """(scope, language) of each brief checked: the province in Vietnamese, a district in English."""
@@ -303,6 +305,11 @@ def _province_brief(run_root: Path, lang: str) -> Path:
 def test_province_brief_prints_on_at_most_eight_numbered_pages(run_root, browser, checks_dir, lang):
     visit = Visit(browser, _province_brief(run_root, lang))
     try:
+        # nothing wider than the printed text: Chromium would shrink every page to fit it (a
+        # smaller type, not fewer pages)
+        visit.page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1000})
+        visit.page.emulate_media(media="print")
+        assert visit.page.evaluate("document.documentElement.scrollWidth") <= PRINT_WIDTH_PX
         pdf = checks_dir / f"print-province-{lang}.pdf"
         pages = _pdf_pages(visit.page, pdf)
         print(f"province brief ({lang}): {pages} A4 pages")

@@ -112,6 +112,7 @@ def test_the_index_links_every_format(run):
             ):
                 assert rel in hrefs, rel
         assert f"{scope}/annex/01_assessment.html" in hrefs
+        assert f"{scope}/annex/04_outlook.html" in hrefs
         assert all((out / unquote(h)).is_file() for h in hrefs)
 
 
@@ -120,7 +121,8 @@ def test_the_workbook_of_the_run_holds_the_numbers_of_its_json(run, scope):
     out, _, _ = run
     metrics = json.loads((out / scope / "assessment" / "metrics.json").read_text())
     lag = json.loads((out / scope / "lag" / "lag.json").read_text())
-    in_json = set(_numbers(metrics)) | set(_numbers(lag))
+    outlook = json.loads((out / scope / "outlook" / "outlook.json").read_text())
+    in_json = set(_numbers(metrics)) | set(_numbers(lag)) | set(_numbers(outlook))
     for lang in LANGS:
         wb = openpyxl.load_workbook(out / scope / "workbook" / f"tables.{lang}.xlsx")
         cells = [
