@@ -471,3 +471,11 @@ def test_the_apportion_key_reaches_the_assessment_only_when_chosen():
         "assessment": {"parameters": COMMON}},
                              {"apportion": "communes"}))  # fmt: skip
     assert "apportion" not in older["042/assessment"].params
+
+
+def test_a_node_reads_short_whatever_the_dag_behind_it():
+    """The dataclass's own repr printed every dependency along every path of the DAG."""
+    nodes = by_id(plan([D042, D043], ("vi", "en"), steps=default_steps(Path("/nb"), formats=False)))
+    brief = nodes["042/brief.en"]
+    assert repr(brief) == "Node('042/brief.en', 'waiting')"
+    assert len(repr(list(nodes.values()))) < 100 * len(nodes)

@@ -47,6 +47,11 @@ class Node:
     priority: float = 0.0
     started: float = 0.0
 
+    def __repr__(self) -> str:
+        # not the dataclass's: it would print every dependency and dependent, and theirs, along
+        # every path of the DAG (a failing test's report of a 67-scope run took 21 GB)
+        return f"Node({self.id!r}, {self.state!r})"
+
     @property
     def key(self) -> str:
         return f"{self.spec.name}.{self.lang}" if self.spec.per_lang else self.spec.name
