@@ -287,7 +287,10 @@ def test_a_plan_row_for_an_abolished_district_is_refused(tmp_path):
     )
     res = run_mtqg("validate", str(folder))
     assert res.returncode == 2
-    assert "plan_2026_2030.csv, row 2, column 'unit_code'" in res.stdout + res.stderr
+    said = res.stdout + res.stderr
+    assert "plan_2026_2030.csv, row 2, column 'unit_code'" in said
+    # the plan's own words: a plan year, not a decision date
+    assert "the plan for 2027 (from" in said and "decided on" not in said
 
 
 # --------------------------------------------------------------------------- indicators

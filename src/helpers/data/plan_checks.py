@@ -42,7 +42,8 @@ def check_plan(
         plan.report(
             i,
             message(
-                "intake.check.unit_ceased",
+                "intake.check.plan_unit_ceased",
+                year=str(first_day.year),
                 date=Day(first_day),
                 unit=resolver.display(code),
                 validity=_validity(resolver, code),
