@@ -1,9 +1,10 @@
-"""The batch's steps, the nodes of its DAG: one notebook run per scope (and language).
+"""The batch's steps, the nodes of its DAG: one notebook run (or format function) per scope
+(and language).
 
 A step names the steps it needs (:class:`Upstream`): ``reads`` edges pass an upstream output
 folder as a parameter and make its outputs part of the step's fingerprint; order-only edges
 (``reads=False``) only order two steps that both run. :func:`default_steps` declares the
-workbench's three notebooks; tests pass a table of their own.
+workbench's four notebooks and its format steps; tests pass a table of their own.
 """
 
 from __future__ import annotations
