@@ -15,7 +15,7 @@ import pytest
 
 from helpers.core import paths
 from helpers.core.errors import InputError, InputProblem
-from helpers.data import intake, schema
+from helpers.data import contract, intake, schema
 from helpers.data.cells import parse_number_text
 from helpers.data.readers import Location
 
@@ -54,7 +54,7 @@ def test_valid_folder_loads(load, valid_tables) -> None:
     assert d["report_date"].iloc[3] == pd.Timestamp(2025, 1, 31)
     assert d["disbursed_cum_mvnd"].sum() == 100 + 250 + 1000 + 2000
     for name, frame in ds.tables().items():  # the schema contract holds
-        schema.pandera_schema(name).validate(frame)
+        contract.pandera_schema(name).validate(frame)
         assert frame.attrs["demo"] is False
     assert ds.targets["direction"].tolist() == ["lower_better"]
     assert ds.warnings == []

@@ -11,7 +11,7 @@ import pytest
 
 from helpers.analysis.lag import counterfactual, prepare, yearend
 from helpers.core.errors import ParameterError
-from helpers.data import schema
+from helpers.data import contract, schema
 from helpers.data.dataset import Dataset
 
 M = 30.4375  # days per month
@@ -86,7 +86,7 @@ def tiny_dataset() -> Dataset:
     disb = pd.DataFrame(rows)
     disb["line_id"] = schema.line_ids(disb)
     empty = {
-        n: schema.empty_frame(n) for n in ("program_components", "targets", "sources", "metadata")
+        n: contract.empty_frame(n) for n in ("program_components", "targets", "sources", "metadata")
     }
     return Dataset(
         units=units,

@@ -7,7 +7,7 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from helpers.data import reference, schema
+from helpers.data import contract, reference
 
 REFERENCE_TABLES = [
     "units",
@@ -24,7 +24,7 @@ REFERENCE_TABLES = [
 @pytest.mark.parametrize("name", REFERENCE_TABLES)
 def test_reference_table_matches_the_schema(name):
     frame = reference.load(name)
-    schema.pandera_schema(name, with_derived=False).validate(frame, lazy=True)
+    contract.pandera_schema(name, with_derived=False).validate(frame, lazy=True)
 
 
 @pytest.mark.parametrize("name", [n for n in REFERENCE_TABLES if n != "sources"])

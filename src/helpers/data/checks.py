@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import Day, Message, Number, message
-from helpers.data import schema
+from helpers.data import contract, schema
 from helpers.data.cells import is_empty
 from helpers.data.line_checks import (
     LINE_SCALE_FACTOR,
@@ -436,7 +436,7 @@ def check_unit_validity(
     existed, the units it took over. The cell keeps its value (the line is still matched with
     its disbursement reports), so one wrong unit gives one problem per line.
     """
-    succ = successions if successions is not None else schema.empty_frame("successions")
+    succ = successions if successions is not None else contract.empty_frame("successions")
     f = alloc.frame
     typed = alloc.typed.get("unit_code", f["unit_code"]).astype(object).to_numpy()
     ok = alloc.ok("unit_code", "decision_date")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.core.errors import InputProblem
 from helpers.core.text import tr
-from helpers.data import schema
+from helpers.data import contract
 
 DEMO_LABEL = "DEMO"
 DEMO_NOTE_EN = tr("common.demo_note", "en")
@@ -38,14 +38,14 @@ class Dataset:
     demo: bool = False
     warnings: list[InputProblem] = field(default_factory=list)
     blanket_extensions: pd.DataFrame = field(
-        default_factory=lambda: schema.empty_frame("blanket_extensions")
+        default_factory=lambda: contract.empty_frame("blanket_extensions")
     )
     """Extensions the National Assembly decided for whole vintages (optional input table)."""
-    successions: pd.DataFrame = field(default_factory=lambda: schema.empty_frame("successions"))
+    successions: pd.DataFrame = field(default_factory=lambda: contract.empty_frame("successions"))
     """Which unit took over each unit that ceased (the 1 July 2025 reform): shipped with the
     shipped units, else the input's own table (empty when it has none)."""
     plan_2026_2030: pd.DataFrame = field(
-        default_factory=lambda: schema.empty_frame("plan_2026_2030")
+        default_factory=lambda: contract.empty_frame("plan_2026_2030")
     )
     """The capital planned for 2026–2030 (optional input table; empty: the outlook assumes)."""
 

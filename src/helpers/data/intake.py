@@ -7,7 +7,7 @@ Two routes, one core:
 * :func:`validate_frames` (also used directly for the demo's already-typed values) parses every
   cell according to its column's kind (:mod:`helpers.data.cells`), resolves unit names and
   program codes, runs the rules within and across tables (:mod:`helpers.data.checks`) and
-  validates each table with :func:`helpers.data.schema.pandera_schema`.
+  validates each table with :func:`helpers.data.contract.pandera_schema`.
 
 Every problem becomes an :class:`~helpers.core.errors.InputProblem` naming the file (and sheet),
 the row as the user sees it, the column, the value and what was expected; all of them are raised
@@ -34,7 +34,7 @@ import pandera.pandas as pa
 
 from helpers.core import paths
 from helpers.core.errors import InputError, InputProblem, message
-from helpers.data import checks, schema
+from helpers.data import checks, contract, schema
 from helpers.data.cells import (
     empty_cells,
     is_empty,
@@ -406,10 +406,10 @@ class _Checker:
     def _finalise(self, name: str) -> pd.DataFrame:
         table = self.tables.get(name)
         if table is None:  # only reachable when problems were reported already
-            return schema.empty_frame(name)
+            return contract.empty_frame(name)
         spec = table.spec
         out = pd.DataFrame(
-            {c.name: _final_column(table.frame[c.name], schema.dtype_of(c)) for c in spec.columns}
+            {c.name: _final_column(table.frame[c.name], contract.dtype_of(c)) for c in spec.columns}
         )
         if any(c.name == "line_id" for c in spec.derived):
             out["line_id"] = _line_ids(out, table)
@@ -439,9 +439,9 @@ def _contract(name: str) -> pa.DataFrameSchema:
     """The table's pandera contract without its unique-key check: every duplicate key was
     reported by :func:`helpers.data.checks.check_duplicates` (a frame is finalised only when
     no error was found), and checking it twice costs a hash of every key at scale."""
-    contract = schema.pandera_schema(name)
-    contract.unique = None
-    return contract
+    checked = contract.pandera_schema(name)
+    checked.unique = None
+    return checked
 
 
 def _line_ids(out: pd.DataFrame, table: ParsedTable) -> pd.Series:

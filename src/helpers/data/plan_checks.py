@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import Day, message
-from helpers.data import schema
+from helpers.data import contract
 from helpers.data.checks import ParsedTable, _after_end, _validity, check_source_ids
 from helpers.data.units import UnitResolver
 
@@ -30,7 +30,7 @@ def check_plan(
         check_source_ids(plan, sources)
     if resolver is None:
         return
-    succ = successions if successions is not None else schema.empty_frame("successions")
+    succ = successions if successions is not None else contract.empty_frame("successions")
     f = plan.frame
     typed = plan.typed.get("unit_code", f["unit_code"].tolist())
     for i in np.flatnonzero(plan.ok("unit_code", "plan_year")).tolist():

@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.paths import REFERENCE_DIR
-from helpers.data.schema import TABLES, dtype_of
+from helpers.data.contract import dtype_of
+from helpers.data.schema import TABLES
 
 
 @cache

@@ -4,8 +4,9 @@ Each column is declared here with its kind, unit, whether it is required in an i
 whether it may be empty, and what it means (PUDL's ``fields.py`` idea). Everything else derives
 from these declarations:
 
-* :func:`pandera_schema` builds the pandera ``DataFrameSchema`` that is the contract at the
-  boundary: the intake module validates with it, tests and notebooks may too;
+* :func:`helpers.data.contract.pandera_schema` builds the pandera ``DataFrameSchema`` that is
+  the contract at the boundary: the intake module validates with it, tests and notebooks may
+  too (:func:`helpers.data.contract.empty_frame`: a frame of no rows with those dtypes);
 * :mod:`helpers.data.intake` parses raw cells according to :attr:`Column.kind`
   (:mod:`helpers.data.cells`) and reports problems with the file, row and column;
 * :mod:`helpers.data.template` writes the Excel header rows, drop-downs and number formats;
@@ -25,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
-import pandera.pandas as pa
 
 Kind = Literal["code", "text", "int", "amount", "number", "date", "bool", "enum"]
 
@@ -334,7 +334,8 @@ DISBURSEMENTS = Table(
 
 TARGETS = Table(
     "targets",
-    "Target indicators per unit: baseline (2020), target (2025) and actual values by year.",
+    "Target indicators per unit: baseline (2020), target (2025) and actual values by year. "
+    "Optional 2030 target (2026–2030 outlook).",
     (
         Column("indicator_code", "code", "Stable indicator code."),
         Column("name_vi", "text", "Vietnamese name of the indicator."),
@@ -347,6 +348,21 @@ TARGETS = Table(
         Column("year", "int", "Year of actual_value.", min_value=2000, max_value=2100),
         Column(
             "actual_value", "number", "Observed value in `year`; empty: no data.", nullable=True
+        ),
+        # the 2030 targets of the outlook (notebook 04)
+        Column(
+            "target_2030_value",
+            "number",
+            "Value to reach by 2030 (the 2026–2030 period); empty: no 2030 target ('no data').",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "target_2030_source_id",
+            "code",
+            "Row of `sources` that backs the 2030 target (a published goal); empty: user-supplied.",
+            required=False,
+            nullable=True,
         ),
         Column(
             "note",
@@ -363,32 +379,6 @@ TARGETS = Table(
 
 OUTLOOK_YEARS: tuple[int, ...] = (2026, 2027, 2028, 2029, 2030)
 """The years of the 2026–2030 outlook (notebook 04)."""
-
-TARGET_2030_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "target_2030_value",
-        "number",
-        "Value to reach by 2030 (the 2026–2030 period); empty: no 2030 target ('no data').",
-        required=False,
-        nullable=True,
-    ),
-    Column(
-        "target_2030_source_id",
-        "code",
-        "Row of `sources` that backs the 2030 target (a published goal); empty: user-supplied.",
-        required=False,
-        nullable=True,
-    ),
-)
-"""The 2030 targets of the outlook, declared once and appended to ``targets``."""
-
-TARGETS = Table(
-    TARGETS.name,
-    TARGETS.description + " Optional 2030 target (2026–2030 outlook).",
-    TARGETS.columns[:-1] + TARGET_2030_COLUMNS + TARGETS.columns[-1:],
-    key=TARGETS.key,
-    optional=True,
-)
 
 PLAN_2026_2030 = Table(
     "plan_2026_2030",
@@ -679,69 +669,6 @@ REQUIRED_INPUT_TABLES: tuple[str, ...] = tuple(
     n for n, t in TABLES.items() if t.input and not t.reference and not t.optional
 )
 """Tables an input must contain: allocations and disbursements."""
-
-
-# --------------------------------------------------------------------------- pandera
-_DTYPES: dict[str, object] = {
-    "code": pd.StringDtype(),
-    "text": pd.StringDtype(),
-    "enum": pd.StringDtype(),
-    "int": "int64",
-    "amount": "float64",
-    "number": "float64",
-    "date": "datetime64[ns]",
-    "bool": pd.BooleanDtype(),
-}
-
-
-def dtype_of(column: Column) -> object:
-    """The pandas dtype a validated frame holds for ``column``."""
-    return _DTYPES[column.kind]
-
-
-def _checks(column: Column) -> list[pa.Check]:
-    checks: list[pa.Check] = []
-    if column.allowed is not None:
-        checks.append(pa.Check.isin(list(column.allowed)))
-    if column.min_value is not None:
-        checks.append(pa.Check.ge(column.min_value))
-    if column.max_value is not None:
-        checks.append(pa.Check.le(column.max_value))
-    return checks
-
-
-def pandera_schema(table: str | Table, *, with_derived: bool = True) -> pa.DataFrameSchema:
-    """The pandera contract of a validated table (columns, dtypes, nulls, checks, unique key).
-
-    Columns that are optional in input files are always present in a validated frame (the
-    loader adds them empty), so every column is required here.
-    """
-    t = TABLES[table] if isinstance(table, str) else table
-    cols = t.columns + (t.derived if with_derived else ())
-    return pa.DataFrameSchema(
-        {
-            c.name: pa.Column(
-                dtype_of(c),
-                checks=_checks(c),
-                nullable=c.nullable,
-                required=True,
-                description=c.description,
-                title=c.unit,
-            )
-            for c in cols
-        },
-        unique=list(t.key) if t.key else None,
-        strict=True,
-        ordered=False,
-        name=t.name,
-    )
-
-
-def empty_frame(table: str | Table, *, with_derived: bool = True) -> pd.DataFrame:
-    """A frame with no rows and the validated dtypes of ``table``."""
-    t = TABLES[table] if isinstance(table, str) else table
-    cols = t.columns + (t.derived if with_derived else ())
-    return pd.DataFrame({c.name: pd.Series(dtype=dtype_of(c)) for c in cols})
 
 
 def line_ids(frame: pd.DataFrame) -> pd.Series:
