@@ -27,18 +27,10 @@ from playwright.sync_api import sync_playwright
 from helpers.core.formatting import mvnd, number, percent
 from helpers.core.paths import NOTEBOOKS_DIR, OUTPUTS_DIR
 from helpers.report import brief
+from helpers.report.formats.pdf import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("brief_browser")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DISTRICT = "043"
 PRINT_FOOTER = (
     '<div style="width:100%;font-size:8pt;text-align:center;color:#525252;">'

@@ -9,7 +9,6 @@ references and folded inputs. Expected values are worked out by hand from the fi
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import zipfile
@@ -26,6 +25,7 @@ from helpers.report import brief
 from helpers.report.brief.model import Brief
 from helpers.report.formats import annex, document, workbook
 from helpers.report.formats.links import annex_links
+from workbook_numbers import json_numbers, stray
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "brief"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -44,36 +44,6 @@ def _scope(root: Path, metrics: dict, lag: dict) -> Path:
         (root / folder).mkdir(parents=True, exist_ok=True)
         (root / folder / name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return root
-
-
-def _excel(v: float) -> float:
-    """A number as Excel keeps it: 15 significant digits."""
-    return float(f"{v:.15g}")
-
-
-def _stray(values: list, in_json: set) -> list:
-    """The values that are no number of the JSON (to Excel's 15 significant digits: the
-    writer keeps 16, so the last digit may be rounded twice)."""
-    known = sorted(in_json)
-
-    def found(v: float) -> bool:
-        i = bisect.bisect_left(known, v - 1e-13 * max(1.0, abs(v)))
-        return i < len(known) and abs(known[i] - v) <= 1e-13 * max(1.0, abs(v))
-
-    return [v for v in values if _excel(v) not in in_json and not found(v)]
-
-
-def _numbers(obj: object) -> list[float]:
-    """Every number of a JSON document (booleans are not numbers)."""
-    if isinstance(obj, bool) or obj is None:
-        return []
-    if isinstance(obj, int | float):
-        return [_excel(obj)]
-    if isinstance(obj, dict):
-        return [n for v in obj.values() for n in _numbers(v)]
-    if isinstance(obj, list):
-        return [n for v in obj for n in _numbers(v)]
-    return []
 
 
 def _cell_numbers(wb: openpyxl.Workbook) -> list[tuple[str, str, float]]:
@@ -162,11 +132,11 @@ def _workbook(tmp_path: Path, metrics: dict, lag: dict, lang: str) -> openpyxl.W
 def test_every_number_of_the_workbook_is_a_number_of_the_json(tmp_path, results, lang):
     metrics, lag = results
     wb = _workbook(tmp_path, metrics, lag, lang)
-    in_json = set(_numbers(metrics)) | set(_numbers(lag))
+    in_json = set(json_numbers(metrics)) | set(json_numbers(lag))
     cells = _cell_numbers(wb)
     assert len(cells) > 100
-    stray = [(s, c, v) for s, c, v in cells if _stray([v], in_json)]
-    assert not stray, f"numbers not in metrics.json or lag.json: {stray[:10]}"
+    unknown = [(s, c, v) for s, c, v in cells if stray([v], in_json)]
+    assert not unknown, f"numbers not in metrics.json or lag.json: {unknown[:10]}"
 
 
 def test_the_tables_hold_the_json_row_by_row(tmp_path, results):

@@ -7,7 +7,6 @@ Debian's ``/usr/bin/chromium`` through Playwright.
 
 from __future__ import annotations
 
-import bisect
 import io
 import json
 import re
@@ -24,6 +23,7 @@ from rich.console import Console
 from helpers.report.formats import pdf as pdf_format
 from helpers.run import batch
 from helpers.run.options import RunOptions
+from workbook_numbers import json_numbers, stray
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("formats_browser")]
 
@@ -43,35 +43,6 @@ def run(tmp_path_factory):
     report = batch.run_batch(opts, console=Console(file=buf, width=200))
     assert report.exit_code == 0, buf.getvalue()
     return out, report, buf.getvalue()
-
-
-def _excel(v: float) -> float:
-    """A number as Excel keeps it: 15 significant digits."""
-    return float(f"{v:.15g}")
-
-
-def _stray(values: list, in_json: set) -> list:
-    """The values that are no number of the JSON (to Excel's 15 significant digits: the
-    writer keeps 16, so the last digit may be rounded twice)."""
-    known = sorted(in_json)
-
-    def found(v: float) -> bool:
-        i = bisect.bisect_left(known, v - 1e-13 * max(1.0, abs(v)))
-        return i < len(known) and abs(known[i] - v) <= 1e-13 * max(1.0, abs(v))
-
-    return [v for v in values if _excel(v) not in in_json and not found(v)]
-
-
-def _numbers(obj: object) -> list[float]:
-    if isinstance(obj, bool) or obj is None:
-        return []
-    if isinstance(obj, int | float):
-        return [_excel(obj)]
-    if isinstance(obj, dict):
-        return [n for v in obj.values() for n in _numbers(v)]
-    if isinstance(obj, list):
-        return [n for v in obj for n in _numbers(v)]
-    return []
 
 
 def test_the_run_writes_every_format_of_every_scope_and_language(run):
@@ -122,7 +93,7 @@ def test_the_workbook_of_the_run_holds_the_numbers_of_its_json(run, scope):
     metrics = json.loads((out / scope / "assessment" / "metrics.json").read_text())
     lag = json.loads((out / scope / "lag" / "lag.json").read_text())
     outlook = json.loads((out / scope / "outlook" / "outlook.json").read_text())
-    in_json = set(_numbers(metrics)) | set(_numbers(lag)) | set(_numbers(outlook))
+    in_json = set(json_numbers(metrics)) | set(json_numbers(lag)) | set(json_numbers(outlook))
     for lang in LANGS:
         wb = openpyxl.load_workbook(out / scope / "workbook" / f"tables.{lang}.xlsx")
         cells = [
@@ -133,7 +104,7 @@ def test_the_workbook_of_the_run_holds_the_numbers_of_its_json(run, scope):
             if isinstance(c.value, int | float) and not isinstance(c.value, bool)
         ]
         assert len(cells) > 50
-        assert not _stray(cells, in_json)
+        assert not stray(cells, in_json)
         projects = [r for r in metrics["by_project"] if r["subproject_code"] is None]
         assert sum(r["allocated_mvnd"] for r in projects) == pytest.approx(
             metrics["allocated_mvnd"], abs=1
