@@ -165,9 +165,9 @@ def outlook_base(models: ProvinceModels) -> OutlookBase:
     ye = models.year_end
     boot = ye.cluster_bootstrap(CLUSTER_BOOT, models.settings["seed"])
     lines = ye.lines
-    xb = ye.X @ boot.params.T
-    db = ye.dX @ boot.params.T
-    mu = expit(ye.X @ ye.params)
+    xb = ye.design.dot(boot.params.T)
+    db = ye.slope(boot.params.T)
+    mu = expit(ye.design.dot(ye.params))
     resid = lines["share_deadline"].to_numpy(dtype=float) - mu
     curves = {}
     for ctype in CAPITAL_TYPES:

@@ -28,8 +28,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.special import expit
 
+from helpers.analysis.lag.blockfit import BlockX
+from helpers.analysis.lag.lowrank import SparseLowRank
 from helpers.analysis.lag.prepare import Z95, Caveat, district_column
 from helpers.analysis.lag.yearend import ClusterBootstrap, YearEndShareModel
 from helpers.core.errors import ParameterError
@@ -79,10 +82,10 @@ def counterfactual_dates(plan_year: pd.Series, date: str) -> pd.Series:
     return pd.to_datetime(pd.DataFrame({"year": years, "month": month, "day": day}))
 
 
-def _sum_with_ci(value: np.ndarray, grad: np.ndarray, cov: np.ndarray) -> tuple[float, ...]:
+def _sum_with_ci(value: np.ndarray, grad: sparse.spmatrix, cov: SparseLowRank) -> tuple[float, ...]:
+    """The total of ``value`` with its delta-method interval (``grad``: the total's gradient)."""
     total = float(value.sum())
-    g = grad.sum(axis=0)
-    se = float(np.sqrt(max(g @ cov @ g, 0.0)))
+    se = float(np.sqrt(max(cov.quad(grad), 0.0)))
     return total, total - Z95 * se, total + Z95 * se, se
 
 
@@ -139,24 +142,36 @@ class CounterfactualResult:
         }
 
 
+BOOT_CHUNK = 20_000
+"""Lines predicted at once for every bootstrap replicate (bounds the memory: lines x
+replicates)."""
+
+
 def _bootstrap_gains(
-    model: YearEndShareModel, boot: ClusterBootstrap, gained: np.ndarray, mask: np.ndarray
+    model: YearEndShareModel, boot: ClusterBootstrap, gained: np.ndarray, idx: np.ndarray
 ) -> np.ndarray:
-    """The gain of the selected lines in each bootstrap replicate (NaN when none drawn).
+    """The gain of the selected lines (positions ``idx``) in each bootstrap replicate (NaN
+    when none drawn).
 
     A replicate's gain per VND allocated is Σ n a (μ̂_cf − μ̂) / Σ n a over the selected
     lines, n being how often the line's unit was drawn and μ̂ predicted with the replicate's
     parameters; times the lines' allocation, so the interval reflects the uncertainty of the
     effect, not the random size of a resampled province.
     """
-    amount = model.lines["amount_mvnd"].to_numpy(dtype=float)[mask]
-    X = model.X[mask]
-    X_cf = X + gained[mask][:, None] * model.dX[mask]
-    diff = expit(X_cf @ boot.params.T) - expit(X @ boot.params.T)
-    n = boot.line_counts(mask).T
+    amount = model.lines["amount_mvnd"].to_numpy(dtype=float)
+    params = boot.params.T
+    num = np.zeros(len(boot.params))
+    den = np.zeros(len(boot.params))
+    for lo in range(0, len(idx), BOOT_CHUNK):
+        part = idx[lo : lo + BOOT_CHUNK]
+        eta = model.design.rows(part).dot(params)
+        eta_cf = eta + gained[part][:, None] * model.slope(params, part)
+        na = boot.line_counts(part).T * amount[part][:, None]
+        num += (na * (expit(eta_cf) - expit(eta))).sum(axis=0)
+        den += na.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rate = (n * amount[:, None] * diff).sum(axis=0) / (n * amount[:, None]).sum(axis=0)
-    return rate * amount.sum()
+        rate = num / den
+    return rate * amount[idx].sum()
 
 
 def _intervals(row: dict[str, Any], boot_gain: np.ndarray | None) -> dict[str, Any]:
@@ -180,28 +195,47 @@ def _intervals(row: dict[str, Any], boot_gain: np.ndarray | None) -> dict[str, A
     }
 
 
+@dataclass
+class _Lines:
+    """Per fitted line, what a scenario's rows sum; the designs and weights of the gradients
+    (the gradient of Σ a μ is Σ a μ (1 − μ) x, summed on the block design)."""
+
+    X: BlockX
+    X_cf: BlockX
+    cov: SparseLowRank
+    amount: np.ndarray
+    observed: np.ndarray
+    values: dict[str, np.ndarray]
+    """``gain``, ``cf``, ``pred``, ``slope_cf``, ``slope_base`` (μ (1 − μ) x amount),
+    ``moved``, ``months_gained``, ``outside``."""
+
+    def grads(self, idx: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Gradients of the counterfactual total and of the gain over the lines ``idx``."""
+        v = self.values
+        cf = self.X_cf.rows(idx).sum_rows(v["slope_cf"][idx])
+        return cf, sparse.csr_matrix(cf - self.X.rows(idx).sum_rows(v["slope_base"][idx]))
+
+
 def _cf_rows(
-    frame: pd.DataFrame,
-    parts: dict[str, np.ndarray],
-    cov: np.ndarray,
-    mask: np.ndarray,
+    lines: _Lines,
+    idx: np.ndarray,
     boot_gain: Callable[[np.ndarray], np.ndarray] | None,
 ) -> dict[str, Any]:
-    amount = frame["amount_mvnd"].to_numpy(dtype=float)[mask]
+    v = lines.values
+    amount = lines.amount[idx]
     alloc = float(amount.sum())
-    gain, lo, hi, se = _sum_with_ci(parts["gain"][mask], parts["grad_gain"][mask], cov)
-    cf, cf_lo, cf_hi, _ = _sum_with_ci(parts["cf"][mask], parts["grad_cf"][mask], cov)
-    pred = float(parts["pred"][mask].sum())
-    observed = float((frame["share_deadline"].to_numpy(dtype=float)[mask] * amount).sum())
-    moved = parts["moved"][mask]
-    outside = parts["outside"][mask]
+    grad_cf, grad_gain = lines.grads(idx)
+    gain, lo, hi, se = _sum_with_ci(v["gain"][idx], grad_gain, lines.cov)
+    cf, cf_lo, cf_hi, _ = _sum_with_ci(v["cf"][idx], grad_cf, lines.cov)
+    pred = float(v["pred"][idx].sum())
+    observed = float(lines.observed[idx].sum())
+    moved = v["moved"][idx]
+    outside = v["outside"][idx]
     out_amount = float(amount[outside].sum())
     row = {
-        "n_lines": int(mask.sum()),
+        "n_lines": len(idx),
         "n_lines_moved": int(moved.sum()),
-        "mean_months_gained": float(parts["months_gained"][mask][moved].mean())
-        if moved.any()
-        else 0.0,
+        "mean_months_gained": float(v["months_gained"][idx][moved].mean()) if moved.any() else 0.0,
         "allocated_mvnd": alloc,
         "observed_deadline_mvnd": observed,
         "predicted_deadline_mvnd": pred,
@@ -218,10 +252,19 @@ def _cf_rows(
         "se": se,
         "n_lines_outside_support": int(outside.sum()),
         "outside_support_mvnd": out_amount,
-        "share_lines_outside_support": float(outside.mean()) if mask.any() else None,
+        "share_lines_outside_support": float(outside.mean()) if len(idx) else None,
         "share_capital_outside_support": out_amount / alloc if alloc else None,
     }
-    return row | _intervals(row, None if boot_gain is None else boot_gain(mask))
+    return row | _intervals(row, None if boot_gain is None else boot_gain(idx))
+
+
+def _groups(values: np.ndarray, idx: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+    """The sorted distinct ``values`` of the lines ``idx``, each with its lines' positions (in
+    order): one sort, not one pass over every line per value."""
+    levels, inverse = np.unique(values[idx], return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=len(levels)))[:-1]
+    return list(zip(levels, np.split(idx[order], bounds), strict=True))
 
 
 def _cell_rows(
@@ -266,33 +309,39 @@ def _scenario(
     m_cf = months_available(new_decision, frame["plan_year"])
     gained = (m_cf - frame["months_available"]).to_numpy(dtype=float)
     X_cf = model.design_shifted(gained)
-    mu = expit(model.X @ model.params)
-    mu_cf = expit(X_cf @ model.params)
+    mu = expit(model.design.dot(model.params))
+    mu_cf = expit(X_cf.dot(model.params))
     amount = frame["amount_mvnd"].to_numpy(dtype=float)
-    grad_cf = (amount * mu_cf * (1 - mu_cf))[:, None] * X_cf
-    grad_base = (amount * mu * (1 - mu))[:, None] * model.X
-    parts = {
-        "gain": amount * (mu_cf - mu),
-        "grad_gain": grad_cf - grad_base,
-        "cf": amount * mu_cf,
-        "grad_cf": grad_cf,
-        "pred": amount * mu,
-        "moved": moved,
-        "months_gained": gained,
-        "outside": outside,
-    }
+    per_line = _Lines(
+        X=model.design,
+        X_cf=X_cf,
+        cov=model.covariance,
+        amount=amount,
+        observed=frame["share_deadline"].to_numpy(dtype=float) * amount,
+        values={
+            "gain": amount * (mu_cf - mu),
+            "cf": amount * mu_cf,
+            "pred": amount * mu,
+            "slope_cf": amount * mu_cf * (1 - mu_cf),
+            "slope_base": amount * mu * (1 - mu),
+            "moved": moved,
+            "months_gained": gained,
+            "outside": outside,
+        },
+    )
     base = np.ones(len(frame), bool) if lines is None else np.asarray(lines, bool)
+    base_idx = np.flatnonzero(base)
     boot = model.cluster_bootstrap(n_boot, seed) if n_boot > 0 else None
     boot_gain = None if boot is None else partial(_bootstrap_gains, model, boot, gained)
 
     def table(column: str, key: str | None = None) -> list[dict[str, Any]]:
         col = frame[column].astype(str).to_numpy()
         return [
-            {key or column: v, **_cf_rows(frame, parts, model.cov, base & (col == v), boot_gain)}
-            for v in sorted(set(col[base]))
+            {key or column: v, **_cf_rows(per_line, idx, boot_gain)}
+            for v, idx in _groups(col, base_idx)
         ]
 
-    total = _cf_rows(frame, parts, model.cov, base, boot_gain)
+    total = _cf_rows(per_line, base_idx, boot_gain)
     caveats = [Caveat.of("counterfactual_scope")]
     if total["n_lines_outside_support"]:
         caveats.append(Caveat.of("outside_support", share=total["share_capital_outside_support"]))

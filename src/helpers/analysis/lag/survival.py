@@ -15,8 +15,8 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import survdiff
 
+from helpers.analysis.lag.design import design_matrix
 from helpers.analysis.lag.prepare import THRESHOLDS, Caveat, LagData, Method, Verdict
-from helpers.analysis.lag.yearend import design_matrix
 from helpers.analysis.survival_km import km_median
 from helpers.core.errors import ParameterError
 

@@ -1,10 +1,14 @@
 """Share disbursed by the 31 January deadline: a weighted fractional logit with fixed
-effects and sandwich covariance, its timing effect and district checks; the design-matrix
-builder shared with the Cox model."""
+effects and sandwich covariance, its timing effect and district checks.
+
+The fitted model keeps its design as :class:`~helpers.analysis.lag.blockfit.BlockX` (dense
+columns and one code per line for the district block) and its covariance as a
+:class:`~helpers.analysis.lag.lowrank.SparseLowRank` matrix: fitting, predicting, the
+marginal effects, the refits and the counterfactuals cost time and memory linear in the
+number of districts for the same lines per district."""
 
 from __future__ import annotations
 
-import re
 import time
 import warnings
 from collections.abc import Sequence
@@ -17,94 +21,19 @@ import statsmodels.api as sm
 from scipy.special import expit
 
 from helpers.analysis.lag import blockfit
+from helpers.analysis.lag.design import BlockDesign, block_design
+from helpers.analysis.lag.lowrank import SparseLowRank
 from helpers.analysis.lag.prepare import Z95, Caveat, LagData, district_column
 from helpers.core.errors import ParameterError
 
 
-def _dummies(values: pd.Series, name: str) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Treatment dummies of a factor (reference = first sorted level), patsy-style names, and
-    the column of each row's 1 within the block (-1 for the reference level)."""
-    text = values.astype(str).to_numpy()
-    levels, codes = np.unique(text, return_inverse=True)
-    out = np.zeros((len(text), max(len(levels) - 1, 0)))
-    rows = np.flatnonzero(codes > 0)
-    out[rows, codes[rows] - 1] = 1.0
-    return out, [f"C({name})[T.{lv}]" for lv in levels[1:]], codes - 1
-
-
-@dataclass
-class Design:
-    """A design matrix, its column names, the terms kept, and its derivative in ``slope``."""
-
-    X: np.ndarray
-    names: list[str]
-    terms: list[str]
-    dX: np.ndarray
-    """Derivative of each row with respect to the ``slope`` column (zero without one)."""
-    onehot: dict[str, tuple[int, int, np.ndarray]] = field(default_factory=dict)
-    """Factor term -> (first column, end column, each row's column within the block or -1):
-    the blocks that are one-hot, which :mod:`helpers.analysis.lag.blockfit` multiplies
-    without the zeros."""
-
-
-_FACTOR = re.compile(r"C\((\w+)\)")
-
-
-def design_matrix(
-    frame: pd.DataFrame, terms: Sequence[str], *, intercept: bool = False, slope: str | None = None
-) -> Design:
-    """The design matrix of ``terms``, one block of columns per term in the order given.
-
-    ``"x"`` enters linearly; ``"C(f)"`` as treatment dummies (first sorted level the
-    reference, patsy's names); ``"x:C(f)"`` as ``x`` times each dummy of ``f``. A factor with
-    one level is left out with its interactions. ``dX`` differentiates each row in ``slope``
-    (the design is linear in it). Built with numpy because patsy inspects every cell of a
-    string column in Python (slow on large data) and codes factors full-rank without an
-    intercept, which the Cox design does not want.
-    """
-    n = len(frame)
-    cols: list[np.ndarray] = [np.ones((n, 1))] if intercept else []
-    names: list[str] = ["Intercept"] if intercept else []
-    dcols: list[np.ndarray] = [np.zeros((n, 1))] if intercept else []
-    kept: list[str] = []
-    onehot: dict[str, tuple[int, int, np.ndarray]] = {}
-    width = len(names)
-    for term in terms:
-        x_name, _, factor = term.rpartition(":") if ":" in term else ("", "", term)
-        match = _FACTOR.fullmatch(factor)
-        if match is None:
-            x = frame[factor].to_numpy(dtype=float)[:, None]
-            block, block_names = x, [factor]
-            dblock = np.full((n, 1), float(factor == slope))
-        elif frame[match.group(1)].nunique() > 1:
-            block, block_names, codes = _dummies(frame[match.group(1)], match.group(1))
-            dblock = np.zeros_like(block)
-            if not x_name:
-                onehot[term] = (width, width + block.shape[1], codes)
-            if x_name:
-                x = frame[x_name].to_numpy(dtype=float)[:, None]
-                dblock = block * float(x_name == slope)
-                block = block * x
-                block_names = [f"{x_name}:{nm}" for nm in block_names]
-        else:
-            continue
-        cols.append(block)
-        names += block_names
-        dcols.append(dblock)
-        kept.append(term)
-        width += block.shape[1]
-    X = np.hstack(cols) if cols else np.zeros((n, 0))
-    dX = np.hstack(dcols) if dcols else np.zeros((n, 0))
-    return Design(X, names, kept, dX, onehot)
-
-
 def _year_end_design(
     frame: pd.DataFrame, factors: Sequence[str], response: str = "share_deadline"
-) -> tuple[Design, str]:
+) -> tuple[BlockDesign, str]:
     """``months_available * C(capital_type) + C(f) for f in factors``, and its formula."""
     months = "months_available"
     terms = ["C(capital_type)", *(f"C({f})" for f in factors), months, f"{months}:C(capital_type)"]
-    d = design_matrix(frame, terms, intercept=True, slope=months)
+    d = block_design(frame, terms, intercept=True, slope=months)
     interact = f"{months}:C(capital_type)" in d.terms
     head = f"{months} * C(capital_type)" if interact else months
     rest = [t for t in d.terms if t.startswith("C(") and t != "C(capital_type)"]
@@ -137,22 +66,16 @@ def sandwich_cov(
     return factor * bread @ meat @ bread
 
 
-def solve_psd(A: np.ndarray, b: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+def solve_psd(A: np.ndarray, b: np.ndarray, tol: float = blockfit.PSD_TOL) -> np.ndarray:
     """A solution of ``A x = b`` for a symmetric positive semi-definite ``A`` (Cholesky).
 
     A column whose pivot is at most ``tol`` times its diagonal depends on earlier columns (or
     is empty): its coefficient is set to 0. Elementwise numpy only, no BLAS or LAPACK call.
+    (:meth:`YearEndShareModel.refit` gets the same solution from the block design:
+    :func:`helpers.analysis.lag.blockfit.dependent_columns`.)
     """
     k = len(b)
-    L = np.zeros_like(A, dtype=float)
-    keep = np.zeros(k, bool)
-    for j in range(k):
-        d = A[j, j] - np.sum(L[j, :j] ** 2)
-        if A[j, j] <= 0 or d <= tol * A[j, j]:
-            continue
-        keep[j] = True
-        L[j, j] = np.sqrt(d)
-        L[j + 1 :, j] = (A[j + 1 :, j] - np.sum(L[j + 1 :, :j] * L[j, :j], axis=1)) / L[j, j]
+    L, keep = blockfit.cholesky_kept(A, tol)
     z = np.zeros(k)
     kept = [int(i) for i in np.flatnonzero(keep)]
     for i in kept:
@@ -187,33 +110,90 @@ class ClusterBootstrap:
         return self.counts[:, self.line_unit[mask]]
 
 
-@dataclass
+@dataclass(init=False)
 class YearEndShareModel:
     """Fractional logit of the share disbursed by the deadline, with what it implies."""
 
     formula: str
     params: np.ndarray
-    cov: np.ndarray
     cov_type: str
     names: list[str]
     lines: pd.DataFrame
     """The fitted lines with ``share_fitted`` (predicted share by the deadline)."""
-    X: np.ndarray
-    dX: np.ndarray
-    """Change of each design row for one more month available. Every column is linear in
-    ``months_available`` (alone or times a capital-type dummy), so the design row of a line
-    with Δ more months is ``X + Δ dX``: counterfactuals and marginal effects need no formula
-    machinery, and the fitted model pickles (for the cache)."""
+    design: blockfit.BlockX
+    """The fitted lines' design: its dense columns and the district block as one code per
+    line (:class:`~helpers.analysis.lag.blockfit.BlockX`), never lines x districts."""
+    dA: np.ndarray
+    """Change of each line's dense columns for one more month available. Every such column
+    is linear in ``months_available`` (alone or times a capital-type dummy) and the district
+    block does not depend on it, so the design of a line with Δ more months is the same
+    block with ``A + Δ dA`` (:meth:`design_shifted`): counterfactuals and marginal effects
+    need no formula machinery, and the fitted model pickles (for the cache)."""
+    covariance: SparseLowRank
+    """The parameters' covariance (``cov_type``), sparse in the district block plus low rank."""
     diagnostics: dict[str, Any]
     seconds: float
-    caveats: list[Caveat] = field(default_factory=list)
-    _boot: dict[tuple[int, int], ClusterBootstrap] = field(default_factory=dict, repr=False)
-    blocks: blockfit.BlockX | None = field(default=None, repr=False)
-    """:attr:`X` as dense columns and the district block (:mod:`blockfit`), for the refits."""
+    caveats: list[Caveat]
+    _boot: dict[tuple[int, int], ClusterBootstrap] = field(repr=False)
 
-    def design_shifted(self, extra_months: np.ndarray | pd.Series) -> np.ndarray:
-        """Design matrix of the fitted lines with ``extra_months`` more months available."""
-        return self.X + np.asarray(extra_months, dtype=float)[:, None] * self.dX
+    def __init__(
+        self,
+        formula: str,
+        params: np.ndarray,
+        cov: np.ndarray | SparseLowRank,
+        cov_type: str,
+        names: list[str],
+        lines: pd.DataFrame,
+        X: np.ndarray | blockfit.BlockX,
+        dX: np.ndarray,
+        diagnostics: dict[str, Any],
+        seconds: float,
+        caveats: list[Caveat] | None = None,
+    ) -> None:
+        """``X``, ``dX`` and ``cov`` dense (a small hand-made model: ``dX`` the derivative of
+        every column) or as a fit keeps them (``X`` a block design, ``dX`` the derivative of
+        its dense columns, ``cov`` sparse plus low rank)."""
+        self.formula, self.params, self.cov_type, self.names = formula, params, cov_type, names
+        self.lines, self.diagnostics, self.seconds = lines, diagnostics, seconds
+        self.design = X if isinstance(X, blockfit.BlockX) else blockfit.BlockX.of(X, {})
+        self.dA = np.asarray(dX, dtype=float)
+        self.covariance = cov if isinstance(cov, SparseLowRank) else SparseLowRank.dense(cov)
+        self.caveats = [] if caveats is None else caveats
+        self._boot = {}
+
+    @property
+    def X(self) -> np.ndarray:
+        """The full design matrix (lines x parameters; for small models and checks only)."""
+        return self.design.toarray()
+
+    @property
+    def dX(self) -> np.ndarray:
+        """The full design's change for one more month available (small models only)."""
+        out = np.zeros((len(self.dA), self.design.k))
+        out[:, self.design.dense] = self.dA
+        return out
+
+    @property
+    def cov(self) -> np.ndarray:
+        """The covariance as a k x k array (small models only; see :attr:`covariance`)."""
+        return self.covariance.toarray()
+
+    def design_shifted(
+        self, extra_months: np.ndarray | pd.Series, rows: np.ndarray | None = None
+    ) -> blockfit.BlockX:
+        """Design of the fitted lines (``rows``: positions or a mask; all by default) with
+        ``extra_months`` more months available (one value per selected line)."""
+        X = self.design if rows is None else self.design.rows(rows)
+        dA = self.dA if rows is None else self.dA[rows]
+        return X.with_dense(X.A + np.asarray(extra_months, dtype=float)[:, None] * dA)
+
+    def slope(self, params: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Change of the linear predictor per month available (``params``: k, or k x columns)."""
+        dA = self.dA if rows is None else self.dA[rows]
+        return dA @ params[self.design.dense]
+
+    def _mask(self, mask: np.ndarray | pd.Series | None) -> np.ndarray:
+        return np.ones(len(self.lines), bool) if mask is None else np.asarray(mask, bool)
 
     def ame(
         self, mask: np.ndarray | pd.Series | None = None, *, weighted: bool = False
@@ -226,7 +206,7 @@ class YearEndShareModel:
         Σ amount x μ / Σ amount, the weighting of the model and the counterfactual).
         ``weighting`` says which ("lines" or "amount").
         """
-        m = np.ones(len(self.X), bool) if mask is None else np.asarray(mask, bool)
+        m = self._mask(mask)
         weighting = "amount" if weighted else "lines"
         if not m.any():
             return {
@@ -237,15 +217,16 @@ class YearEndShareModel:
                 "n_lines": 0,
                 "weighting": weighting,
             }
-        X, dX = self.X[m], self.dX[m]
+        X, dA = self.design.rows(m), self.dA[m]
         a = self.lines["amount_mvnd"].to_numpy(dtype=float)[m] if weighted else np.ones(len(X))
         wts = a / a.sum()
-        mu = expit(X @ self.params)
-        slope = dX @ self.params
+        mu = expit(X.dot(self.params))
+        slope = self.slope(self.params, m)
         v = mu * (1 - mu)
         est = -100 * float(wts @ (slope * v))
-        grad = -100 * (wts @ (dX * v[:, None] + (slope * v * (1 - 2 * mu))[:, None] * X))
-        se = float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
+        # ∂/∂β of Σ w μ'(x β) (dx β): Σ w (v dx + slope v (1 - 2μ) x), dx in the dense columns
+        grad = X.sum_rows(-100 * wts * slope * v * (1 - 2 * mu), dense_extra=-100 * (wts * v) @ dA)
+        se = float(np.sqrt(max(self.covariance.quad(grad), 0.0)))
         return {
             "estimate": est,
             "ci_low": est - Z95 * se,
@@ -267,15 +248,14 @@ class YearEndShareModel:
         Returns:
             Frame with ``months_available``, ``share``, ``ci_low``, ``ci_high``.
         """
-        m = np.ones(len(self.X), bool) if mask is None else np.asarray(mask, bool)
-        X, dX = self.X[m], self.dX[m]
+        m = self._mask(mask)
         have = self.lines["months_available"].to_numpy(dtype=float)[m]
         rows = []
         for value in months:
-            Xs = X + (value - have)[:, None] * dX
-            mu = expit(Xs @ self.params)
-            grad = np.mean((mu * (1 - mu))[:, None] * Xs, axis=0)
-            se = float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
+            Xs = self.design_shifted(value - have, m)
+            mu = expit(Xs.dot(self.params))
+            grad = Xs.sum_rows(mu * (1 - mu) / len(mu))
+            se = float(np.sqrt(max(self.covariance.quad(grad), 0.0)))
             est = float(mu.mean())
             rows.append((float(value), est, est - Z95 * se, est + Z95 * se))
         return pd.DataFrame(rows, columns=["months_available", "share", "ci_low", "ci_high"])
@@ -284,7 +264,7 @@ class YearEndShareModel:
         self, column: str, mask: np.ndarray | pd.Series | None = None, *, weighted: bool = False
     ) -> dict[str, dict[str, Any]]:
         """:meth:`ame` for each value of a column of :attr:`lines`."""
-        base = np.ones(len(self.X), bool) if mask is None else np.asarray(mask, bool)
+        base = self._mask(mask)
         col = self.lines[column].astype(str).to_numpy()
         return {v: self.ame(base & (col == v), weighted=weighted) for v in sorted(set(col[base]))}
 
@@ -292,36 +272,26 @@ class YearEndShareModel:
         """Parameters refitted with other line weights (IRLS started from :attr:`params`).
 
         ``weights`` multiply the amounts (e.g. how often a bootstrap drew the line's
-        district; 0 leaves the line out). Columns without a weighted line get 0 (least-squares
-        minimum norm), so their lines cannot be predicted from the result.
+        district; 0 leaves the line out). Each step solves the normal equations through the
+        district block's Schur complement (:class:`~helpers.analysis.lag.blockfit.NormalSystem`)
+        as :func:`solve_psd` would on the full matrix: a column without a weighted line, or
+        one that depends on earlier columns (the last drawn district's when the reference
+        district was not drawn), gets 0, so the lines of a district not drawn cannot be
+        predicted from the result.
         """
         keep = np.asarray(weights, dtype=float) > 0
         y = self.lines["share_deadline"].to_numpy(dtype=float)[keep]
         w = self.lines["amount_mvnd"].to_numpy(dtype=float)[keep] * np.asarray(weights)[keep]
         w = w / w.mean()
         beta = self.params.copy()
-        if self.blocks is not None:  # the same steps without the district dummies' zeros
-            X = self.blocks.rows(keep)
-            for _ in range(IRLS_MAX_ITER):
-                eta = X.dot(beta)
-                mu = expit(eta)
-                v = np.clip(mu * (1 - mu), 1e-10, None)
-                wv = w * v
-                new = solve_psd(X.gram(wv), X.xt(w * (y - mu) + wv * eta))
-                done = np.max(np.abs(new - beta)) < IRLS_TOL * (1 + np.max(np.abs(beta)))
-                beta = new
-                if done:
-                    break
-            return beta
-        Xd = self.X[keep]
+        X = self.design.rows(keep)
         for _ in range(IRLS_MAX_ITER):
-            eta = np.einsum("nk,k->n", Xd, beta)
+            eta = X.dot(beta)
             mu = expit(eta)
             v = np.clip(mu * (1 - mu), 1e-10, None)
             wv = w * v
-            info = np.einsum("ni,n,nj->ij", Xd, wv, Xd)
-            score = np.einsum("ni,n->i", Xd, w * (y - mu) + wv * eta)
-            new = solve_psd(info, score)
+            system = blockfit.NormalSystem.of(X, wv, basic=True)
+            new = system.solve(X.xt(w * (y - mu) + wv * eta))
             done = np.max(np.abs(new - beta)) < IRLS_TOL * (1 + np.max(np.abs(beta)))
             beta = new
             if done:
@@ -333,9 +303,8 @@ class YearEndShareModel:
 
         Each replicate draws as many units as the data have, with replacement, and refits
         with each line weighted by how often its unit was drawn (a unit drawn twice counts
-        twice; lines of undrawn units drop out). The refits use ``einsum`` and
-        :func:`solve_psd` rather than BLAS and LAPACK: on these small matrices multithreaded
-        BLAS only adds busy-waiting (measured: over ten times slower on a busy machine).
+        twice; lines of undrawn units drop out). Each refit costs the lines times the dense
+        columns squared (:meth:`refit`), whatever the number of units.
         """
         key = (n_boot, seed)
         if key not in self._boot:
@@ -359,12 +328,6 @@ class YearEndShareModel:
         return self._boot[key]
 
 
-def _fit_glm(y: np.ndarray, design: Design, w: np.ndarray) -> Any:
-    """The weighted fractional logit (statsmodels' IRLS, without products over the district
-    dummies' zeros: :mod:`helpers.analysis.lag.blockfit`)."""
-    return blockfit.fit_logit(y, blockfit.BlockX.of(design.X, design.onehot), w)
-
-
 _YEAR_END_FACTORS = ("project_code", "plan_year", "district_code")
 """Fixed effects of the year-end model besides capital type: the district is the line's
 former district (``district_code``: a commune's district, a new unit's home district), so
@@ -381,7 +344,7 @@ def _district_checks(
     if frame["district_code"].nunique() < 2:
         return out
     design, _ = _year_end_design(frame, _YEAR_END_FACTORS[:2])
-    pooled = _fit_glm(y, design, w)
+    pooled = blockfit.fit_logit(y, design.X, w)
     key = "months_available"
     j = design.names.index(key)
     out["slope_logit_with_district_fe"] = float(full_params[names.index(key)])
@@ -392,7 +355,7 @@ def _district_checks(
         try:
             mres = sm.MixedLM(
                 np.log(clipped / (1 - clipped)),
-                design.X,
+                design.X.toarray(),
                 groups=frame["district_code"].astype(str).to_numpy(),
             ).fit(reml=True, method="lbfgs")
             out["mixedlm"] = {
@@ -448,26 +411,26 @@ def fit_year_end_share(
     amount = frame["amount_mvnd"].to_numpy(dtype=float)
     w = amount / amount.mean()
     design, formula = _year_end_design(frame, _YEAR_END_FACTORS)
-    blocks = blockfit.BlockX.of(design.X, design.onehot)
-    res = blockfit.fit_logit(y, blocks, w)
-    X, dX = design.X, design.dX
+    X = design.X
+    res = blockfit.fit_logit(y, X, w)
     mu = np.asarray(res.fittedvalues)
     groups = frame["district_code"].astype(str).to_numpy()
-    cov_hc1 = blockfit.sandwich(blocks, y, mu, w)
-    cov_cl = blockfit.sandwich(blocks, y, mu, w, groups)
+    cov_hc1 = blockfit.sandwich(X, y, mu, w)
+    cov_cl = blockfit.sandwich(X, y, mu, w, groups)
     cov = cov_hc1 if cov_type == "HC1" else cov_cl
+    var = cov.diagonal()
     names = design.names
     params = np.asarray(res.params)
     j = names.index("months_available")
     se_cmp = {
-        "HC1": float(np.sqrt(cov_hc1[j, j])),
-        "cluster_district": float(np.sqrt(cov_cl[j, j])),
+        "HC1": float(np.sqrt(cov_hc1.entry(j, j))),
+        "cluster_district": float(np.sqrt(cov_cl.entry(j, j))),
         "model_based": float(np.asarray(res.bse)[j]),
     }
     resid = y - mu
     diagnostics: dict[str, Any] = {
         "n_lines": int(len(frame)),
-        "n_params": int(X.shape[1]),
+        "n_params": int(X.k),
         "n_units": int(len(set(groups))),
         "cov_type": cov_type,
         "weights": "var_weights = amount allocated / mean amount",
@@ -481,7 +444,7 @@ def fit_year_end_share(
         "se_months_available": se_cmp,
         "converged": bool(res.converged),
         "coefficients": {
-            n: {"coef": float(params[i]), "se": float(np.sqrt(cov[i, i]))}
+            n: {"coef": float(params[i]), "se": float(np.sqrt(var[i]))}
             for i, n in enumerate(names)
             if "months_available" in n or "capital_type" in n
         },
@@ -490,7 +453,6 @@ def fit_year_end_share(
         diagnostics["district_check"] = _district_checks(frame, y, w, params, names)
     lines = frame.assign(share_fitted=mu)
     model = YearEndShareModel(
-        blocks=blocks,
         formula=formula,
         params=params,
         cov=cov,
@@ -498,7 +460,7 @@ def fit_year_end_share(
         names=names,
         lines=lines,
         X=X,
-        dX=dX,
+        dX=design.dA,
         diagnostics=diagnostics,
         seconds=0.0,
     )
