@@ -4,7 +4,9 @@ Run: ``.venv/bin/python benchmarks/lag_fit.py [--scale 100] [--n-boot 200] [--un
 [--only-units]``. Prints figures, asserts nothing. Targets: the model fits of the 100x dataset
 under 10 s; with many units (``--units``: the ten former districts copied 11, 22 and 44 times,
 110 to 440 district-level units with the demo's lines per district) the fits at 440 units cost
-no more than about 4 x those at 110.
+no more than about 4 x those at 110; the table also times the year-end model's
+district-cluster bootstrap (199 refits) and the counterfactual with it, which must grow as
+the units do.
 
 The large dataset replicates the demo's plan lines ``scale`` times (default seed): replicate
 ``r`` keeps the units, projects, capital types, amounts and snapshot values of the original
@@ -44,8 +46,15 @@ from collections.abc import Sequence  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from helpers.analysis.lag import (  # noqa: E402
+    counterfactual,
+    prepare,
+    profiles,
+    summary,
+    survival,
+    yearend,
+)
 from helpers.analysis.lag import models as lag_models  # noqa: E402
-from helpers.analysis.lag import prepare, profiles, summary, survival, yearend  # noqa: E402
 from helpers.core.scope import Scope  # noqa: E402
 from helpers.data import demo, schema  # noqa: E402
 from helpers.data.dataset import Dataset  # noqa: E402
@@ -141,20 +150,25 @@ def replicate_units(ds: Dataset, copies: int) -> Dataset:
 
 
 def bench_units(ds: Dataset, copies: Sequence[int]) -> None:
-    """Time the Cox model (50 %) and the year-end GLM as the units multiply."""
+    """Time the Cox model (50 %), the year-end GLM (with its district checks), its
+    district-cluster bootstrap and the counterfactual from it as the units multiply."""
     print("\nmany units (district copies; lines per unit constant):")
     print(
-        f"  {'units':>6s} {'lines':>7s} | {'prepare s':>9s} | {'Cox 50% s':>9s} {'CPU':>6s} | {'GLM s':>7s} {'CPU':>6s}"
+        f"  {'units':>6s} {'lines':>7s} | {'prepare s':>9s} | {'Cox 50% s':>9s} {'CPU':>6s} | "
+        f"{'GLM s':>7s} {'CPU':>6s} | {'boot s':>7s} {'CPU':>6s} | {'cf s':>6s} {'CPU':>6s}"
     )
     for k in copies:
         big = replicate_units(ds, k)
         data, *t_prep = _timed(prepare.prepare_lag_data, big)
         n_units = int(data.lines["district_code"].nunique())
         _, *t_cox = _timed(survival.fit_time_to_share, data, 0.5)
-        _, *t_glm = _timed(yearend.fit_year_end_share, data)
+        model, *t_glm = _timed(yearend.fit_year_end_share, data)
+        _, *t_boot = _timed(model.cluster_bootstrap, yearend.CLUSTER_BOOT, 0)
+        _, *t_cf = _timed(counterfactual.counterfactual_on_time, model, n_boot=yearend.CLUSTER_BOOT)
         print(
             f"  {n_units:6d} {len(data.lines):7,d} | {t_prep[0]:9.2f} | "
-            f"{t_cox[0]:9.2f} {t_cox[1]:6.2f} | {t_glm[0]:7.2f} {t_glm[1]:6.2f}",
+            f"{t_cox[0]:9.2f} {t_cox[1]:6.2f} | {t_glm[0]:7.2f} {t_glm[1]:6.2f} | "
+            f"{t_boot[0]:7.2f} {t_boot[1]:6.2f} | {t_cf[0]:6.2f} {t_cf[1]:6.2f}",
             flush=True,
         )
 
