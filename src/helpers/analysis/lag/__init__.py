@@ -16,6 +16,10 @@
 4. Counterfactual (:mod:`.counterfactual`): predicted amount disbursed by the deadline had
    every line been decided by a scenario date, with a delta-method interval.
 
+The year-end model keeps its district dummies as one code per line (:mod:`.design`), solves its
+normal equations through the district block's Schur complement (:mod:`.blockfit`) and keeps
+its covariance sparse plus low rank (:mod:`.lowrank`): its cost grows as the districts do.
+
 :mod:`.prepare` builds the line table and the line x report-date panel; :mod:`.models` fits
 everything once on all lines (cached by data hash and code); :mod:`.scope` applies the
 province models to one scope; :mod:`.summary` gives the ``lag.json`` dict. Analysis emits ids

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Layout:
     """Where a block design's columns sit in the full design."""
 
