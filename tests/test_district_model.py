@@ -423,3 +423,22 @@ def test_the_joint_test_uses_the_pseudo_inverse_when_the_covariance_is_singular(
     definite vl = diag(4, 1) with diff (2, 3) gives 2²/4 + 3²/1 = 10 with two."""
     assert dm._wald(np.array([1.0, 1.0]), np.ones((2, 2))) == (pytest.approx(1.0), 1)
     assert dm._wald(np.array([2.0, 3.0]), np.diag([4.0, 1.0])) == (pytest.approx(10.0), 2)
+
+
+def test_the_brief_ranking_table_of_many_districts_says_how_many_it_leaves_out():
+    """The province brief's metrics with 40 districts (ranks 1-40): rows for ranks 1-15, one
+    row "… 10 other districts", ranks 26-40, then the province (32 rows)."""
+    metrics = _load("metrics_province.json")
+    template = next(r for r in metrics["district_ranking"] if r["level"] == "district")
+    prov = next(r for r in metrics["district_ranking"] if r["level"] == "province")
+    metrics["district_ranking"] = [
+        {**template, "unit_code": f"D{i:02d}", "name_en": f"D{i:02d}", "rank": i + 1}
+        for i in range(40)
+    ] + [prov]
+    table = ranking_table(Brief(metrics=metrics, lag=_load("lag_province.json"), lang="en"))
+    cells = [r["cells"] for r in table["rows"]]
+    assert len(cells) == 32
+    assert cells[14][1] == "D14" and cells[16][1] == "D25"
+    assert cells[15][1] == "… 10 other districts: see the annex workbook"
+    assert table["rows"][15]["cls"] == "omitted"
+    assert cells[-1][0] == ""  # the province row closes the table
