@@ -14,10 +14,19 @@ resident set (``VmHWM``) above that baseline.
   (types guessed by pyarrow: the floor of reading the bytes);
 * ``intake``: :func:`helpers.data.intake.load_dataset` of the folder (read, parse every cell,
   resolve codes, every check, the typed tables);
-* ``typed MB``: ``memory_usage(deep=True)`` of the validated tables (what a notebook holds).
+* ``typed MB``: ``memory_usage(deep=True)`` of the validated tables (what a notebook holds);
+* with ``--models``: ``assessment`` (the province's
+  :class:`helpers.analysis.assessment.AssessmentTables`: every table, then the ``metrics.json``
+  summary, which reuses them: the two times apart), ``lag fit``
+  (:func:`helpers.analysis.lag.models.fit_province_models`: every province lag model) and
+  ``batch`` (``mtqg run --scope province --lang vi --force`` into a temporary folder: the
+  assessment, lag, outlook and brief notebooks and the formats, as a user runs them), each
+  after its own intake; their peak is the process's whole resident set (``batch``: the
+  largest of its processes).
 
 Targets (issue 15): intake ≤ 5 × the pyarrow read at 100× and 300×; 300× intake ≤ 3.5 × the
-100× intake; intake peak memory ≤ 3 × the typed tables.
+100× intake; intake peak memory ≤ 3 × the typed tables; the national preset's intake,
+assessment and lag fit under 8 GB.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ CHILD = r"""
 import json, sys, time
 kind, folder = sys.argv[1], sys.argv[2]
 import pandas as pd
-if kind == "intake":
+if kind != "pyarrow":
     from helpers.data.intake import load_dataset
 
 def status(key):
@@ -55,12 +64,41 @@ if kind == "pyarrow":
     from pathlib import Path
     frames = [pd.read_csv(f, engine="pyarrow") for f in sorted(Path(folder).glob("*.csv"))]
     out["rows"] = sum(len(f) for f in frames)
-else:
+elif kind == "intake":
     ds = load_dataset(folder)
     out["rows"] = sum(len(t) for t in ds.tables().values())
+elif kind == "batch":
+    import resource, subprocess, tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "helpers", "run", "--data", folder, "--scope", "province",
+             "--lang", "vi", "--force", "--out", tmp],
+            check=True, capture_output=True,
+        )
+    base = 0.0
+    out["peak_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+else:
+    from helpers.data.datasets import resolve_scope
+    ds = load_dataset(folder)
+    base = 0.0
+    wall, cpu = time.perf_counter(), time.process_time()
+    if kind == "assessment":
+        from helpers.analysis.assessment import AssessmentTables
+        tables = AssessmentTables.build(ds, resolve_scope(ds, "province"))
+        for name in ("lines", "by_year_type", "by_source", "by_subproject", "carry_total",
+                     "concentration", "pi1", "pi2", "scorecard", "ranking", "committee",
+                     "published", "geography"):
+            getattr(tables, name)
+        out["tables"] = time.perf_counter() - wall
+        t0 = time.perf_counter()
+        tables.summary()
+        out["summary"] = time.perf_counter() - t0
+    else:
+        from helpers.analysis.lag.models import fit_province_models
+        fit_province_models(ds)
 out["wall"] = time.perf_counter() - wall
 out["cpu"] = time.process_time() - cpu
-out["peak_mb"] = status("VmHWM") - base
+out["peak_mb"] = max(status("VmHWM") - base, out.get("peak_children_mb", 0.0))
 if kind == "intake":
     out["typed_mb"] = sum(
         t.memory_usage(deep=True).sum() for t in ds.tables().values()
@@ -95,6 +133,28 @@ def _build(out: Path, lines: int, units: int) -> Path:
     return Path(done.stdout.strip().splitlines()[-1])
 
 
+def models_table(args: argparse.Namespace) -> None:
+    """The province's assessment, lag fit and batch run per size (a fresh process each)."""
+    head = (
+        f"{'data':9s} | {'assessment s':>12s} {'tables':>7s} {'summary':>7s} {'peak MB':>8s} | "
+        f"{'lag fit s':>9s} {'cpu':>6s} {'peak MB':>8s} | {'batch s':>8s} {'peak MB':>8s}"
+    )
+    print()
+    print(head)
+    print("-" * len(head))
+    for size in args.sizes:
+        folder = _build(args.out, *scale_data.PRESETS[size])
+        a = measure("assessment", folder)
+        lag = measure("lag", folder)
+        b = measure("batch", folder)
+        print(
+            f"{size:9s} | {a['wall']:12.1f} {a['tables']:7.1f} {a['summary']:7.1f} "
+            f"{a['peak_mb']:8.0f} | {lag['wall']:9.1f} {lag['cpu']:6.1f} {lag['peak_mb']:8.0f} | "
+            f"{b['wall']:8.1f} {b['peak_mb']:8.0f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -103,6 +163,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=HERE.parent / "data" / "processed" / "scale")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best kept)")
+    parser.add_argument(
+        "--models", action="store_true",
+        help="also time the province assessment, the lag fit and a province batch run",
+    )  # fmt: skip
     args = parser.parse_args()
     import pandas as pd
 
@@ -139,6 +203,8 @@ def main() -> None:
             + (f"   (built in {built:.0f} s)" if built > 5 else ""),
             flush=True,
         )
+    if args.models:
+        models_table(args)
     if "100x" in intake and "300x" in intake:
         print(f"intake 300x / 100x: {intake['300x'] / intake['100x']:.2f} (target ≤ 3.5)")
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))

@@ -213,14 +213,10 @@ def test_all_or_nothing_districts_and_collinear_designs_are_not_estimable():
 
 
 def test_a_fit_that_fails_is_reported_not_estimable(monkeypatch):
-    class Failing:
-        def __init__(self, *args, **kwargs):
-            pass
+    def failing(*args, **kwargs):
+        raise np.linalg.LinAlgError("singular")
 
-        def fit(self):
-            raise np.linalg.LinAlgError("singular")
-
-    monkeypatch.setattr(dm.sm, "GLM", Failing)
+    monkeypatch.setattr(dm.blockfit, "fit_logit", failing)
     frame = _mixed(0.5, 0.2)
     res = dm.fit_adjusted_comparison(frame, ["A", "B"])
     assert not res.summary.estimable and res.summary.reason == "not_converged"
@@ -345,3 +341,104 @@ def test_prose_and_ranking_table_show_the_same_months_for_the_province():
     )
     prov_row = next(r for r in metrics.district_ranking if r.level == "province")
     assert lag.months_to_50pct == prov_row.median_months_to_50 == metrics.median_months_to_50
+
+
+# ------------------------------------------------------------------ many districts, block design
+def _dense_reference(frame: pd.DataFrame, districts: list[str]) -> dict:
+    """The comparison computed the plain way, independently of the block design: statsmodels'
+    GLM on the full dummy matrix, the HC1 sandwich on it, each district's rate from the whole
+    design with the district set to it, the Wald statistic from the pseudo-inverse."""
+    import statsmodels.api as sm
+
+    from helpers.analysis.lag.yearend import sandwich_cov
+
+    levels = {f: sorted(frame[f].astype(str).unique()) for f in dm.FACTORS}
+
+    def dense(fr: pd.DataFrame) -> np.ndarray:
+        cols = [np.ones(len(fr))]
+        for f in dm.FACTORS:
+            v = fr[f].astype(str).to_numpy()
+            cols += [(v == lv).astype(float) for lv in levels[f][1:]]
+        return np.column_stack(cols)
+
+    X = dense(frame)
+    y, a = frame["share"].to_numpy(float), frame["amount_mvnd"].to_numpy(float)
+    w = a / a.mean()
+    res = sm.GLM(y, X, family=sm.families.Binomial(), var_weights=w).fit()
+    beta = np.asarray(res.params)
+    cov = sandwich_cov(X, y, np.asarray(res.fittedvalues), w)
+    out = {}
+    for d in districts:
+        Xd = dense(frame.assign(district=d))
+        mu = expit(Xd @ beta)
+        est = float((a / a.sum()) @ mu)
+        grad = ((a / a.sum()) * mu * (1 - mu)) @ Xd
+        se = float(np.sqrt(grad @ cov @ grad))
+        half = dm.Z * se / (est * (1 - est))
+        out[d] = (est, expit(logit(est) - half), expit(logit(est) + half))
+    first = 1 + sum(len(levels[f]) - 1 for f in dm.FACTORS[:-1])
+    L = np.zeros((len(districts) - 1, len(beta)))
+    for i, d in enumerate(districts[1:]):
+        if d != levels["district"][0]:
+            L[i, first + levels["district"].index(d) - 1] = 1.0
+        if districts[0] != levels["district"][0]:
+            L[i, first + levels["district"].index(districts[0]) - 1] -= 1.0
+    diff, vl = L @ beta, L @ cov @ L.T
+    out["wald"] = (float(diff @ np.linalg.pinv(vl) @ diff), int(np.linalg.matrix_rank(vl)))
+    return out
+
+
+def test_thirty_districts_on_the_block_design_match_the_full_dummy_matrix():
+    """Thirty districts, three projects, two capital types, two years, 600 lines (seeded):
+    the block fit (one code per line for the district, no column per district) gives every
+    district's adjusted rate, interval and the joint test of the plain dense computation."""
+    rng = np.random.default_rng(7)
+    n = 600
+    ds = [f"D{i:02d}" for i in range(30)]
+    frame = pd.DataFrame(
+        {
+            "project_code": rng.choice(["P1", "P2", "P3"], n),
+            "capital_type": rng.choice(["investment", "recurrent"], n),
+            "plan_year": rng.choice([2023, 2024], n),
+            "district": np.array(ds)[np.arange(n) % 30],
+            "amount_mvnd": rng.uniform(100, 2000, n).round(),
+        }
+    )
+    effect = rng.normal(0, 0.6, 30)[np.arange(n) % 30]
+    frame["share"] = expit(0.3 + effect + rng.normal(0, 0.8, n)).round(3)
+    res = dm.fit_adjusted_comparison(frame, ds)
+    ref = _dense_reference(frame, ds)
+    r = _rates(res)
+    for d in ds:
+        assert r.loc[d, "adjusted_rate"] == pytest.approx(ref[d][0], rel=1e-8)
+        assert r.loc[d, "adjusted_ci_low"] == pytest.approx(ref[d][1], rel=1e-6)
+        assert r.loc[d, "adjusted_ci_high"] == pytest.approx(ref[d][2], rel=1e-6)
+    assert res.summary.wald_chi2 == pytest.approx(ref["wald"][0], rel=1e-6)
+    assert res.summary.wald_df == ref["wald"][1] == 29
+
+
+def test_the_joint_test_uses_the_pseudo_inverse_when_the_covariance_is_singular():
+    """diff = (1, 1), vl = [[1, 1], [1, 1]] (rank 1): the pseudo-inverse is vl / 4, so the
+    statistic is (1·1 + 1·1 + 1·1 + 1·1) / 4 = 1 with one degree of freedom; a positive
+    definite vl = diag(4, 1) with diff (2, 3) gives 2²/4 + 3²/1 = 10 with two."""
+    assert dm._wald(np.array([1.0, 1.0]), np.ones((2, 2))) == (pytest.approx(1.0), 1)
+    assert dm._wald(np.array([2.0, 3.0]), np.diag([4.0, 1.0])) == (pytest.approx(10.0), 2)
+
+
+def test_the_brief_ranking_table_of_many_districts_says_how_many_it_leaves_out():
+    """The province brief's metrics with 40 districts (ranks 1-40): rows for ranks 1-15, one
+    row "… 10 other districts", ranks 26-40, then the province (32 rows)."""
+    metrics = _load("metrics_province.json")
+    template = next(r for r in metrics["district_ranking"] if r["level"] == "district")
+    prov = next(r for r in metrics["district_ranking"] if r["level"] == "province")
+    metrics["district_ranking"] = [
+        {**template, "unit_code": f"D{i:02d}", "name_en": f"D{i:02d}", "rank": i + 1}
+        for i in range(40)
+    ] + [prov]
+    table = ranking_table(Brief(metrics=metrics, lag=_load("lag_province.json"), lang="en"))
+    cells = [r["cells"] for r in table["rows"]]
+    assert len(cells) == 32
+    assert cells[14][1] == "D14" and cells[16][1] == "D25"
+    assert cells[15][1] == "… 10 other districts: see the annex workbook"
+    assert table["rows"][15]["cls"] == "omitted"
+    assert cells[-1][0] == ""  # the province row closes the table

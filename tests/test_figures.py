@@ -256,3 +256,38 @@ def test_a_figure_determined_by_its_inputs_is_drawn_once(monkeypatch):
     style._DRAWN.clear()
     assert style.png_bytes(charts.plot_district_ranking(ranking, "en", highlight="N01273")) == first
     plt.close("all")
+
+
+def _many_districts(n: int) -> pd.DataFrame:
+    """``n`` districts D00..D(n-1) with rates falling by rank (D00 first), and the province."""
+    codes = [f"D{i:02d}" for i in range(n)]
+    return pd.DataFrame(
+        {
+            "unit_code": [*codes, "04"],
+            "name_vi": [*codes, "Tỉnh"],
+            "name_en": [*codes, "Province"],
+            "level": ["district"] * n + ["province"],
+            "execution_rate": [0.9 - 0.01 * i for i in range(n)] + [0.7],
+            "median_months_to_50": [6.0] * (n + 1),
+            "n_lines_timed": [40] * (n + 1),
+            "rank": pd.array([*range(1, n + 1), None], dtype="Int64"),
+        }
+    )
+
+
+def test_a_ranking_of_forty_districts_shows_the_top_and_bottom_fifteen_and_the_scope():
+    """40 districts: ranks 1-15 and 26-40 drawn (30 bars), 10 left out and said so; a run of
+    D20 (rank 21) draws it too (31 bars)."""
+    fig = charts.plot_district_ranking(_many_districts(40), "en", demo=False)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 30 and "15. D14" in labels and "26. D25" in labels
+    assert "16. D15" not in labels and "25. D24" not in labels
+    assert any("Showing 30 of 40 districts" in t for t in style.figure_texts(fig))
+    fig = charts.plot_district_ranking(_many_districts(40), "vi", highlight="D20", demo=False)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 31 and "21. D20" in labels
+    assert any("Hiển thị 31 trong 40 huyện" in t for t in style.figure_texts(fig))
+    few = charts.plot_district_ranking(_many_districts(31), "en", demo=False)
+    assert len(few.axes[0].get_yticklabels()) == 31
+    assert not any("Showing" in t for t in style.figure_texts(few))
+    plt.close("all")

@@ -110,6 +110,12 @@ def test_cumulative_at_by_hand():
     )
     # A on 30 Jan: none yet (0); A on 30 Mar: 10; B on its report day: 5; C: 0; A later: 40
     assert cumulative_at(d, lines, per_line).tolist() == [0.0, 10.0, 5.0, 0.0, 40.0]
+    # the snapshots' sorted index is kept for the table: a change in place is seen (A's
+    # 25 becomes 30 on 31 Mar), and another table with other values is its own
+    d.loc[2, "disbursed_cum_mvnd"] = 30.0
+    assert cumulative_at(d, lines, pd.Timestamp("2024-03-31")).tolist()[:2] == [30.0, 30.0]
+    other = d.assign(disbursed_cum_mvnd=[1.0, 2.0, 3.0, 4.0])
+    assert cumulative_at(other, lines, pd.Timestamp("2024-03-31")).tolist() == [3, 3, 2, 0, 3]
 
 
 def test_grown_benchmark_dataset_validates(tmp_path):

@@ -43,19 +43,17 @@ fails or does not converge, the whole comparison is reported not estimable, with
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+from scipy import linalg, stats
 from scipy.special import expit, logit
 
 from helpers.analysis.frames import Cutoff, cut_column
-from helpers.analysis.lag.yearend import sandwich_cov
+from helpers.analysis.lag import blockfit
 from helpers.analysis.lines import snapshots
 from helpers.core.contracts import DistrictModel
 
@@ -124,34 +122,119 @@ def _summary(rates: pd.DataFrame, cutoff: str, **values: Any) -> DistrictModel:
     )
 
 
-def _encode(frame: pd.DataFrame, levels: dict[str, list[str]]) -> np.ndarray:
+def _encode(frame: pd.DataFrame, levels: dict[str, list[str]]) -> blockfit.BlockX:
     """Intercept and treatment dummies of :data:`FACTORS` with fixed ``levels`` (the first
-    level of each the reference; a factor with one level has no column)."""
+    level of each the reference; a factor with one level has no column), the district's
+    dummies (last) kept as one code per line (:class:`blockfit.BlockX`: no column of zeros
+    per district)."""
     cols = [np.ones(len(frame))]
-    for f in FACTORS:
+    for f in FACTORS[:-1]:
         values = frame[f].astype(str).to_numpy()
         cols += [(values == lv).astype(float) for lv in levels[f][1:]]
-    return np.column_stack(cols)
+    k_dense = len(cols)
+    k = k_dense + len(levels["district"]) - 1
+    codes = pd.Categorical(frame["district"].astype(str), categories=levels["district"]).codes
+    return blockfit.BlockX(
+        np.column_stack(cols), np.arange(k_dense), k_dense, k, np.asarray(codes, int) - 1
+    )
 
 
 def _names(levels: dict[str, list[str]]) -> list[str]:
     return ["Intercept"] + [f"C({f})[T.{lv}]" for f in FACTORS for lv in levels[f][1:]]
 
 
+def _full_rank(X: blockfit.BlockX) -> bool:
+    """Whether the design's columns are linearly independent.
+
+    Every district column has lines (its diagonal in ``X'X`` is its count), so the design
+    has full rank exactly when the Schur complement of that diagonal block in ``X'X`` (the
+    other columns with each district's mean taken out) has: a matrix as small as the other
+    columns, whatever the number of districts.
+    """
+    gram = X.gram(np.ones(len(X.A)))
+    d = X.dense
+    block = np.arange(X.start, X.stop)
+    cross = gram[np.ix_(block, d)]
+    schur = gram[np.ix_(d, d)] - cross.T @ (cross / np.diag(gram)[block][:, None])
+    return bool(np.linalg.matrix_rank(schur, hermitian=True) == len(d))
+
+
+def _logit_ci(est: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95 % interval of a mean prediction by the delta method on its logit (a rate of 0 or 1
+    is its own interval)."""
+    inside = (est > 0) & (est < 1)
+    safe = np.where(inside, est, 0.5)
+    half = Z * se / (safe * (1 - safe))
+    lo = np.where(inside, expit(logit(safe) - half), est)
+    hi = np.where(inside, expit(logit(safe) + half), est)
+    return lo, hi
+
+
 def _rate_ci(
-    X: np.ndarray, a: np.ndarray, beta: np.ndarray, cov: np.ndarray
+    X: blockfit.BlockX, a: np.ndarray, beta: np.ndarray, cov: np.ndarray
 ) -> tuple[float, float, float]:
     """Amount-weighted mean prediction of the rows of ``X`` and its delta-method interval on
     the logit scale."""
     w = a / a.sum()
-    mu = expit(X @ beta)
+    mu = expit(X.dot(beta))
     est = float(w @ mu)
-    grad = (w * mu * (1 - mu)) @ X
+    grad = X.xt(w * mu * (1 - mu))
     se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
-    if not 0 < est < 1:
-        return est, est, est
-    half = Z * se / (est * (1 - est))
-    return est, float(expit(logit(est) - half)), float(expit(logit(est) + half))
+    lo, hi = _logit_ci(np.array([est]), np.array([se]))
+    return est, float(lo[0]), float(hi[0])
+
+
+def _district_rates(
+    X: blockfit.BlockX, a: np.ndarray, beta: np.ndarray, cov: np.ndarray, columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rate_ci` of every line set to each district at once.
+
+    ``columns``: each district's column in the design (-1: the reference district). A line's
+    prediction set to district d is ``expit(base + b_d)`` with ``base`` its other effects, so
+    lines with the same other columns are summed first (a few hundred combinations of
+    project, capital type and year, whatever the number of lines and districts).
+    """
+    w = a / a.sum()
+    combos, inverse = np.unique(X.A, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    wc = np.bincount(inverse, w, minlength=len(combos))
+    bc = combos @ beta[X.dense]
+    b = np.where(columns >= 0, beta[np.maximum(columns, 0)], 0.0)
+    mu = expit(bc[None, :] + b[:, None])  # districts x combinations
+    slope = wc * mu * (1 - mu)
+    est = mu @ wc
+    g_dense = slope @ combos  # districts x dense columns
+    s = slope.sum(axis=1)  # the derivative in the district's own effect
+    dd = cov[np.ix_(X.dense, X.dense)]
+    var = np.einsum("gi,ij,gj->g", g_dense, dd, g_dense)
+    col = np.maximum(columns, 0)
+    own = columns >= 0
+    var += own * (2 * s * np.einsum("gi,ig->g", g_dense, cov[np.ix_(X.dense, col)]))
+    var += own * s**2 * cov[col, col]
+    lo, hi = _logit_ci(est, np.sqrt(np.clip(var, 0.0, None)))
+    return est, lo, hi
+
+
+def _wald(diff: np.ndarray, vl: np.ndarray) -> tuple[float, int]:
+    """``diff' vl⁺ diff`` and the rank of ``vl`` (the joint test of the district effects).
+
+    A Cholesky factor when ``vl`` is clearly positive definite (its smallest pivot above
+    the rank tolerance of an SVD); else the SVD's pseudo-inverse and rank, which cost the
+    cube of the districts several times over.
+    """
+    m = len(diff)
+    if m == 0:
+        return 0.0, 0
+    try:
+        factor = linalg.cholesky(vl, lower=True, check_finite=True)
+        pivots = np.diag(factor) ** 2
+        if pivots.min() > pivots.max() * m * np.finfo(float).eps * 10:
+            z = linalg.solve_triangular(factor, diff, lower=True)
+            return float(z @ z), m
+    except (linalg.LinAlgError, ValueError):
+        pass
+    df = int(np.linalg.matrix_rank(vl))
+    return (float(diff @ np.linalg.pinv(vl) @ diff) if df else 0.0), df
 
 
 def _not_estimable(
@@ -249,15 +332,14 @@ def fit_adjusted_comparison(
     names = _names(levels)
     y = fit["share"].to_numpy(dtype=float)
     a = fit["amount_mvnd"].to_numpy(dtype=float)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
+    if not _full_rank(X):
         return _not_estimable("collinear", cutoff, rates, len(fit))
     w = a / a.mean()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = sm.GLM(y, X, family=sm.families.Binomial(), var_weights=w).fit()
-        beta = np.asarray(res.params, dtype=float)
-        cov = sandwich_cov(X, y, np.asarray(res.fittedvalues, dtype=float), w)
+        with np.errstate(all="ignore"):
+            res = blockfit.fit_logit(y, X, w)
+            beta = np.asarray(res.params, dtype=float)
+            cov = blockfit.sandwich(X, y, np.asarray(res.fittedvalues, dtype=float), w)
     except (ValueError, np.linalg.LinAlgError, FloatingPointError):
         return _not_estimable("not_converged", cutoff, rates, len(fit))
     if not res.converged or not (np.all(np.isfinite(beta)) and np.all(np.isfinite(cov))):
@@ -265,34 +347,26 @@ def fit_adjusted_comparison(
 
     prov_rate, prov_lo, prov_hi = _rate_ci(X, a, beta, cov)
     col = {lv: names.index(f"C(district)[T.{lv}]") for lv in levels["district"][1:]}
-    for i, d in enumerate(districts):
-        if d not in kept:
-            continue
-        Xd = _encode(fit.assign(district=d), levels)
-        est, ci_lo, ci_hi = _rate_ci(Xd, a, beta, cov)
-        side = "above" if ci_lo > prov_rate else ("below" if ci_hi < prov_rate else "overlaps")
-        rates.loc[i, ["adjusted_rate", "adjusted_ci_low", "adjusted_ci_high"]] = (
-            est,
-            ci_lo,
-            ci_hi,
-        )
-        rates.loc[i, "adjusted_vs_province"] = side
+    rows = [i for i, d in enumerate(districts) if d in kept]
+    columns = np.array([col.get(districts[i], -1) for i in rows], dtype=int)
+    est, ci_lo, ci_hi = _district_rates(X, a, beta, cov, columns)
+    side = np.where(ci_lo > prov_rate, "above", np.where(ci_hi < prov_rate, "below", "overlaps"))
+    rates.loc[rows, "adjusted_rate"] = est
+    rates.loc[rows, "adjusted_ci_low"] = ci_lo
+    rates.loc[rows, "adjusted_ci_high"] = ci_hi
+    rates.loc[rows, "adjusted_vs_province"] = side
     rates["adjusted_rank"] = (
         rates["adjusted_rate"].rank(ascending=False, method="min").astype("Int64")
     )
 
     # all district effects equal: effect(d) - effect(first kept) = 0 for the other districts
-    def row(d: str) -> np.ndarray:
-        e = np.zeros(len(beta))
-        if d in col:
-            e[col[d]] = 1.0
-        return e
-
-    L = np.array([row(d) - row(kept[0]) for d in kept[1:]])
-    diff = L @ beta
-    vl = L @ cov @ L.T
-    df = int(np.linalg.matrix_rank(vl))
-    chi2 = float(diff @ np.linalg.pinv(vl) @ diff) if df else 0.0
+    kept_cols = np.array([col.get(d, -1) for d in kept], dtype=int)
+    ext = np.zeros((len(kept), len(kept)))  # the effects' covariance, the reference's 0
+    on = np.flatnonzero(kept_cols >= 0)
+    ext[np.ix_(on, on)] = cov[np.ix_(kept_cols[on], kept_cols[on])]
+    vl = ext[1:, 1:] - ext[1:, :1] - ext[:1, 1:] + ext[0, 0]
+    effect = np.where(kept_cols >= 0, beta[np.maximum(kept_cols, 0)], 0.0)
+    chi2, df = _wald(effect[1:] - effect[0], vl)
     p = float(stats.chi2.sf(chi2, df)) if df else None
     summary = _summary(
         rates,

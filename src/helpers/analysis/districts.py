@@ -112,18 +112,24 @@ def district_comparison(
     if adjusted is None:
         adjusted = adjusted_comparison(lines, disbursements, units, province_code, cutoff)
     adj = adjusted.rates.set_index("unit_code")
+    amounts = (
+        pd.DataFrame({"d": owner.to_numpy(), "a": lines["amount_mvnd"], "c": lines[col]})
+        .groupby("d", sort=False)[["a", "c"]]
+        .sum()
+    )
+    timed_by = dict(tuple(tt.groupby("_district", sort=False)[["time_months", "reached"]]))
+    none = tt.iloc[:0]
     rows = []
     for d in districts.itertuples():
-        part = lines[owner == d.unit_code]
-        timed = tt[tt["_district"] == d.unit_code]
+        timed = timed_by.get(d.unit_code, none)
         rows.append(
             {
                 "unit_code": d.unit_code,
                 "name_vi": d.name_vi,
                 "name_en": d.name_en,
                 "level": "district",
-                "allocated_mvnd": part["amount_mvnd"].sum(),
-                "disbursed_mvnd": part[col].sum(),
+                "allocated_mvnd": float(amounts["a"].get(d.unit_code, 0.0)),
+                "disbursed_mvnd": float(amounts["c"].get(d.unit_code, 0.0)),
                 **_months(km_median(timed["time_months"], timed["reached"])),
                 **{c: adj[c].get(d.unit_code, np.nan) for c in ADJUSTED_COLUMNS},
             }

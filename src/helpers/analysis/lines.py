@@ -8,6 +8,7 @@ the lag models (:mod:`helpers.analysis.lag`).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,73 @@ from helpers.data.deadlines import (
     regular_deadline,
     year_end,
 )
+
+
+@dataclass(frozen=True)
+class _SnapshotIndex:
+    """A snapshots table sorted once by (line, report date), for :func:`cumulative_at`."""
+
+    lines: pd.Index
+    """The line ids; a line's position here is its integer code."""
+    times: np.ndarray
+    """The distinct report times (int64 ns), sorted; a time's position is its rank."""
+    key: np.ndarray
+    """Each snapshot's ``code * width + time rank``, sorted."""
+    code: np.ndarray
+    values: np.ndarray
+    """The snapshots' codes and cumulative amounts in the order of :attr:`key`."""
+    width: int
+
+    @classmethod
+    def of(cls, disbursements: pd.DataFrame) -> _SnapshotIndex:
+        codes, lines = pd.factorize(disbursements["line_id"].astype(object), use_na_sentinel=False)
+        day = disbursements["report_date"].to_numpy().astype("datetime64[ns]").view("int64")
+        times, rank = np.unique(day, return_inverse=True)
+        width = len(times) + 1
+        key = codes.astype(np.int64) * width + np.asarray(rank).ravel()
+        order = np.argsort(key, kind="stable")
+        values = disbursements["disbursed_cum_mvnd"].to_numpy(dtype="float64")
+        return cls(pd.Index(lines), times, key[order], codes[order], values[order], width)
+
+
+_INDEXES: dict[int, tuple[weakref.ref[pd.DataFrame], tuple[object, ...], _SnapshotIndex]] = {}
+"""The snapshot indexes of the last few snapshots tables, by ``id``: a weak reference (an id
+is reused once its frame is gone) and a fingerprint of the columns read, so a table changed
+in place is indexed again."""
+_KEEP_INDEXES = 4
+
+
+def _address(column: pd.Series) -> int:
+    """Where a column's values live (without copying them out of a string array)."""
+    data = getattr(column.array, "_ndarray", None)
+    array = data if isinstance(data, np.ndarray) else column.to_numpy()
+    return int(array.__array_interface__["data"][0])
+
+
+def _fingerprint(disbursements: pd.DataFrame) -> tuple[object, ...]:
+    values = disbursements["disbursed_cum_mvnd"].to_numpy(dtype="float64")
+    day = disbursements["report_date"].to_numpy().astype("datetime64[ns]").view("int64")
+    return (
+        len(disbursements),
+        *(_address(disbursements[c]) for c in ("line_id", "report_date", "disbursed_cum_mvnd")),
+        float(np.nansum(values)),
+        int(day.sum(dtype=np.int64)) if len(day) else 0,
+    )
+
+
+def _snapshot_index(disbursements: pd.DataFrame) -> _SnapshotIndex:
+    """The :class:`_SnapshotIndex` of ``disbursements``, built once per table."""
+    mark = _fingerprint(disbursements)
+    held = _INDEXES.get(id(disbursements))
+    if held is not None and held[0]() is disbursements and held[1] == mark:
+        return held[2]
+    for k in [k for k, v in _INDEXES.items() if v[0]() is None]:
+        del _INDEXES[k]
+    while len(_INDEXES) >= _KEEP_INDEXES:
+        del _INDEXES[next(iter(_INDEXES))]
+    index = _SnapshotIndex.of(disbursements)
+    _INDEXES[id(disbursements)] = (weakref.ref(disbursements), mark, index)
+    return index
 
 
 def cumulative_at(
@@ -37,8 +105,9 @@ def cumulative_at(
     Returns:
         Float Series aligned with ``line_id``: 0.0 for a line with no snapshot by then.
 
-    Lines are matched through integer codes (one hash of the ids) and the snapshots sorted once
-    by (line, date); each query is one binary search, whatever the number of dates asked.
+    The snapshots are sorted once by (line, date) per table (:class:`_SnapshotIndex`, kept
+    for the table while it lives); each query is one lookup of its line and one binary
+    search, whatever the number of dates asked.
     """
     dates = (
         as_of
@@ -48,33 +117,16 @@ def cumulative_at(
     q_day = pd.to_datetime(dates).to_numpy().astype("datetime64[ns]").view("int64")
     if np.any(q_day == np.iinfo(np.int64).min):
         raise ValueError("cumulative_at: as_of holds a missing date")
-    n_snaps = len(disbursements)
-    # integer line codes for the snapshots and the queried lines together (one hash pass)
-    codes, _ = pd.factorize(
-        pd.concat(
-            [
-                disbursements["line_id"].astype(object),
-                pd.Series(line_id.to_numpy(dtype=object)),
-            ],
-            ignore_index=True,
-        ),
-        use_na_sentinel=False,
-    )
-    s_code, q_code = codes[:n_snaps], codes[n_snaps:]
-    s_day = disbursements["report_date"].to_numpy().astype("datetime64[ns]").view("int64")
-    values = disbursements["disbursed_cum_mvnd"].to_numpy(dtype="float64")
-    # one sort of the snapshots by (line, date); dates ranked so that (line, date) is one int
-    ranks = np.unique(np.concatenate([s_day, q_day]), return_inverse=True)[1]
-    width = int(ranks.max()) + 2 if len(ranks) else 1
-    s_key = s_code.astype(np.int64) * width + ranks[:n_snaps]
-    q_key = q_code.astype(np.int64) * width + ranks[n_snaps:]
-    order = np.argsort(s_key, kind="stable")
-    s_key, s_code, values = s_key[order], s_code[order], values[order]
-    # the latest snapshot on or before each date: the last key <= the query's key, same line
-    at = np.searchsorted(s_key, q_key, side="right") - 1
-    hit = at >= 0
-    hit[hit] = s_code[at[hit]] == q_code[hit]
-    out = np.where(hit, values[np.clip(at, 0, None)] if n_snaps else 0.0, np.nan)
+    index = _snapshot_index(disbursements)
+    q_code = index.lines.get_indexer(pd.Index(line_id.to_numpy(dtype=object)))
+    # the latest report time on or before each date, then that line's last snapshot by it
+    q_rank = np.searchsorted(index.times, q_day, side="right") - 1
+    q_key = q_code.astype(np.int64) * index.width + q_rank
+    at = np.searchsorted(index.key, q_key, side="right") - 1
+    hit = (q_code >= 0) & (q_rank >= 0) & (at >= 0)
+    hit[hit] = index.code[at[hit]] == q_code[hit]
+    out = np.zeros(len(q_day))
+    out[hit] = index.values[at[hit]]
     return pd.Series(np.where(np.isnan(out), 0.0, out), index=line_id.index, dtype="float64")
 
 

@@ -17,6 +17,7 @@ from helpers.core.formatting import number, percent
 from helpers.core.paths import REPO_ROOT
 from helpers.core.provenance import git_commit
 from helpers.core.text import has_text
+from helpers.core.thresholds import ranking_window
 from helpers.data.dataset import DEMO_LABEL
 from helpers.report.brief import charts, findings, sentences
 from helpers.report.brief.findings import (
@@ -384,9 +385,20 @@ def ranking_table(b: Brief) -> dict[str, Any]:
         (t("col_adj_rank", lang), True),
         (t("col_months50", lang, p50=percent(0.5, lang, 0), level=level), True),
     ]
+    shown, _ = ranking_window(
+        [r.unit_code for r in rows_in], b.unit_code if b.is_district else None
+    )
     rows, classes = [], []
+    gap = 0
     for r in rows_in + ([prov] if prov else []):
         is_prov = r is prov
+        if not is_prov and r.unit_code not in shown:
+            gap += 1
+            continue
+        if gap:
+            rows.append(["", t("ranking_omitted_row", lang, n=fmt_int(gap, lang)), "", "", "", ""])
+            classes.append("omitted")
+            gap = 0
         unit = unit_name(r, lang)
         rows.append(
             [

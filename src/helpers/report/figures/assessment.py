@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 
 from helpers.core.formatting import month_abbr, number, percent
 from helpers.core.text import tr
+from helpers.core.thresholds import ranking_window
 from helpers.data.dataset import is_demo
 from helpers.data.deadlines import label_values
 from helpers.report.figures.style import (
@@ -237,6 +238,10 @@ def plot_district_ranking(
     """
     d = ranking[ranking["level"] == "district"].sort_values("execution_rate", ascending=True)
     prov = ranking[ranking["level"] == "province"]
+    by_rank = d.sort_values(["rank", "unit_code"], na_position="last")["unit_code"].astype(str)
+    shown_codes, left_out = ranking_window(list(by_rank), highlight)
+    total = len(d)
+    d = d[d["unit_code"].astype(str).isin(shown_codes)]
     fig, ax = new_figure(height=0.6 + 0.32 * max(len(d), 3))
     name_col = f"name_{lang}"
     y = list(range(len(d)))
@@ -292,8 +297,12 @@ def plot_district_ranking(
             loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False, fontsize=7
         )
     ax.set_title(_lbl("ranking_title", lang))
-    note = _lbl("ranking_note", lang, hc=tr("names.hc1", lang)) if adjusted else None
-    finish(fig, demo=_demo(ranking, demo), lang=lang, note=note)
+    notes = [_lbl("ranking_note", lang, hc=tr("names.hc1", lang))] if adjusted else []
+    if left_out:
+        notes.append(
+            _lbl("ranking_omitted", lang, shown=number(len(d), lang), total=number(total, lang))
+        )
+    finish(fig, demo=_demo(ranking, demo), lang=lang, note=" ".join(notes) or None)
     # the same for every scope that is not one of the districts (the province, and each of the
     # communes, whose run shows the districts unhighlighted): drawn once per worker
     shown = highlight if highlight is None or highlight in set(d["unit_code"]) else "none"
