@@ -4,7 +4,7 @@ A district's raw execution rate mixes its capacity with what it was given: a dis
 capital is mostly recurrent, or mostly in a slow project, looks slow whatever it does. The
 model separates the two.
 
-**Model.** One fractional logit per province dataset (statsmodels ``GLM``, ``Binomial``
+**Model.** One fractional logit per province dataset (statsmodels' ``GLM`` IRLS steps, ``Binomial``
 family, logit link, quasi-likelihood: Papke–Wooldridge) of each line's share disbursed at the
 cut-off (``disbursed / amount``, capped at 1) on fixed effects of project, capital type, plan
 year and implementing district: ``share ~ C(project_code) + C(capital_type) + C(plan_year) +
@@ -18,6 +18,8 @@ and are part of the province's mix, but they are no district and stay out of the
 year-end model (:func:`helpers.analysis.lag.yearend.fit_year_end_share`): the amount is a
 precision weight, not a count (``freq_weights`` would pretend each million VND is a line).
 Standard errors are the HC1 sandwich (:func:`helpers.analysis.lag.yearend.sandwich_cov`).
+The district dummies are kept as one code per line (:mod:`helpers.analysis.lag.blockfit`),
+so the fit, the rank check and each district's rate cost time linear in lines and districts.
 Errors clustered by district are not used: with district effects each district's scores sum
 to zero in its own column, so the clustered variance of a district effect degenerates, and
 about ten clusters are too few anyway.
@@ -151,12 +153,9 @@ def _full_rank(X: blockfit.BlockX) -> bool:
     other columns with each district's mean taken out) has: a matrix as small as the other
     columns, whatever the number of districts.
     """
-    gram = X.gram(np.ones(len(X.A)))
-    d = X.dense
-    block = np.arange(X.start, X.stop)
-    cross = gram[np.ix_(block, d)]
-    schur = gram[np.ix_(d, d)] - cross.T @ (cross / np.diag(gram)[block][:, None])
-    return bool(np.linalg.matrix_rank(schur, hermitian=True) == len(d))
+    dd, cross, diag = X.gram_parts(np.ones(len(X.A)))
+    schur = dd - (cross / diag[None, :]) @ cross.T
+    return bool(np.linalg.matrix_rank(schur, hermitian=True) == len(X.dense))
 
 
 def _logit_ci(est: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -339,7 +338,10 @@ def fit_adjusted_comparison(
         with np.errstate(all="ignore"):
             res = blockfit.fit_logit(y, X, w)
             beta = np.asarray(res.params, dtype=float)
-            cov = blockfit.sandwich(X, y, np.asarray(res.fittedvalues, dtype=float), w)
+            fitted = np.asarray(res.fittedvalues, dtype=float)
+            cov = blockfit.sandwich(
+                X, y, fitted, w
+            ).toarray()  # (k x k: the districts' block is read whole)
     except (ValueError, np.linalg.LinAlgError, FloatingPointError):
         return _not_estimable("not_converged", cutoff, rates, len(fit))
     if not res.converged or not (np.all(np.isfinite(beta)) and np.all(np.isfinite(cov))):
