@@ -411,6 +411,8 @@ def is_text_column(s: pd.Series) -> bool:
     """Every non-empty cell is a ``str`` (a CSV column): parsed once per distinct text."""
     if isinstance(s.dtype, pd.StringDtype):
         return True
+    if isinstance(s.dtype, pd.CategoricalDtype):  # a CSV column read by pyarrow
+        return pd.api.types.infer_dtype(s.cat.categories, skipna=False) in ("string", "empty")
     if s.dtype != object:
         return False
     return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
@@ -419,10 +421,15 @@ def is_text_column(s: pd.Series) -> bool:
 def text_codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
     """A text column as ``(codes, uniques, blank)``: row -> index of its distinct text (the
     index ``len(uniques)`` for a missing cell), the distinct texts, and which of them are
-    blank (the last entry, for missing cells, is blank)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    blank (the last entry, for missing cells, is blank). A categorical column is coded by its
+    categories (every one, whether or not a row holds it)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy(), s.cat.categories
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
     texts = [str(u) for u in np.asarray(uniques, dtype=object).tolist()]
-    codes = np.where(codes < 0, len(texts), codes)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(texts), codes.astype(np.intp))
     blank = np.array([not t.strip() for t in texts] + [True], dtype=bool)
     return codes, texts, blank
 

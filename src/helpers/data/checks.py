@@ -38,10 +38,10 @@ from helpers.data.line_checks import (
 from helpers.data.parsed import (
     ParsedTable,
     assign_line_codes,
+    coded_text_series,
     flagged,
     fmt_date,
     key_codes,
-    text_series,
     today,
 )
 from helpers.data.readers import WARNING
@@ -154,7 +154,7 @@ def _keyed_units(
         return {}
     rows = rows[table.ok(*others)[rows]]
     pairs = (
-        table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode("unit_code")
+        table.frame[others].iloc[rows].assign(_row=rows, unit_code=candidates).explode("unit_code")
     )
     pairs[key] = pairs[key].astype(object)
     hits = pairs.merge(lines, on=key, how="inner")
@@ -190,17 +190,21 @@ def resolve_units(
     date_col = DATE_OF_ROW.get(table.name)
     usable = table.ok(col) & _present(f[col])
     table.typed[col] = f[col].copy()
-    vcode, uniques = pd.factorize(f[col])
+    vcode, uniques = _value_codes(f[col])
     candidates = [resolver.every_candidate(v) for v in uniques]
     several = np.array([len(c) >= 2 for c in candidates] + [False], dtype=bool)[vcode]
     keyed_rows = np.zeros(len(f), dtype=bool)
-    out = f[col].astype(object).to_numpy(copy=True)
+    # each row's unit: its own text (codes < len(uniques) + 1), a unit found by its plan line
+    # or one looked up (codes after those)
+    now = vcode.copy()
+    texts: list[object] = [*uniques, None]
     if table.name == "disbursements" and (usable & several).any():
         rows = np.flatnonzero(usable & several)
         keyed = _keyed_units(table, rows, [candidates[k] for k in vcode[rows]], alloc)
-        for i, code in keyed.items():
-            out[i] = code
-            keyed_rows[i] = True
+        at = np.fromiter(keyed, dtype=np.int64, count=len(keyed))
+        now[at] = len(texts) + np.arange(len(at))
+        keyed_rows[at] = True
+        texts.extend(keyed.values())
     todo = np.flatnonzero(usable & ~keyed_rows)
     # the day of each row (None without a usable date); it matters only for values that may
     # mean several units or none
@@ -226,7 +230,8 @@ def resolve_units(
         variant[pair[k]] = match.code is not None and match.variant
     resolved = np.array([c is not None for c in found], dtype=bool)
     hit = resolved[pair]
-    out[todo[hit]] = found[pair[hit]]
+    now[todo[hit]] = len(texts) + pair[hit]
+    texts.extend(found)
     failing = np.zeros(len(f), dtype=bool)
     failing[todo[~hit]] = True
     pair_of = np.full(len(f), -1, dtype=np.int64)
@@ -273,7 +278,7 @@ def resolve_units(
             expected=message("intake.expected.unit_spelling", name=resolver.name(code)),
             severity=WARNING,
         )
-    table.frame[col] = text_series(out)
+    table.frame[col] = coded_text_series(np.array(texts, dtype=object), now)
 
 
 class Catalogue:
@@ -325,39 +330,37 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
     f = table.frame
     usable = table.ok("project_code") & _present(f["project_code"])
     table.mark("subproject_code", ~usable)
-    pcode, projects = pd.factorize(f["project_code"])
+    pcode, projects = _value_codes(f["project_code"])
     canon = np.array([catalogue.project(v) for v in projects] + [None], dtype=object)
     unknown = usable & np.array([c is None for c in canon], dtype=bool)[pcode]
-    raw = f["project_code"].astype(object).to_numpy(copy=True)
     for i in flagged(unknown):
         table.report(
             i,
             message("intake.check.unknown_project"),
             column="project_code",
-            value=raw[i],
+            value=projects[pcode[i]],
             expected=message("intake.expected.one_of", values=list(catalogue.projects.values())),
         )
     table.mark("subproject_code", unknown)
     fixed = usable & ~unknown
-    raw[fixed] = canon[pcode[fixed]]
-    f["project_code"] = text_series(raw)
-    subs = f["subproject_code"].astype(object).to_numpy(copy=True)
+    # each row's project: its own text (codes < len(projects) + 1) or its catalogue spelling
+    raw = np.array([*projects, None, *canon], dtype=object)
+    now = np.where(fixed, pcode + len(projects) + 1, pcode)
+    f["project_code"] = coded_text_series(raw, now)
+    scode, subs = _value_codes(f["subproject_code"])
     todo = np.flatnonzero(table.ok("subproject_code") & _present(f["subproject_code"]))
-    (pair,) = key_codes(
-        [f.iloc[todo][["project_code", "subproject_code"]]], ["project_code", "subproject_code"]
-    )
+    (pair,) = key_codes([pd.DataFrame({"p": now[todo], "s": scode[todo]})], ["p", "s"])
     _, first = np.unique(pair, return_index=True)
     hits: dict[int, tuple[str, tuple[str, str] | None]] = {}
     good = np.zeros(len(first), dtype=bool)
     spelled = np.empty(len(first), dtype=object)
     for k in first.tolist():
         i = int(todo[k])
-        project, hit = raw[i], catalogue.subproject(subs[i])
+        project, hit = raw[now[i]], catalogue.subproject(subs[scode[i]])
         hits[int(pair[k])] = (project, hit)
         if hit is not None and hit[0] == project:
             good[pair[k]], spelled[pair[k]] = True, hit[1]
     ok_rows = good[pair]
-    subs[todo[ok_rows]] = spelled[pair[ok_rows]]
     for k in np.flatnonzero(~ok_rows).tolist():
         i = int(todo[k])
         project, hit = hits[int(pair[k])]
@@ -366,10 +369,21 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
             i,
             message("intake.check.subproject_elsewhere", project=project, where=where),
             column="subproject_code",
-            value=subs[i],
+            value=subs[scode[i]],
             expected=catalogue.expected_sub(project),
         )
-    f["subproject_code"] = text_series(subs)
+    # each row's sub-project: its own text, or the catalogue's spelling of its pair
+    sub_now = scode.copy()
+    sub_now[todo[ok_rows]] = len(subs) + 1 + pair[ok_rows]
+    f["subproject_code"] = coded_text_series(np.array([*subs, None, *spelled], object), sub_now)
+
+
+def _value_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each cell's index among the distinct texts of a text column (``len(values)`` for an
+    empty cell) and those texts."""
+    codes, uniques = pd.factorize(s)
+    values = [str(v) for v in np.asarray(uniques, dtype=object).tolist()]
+    return np.where(codes < 0, len(values), codes), values
 
 
 def check_source_ids(table: ParsedTable, sources: ParsedTable) -> None:

@@ -127,10 +127,17 @@ class ParsedTable:
         return s.astype(object).where(s.notna(), None).to_numpy()
 
 
-def text_series(values: np.ndarray) -> pd.Series:
-    """A working text column from an object array of ``str`` (``None``/NaN: empty), as
-    categorical, the dtype text columns have while checking."""
-    return pd.Series(pd.Categorical(values))
+def coded_text_series(values: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """A working text column (categorical, the dtype text columns have while checking) of
+    the texts ``values[codes]``, without building them row by row: ``values`` is a short
+    object array of ``str`` or ``None`` (empty), ``codes`` an index into it per row. The
+    categories are the texts some row holds, sorted: ``pd.Categorical(values[codes])``."""
+    held = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(0, bool)
+    texts = sorted({values[k] for k in np.flatnonzero(held).tolist() if values[k] is not None})
+    position = {text: j for j, text in enumerate(texts)}
+    lookup = np.array([position.get(v, -1) if v is not None else -1 for v in values], np.int64)
+    categories = pd.Index(np.array(texts, dtype=object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], categories=categories))
 
 
 def _column_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int]:

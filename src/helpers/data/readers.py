@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
@@ -172,8 +173,10 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
     UTF-8, its first line is the header (naming at least two of ``columns``), every line is
     one record (no blank line, no line break inside a quoted cell: the records are as many as
     the lines, so each data row is on line ``header + 1 + i``) and every record has as many
-    cells as the header. Cells stay text (``""`` for an empty cell), in pyarrow-backed string
-    columns.
+    cells as the header. Cells stay text (``""`` for an empty cell); each column is
+    dictionary-encoded while it is read and held as a categorical of its distinct texts
+    (:func:`_categorical`), in the order they first appear: the texts are then parsed once
+    each, and no cell becomes a Python string.
     """
     if len(body) < FAST_MIN_BYTES:
         return None
@@ -201,7 +204,7 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names},  # what pandas keeps
+                column_types={n: pa.dictionary(pa.int32(), pa.string()) for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -210,11 +213,26 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
         return None
     if table.num_rows != lines - 1:
         return None
-    string = pd.StringDtype("pyarrow")
-    cols = [table.column(j).to_pandas(types_mapper=lambda _: string) for j in range(len(names))]
-    frame = pd.concat(cols, axis=1, ignore_index=True) if cols else pd.DataFrame()
-    frame.columns = ["" if is_empty(h) else str(h) for h in header]
-    return frame
+    table = table.unify_dictionaries()  # one dictionary per column, across the read's chunks
+    return pd.DataFrame(
+        {j: _categorical(table.column(j)) for j in range(len(names))}, copy=False
+    ).set_axis(["" if is_empty(h) else str(h) for h in header], axis=1)
+
+
+def _categorical(column: object) -> pd.Series:
+    """A dictionary-encoded text column (its chunks sharing one dictionary) as a pandas
+    categorical: the codes of its chunks end to end, the dictionary as the categories."""
+    import pyarrow as pa
+
+    assert isinstance(column, pa.ChunkedArray)
+    chunks = column.chunks
+    if chunks:
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+        texts = chunks[0].dictionary.to_numpy(zero_copy_only=False)
+    else:
+        codes, texts = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+    categories = pd.Index(texts.astype(object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False))
 
 
 def _records_frame(
