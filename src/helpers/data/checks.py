@@ -141,26 +141,41 @@ def name_units(resolver: UnitResolver, codes: Sequence[str]) -> object:
 
 
 def _keyed_units(
-    table: ParsedTable, rows: np.ndarray, candidates: list[set[str]], alloc: ParsedTable | None
-) -> dict[int, str]:
-    """Row -> the one unit among its value's candidates whose plan line (the row's line key
-    with that unit) the allocations hold, for the ``rows`` whose other key cells parsed."""
+    table: ParsedTable,
+    rows: np.ndarray,
+    vcode: np.ndarray,
+    candidates: list[set[str]],
+    alloc: ParsedTable | None,
+) -> tuple[np.ndarray, list[str]]:
+    """The ``rows`` (whose other line-key cells parsed) for which exactly one unit among
+    their value's candidates (``candidates[vcode[row]]``) has the plan line of the row's line
+    key with that unit in the allocations, in row order, and that unit of each. Rows with the
+    same value and other key cells share the answer: it is found once for each such group."""
+    none: tuple[np.ndarray, list[str]] = (np.zeros(0, dtype=np.int64), [])
     if alloc is None or not len(rows):
-        return {}
+        return none
     key = list(schema.LINE_KEY)
     others = [c for c in key if c != "unit_code"]
     lines = alloc.frame.loc[alloc.ok(*key), key].drop_duplicates().astype(object)
     if lines.empty:
-        return {}
+        return none
     rows = rows[table.ok(*others)[rows]]
+    cells = table.frame[others].iloc[rows].assign(_value=vcode[rows])
+    (group,) = key_codes([cells], [*others, "_value"])  # numbered in order of first row
+    first = np.flatnonzero(~pd.Series(group).duplicated().to_numpy())
     pairs = (
-        table.frame[others].iloc[rows].assign(_row=rows, unit_code=candidates).explode("unit_code")
+        cells.iloc[first][others]
+        .assign(_group=group[first], unit_code=[candidates[v] for v in vcode[rows[first]]])
+        .explode("unit_code")
     )
     pairs[key] = pairs[key].astype(object)
     hits = pairs.merge(lines, on=key, how="inner")
-    counts = hits.groupby("_row")["unit_code"].agg(["size", "first"])
+    counts = hits.groupby("_group")["unit_code"].agg(["size", "first"])
     one = counts[counts["size"] == 1]
-    return dict(zip(one.index.tolist(), one["first"].tolist(), strict=True))
+    unit = np.full(len(first), None, dtype=object)
+    unit[one.index.to_numpy(dtype=np.int64)] = one["first"].to_numpy(dtype=object)
+    keyed = np.array([u is not None for u in unit], dtype=bool)[group]
+    return rows[keyed], unit[group[keyed]].tolist()
 
 
 def resolve_units(
@@ -200,34 +215,36 @@ def resolve_units(
     texts: list[object] = [*uniques, None]
     if table.name == "disbursements" and (usable & several).any():
         rows = np.flatnonzero(usable & several)
-        keyed = _keyed_units(table, rows, [candidates[k] for k in vcode[rows]], alloc)
-        at = np.fromiter(keyed, dtype=np.int64, count=len(keyed))
-        now[at] = len(texts) + np.arange(len(at))
+        at, codes = _keyed_units(table, rows, vcode, candidates, alloc)
+        unit_codes, spelled = pd.factorize(np.array(codes, dtype=object))
+        now[at] = len(texts) + unit_codes
         keyed_rows[at] = True
-        texts.extend(keyed.values())
+        texts.extend(np.asarray(spelled, dtype=object).tolist())
     todo = np.flatnonzero(usable & ~keyed_rows)
     # the day of each row (None without a usable date); it matters only for values that may
     # mean several units or none
-    if date_col:
-        dates = f[date_col].where(table.ok(date_col), pd.NaT)
-        dcode, days = pd.factorize(dates)
-    else:
-        dcode, days = np.full(len(f), -1), pd.Index([])
     dated = np.array([len(c) != 1 for c in candidates] + [False], dtype=bool)[vcode]
-    dcode = np.where(dated, dcode, -1)
-    (pair,) = key_codes([pd.DataFrame({"v": vcode[todo], "d": dcode[todo]})], ["v", "d"])
-    _, first = np.unique(pair, return_index=True)
-    n_pairs = len(first)
-    found = np.empty(n_pairs, dtype=object)
-    variant = np.zeros(n_pairs, dtype=bool)
+    dcode = np.full(len(f), -1, dtype=np.int64)
+    days = pd.Index([])
+    if date_col:
+        at = todo[dated[todo]]
+        dates = f[date_col].iloc[at].where(table.ok(date_col)[at], pd.NaT)
+        dcode[at], days = pd.factorize(dates)
+    # one lookup per (value, day) a row holds
+    width = len(days) + 1
+    pair, held = _pair_codes(vcode[todo] * width + dcode[todo] + 1, (len(uniques) + 1) * width)
+    found = np.empty(len(held), dtype=object)
+    variant = np.zeros(len(held), dtype=bool)
     looked: dict[int, tuple[UnitMatch, object]] = {}
-    for k in first.tolist():
-        i = int(todo[k])
-        on = days[dcode[i]] if dcode[i] >= 0 else None
-        match = resolver.lookup(uniques[vcode[i]], on)
-        looked[int(pair[k])] = (match, on)
-        found[pair[k]] = match.code
-        variant[pair[k]] = match.code is not None and match.variant
+    for p, both in enumerate(held.tolist()):
+        if both < 0:
+            continue
+        v, d = divmod(both, width)
+        on = days[d - 1] if d > 0 else None
+        match = resolver.lookup(uniques[v], on)
+        looked[p] = (match, on)
+        found[p] = match.code
+        variant[p] = match.code is not None and match.variant
     resolved = np.array([c is not None for c in found], dtype=bool)
     hit = resolved[pair]
     now[todo[hit]] = len(texts) + pair[hit]
@@ -378,10 +395,25 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
     f["subproject_code"] = coded_text_series(np.array([*subs, None, *spelled], object), sub_now)
 
 
+def _pair_codes(both: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ``0 <= both < bound`` of the pairs rows hold, as ``(pair, held)``: each row's
+    pair and, for each pair, its code (``-1`` for one no row holds). When ``bound`` is small
+    the pairs are the codes themselves, else they are numbered in order of first row."""
+    if bound <= 4 * len(both) + 65536:
+        held = np.arange(bound, dtype=np.int64)
+        held[np.bincount(both, minlength=bound) == 0] = -1
+        return both, held
+    pair, uniques = pd.factorize(both)
+    return pair, np.asarray(uniques, dtype=np.int64)
+
+
 def _value_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Each cell's index among the distinct texts of a text column (``len(values)`` for an
-    empty cell) and those texts."""
-    codes, uniques = pd.factorize(s)
+    empty cell) and those texts (a categorical column's categories, held or not)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy().astype(np.int64), s.cat.categories
+    else:
+        codes, uniques = pd.factorize(s)
     values = [str(v) for v in np.asarray(uniques, dtype=object).tolist()]
     return np.where(codes < 0, len(values), codes), values
 

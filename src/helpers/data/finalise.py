@@ -13,6 +13,7 @@ name the rows, columns, values and checks they always did.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping
 
@@ -75,53 +76,60 @@ def _final_column(s: pd.Series, dtype: object) -> tuple[pd.Series, pd.Series | N
 
 
 def _line_ids(out: pd.DataFrame, table: ParsedTable) -> tuple[pd.Series, pd.Series | None]:
-    """The ``line_id`` of each row, written once per plan line (from the line codes), and
-    the distinct ids (``None`` when they were written row by row)."""
+    """The ``line_id`` of each row, written once per plan line (from the line codes, for the
+    tables whose codes were assigned together: :attr:`ParsedTable.line_ids`), and the
+    distinct ids (``None`` when they were written row by row)."""
     if not len(out):
         return pd.Series(dtype="string"), None
     codes = table.line_code
     if codes is None or len(codes) != len(out) or (codes < 0).any():
         return schema.line_ids(out), None
-    line, _ = pd.factorize(codes)  # lines numbered in order of first row
+    known = table.line_ids
+    line, held = pd.factorize(codes)  # lines numbered in order of first row
     first = np.flatnonzero(~pd.Series(line).duplicated().to_numpy())
-    ids = pd.array(schema.line_ids(out.iloc[first]).to_numpy(dtype=object), dtype="string")
+    new = np.array([c not in known for c in held.tolist()], dtype=bool)
+    if new.any():
+        written = schema.line_ids(out.iloc[first[new]]).tolist()
+        known.update(zip(held[new].tolist(), written, strict=True))
+    ids = pd.array([known[c] for c in held.tolist()], dtype="string")
     return pd.Series(ids.take(line), index=out.index), pd.Series(ids)
 
 
 def _passes(name: str, out: pd.DataFrame, distinct: Mapping[str, pd.Series]) -> bool:
     """Whether ``out`` meets its contract: the columns and their dtypes checked on the frame's
-    (empty) head, the rules of the columns without distinct values on every row, and the
-    rules of the others on their distinct values."""
-    by_value = tuple(sorted(distinct))
-    values = _contract(name, untyped=by_value).columns
+    (empty) head, then each column's rules on its rows, or on its distinct values when it has
+    them (:func:`_by_value`)."""
+    checked = _contract(name)
     try:
-        _contract(name).validate(out.iloc[:0], lazy=True, inplace=True)
-        _contract(name, free=by_value).validate(out, lazy=True, inplace=True)
-        for column, held in distinct.items():
-            values[column].validate(held.to_frame(column), lazy=True, inplace=True)
+        checked.validate(out.iloc[:0], lazy=True, inplace=True)
+        for column, rules in checked.columns.items():
+            if column in distinct:
+                held = distinct[column].to_frame(column)
+                _by_value(name, column).validate(held, lazy=True, inplace=True)
+            else:
+                rules.validate(out, lazy=True, inplace=True)
     except pa.errors.SchemaErrors:
         return False
     return True
 
 
 @functools.cache
-def _contract(
-    name: str, *, free: tuple[str, ...] = (), untyped: tuple[str, ...] = ()
-) -> pa.DataFrameSchema:
+def _contract(name: str) -> pa.DataFrameSchema:
     """The table's pandera contract without its unique-key check: every duplicate key was
     reported by :func:`helpers.data.checks.check_duplicates` (a frame is finalised only when
-    no error was found), and checking it twice costs a hash of every key at scale.
-
-    The columns named in ``free`` are only required to be there, those in ``untyped`` keep
-    their rules but not their dtype: the parts of the contract :func:`_passes` checks apart.
-    """
+    no error was found), and checking it twice costs a hash of every key at scale."""
     checked = contract.pandera_schema(name)
     checked.unique = None
-    changes: dict[str, dict[str, object]] = {
-        **{c: {"dtype": None, "checks": [], "nullable": True} for c in free},
-        **{c: {"dtype": None} for c in untyped},
-    }
-    return checked.update_columns(changes) if changes else checked
+    return checked
+
+
+@functools.cache
+def _by_value(name: str, column: str) -> pa.Column:
+    """The contract's rules of one column without its dtype (checked on the frame's head):
+    what :func:`_passes` checks on the column's distinct values."""
+    rules = copy.deepcopy(_contract(name).columns[column])
+    rules.dtype = None
+    return rules
 
 
 def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[InputProblem]:

@@ -50,6 +50,8 @@ class ParsedTable:
         line_code: per row, an integer code of the plan line (the same code in the
             allocations and the disbursements for the same line), -1 where a line-key cell
             failed; set by :func:`assign_line_codes`.
+        line_ids: line code -> ``line_id``, one dictionary shared by the tables whose line
+            codes were assigned together (each line's id is written once for them all).
     """
 
     spec: schema.Table
@@ -60,6 +62,7 @@ class ParsedTable:
     bad: dict[str, np.ndarray] = field(default_factory=dict)
     typed: dict[str, pd.Series] = field(default_factory=dict)
     line_code: np.ndarray | None = None
+    line_ids: dict[int, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -184,8 +187,10 @@ def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np
 def assign_line_codes(tables: Sequence[ParsedTable]) -> None:
     """Give every row of ``tables`` its plan-line code (-1 where a line-key cell failed)."""
     codes = key_codes([t.frame for t in tables], schema.LINE_KEY)
+    ids: dict[int, str] = {}
     for t, c in zip(tables, codes, strict=True):
         t.line_code = np.where(t.ok(*schema.LINE_KEY), c, -1)
+        t.line_ids = ids
 
 
 def line_rows(table: ParsedTable, *more: str) -> tuple[np.ndarray, np.ndarray]:
