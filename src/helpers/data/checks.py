@@ -232,13 +232,11 @@ def resolve_units(
         dcode[at], days = pd.factorize(dates)
     # one lookup per (value, day) a row holds
     width = len(days) + 1
-    pair, held = _pair_codes(vcode[todo] * width + dcode[todo] + 1, (len(uniques) + 1) * width)
-    found = np.empty(len(held), dtype=object)
-    variant = np.zeros(len(held), dtype=bool)
+    pair, n, held = _pair_codes(vcode[todo] * width + dcode[todo] + 1, (len(uniques) + 1) * width)
+    found = np.empty(n, dtype=object)
+    variant = np.zeros(n, dtype=bool)
     looked: dict[int, tuple[UnitMatch, object]] = {}
-    for p, both in enumerate(held.tolist()):
-        if both < 0:
-            continue
+    for p, both in held:
         v, d = divmod(both, width)
         on = days[d - 1] if d > 0 else None
         match = resolver.lookup(uniques[v], on)
@@ -366,17 +364,17 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
     f["project_code"] = coded_text_series(raw, now)
     scode, subs = _value_codes(f["subproject_code"])
     todo = np.flatnonzero(table.ok("subproject_code") & _present(f["subproject_code"]))
-    (pair,) = key_codes([pd.DataFrame({"p": now[todo], "s": scode[todo]})], ["p", "s"])
-    _, first = np.unique(pair, return_index=True)
+    # one lookup per (project, sub-project) a row holds
+    width = len(subs) + 1
+    pair, n, held = _pair_codes(now[todo] * width + scode[todo], len(raw) * width)
     hits: dict[int, tuple[str, tuple[str, str] | None]] = {}
-    good = np.zeros(len(first), dtype=bool)
-    spelled = np.empty(len(first), dtype=object)
-    for k in first.tolist():
-        i = int(todo[k])
-        project, hit = raw[now[i]], catalogue.subproject(subs[scode[i]])
-        hits[int(pair[k])] = (project, hit)
+    good = np.zeros(n, dtype=bool)
+    spelled = np.empty(n, dtype=object)
+    for p, both in held:
+        project, hit = raw[both // width], catalogue.subproject(subs[both % width])
+        hits[p] = (project, hit)
         if hit is not None and hit[0] == project:
-            good[pair[k]], spelled[pair[k]] = True, hit[1]
+            good[p], spelled[p] = True, hit[1]
     ok_rows = good[pair]
     for k in np.flatnonzero(~ok_rows).tolist():
         i = int(todo[k])
@@ -395,16 +393,16 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
     f["subproject_code"] = coded_text_series(np.array([*subs, None, *spelled], object), sub_now)
 
 
-def _pair_codes(both: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """Codes ``0 <= both < bound`` of the pairs rows hold, as ``(pair, held)``: each row's
-    pair and, for each pair, its code (``-1`` for one no row holds). When ``bound`` is small
-    the pairs are the codes themselves, else they are numbered in order of first row."""
+def _pair_codes(both: np.ndarray, bound: int) -> tuple[np.ndarray, int, list[tuple[int, int]]]:
+    """Numbers for the codes ``0 <= both < bound`` of the pairs rows hold: each row's pair
+    number, how many numbers there are, and ``(number, code)`` of each pair a row holds. When
+    ``bound`` is small a pair's number is its code, else pairs are numbered in order of first
+    row."""
     if bound <= 4 * len(both) + 65536:
-        held = np.arange(bound, dtype=np.int64)
-        held[np.bincount(both, minlength=bound) == 0] = -1
-        return both, held
+        held = np.flatnonzero(np.bincount(both, minlength=bound)).tolist()
+        return both, bound, [(code, code) for code in held]
     pair, uniques = pd.factorize(both)
-    return pair, np.asarray(uniques, dtype=np.int64)
+    return pair, len(uniques), list(enumerate(np.asarray(uniques, dtype=np.int64).tolist()))
 
 
 def _value_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:

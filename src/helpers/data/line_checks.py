@@ -66,9 +66,9 @@ def check_duplicates(table: ParsedTable) -> None:
         # the plan line is already coded (-1 only where a line-key cell failed: not ``ok``)
         rest = [c for c in key if c not in schema.LINE_KEY]
         frame = table.frame[rest].assign(_line=table.line_code)
-        (gid,) = key_codes([frame], [*rest, "_line"])
+        (gid,) = key_codes([frame], [*rest, "_line"], dense=False)
     else:
-        (gid,) = key_codes([table.frame], key)
+        (gid,) = key_codes([table.frame], key, dense=False)
     idx = np.flatnonzero(ok)
     if not len(idx):
         return

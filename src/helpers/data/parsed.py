@@ -157,15 +157,37 @@ def _column_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int]:
             parts.append(lookup[c.cat.codes.to_numpy()])
             start += k
         return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), n + 1
+    small = _integer_codes(columns)
+    if small is not None:
+        return small
     plain = [c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c for c in columns]
     values = pd.concat(plain, ignore_index=True)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, len(uniques)
 
 
-def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np.ndarray]:
+def _integer_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int] | None:
+    """Codes of integer columns (NumPy or nullable) whose values span a short range, without
+    hashing: ``value - least + 1``, 0 for an empty cell; ``None`` for other columns."""
+    if not all(pd.api.types.is_integer_dtype(c.dtype) for c in columns):
+        return None
+    missing = np.concatenate([c.isna().to_numpy(dtype=bool) for c in columns])
+    values = np.concatenate([c.to_numpy(dtype=np.int64, na_value=0) for c in columns])
+    present = values[~missing] if missing.any() else values
+    if not len(present):
+        return np.zeros(len(values), dtype=np.int64), 1
+    least, span = int(present.min()), int(present.max()) - int(present.min()) + 1
+    if span > 4 * len(values) + 65536:
+        return None
+    return np.where(missing, 0, values - least + 1), span + 1
+
+
+def key_codes(
+    frames: Sequence[pd.DataFrame], columns: Sequence[str], *, dense: bool = True
+) -> list[np.ndarray]:
     """One integer per row of each frame, equal for rows with equal ``columns`` (an empty cell
-    is a value of its own), the same across the frames."""
+    is a value of its own), the same across the frames: numbered 0, 1, … in order of first
+    row, or, when not ``dense``, any non-negative integers (one pass over the rows fewer)."""
     sizes = [len(f) for f in frames]
     combined = np.zeros(sum(sizes), dtype=np.int64)
     bound = 1  # combined < bound
@@ -176,7 +198,8 @@ def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np
             bound = len(uniques) + 1
         combined = combined * (n + 1) + codes
         bound *= n + 1
-    combined, _ = pd.factorize(combined)
+    if dense:
+        combined, _ = pd.factorize(combined)
     out, start = [], 0
     for n in sizes:
         out.append(combined[start : start + n])
