@@ -85,14 +85,18 @@ def _line_ids(out: pd.DataFrame, table: ParsedTable) -> tuple[pd.Series, pd.Seri
     if codes is None or len(codes) != len(out) or (codes < 0).any():
         return schema.line_ids(out), None
     known = table.line_ids
-    line, held = pd.factorize(codes)  # lines numbered in order of first row
-    first = np.flatnonzero(~pd.Series(line).duplicated().to_numpy())
+    n = int(codes.max()) + 1
+    some_row = np.empty(n, dtype=np.int64)
+    some_row[codes] = np.arange(len(codes))  # a row of each line (any: they share the id)
+    held = np.flatnonzero(np.bincount(codes, minlength=n))
     new = np.array([c not in known for c in held.tolist()], dtype=bool)
     if new.any():
-        written = schema.line_ids(out.iloc[first[new]]).tolist()
+        written = schema.line_ids(out.iloc[some_row[held[new]]]).tolist()
         known.update(zip(held[new].tolist(), written, strict=True))
-    ids = pd.array([known[c] for c in held.tolist()], dtype="string")
-    return pd.Series(ids.take(line), index=out.index), pd.Series(ids)
+    by_code = np.full(n, None, dtype=object)
+    by_code[held] = [known[c] for c in held.tolist()]
+    ids = pd.array(by_code, dtype="string")
+    return pd.Series(ids.take(codes), index=out.index), pd.Series(ids.take(held))
 
 
 def _passes(name: str, out: pd.DataFrame, distinct: Mapping[str, pd.Series]) -> bool:
