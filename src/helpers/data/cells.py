@@ -226,14 +226,18 @@ def parse_number_text(text: str, convention: str | None = None) -> float | None:
     return None
 
 
-def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
+def _not_number(column: Column) -> _CellError:
+    """The error of a cell that is not a number (built only when one is found)."""
     unit = message(
         "intake.expected.unit_amount" if column.kind == "amount" else "intake.expected.unit_number"
     )
     expected = message("intake.expected.number", unit=unit, **NUMBER_EXAMPLES)
-    not_number = message("intake.cell.not_number")
+    return _CellError(message("intake.cell.not_number"), expected)
+
+
+def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
     if isinstance(value, bool | np.bool_):
-        raise _CellError(not_number, expected)
+        raise _not_number(column)
     if isinstance(value, numbers.Real):
         x = float(value)
     elif isinstance(value, str):
@@ -250,12 +254,12 @@ def _parse_number(value: object, column: Column, convention: str | None = None) 
                 ),
             ) from None
         if parsed is None:
-            raise _CellError(not_number, expected)
+            raise _not_number(column)
         x = parsed
     else:
-        raise _CellError(not_number, expected)
+        raise _not_number(column)
     if not math.isfinite(x):
-        raise _CellError(message("intake.cell.not_finite"), expected)
+        raise _CellError(message("intake.cell.not_finite"), _not_number(column).expected)
     _check_range(x, column)
     return x
 

@@ -87,6 +87,8 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     blank = np.ones(len(frame), dtype=bool)
     for j in range(frame.shape[1]):
         blank &= empty_cells(frame.iloc[:, j])
+        if not blank.any():
+            break
     return blank
 
 
@@ -109,6 +111,8 @@ def _drop_blank_rows(
     blank = np.ones(len(frame), dtype=bool)
     for j, c in enumerate(coded):
         blank &= c[2][c[0]] if c is not None else empty_cells(frame.iloc[:, j])
+        if not blank.any():  # typically after the first column
+            break
     if loc.rows is not None and len(loc.rows) >= len(frame):
         numbers = np.asarray(loc.rows[: len(frame)], dtype=np.int64)
     else:
