@@ -398,7 +398,7 @@ def _pair_codes(both: np.ndarray, bound: int) -> tuple[np.ndarray, int, list[tup
     number, how many numbers there are, and ``(number, code)`` of each pair a row holds. When
     ``bound`` is small a pair's number is its code, else pairs are numbered in order of first
     row."""
-    if bound <= 4 * len(both) + 65536:
+    if bound <= min(4 * len(both), 1 << 22) + 65536:
         held = np.flatnonzero(np.bincount(both, minlength=bound)).tolist()
         return both, bound, [(code, code) for code in held]
     pair, uniques = pd.factorize(both)

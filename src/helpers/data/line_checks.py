@@ -61,7 +61,7 @@ def _all_distinct(values: np.ndarray) -> bool:
     if len(values) < 2:
         return True
     least = int(values.min())
-    if int(values.max()) - least <= 4 * len(values) + 65536:
+    if int(values.max()) - least <= min(4 * len(values), 1 << 22) + 65536:
         return bool(np.bincount(values - least).max() <= 1)
     return not pd.Series(values).duplicated().any()
 
