@@ -448,6 +448,15 @@ def empty_cells(s: pd.Series) -> np.ndarray:
     return np.fromiter((is_empty(v) for v in s.tolist()), dtype=bool, count=len(s))
 
 
+def code_dtype(n: int) -> type[np.signedinteger]:
+    """The integer dtype pandas keeps the codes of a categorical of ``n`` categories in (codes
+    built in it are not copied again)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def _typed_series(parsed: list[object], codes: np.ndarray, kind: str) -> pd.Series:
     """The parsed distinct values (``parsed[-1]`` is ``None``, for missing cells) spread over
     the rows by ``codes``, in the working dtype of ``kind``."""
@@ -465,7 +474,8 @@ def _typed_series(parsed: list[object], codes: np.ndarray, kind: str) -> pd.Seri
     arr[:] = parsed
     value_codes, values = pd.factorize(arr, use_na_sentinel=True)
     categories = pd.Index(np.asarray(values, dtype=object), dtype=object)
-    return pd.Series(pd.Categorical.from_codes(value_codes[codes], categories=categories))
+    small = value_codes.astype(code_dtype(len(categories)))
+    return pd.Series(pd.Categorical.from_codes(small[codes], categories=categories))
 
 
 def parse_column(

@@ -33,7 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from helpers.core.errors import InputProblem, Message, message
 from helpers.data import schema
-from helpers.data.cells import is_empty
+from helpers.data.cells import code_dtype, is_empty
 
 HELPER_SHEETS: tuple[str, ...] = ("instructions", "huong_dan", "lists", "_lists")
 """Sheets of the Excel template that hold no table (compared case-insensitively)."""
@@ -227,10 +227,12 @@ def _categorical(column: object) -> pd.Series:
     assert isinstance(column, pa.ChunkedArray)
     chunks = column.chunks
     if chunks:
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
         texts = chunks[0].dictionary.to_numpy(zero_copy_only=False)
+        codes = np.concatenate(
+            [c.indices.to_numpy(zero_copy_only=False) for c in chunks], dtype=code_dtype(len(texts))
+        )
     else:
-        codes, texts = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+        codes, texts = np.zeros(0, dtype=np.int8), np.zeros(0, dtype=object)
     categories = pd.Index(texts.astype(object), dtype=object)
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False))
 
