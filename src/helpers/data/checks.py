@@ -343,42 +343,49 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
         table.invalidate("subproject_code")
         return
     f = table.frame
-    usable = table.ok("project_code") & _present(f["project_code"])
-    table.mark("subproject_code", ~usable)
     pcode, projects = _value_codes(f["project_code"])
     canon = np.array([catalogue.project(v) for v in projects] + [None], dtype=object)
-    unknown = usable & np.array([c is None for c in canon], dtype=bool)[pcode]
-    for i in flagged(unknown):
-        table.report(
-            i,
-            message("intake.check.unknown_project"),
-            column="project_code",
-            value=projects[pcode[i]],
-            expected=message("intake.expected.one_of", values=list(catalogue.projects.values())),
-        )
-    table.mark("subproject_code", unknown)
-    fixed = usable & ~unknown
+    known = np.array([c is not None for c in canon], dtype=bool)  # the empty value is not
+    bad = table.bad.get("project_code")
+    usable = _present(f["project_code"]) if bad is None else ~bad & _present(f["project_code"])
+    if not usable.all():
+        table.mark("subproject_code", ~usable)
+    if not known[:-1].all():
+        unknown = usable & ~known[pcode]
+        for i in flagged(unknown):
+            table.report(
+                i,
+                message("intake.check.unknown_project"),
+                column="project_code",
+                value=projects[pcode[i]],
+                expected=message(
+                    "intake.expected.one_of", values=list(catalogue.projects.values())
+                ),
+            )
+        table.mark("subproject_code", unknown)
     # each row's project: its own text (codes < len(projects) + 1) or its catalogue spelling
     raw = np.array([*projects, None, *canon], dtype=object)
-    now = np.where(fixed, pcode + len(projects) + 1, pcode)
+    spell = np.arange(len(canon)) + np.where(known, len(canon), 0)
+    now = spell[pcode] if bad is None else np.where(bad, pcode, spell[pcode])
     f["project_code"] = coded_text_series(raw, now)
     scode, subs = _value_codes(f["subproject_code"])
-    todo = np.flatnonzero(table.ok("subproject_code") & _present(f["subproject_code"]))
+    todo = table.ok("subproject_code") & _present(f["subproject_code"])
     # one lookup per (project, sub-project) a row holds
     width = len(subs) + 1
-    pair, n, held = _pair_codes(now[todo] * width + scode[todo], len(raw) * width)
+    pair, n, held = _pair_codes(now * width + scode, len(raw) * width)
     hits: dict[int, tuple[str, tuple[str, str] | None]] = {}
     good = np.zeros(n, dtype=bool)
     spelled = np.empty(n, dtype=object)
     for p, both in held:
+        if both % width == len(subs):  # no sub-project: nothing to look up
+            continue
         project, hit = raw[both // width], catalogue.subproject(subs[both % width])
         hits[p] = (project, hit)
         if hit is not None and hit[0] == project:
             good[p], spelled[p] = True, hit[1]
     ok_rows = good[pair]
-    for k in np.flatnonzero(~ok_rows).tolist():
-        i = int(todo[k])
-        project, hit = hits[int(pair[k])]
+    for i in flagged(todo & ~ok_rows):
+        project, hit = hits[int(pair[i])]
         where = message("intake.check.belongs_to", project=hit[0]) if hit is not None else ""
         table.report(
             i,
@@ -388,8 +395,7 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
             expected=catalogue.expected_sub(project),
         )
     # each row's sub-project: its own text, or the catalogue's spelling of its pair
-    sub_now = scode.copy()
-    sub_now[todo[ok_rows]] = len(subs) + 1 + pair[ok_rows]
+    sub_now = np.where(todo & ok_rows, len(subs) + 1 + pair, scode)
     f["subproject_code"] = coded_text_series(np.array([*subs, None, *spelled], object), sub_now)
 
 
@@ -413,7 +419,7 @@ def _value_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
     else:
         codes, uniques = pd.factorize(s)
     values = [str(v) for v in np.asarray(uniques, dtype=object).tolist()]
-    return np.where(codes < 0, len(values), codes), values
+    return (np.where(codes < 0, len(values), codes) if (codes < 0).any() else codes), values
 
 
 def check_source_ids(table: ParsedTable, sources: ParsedTable) -> None:

@@ -282,6 +282,7 @@ class _Checker:
                 else values[c.name].tolist()
             )
         )
+        parsed: dict[str, pd.Series] = {}
         for column in spec.columns:
             given = coded[colmap[column.name]] if column.name in colmap else None
             series, failures = parse_column(values[column.name], column, convention, coded=given)
@@ -289,7 +290,8 @@ class _Checker:
                 table.report(
                     f.index, f.message, column=column.name, value=f.value, expected=f.expected
                 )
-            table.frame[column.name] = series
+            parsed[column.name] = series
+        table.frame = pd.DataFrame(parsed, index=table.frame.index, copy=False)  # no copies
         return table
 
     def _map_columns(
