@@ -6,7 +6,7 @@ the demo, written as JSON, to compare two versions of the code.
     .venv/bin/python benchmarks/intake_diff.py run CASES_DIR new.json && cmp old.json new.json
 
 Run both on the same day (messages name today's date). A load that succeeds is compared by
-its warnings and, for every table, its dtypes and a digest of its values.
+its input digest, its warnings and, for every table, its dtypes and a digest of its values.
 """
 
 import json
@@ -178,7 +178,7 @@ else:
         try:
             ds = load_dataset(d)
             res[d.name] = (
-                ["OK"]
+                ["OK", ds.sha256]
                 + [format_problems(ds.warnings)]
                 + [
                     f"{name} { {c: repr(d) for c, d in frame.dtypes.items()} } "

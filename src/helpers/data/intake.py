@@ -121,6 +121,8 @@ def _drop_blank_rows(
         if loc.rows is not None:
             numbers[: len(loc.rows)] = loc.rows
     if not blank.any():
+        if frame.index.equals(pd.RangeIndex(len(frame))):
+            return frame, numbers, coded  # already numbered 0, 1, … (no copy)
         return frame.reset_index(drop=True), numbers, coded
     kept = [None if c is None else (c[0][~blank], c[1], c[2]) for c in coded]
     return frame.loc[~blank].reset_index(drop=True), numbers[~blank], kept

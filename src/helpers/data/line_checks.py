@@ -57,12 +57,16 @@ def _by_code(codes: np.ndarray, ok: np.ndarray, values: np.ndarray, n: int) -> t
 
 
 def _all_distinct(values: np.ndarray) -> bool:
-    """No integer occurs twice in ``values`` (counted, when their range is short)."""
+    """No integer occurs twice in ``values`` (when their range is short: as many values are
+    marked in a table of the range as there are values)."""
     if len(values) < 2:
         return True
     least = int(values.min())
-    if int(values.max()) - least <= min(4 * len(values), 1 << 22) + 65536:
-        return bool(np.bincount(values - least).max() <= 1)
+    span = int(values.max()) - least + 1
+    if span <= max(16 * len(values), 1 << 16) and span <= 1 << 28:
+        seen = np.zeros(span, dtype=bool)
+        seen[values - least] = True
+        return int(np.count_nonzero(seen)) == len(values)
     return not pd.Series(values).duplicated().any()
 
 

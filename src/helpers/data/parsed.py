@@ -179,7 +179,8 @@ def _integer_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int] | Non
     least, span = int(present.min()), int(present.max()) - int(present.min()) + 1
     if span > 4 * len(values) + 65536:
         return None
-    return np.where(missing, 0, values - least + 1), span + 1
+    codes = values - least + 1
+    return (np.where(missing, 0, codes) if missing.any() else codes), span + 1
 
 
 def key_codes(

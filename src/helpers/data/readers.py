@@ -446,8 +446,9 @@ def read_folder(folder: Path) -> Read:
             )
         )
     digest = hashlib.sha256()
-    for fname, data in sorted(hashed):
-        digest.update(fname.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    for fname, data in sorted(hashed, key=lambda item: item[0]):
+        digest.update(fname.encode() + b"\0" + len(data).to_bytes(8, "big"))
+        digest.update(data)  # the same bytes hashed, without joining them into a copy
     read.sha256 = digest.hexdigest()
     return read
 
