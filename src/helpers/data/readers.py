@@ -164,6 +164,11 @@ def read_csv_bytes(
 FAST_MIN_BYTES = 0  # every file (the bad-input tests then cover this path too)
 """Files at least this large are first read by pyarrow's CSV reader (:func:`_fast_frame`)."""
 
+READ_BLOCK = 8 << 20
+"""Bytes pyarrow's CSV reader parses at a time. The file is read in one thread: on a busy
+machine its threads cost more processor time than they save (measured with
+``benchmarks/scale.py``), and larger blocks mean fewer dictionaries to unify."""
+
 
 def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataFrame | None:
     """The raw frame of a plain UTF-8 CSV file read by pyarrow, or ``None`` to read it with
@@ -201,7 +206,9 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, use_threads=False, block_size=READ_BLOCK
+            ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.dictionary(pa.int32(), pa.string()) for n in names},
