@@ -236,11 +236,7 @@ def _not_number(column: Column) -> _CellError:
 
 
 def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
-    if isinstance(value, bool | np.bool_):
-        raise _not_number(column)
-    if isinstance(value, numbers.Real):
-        x = float(value)
-    elif isinstance(value, str):
+    if isinstance(value, str):  # a CSV cell (tested first: the common case)
         try:
             parsed = parse_number_text(value, convention)
         except AmbiguousNumber:
@@ -256,6 +252,10 @@ def _parse_number(value: object, column: Column, convention: str | None = None) 
         if parsed is None:
             raise _not_number(column)
         x = parsed
+    elif isinstance(value, bool | np.bool_):
+        raise _not_number(column)
+    elif isinstance(value, numbers.Real):
+        x = float(value)
     else:
         raise _not_number(column)
     if not math.isfinite(x):

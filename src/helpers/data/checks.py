@@ -224,7 +224,7 @@ def resolve_units(
     # the day of each row (None without a usable date); it matters only for values that may
     # mean several units or none
     dated = np.array([len(c) != 1 for c in candidates] + [False], dtype=bool)[vcode]
-    dcode = np.full(len(f), -1, dtype=np.int64)
+    dcode = np.full(len(f), -1, dtype=np.int32)
     days = pd.Index([])
     if date_col:
         at = todo[dated[todo]]
@@ -232,7 +232,7 @@ def resolve_units(
         dcode[at], days = pd.factorize(dates)
     # one lookup per (value, day) a row holds
     width = len(days) + 1
-    pair, n, held = _pair_codes(vcode[todo] * width + dcode[todo] + 1, (len(uniques) + 1) * width)
+    pair, n, held = _pair_codes(vcode[todo], dcode[todo] + 1, width, len(uniques) + 1)
     found = np.empty(n, dtype=object)
     variant = np.zeros(n, dtype=bool)
     looked: dict[int, tuple[UnitMatch, object]] = {}
@@ -249,7 +249,7 @@ def resolve_units(
     texts.extend(found)
     failing = np.zeros(len(f), dtype=bool)
     failing[todo[~hit]] = True
-    pair_of = np.full(len(f), -1, dtype=np.int64)
+    pair_of = np.full(len(f), -1, dtype=pair.dtype)
     pair_of[todo] = pair
     variants: dict[tuple[str, str], list[int]] = {}
     for i in todo[variant[pair]].tolist():
@@ -365,14 +365,14 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
         table.mark("subproject_code", unknown)
     # each row's project: its own text (codes < len(projects) + 1) or its catalogue spelling
     raw = np.array([*projects, None, *canon], dtype=object)
-    spell = np.arange(len(canon)) + np.where(known, len(canon), 0)
+    spell = (np.arange(len(canon)) + np.where(known, len(canon), 0)).astype(pcode.dtype)
     now = spell[pcode] if bad is None else np.where(bad, pcode, spell[pcode])
     f["project_code"] = coded_text_series(raw, now)
     scode, subs = _value_codes(f["subproject_code"])
     todo = table.ok("subproject_code") & _present(f["subproject_code"])
     # one lookup per (project, sub-project) a row holds
     width = len(subs) + 1
-    pair, n, held = _pair_codes(now * width + scode, len(raw) * width)
+    pair, n, held = _pair_codes(now, scode, width, len(raw))
     hits: dict[int, tuple[str, tuple[str, str] | None]] = {}
     good = np.zeros(n, dtype=bool)
     spelled = np.empty(n, dtype=object)
@@ -399,11 +399,15 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
     f["subproject_code"] = coded_text_series(np.array([*subs, None, *spelled], object), sub_now)
 
 
-def _pair_codes(both: np.ndarray, bound: int) -> tuple[np.ndarray, int, list[tuple[int, int]]]:
-    """Numbers for the codes ``0 <= both < bound`` of the pairs rows hold: each row's pair
-    number, how many numbers there are, and ``(number, code)`` of each pair a row holds. When
-    ``bound`` is small a pair's number is its code, else pairs are numbered in order of first
-    row."""
+def _pair_codes(
+    first: np.ndarray, second: np.ndarray, width: int, n_first: int
+) -> tuple[np.ndarray, int, list[tuple[int, int]]]:
+    """Numbers for the pairs ``(first, second)`` rows hold (``0 <= first < n_first``,
+    ``0 <= second < width``), coded ``first * width + second``: each row's pair number, how
+    many numbers there are, and ``(number, code)`` of each pair a row holds. When there are
+    few codes a pair's number is its code, else pairs are numbered in order of first row."""
+    bound = n_first * width
+    both = first.astype(np.int32 if bound < 2**31 else np.int64) * width + second
     if bound <= min(4 * len(both), 1 << 22) + 65536:
         held = np.flatnonzero(np.bincount(both, minlength=bound)).tolist()
         return both, bound, [(code, code) for code in held]
@@ -415,9 +419,10 @@ def _value_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Each cell's index among the distinct texts of a text column (``len(values)`` for an
     empty cell) and those texts (a categorical column's categories, held or not)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes, uniques = s.cat.codes.to_numpy().astype(np.int64), s.cat.categories
+        codes, uniques = s.cat.codes.to_numpy().astype(np.int32), s.cat.categories
     else:
         codes, uniques = pd.factorize(s)
+        codes = codes.astype(np.int32)
     values = [str(v) for v in np.asarray(uniques, dtype=object).tolist()]
     return (np.where(codes < 0, len(values), codes) if (codes < 0).any() else codes), values
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from helpers.core.errors import InputProblem, Message, Number, message
 from helpers.data import schema
-from helpers.data.cells import is_empty
+from helpers.data.cells import code_dtype, is_empty
 from helpers.data.readers import Location
 
 
@@ -138,7 +138,9 @@ def coded_text_series(values: np.ndarray, codes: np.ndarray) -> pd.Series:
     held = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(0, bool)
     texts = sorted({values[k] for k in np.flatnonzero(held).tolist() if values[k] is not None})
     position = {text: j for j, text in enumerate(texts)}
-    lookup = np.array([position.get(v, -1) if v is not None else -1 for v in values], np.int64)
+    lookup = np.array(
+        [position.get(v, -1) if v is not None else -1 for v in values], code_dtype(len(texts))
+    )
     categories = pd.Index(np.array(texts, dtype=object), dtype=object)
     return pd.Series(pd.Categorical.from_codes(lookup[codes], categories=categories))
 
