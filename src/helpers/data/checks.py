@@ -408,9 +408,10 @@ def _pair_codes(
     few codes a pair's number is its code, else pairs are numbered in order of first row."""
     bound = n_first * width
     both = first.astype(np.int32 if bound < 2**31 else np.int64) * width + second
-    if bound <= min(4 * len(both), 1 << 22) + 65536:
-        held = np.flatnonzero(np.bincount(both, minlength=bound)).tolist()
-        return both, bound, [(code, code) for code in held]
+    if bound <= max(16 * len(both), 1 << 16) and bound <= 1 << 28:
+        seen = np.zeros(bound, dtype=bool)
+        seen[both] = True
+        return both, bound, [(code, code) for code in np.flatnonzero(seen).tolist()]
     pair, uniques = pd.factorize(both)
     return pair, len(uniques), list(enumerate(np.asarray(uniques, dtype=np.int64).tolist()))
 

@@ -163,7 +163,7 @@ def _column_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int]:
     if small is not None:
         return small
     plain = [c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c for c in columns]
-    values = pd.concat(plain, ignore_index=True)
+    values = plain[0] if len(plain) == 1 else pd.concat(plain, ignore_index=True)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, len(uniques)
 
@@ -173,8 +173,12 @@ def _integer_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int] | Non
     hashing: ``value - least + 1``, 0 for an empty cell; ``None`` for other columns."""
     if not all(pd.api.types.is_integer_dtype(c.dtype) for c in columns):
         return None
-    missing = np.concatenate([c.isna().to_numpy(dtype=bool) for c in columns])
-    values = np.concatenate([c.to_numpy(dtype=np.int64, na_value=0) for c in columns])
+    if all(isinstance(c.dtype, np.dtype) for c in columns):  # NumPy integers: none missing
+        missing = np.zeros(0, dtype=bool)
+        values = _joined([c.to_numpy() for c in columns])
+    else:
+        missing = _joined([c.isna().to_numpy(dtype=bool) for c in columns])
+        values = _joined([c.to_numpy(dtype=np.int64, na_value=0) for c in columns])
     present = values[~missing] if missing.any() else values
     if not len(present):
         return np.zeros(len(values), dtype=np.int64), 1
@@ -183,6 +187,11 @@ def _integer_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int] | Non
         return None
     codes = values - least + 1
     return (np.where(missing, 0, codes) if missing.any() else codes), span + 1
+
+
+def _joined(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """The arrays end to end (the one array itself, not a copy, when there is one)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def key_codes(
