@@ -407,7 +407,9 @@ def _pair_codes(
     many numbers there are, and ``(number, code)`` of each pair a row holds. When there are
     few codes a pair's number is its code, else pairs are numbered in order of first row."""
     bound = n_first * width
-    both = first.astype(np.int32 if bound < 2**31 else np.int64) * width + second
+    both: np.ndarray = first.astype(np.int32 if bound < 2**31 else np.int64)  # a copy
+    np.multiply(both, width, out=both)
+    np.add(both, second, out=both)
     if bound <= max(16 * len(both), 1 << 16) and bound <= 1 << 28:
         seen = np.zeros(bound, dtype=bool)
         seen[both] = True

@@ -155,7 +155,7 @@ def _column_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int]:
         parts, start = [], 0
         for c in columns:
             k = len(c.cat.categories)
-            lookup = np.append(glob[start : start + k], n)  # code -1 (empty) -> n
+            lookup = np.append(glob[start : start + k], n).astype(np.int32)  # -1 (empty) -> n
             parts.append(lookup[c.cat.codes.to_numpy()])
             start += k
         return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), n + 1
@@ -208,7 +208,8 @@ def key_codes(
         if bound * (n + 1) >= 2**62:  # keep the mixed-radix number within int64
             combined, uniques = pd.factorize(combined)
             bound = len(uniques) + 1
-        combined = combined * (n + 1) + codes
+        combined *= n + 1  # in place: no new array per column
+        combined += codes
         bound *= n + 1
     if dense:
         combined, _ = pd.factorize(combined)
