@@ -214,13 +214,17 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
                 column_types={n: pa.dictionary(pa.int32(), pa.string()) for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=False,  # checked below on each distinct text, not on every cell
             ),
         )
+        if table.num_rows != lines - 1:
+            return None
+        table = table.unify_dictionaries()  # one dictionary per column, across the chunks
+        for column in table.columns:
+            if column.num_chunks:  # every cell's text is in its column's dictionary
+                column.chunk(0).dictionary.validate(full=True)  # UTF-8 included
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
-    if table.num_rows != lines - 1:
-        return None
-    table = table.unify_dictionaries()  # one dictionary per column, across the read's chunks
     return pd.DataFrame(
         {j: _categorical(table.column(j)) for j in range(len(names))}, copy=False
     ).set_axis(["" if is_empty(h) else str(h) for h in header], axis=1)
