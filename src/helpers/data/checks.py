@@ -4,8 +4,9 @@ Each rule takes :class:`~helpers.data.parsed.ParsedTable` objects (typed working
 cells already parsed) and reports what it finds on them; a rule only looks at the cells that
 parsed (:meth:`ParsedTable.ok`), so one bad cell is reported once, not again by every rule that
 reads it. Code resolution (unit names and codes, project and sub-project codes) rewrites the
-cells to their canonical codes, resolving each distinct value (or value and date) once; the
-cross-table rules run after it. The row and plan-line rules live in
+cells to their canonical codes, resolving each distinct value (or value and date) once and
+rewriting the categorical codes of the column, not its cells one by one; the cross-table rules
+run after it. The row and plan-line rules live in
 :mod:`helpers.data.line_checks` (re-exported here).
 """
 
