@@ -5,7 +5,8 @@ the demo, written as JSON, to compare two versions of the code.
     PYTHONPATH=/path/to/old/src .venv/bin/python benchmarks/intake_diff.py run CASES_DIR old.json
     .venv/bin/python benchmarks/intake_diff.py run CASES_DIR new.json && cmp old.json new.json
 
-Run both on the same day (messages name today's date).
+Run both on the same day (messages name today's date). A load that succeeds is compared by
+its input digest, its warnings and, for every table, its dtypes and a digest of its values.
 """
 
 import json
@@ -177,9 +178,13 @@ else:
         try:
             ds = load_dataset(d)
             res[d.name] = (
-                ["OK"]
+                ["OK", ds.sha256]
                 + [format_problems(ds.warnings)]
-                + [str(pd.util.hash_pandas_object(ds.disbursements.astype(str)).sum())]
+                + [
+                    f"{name} { {c: repr(d) for c, d in frame.dtypes.items()} } "
+                    + str(pd.util.hash_pandas_object(frame.astype(str)).sum())
+                    for name, frame in ds.tables().items()
+                ]
             )
         except InputError as e:
             res[d.name] = [format_problems(e.problems)]

@@ -226,17 +226,17 @@ def parse_number_text(text: str, convention: str | None = None) -> float | None:
     return None
 
 
-def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
+def _not_number(column: Column) -> _CellError:
+    """The error of a cell that is not a number (built only when one is found)."""
     unit = message(
         "intake.expected.unit_amount" if column.kind == "amount" else "intake.expected.unit_number"
     )
     expected = message("intake.expected.number", unit=unit, **NUMBER_EXAMPLES)
-    not_number = message("intake.cell.not_number")
-    if isinstance(value, bool | np.bool_):
-        raise _CellError(not_number, expected)
-    if isinstance(value, numbers.Real):
-        x = float(value)
-    elif isinstance(value, str):
+    return _CellError(message("intake.cell.not_number"), expected)
+
+
+def _parse_number(value: object, column: Column, convention: str | None = None) -> float:
+    if isinstance(value, str):  # a CSV cell (tested first: the common case)
         try:
             parsed = parse_number_text(value, convention)
         except AmbiguousNumber:
@@ -250,12 +250,16 @@ def _parse_number(value: object, column: Column, convention: str | None = None) 
                 ),
             ) from None
         if parsed is None:
-            raise _CellError(not_number, expected)
+            raise _not_number(column)
         x = parsed
+    elif isinstance(value, bool | np.bool_):
+        raise _not_number(column)
+    elif isinstance(value, numbers.Real):
+        x = float(value)
     else:
-        raise _CellError(not_number, expected)
+        raise _not_number(column)
     if not math.isfinite(x):
-        raise _CellError(message("intake.cell.not_finite"), expected)
+        raise _CellError(message("intake.cell.not_finite"), _not_number(column).expected)
     _check_range(x, column)
     return x
 
@@ -411,6 +415,8 @@ def is_text_column(s: pd.Series) -> bool:
     """Every non-empty cell is a ``str`` (a CSV column): parsed once per distinct text."""
     if isinstance(s.dtype, pd.StringDtype):
         return True
+    if isinstance(s.dtype, pd.CategoricalDtype):  # a CSV column read by pyarrow
+        return pd.api.types.infer_dtype(s.cat.categories, skipna=False) in ("string", "empty")
     if s.dtype != object:
         return False
     return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
@@ -419,10 +425,15 @@ def is_text_column(s: pd.Series) -> bool:
 def text_codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
     """A text column as ``(codes, uniques, blank)``: row -> index of its distinct text (the
     index ``len(uniques)`` for a missing cell), the distinct texts, and which of them are
-    blank (the last entry, for missing cells, is blank)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    blank (the last entry, for missing cells, is blank). A categorical column is coded by its
+    categories (every one, whether or not a row holds it)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy(), s.cat.categories
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
     texts = [str(u) for u in np.asarray(uniques, dtype=object).tolist()]
-    codes = np.where(codes < 0, len(texts), codes)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(texts), codes.astype(np.intp))
     blank = np.array([not t.strip() for t in texts] + [True], dtype=bool)
     return codes, texts, blank
 
@@ -435,6 +446,15 @@ def empty_cells(s: pd.Series) -> np.ndarray:
         codes, _, blank = text_codes(s)
         return blank[codes]
     return np.fromiter((is_empty(v) for v in s.tolist()), dtype=bool, count=len(s))
+
+
+def code_dtype(n: int) -> type[np.signedinteger]:
+    """The integer dtype pandas keeps the codes of a categorical of ``n`` categories in (codes
+    built in it are not copied again)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
 
 
 def _typed_series(parsed: list[object], codes: np.ndarray, kind: str) -> pd.Series:
@@ -454,7 +474,8 @@ def _typed_series(parsed: list[object], codes: np.ndarray, kind: str) -> pd.Seri
     arr[:] = parsed
     value_codes, values = pd.factorize(arr, use_na_sentinel=True)
     categories = pd.Index(np.asarray(values, dtype=object), dtype=object)
-    return pd.Series(pd.Categorical.from_codes(value_codes[codes], categories=categories))
+    small = value_codes.astype(code_dtype(len(categories)))
+    return pd.Series(pd.Categorical.from_codes(small[codes], categories=categories))
 
 
 def parse_column(

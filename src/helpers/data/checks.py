@@ -4,8 +4,9 @@ Each rule takes :class:`~helpers.data.parsed.ParsedTable` objects (typed working
 cells already parsed) and reports what it finds on them; a rule only looks at the cells that
 parsed (:meth:`ParsedTable.ok`), so one bad cell is reported once, not again by every rule that
 reads it. Code resolution (unit names and codes, project and sub-project codes) rewrites the
-cells to their canonical codes, resolving each distinct value (or value and date) once; the
-cross-table rules run after it. The row and plan-line rules live in
+cells to their canonical codes, resolving each distinct value (or value and date) once and
+rewriting the categorical codes of the column, not its cells one by one; the cross-table rules
+run after it. The row and plan-line rules live in
 :mod:`helpers.data.line_checks` (re-exported here).
 """
 
@@ -38,10 +39,10 @@ from helpers.data.line_checks import (
 from helpers.data.parsed import (
     ParsedTable,
     assign_line_codes,
+    coded_text_series,
     flagged,
     fmt_date,
     key_codes,
-    text_series,
     today,
 )
 from helpers.data.readers import WARNING
@@ -141,26 +142,41 @@ def name_units(resolver: UnitResolver, codes: Sequence[str]) -> object:
 
 
 def _keyed_units(
-    table: ParsedTable, rows: np.ndarray, candidates: list[set[str]], alloc: ParsedTable | None
-) -> dict[int, str]:
-    """Row -> the one unit among its value's candidates whose plan line (the row's line key
-    with that unit) the allocations hold, for the ``rows`` whose other key cells parsed."""
+    table: ParsedTable,
+    rows: np.ndarray,
+    vcode: np.ndarray,
+    candidates: list[set[str]],
+    alloc: ParsedTable | None,
+) -> tuple[np.ndarray, list[str]]:
+    """The ``rows`` (whose other line-key cells parsed) for which exactly one unit among
+    their value's candidates (``candidates[vcode[row]]``) has the plan line of the row's line
+    key with that unit in the allocations, in row order, and that unit of each. Rows with the
+    same value and other key cells share the answer: it is found once for each such group."""
+    none: tuple[np.ndarray, list[str]] = (np.zeros(0, dtype=np.int64), [])
     if alloc is None or not len(rows):
-        return {}
+        return none
     key = list(schema.LINE_KEY)
     others = [c for c in key if c != "unit_code"]
     lines = alloc.frame.loc[alloc.ok(*key), key].drop_duplicates().astype(object)
     if lines.empty:
-        return {}
+        return none
     rows = rows[table.ok(*others)[rows]]
+    cells = table.frame[others].iloc[rows].assign(_value=vcode[rows])
+    (group,) = key_codes([cells], [*others, "_value"])  # numbered in order of first row
+    first = np.flatnonzero(~pd.Series(group).duplicated().to_numpy())
     pairs = (
-        table.frame.iloc[rows][others].assign(_row=rows, unit_code=candidates).explode("unit_code")
+        cells.iloc[first][others]
+        .assign(_group=group[first], unit_code=[candidates[v] for v in vcode[rows[first]]])
+        .explode("unit_code")
     )
     pairs[key] = pairs[key].astype(object)
     hits = pairs.merge(lines, on=key, how="inner")
-    counts = hits.groupby("_row")["unit_code"].agg(["size", "first"])
+    counts = hits.groupby("_group")["unit_code"].agg(["size", "first"])
     one = counts[counts["size"] == 1]
-    return dict(zip(one.index.tolist(), one["first"].tolist(), strict=True))
+    unit = np.full(len(first), None, dtype=object)
+    unit[one.index.to_numpy(dtype=np.int64)] = one["first"].to_numpy(dtype=object)
+    keyed = np.array([u is not None for u in unit], dtype=bool)[group]
+    return rows[keyed], unit[group[keyed]].tolist()
 
 
 def resolve_units(
@@ -190,46 +206,51 @@ def resolve_units(
     date_col = DATE_OF_ROW.get(table.name)
     usable = table.ok(col) & _present(f[col])
     table.typed[col] = f[col].copy()
-    vcode, uniques = pd.factorize(f[col])
+    vcode, uniques = _value_codes(f[col])
     candidates = [resolver.every_candidate(v) for v in uniques]
     several = np.array([len(c) >= 2 for c in candidates] + [False], dtype=bool)[vcode]
     keyed_rows = np.zeros(len(f), dtype=bool)
-    out = f[col].astype(object).to_numpy(copy=True)
+    # each row's unit: its own text (codes < len(uniques) + 1), a unit found by its plan line
+    # or one looked up (codes after those)
+    now = vcode.copy()
+    texts: list[object] = [*uniques, None]
     if table.name == "disbursements" and (usable & several).any():
         rows = np.flatnonzero(usable & several)
-        keyed = _keyed_units(table, rows, [candidates[k] for k in vcode[rows]], alloc)
-        for i, code in keyed.items():
-            out[i] = code
-            keyed_rows[i] = True
+        at, codes = _keyed_units(table, rows, vcode, candidates, alloc)
+        unit_codes, spelled = pd.factorize(np.array(codes, dtype=object))
+        now[at] = len(texts) + unit_codes
+        keyed_rows[at] = True
+        texts.extend(np.asarray(spelled, dtype=object).tolist())
     todo = np.flatnonzero(usable & ~keyed_rows)
     # the day of each row (None without a usable date); it matters only for values that may
     # mean several units or none
-    if date_col:
-        dates = f[date_col].where(table.ok(date_col), pd.NaT)
-        dcode, days = pd.factorize(dates)
-    else:
-        dcode, days = np.full(len(f), -1), pd.Index([])
     dated = np.array([len(c) != 1 for c in candidates] + [False], dtype=bool)[vcode]
-    dcode = np.where(dated, dcode, -1)
-    (pair,) = key_codes([pd.DataFrame({"v": vcode[todo], "d": dcode[todo]})], ["v", "d"])
-    _, first = np.unique(pair, return_index=True)
-    n_pairs = len(first)
-    found = np.empty(n_pairs, dtype=object)
-    variant = np.zeros(n_pairs, dtype=bool)
+    dcode = np.full(len(f), -1, dtype=np.int32)
+    days = pd.Index([])
+    if date_col:
+        at = todo[dated[todo]]
+        dates = f[date_col].iloc[at].where(table.ok(date_col)[at], pd.NaT)
+        dcode[at], days = pd.factorize(dates)
+    # one lookup per (value, day) a row holds
+    width = len(days) + 1
+    pair, n, held = _pair_codes(vcode[todo], dcode[todo] + 1, width, len(uniques) + 1)
+    found = np.empty(n, dtype=object)
+    variant = np.zeros(n, dtype=bool)
     looked: dict[int, tuple[UnitMatch, object]] = {}
-    for k in first.tolist():
-        i = int(todo[k])
-        on = days[dcode[i]] if dcode[i] >= 0 else None
-        match = resolver.lookup(uniques[vcode[i]], on)
-        looked[int(pair[k])] = (match, on)
-        found[pair[k]] = match.code
-        variant[pair[k]] = match.code is not None and match.variant
+    for p, both in held:
+        v, d = divmod(both, width)
+        on = days[d - 1] if d > 0 else None
+        match = resolver.lookup(uniques[v], on)
+        looked[p] = (match, on)
+        found[p] = match.code
+        variant[p] = match.code is not None and match.variant
     resolved = np.array([c is not None for c in found], dtype=bool)
     hit = resolved[pair]
-    out[todo[hit]] = found[pair[hit]]
+    now[todo[hit]] = len(texts) + pair[hit]
+    texts.extend(found)
     failing = np.zeros(len(f), dtype=bool)
     failing[todo[~hit]] = True
-    pair_of = np.full(len(f), -1, dtype=np.int64)
+    pair_of = np.full(len(f), -1, dtype=pair.dtype)
     pair_of[todo] = pair
     variants: dict[tuple[str, str], list[int]] = {}
     for i in todo[variant[pair]].tolist():
@@ -273,7 +294,7 @@ def resolve_units(
             expected=message("intake.expected.unit_spelling", name=resolver.name(code)),
             severity=WARNING,
         )
-    table.frame[col] = text_series(out)
+    table.frame[col] = coded_text_series(np.array(texts, dtype=object), now)
 
 
 class Catalogue:
@@ -323,53 +344,91 @@ def resolve_projects(table: ParsedTable, catalogue: Catalogue | None) -> None:
         table.invalidate("subproject_code")
         return
     f = table.frame
-    usable = table.ok("project_code") & _present(f["project_code"])
-    table.mark("subproject_code", ~usable)
-    pcode, projects = pd.factorize(f["project_code"])
+    pcode, projects = _value_codes(f["project_code"])
     canon = np.array([catalogue.project(v) for v in projects] + [None], dtype=object)
-    unknown = usable & np.array([c is None for c in canon], dtype=bool)[pcode]
-    raw = f["project_code"].astype(object).to_numpy(copy=True)
-    for i in flagged(unknown):
-        table.report(
-            i,
-            message("intake.check.unknown_project"),
-            column="project_code",
-            value=raw[i],
-            expected=message("intake.expected.one_of", values=list(catalogue.projects.values())),
-        )
-    table.mark("subproject_code", unknown)
-    fixed = usable & ~unknown
-    raw[fixed] = canon[pcode[fixed]]
-    f["project_code"] = text_series(raw)
-    subs = f["subproject_code"].astype(object).to_numpy(copy=True)
-    todo = np.flatnonzero(table.ok("subproject_code") & _present(f["subproject_code"]))
-    (pair,) = key_codes(
-        [f.iloc[todo][["project_code", "subproject_code"]]], ["project_code", "subproject_code"]
-    )
-    _, first = np.unique(pair, return_index=True)
+    known = np.array([c is not None for c in canon], dtype=bool)  # the empty value is not
+    bad = table.bad.get("project_code")
+    usable = _present(f["project_code"]) if bad is None else ~bad & _present(f["project_code"])
+    if not usable.all():
+        table.mark("subproject_code", ~usable)
+    if not known[:-1].all():
+        unknown = usable & ~known[pcode]
+        for i in flagged(unknown):
+            table.report(
+                i,
+                message("intake.check.unknown_project"),
+                column="project_code",
+                value=projects[pcode[i]],
+                expected=message(
+                    "intake.expected.one_of", values=list(catalogue.projects.values())
+                ),
+            )
+        table.mark("subproject_code", unknown)
+    # each row's project: its own text (codes < len(projects) + 1) or its catalogue spelling
+    raw = np.array([*projects, None, *canon], dtype=object)
+    spell = (np.arange(len(canon)) + np.where(known, len(canon), 0)).astype(pcode.dtype)
+    now = spell[pcode] if bad is None else np.where(bad, pcode, spell[pcode])
+    f["project_code"] = coded_text_series(raw, now)
+    scode, subs = _value_codes(f["subproject_code"])
+    todo = table.ok("subproject_code") & _present(f["subproject_code"])
+    # one lookup per (project, sub-project) a row holds
+    width = len(subs) + 1
+    pair, n, held = _pair_codes(now, scode, width, len(raw))
     hits: dict[int, tuple[str, tuple[str, str] | None]] = {}
-    good = np.zeros(len(first), dtype=bool)
-    spelled = np.empty(len(first), dtype=object)
-    for k in first.tolist():
-        i = int(todo[k])
-        project, hit = raw[i], catalogue.subproject(subs[i])
-        hits[int(pair[k])] = (project, hit)
+    good = np.zeros(n, dtype=bool)
+    spelled = np.empty(n, dtype=object)
+    for p, both in held:
+        if both % width == len(subs):  # no sub-project: nothing to look up
+            continue
+        project, hit = raw[both // width], catalogue.subproject(subs[both % width])
+        hits[p] = (project, hit)
         if hit is not None and hit[0] == project:
-            good[pair[k]], spelled[pair[k]] = True, hit[1]
+            good[p], spelled[p] = True, hit[1]
     ok_rows = good[pair]
-    subs[todo[ok_rows]] = spelled[pair[ok_rows]]
-    for k in np.flatnonzero(~ok_rows).tolist():
-        i = int(todo[k])
-        project, hit = hits[int(pair[k])]
+    for i in flagged(todo & ~ok_rows):
+        project, hit = hits[int(pair[i])]
         where = message("intake.check.belongs_to", project=hit[0]) if hit is not None else ""
         table.report(
             i,
             message("intake.check.subproject_elsewhere", project=project, where=where),
             column="subproject_code",
-            value=subs[i],
+            value=subs[scode[i]],
             expected=catalogue.expected_sub(project),
         )
-    f["subproject_code"] = text_series(subs)
+    # each row's sub-project: its own text, or the catalogue's spelling of its pair
+    sub_now = np.where(todo & ok_rows, len(subs) + 1 + pair, scode)
+    f["subproject_code"] = coded_text_series(np.array([*subs, None, *spelled], object), sub_now)
+
+
+def _pair_codes(
+    first: np.ndarray, second: np.ndarray, width: int, n_first: int
+) -> tuple[np.ndarray, int, list[tuple[int, int]]]:
+    """Numbers for the pairs ``(first, second)`` rows hold (``0 <= first < n_first``,
+    ``0 <= second < width``), coded ``first * width + second``: each row's pair number, how
+    many numbers there are, and ``(number, code)`` of each pair a row holds. When there are
+    few codes a pair's number is its code, else pairs are numbered in order of first row."""
+    bound = n_first * width
+    both: np.ndarray = first.astype(np.int32 if bound < 2**31 else np.int64)  # a copy
+    np.multiply(both, width, out=both)
+    np.add(both, second, out=both)
+    if bound <= max(16 * len(both), 1 << 16) and bound <= 1 << 28:
+        seen = np.zeros(bound, dtype=bool)
+        seen[both] = True
+        return both, bound, [(code, code) for code in np.flatnonzero(seen).tolist()]
+    pair, uniques = pd.factorize(both)
+    return pair, len(uniques), list(enumerate(np.asarray(uniques, dtype=np.int64).tolist()))
+
+
+def _value_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each cell's index among the distinct texts of a text column (``len(values)`` for an
+    empty cell) and those texts (a categorical column's categories, held or not)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy().astype(np.int32), s.cat.categories
+    else:
+        codes, uniques = pd.factorize(s)
+        codes = codes.astype(np.int32)
+    values = [str(v) for v in np.asarray(uniques, dtype=object).tolist()]
+    return (np.where(codes < 0, len(values), codes) if (codes < 0).any() else codes), values
 
 
 def check_source_ids(table: ParsedTable, sources: ParsedTable) -> None:

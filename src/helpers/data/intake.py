@@ -7,7 +7,8 @@ Two routes, one core:
 * :func:`validate_frames` (also used directly for the demo's already-typed values) parses every
   cell according to its column's kind (:mod:`helpers.data.cells`), resolves unit names and
   program codes, runs the rules within and across tables (:mod:`helpers.data.checks`) and
-  validates each table with :func:`helpers.data.contract.pandera_schema`.
+  validates each table with :func:`helpers.data.contract.pandera_schema`
+  (:mod:`helpers.data.finalise`).
 
 Every problem becomes an :class:`~helpers.core.errors.InputProblem` naming the file (and sheet),
 the row as the user sees it, the column, the value and what was expected; all of them are raised
@@ -23,14 +24,12 @@ after the table (first data row = row 2).
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from helpers.core import paths
 from helpers.core.errors import InputError, InputProblem, message
@@ -46,6 +45,7 @@ from helpers.data.cells import (
 )
 from helpers.data.checks import Catalogue, ParsedTable
 from helpers.data.dataset import Dataset
+from helpers.data.finalise import final_frame
 from helpers.data.parsed import assign_line_codes
 from helpers.data.plan_checks import check_plan
 from helpers.data.readers import (
@@ -87,6 +87,8 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     blank = np.ones(len(frame), dtype=bool)
     for j in range(frame.shape[1]):
         blank &= empty_cells(frame.iloc[:, j])
+        if not blank.any():
+            break
     return blank
 
 
@@ -109,6 +111,8 @@ def _drop_blank_rows(
     blank = np.ones(len(frame), dtype=bool)
     for j, c in enumerate(coded):
         blank &= c[2][c[0]] if c is not None else empty_cells(frame.iloc[:, j])
+        if not blank.any():  # typically after the first column
+            break
     if loc.rows is not None and len(loc.rows) >= len(frame):
         numbers = np.asarray(loc.rows[: len(frame)], dtype=np.int64)
     else:
@@ -117,6 +121,8 @@ def _drop_blank_rows(
         if loc.rows is not None:
             numbers[: len(loc.rows)] = loc.rows
     if not blank.any():
+        if frame.index.equals(pd.RangeIndex(len(frame))):
+            return frame, numbers, coded  # already numbered 0, 1, … (no copy)
         return frame.reset_index(drop=True), numbers, coded
     kept = [None if c is None else (c[0][~blank], c[1], c[2]) for c in coded]
     return frame.loc[~blank].reset_index(drop=True), numbers[~blank], kept
@@ -278,6 +284,7 @@ class _Checker:
                 else values[c.name].tolist()
             )
         )
+        parsed: dict[str, pd.Series] = {}
         for column in spec.columns:
             given = coded[colmap[column.name]] if column.name in colmap else None
             series, failures = parse_column(values[column.name], column, convention, coded=given)
@@ -285,7 +292,8 @@ class _Checker:
                 table.report(
                     f.index, f.message, column=column.name, value=f.value, expected=f.expected
                 )
-            table.frame[column.name] = series
+            parsed[column.name] = series
+        table.frame = pd.DataFrame(parsed, index=table.frame.index, copy=False)  # no copies
         return table
 
     def _map_columns(
@@ -407,74 +415,9 @@ class _Checker:
         table = self.tables.get(name)
         if table is None:  # only reachable when problems were reported already
             return contract.empty_frame(name)
-        spec = table.spec
-        out = pd.DataFrame(
-            {c.name: _final_column(table.frame[c.name], contract.dtype_of(c)) for c in spec.columns}
-        )
-        if any(c.name == "line_id" for c in spec.derived):
-            out["line_id"] = _line_ids(out, table)
-        try:
-            return _contract(name).validate(out, lazy=True)
-        except pa.errors.SchemaErrors as err:
-            self.problems.extend(_pandera_problems(err, table))
-            return out
-
-
-def _final_column(s: pd.Series, dtype: object) -> pd.Series:
-    """A working column in its validated dtype; a categorical text column becomes a pandas
-    string column by one take of its categories (no second pass over every cell)."""
-    if (
-        isinstance(s.dtype, pd.CategoricalDtype)
-        and isinstance(dtype, pd.StringDtype)
-        and dtype.storage == "python"
-        and pd.api.types.infer_dtype(s.cat.categories, skipna=False) in ("string", "empty")
-    ):
-        values = np.append(np.asarray(s.cat.categories, dtype=object), pd.NA)
-        return pd.Series(pd.arrays.StringArray(values[s.cat.codes.to_numpy()]), index=s.index)
-    return s.astype(dtype)
-
-
-@functools.cache
-def _contract(name: str) -> pa.DataFrameSchema:
-    """The table's pandera contract without its unique-key check: every duplicate key was
-    reported by :func:`helpers.data.checks.check_duplicates` (a frame is finalised only when
-    no error was found), and checking it twice costs a hash of every key at scale."""
-    checked = contract.pandera_schema(name)
-    checked.unique = None
-    return checked
-
-
-def _line_ids(out: pd.DataFrame, table: ParsedTable) -> pd.Series:
-    """The ``line_id`` of each row, written once per plan line (from the line codes)."""
-    if not len(out):
-        return pd.Series(dtype="string")
-    codes = table.line_code
-    if codes is None or len(codes) != len(out) or (codes < 0).any():
-        return schema.line_ids(out)
-    uniq, first = np.unique(codes, return_index=True)
-    ids = schema.line_ids(out.iloc[first]).to_numpy(dtype=object)
-    lookup = np.empty(int(uniq.max()) + 1, dtype=object)
-    lookup[uniq] = ids
-    return pd.Series(pd.arrays.StringArray(lookup[codes]), index=out.index)
-
-
-def _pandera_problems(err: pa.errors.SchemaErrors, table: ParsedTable) -> list[InputProblem]:
-    out = []
-    for rec in err.failure_cases.to_dict("records"):
-        idx = rec.get("index")
-        row = None
-        if idx is not None and not is_empty(idx) and 0 <= int(idx) < len(table.rows):
-            row = table.row(int(idx))
-        out.append(
-            table.loc.problem(
-                message("intake.table.schema_check", check=rec.get("check")),
-                row=row,
-                column=rec.get("column"),
-                value=rec.get("failure_case"),
-                expected=message("intake.expected.schema"),
-            )
-        )
-    return out
+        frame, problems = final_frame(table)
+        self.problems.extend(problems)
+        return frame
 
 
 # --------------------------------------------------------------------------- public API

@@ -56,6 +56,20 @@ def _by_code(codes: np.ndarray, ok: np.ndarray, values: np.ndarray, n: int) -> t
     return out, has
 
 
+def _all_distinct(values: np.ndarray) -> bool:
+    """No integer occurs twice in ``values`` (when their range is short: as many values are
+    marked in a table of the range as there are values)."""
+    if len(values) < 2:
+        return True
+    least = int(values.min())
+    span = int(values.max()) - least + 1
+    if span <= max(16 * len(values), 1 << 16) and span <= 1 << 28:
+        seen = np.zeros(span, dtype=bool)
+        seen[values - least] = True
+        return int(np.count_nonzero(seen)) == len(values)
+    return not pd.Series(values).duplicated().any()
+
+
 def check_duplicates(table: ParsedTable) -> None:
     """One row per key of the table (the later rows of a key are reported)."""
     key = list(table.spec.key)
@@ -66,16 +80,16 @@ def check_duplicates(table: ParsedTable) -> None:
         # the plan line is already coded (-1 only where a line-key cell failed: not ``ok``)
         rest = [c for c in key if c not in schema.LINE_KEY]
         frame = table.frame[rest].assign(_line=table.line_code)
-        (gid,) = key_codes([frame], [*rest, "_line"])
+        (gid,) = key_codes([frame], [*rest, "_line"], dense=False)
     else:
-        (gid,) = key_codes([table.frame], key)
+        (gid,) = key_codes([table.frame], key, dense=False)
     idx = np.flatnonzero(ok)
     if not len(idx):
         return
     g = gid[idx]
-    dup = pd.Series(g).duplicated().to_numpy()
-    if not dup.any():
+    if _all_distinct(g):
         return
+    dup = pd.Series(g).duplicated().to_numpy()
     uniq, first_pos = np.unique(g, return_index=True)
     first_of = dict(zip(uniq.tolist(), idx[first_pos].tolist(), strict=True))
     cols = {c: table.values(c) for c in key}
@@ -180,6 +194,15 @@ def check_report_dates(disb: ParsedTable) -> None:
             )
 
 
+def _by_line_and_date(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """The positions that sort rows by line code, then date, rows of a line and day in their
+    order (``np.lexsort((dates, codes))``, by one stable sort of one integer per row)."""
+    day, days = pd.factorize(dates)
+    rank = np.empty(len(days), dtype=np.int64)
+    rank[np.argsort(np.asarray(days), kind="stable")] = np.arange(len(days))
+    return np.argsort(codes.astype(np.int64) * (len(days) + 1) + rank[day], kind="stable")
+
+
 def check_monotone(disb: ParsedTable) -> None:
     """The cumulative disbursement of a line never decreases from one report to the next."""
     ok, codes = line_rows(disb, "report_date", "disbursed_cum_mvnd")
@@ -188,7 +211,7 @@ def check_monotone(disb: ParsedTable) -> None:
         return
     dates = _col(disb, "report_date").astype("int64")
     values = _col(disb, "disbursed_cum_mvnd")
-    order = idx[np.lexsort((dates[idx], codes[idx]))]  # stable: rows of a day keep their order
+    order = idx[_by_line_and_date(codes[idx], dates[idx])]
     same = codes[order][1:] == codes[order][:-1]
     with np.errstate(invalid="ignore"):
         down = same & (values[order][1:] < values[order][:-1])

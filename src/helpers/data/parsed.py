@@ -19,7 +19,7 @@ import pandas as pd
 
 from helpers.core.errors import InputProblem, Message, Number, message
 from helpers.data import schema
-from helpers.data.cells import is_empty
+from helpers.data.cells import code_dtype, is_empty
 from helpers.data.readers import Location
 
 
@@ -50,6 +50,8 @@ class ParsedTable:
         line_code: per row, an integer code of the plan line (the same code in the
             allocations and the disbursements for the same line), -1 where a line-key cell
             failed; set by :func:`assign_line_codes`.
+        line_ids: line code -> ``line_id``, one dictionary shared by the tables whose line
+            codes were assigned together (each line's id is written once for them all).
     """
 
     spec: schema.Table
@@ -60,6 +62,7 @@ class ParsedTable:
     bad: dict[str, np.ndarray] = field(default_factory=dict)
     typed: dict[str, pd.Series] = field(default_factory=dict)
     line_code: np.ndarray | None = None
+    line_ids: dict[int, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -127,10 +130,19 @@ class ParsedTable:
         return s.astype(object).where(s.notna(), None).to_numpy()
 
 
-def text_series(values: np.ndarray) -> pd.Series:
-    """A working text column from an object array of ``str`` (``None``/NaN: empty), as
-    categorical, the dtype text columns have while checking."""
-    return pd.Series(pd.Categorical(values))
+def coded_text_series(values: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """A working text column (categorical, the dtype text columns have while checking) of
+    the texts ``values[codes]``, without building them row by row: ``values`` is a short
+    object array of ``str`` or ``None`` (empty), ``codes`` an index into it per row. The
+    categories are the texts some row holds, sorted: ``pd.Categorical(values[codes])``."""
+    held = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(0, bool)
+    texts = sorted({values[k] for k in np.flatnonzero(held).tolist() if values[k] is not None})
+    position = {text: j for j, text in enumerate(texts)}
+    lookup = np.array(
+        [position.get(v, -1) if v is not None else -1 for v in values], code_dtype(len(texts))
+    )
+    categories = pd.Index(np.array(texts, dtype=object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], categories=categories))
 
 
 def _column_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int]:
@@ -143,19 +155,51 @@ def _column_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int]:
         parts, start = [], 0
         for c in columns:
             k = len(c.cat.categories)
-            lookup = np.append(glob[start : start + k], n)  # code -1 (empty) -> n
+            lookup = np.append(glob[start : start + k], n).astype(np.int32)  # -1 (empty) -> n
             parts.append(lookup[c.cat.codes.to_numpy()])
             start += k
         return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), n + 1
+    small = _integer_codes(columns)
+    if small is not None:
+        return small
     plain = [c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c for c in columns]
-    values = pd.concat(plain, ignore_index=True)
+    values = plain[0] if len(plain) == 1 else pd.concat(plain, ignore_index=True)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, len(uniques)
 
 
-def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np.ndarray]:
+def _integer_codes(columns: Sequence[pd.Series]) -> tuple[np.ndarray, int] | None:
+    """Codes of integer columns (NumPy or nullable) whose values span a short range, without
+    hashing: ``value - least + 1``, 0 for an empty cell; ``None`` for other columns."""
+    if not all(pd.api.types.is_integer_dtype(c.dtype) for c in columns):
+        return None
+    if all(isinstance(c.dtype, np.dtype) for c in columns):  # NumPy integers: none missing
+        missing = np.zeros(0, dtype=bool)
+        values = _joined([c.to_numpy() for c in columns])
+    else:
+        missing = _joined([c.isna().to_numpy(dtype=bool) for c in columns])
+        values = _joined([c.to_numpy(dtype=np.int64, na_value=0) for c in columns])
+    present = values[~missing] if missing.any() else values
+    if not len(present):
+        return np.zeros(len(values), dtype=np.int64), 1
+    least, span = int(present.min()), int(present.max()) - int(present.min()) + 1
+    if span > 4 * len(values) + 65536:
+        return None
+    codes = values - least + 1
+    return (np.where(missing, 0, codes) if missing.any() else codes), span + 1
+
+
+def _joined(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """The arrays end to end (the one array itself, not a copy, when there is one)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def key_codes(
+    frames: Sequence[pd.DataFrame], columns: Sequence[str], *, dense: bool = True
+) -> list[np.ndarray]:
     """One integer per row of each frame, equal for rows with equal ``columns`` (an empty cell
-    is a value of its own), the same across the frames."""
+    is a value of its own), the same across the frames: numbered 0, 1, … in order of first
+    row, or, when not ``dense``, any non-negative integers (one pass over the rows fewer)."""
     sizes = [len(f) for f in frames]
     combined = np.zeros(sum(sizes), dtype=np.int64)
     bound = 1  # combined < bound
@@ -164,9 +208,11 @@ def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np
         if bound * (n + 1) >= 2**62:  # keep the mixed-radix number within int64
             combined, uniques = pd.factorize(combined)
             bound = len(uniques) + 1
-        combined = combined * (n + 1) + codes
+        combined *= n + 1  # in place: no new array per column
+        combined += codes
         bound *= n + 1
-    combined, _ = pd.factorize(combined)
+    if dense:
+        combined, _ = pd.factorize(combined)
     out, start = [], 0
     for n in sizes:
         out.append(combined[start : start + n])
@@ -177,8 +223,10 @@ def key_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> list[np
 def assign_line_codes(tables: Sequence[ParsedTable]) -> None:
     """Give every row of ``tables`` its plan-line code (-1 where a line-key cell failed)."""
     codes = key_codes([t.frame for t in tables], schema.LINE_KEY)
+    ids: dict[int, str] = {}
     for t, c in zip(tables, codes, strict=True):
         t.line_code = np.where(t.ok(*schema.LINE_KEY), c, -1)
+        t.line_ids = ids
 
 
 def line_rows(table: ParsedTable, *more: str) -> tuple[np.ndarray, np.ndarray]:

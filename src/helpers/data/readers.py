@@ -26,13 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from helpers.core.errors import InputProblem, Message, message
 from helpers.data import schema
-from helpers.data.cells import is_empty
+from helpers.data.cells import code_dtype, is_empty
 
 HELPER_SHEETS: tuple[str, ...] = ("instructions", "huong_dan", "lists", "_lists")
 """Sheets of the Excel template that hold no table (compared case-insensitively)."""
@@ -163,6 +164,11 @@ def read_csv_bytes(
 FAST_MIN_BYTES = 0  # every file (the bad-input tests then cover this path too)
 """Files at least this large are first read by pyarrow's CSV reader (:func:`_fast_frame`)."""
 
+READ_BLOCK = 8 << 20
+"""Bytes pyarrow's CSV reader parses at a time. The file is read in one thread: on a busy
+machine its threads cost more processor time than they save (measured with
+``benchmarks/scale.py``), and larger blocks mean fewer dictionaries to unify."""
+
 
 def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataFrame | None:
     """The raw frame of a plain UTF-8 CSV file read by pyarrow, or ``None`` to read it with
@@ -172,8 +178,10 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
     UTF-8, its first line is the header (naming at least two of ``columns``), every line is
     one record (no blank line, no line break inside a quoted cell: the records are as many as
     the lines, so each data row is on line ``header + 1 + i``) and every record has as many
-    cells as the header. Cells stay text (``""`` for an empty cell), in pyarrow-backed string
-    columns.
+    cells as the header. Cells stay text (``""`` for an empty cell); each column is
+    dictionary-encoded while it is read and held as a categorical of its distinct texts
+    (:func:`_categorical`), in the order they first appear: the texts are then parsed once
+    each, and no cell becomes a Python string.
     """
     if len(body) < FAST_MIN_BYTES:
         return None
@@ -198,23 +206,46 @@ def _fast_frame(body: bytes, file: str, columns: Sequence[str] = ()) -> pd.DataF
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, use_threads=False, block_size=READ_BLOCK
+            ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names},  # what pandas keeps
+                column_types={n: pa.dictionary(pa.int32(), pa.string()) for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=False,  # checked below on each distinct text, not on every cell
             ),
         )
+        if table.num_rows != lines - 1:
+            return None
+        table = table.unify_dictionaries()  # one dictionary per column, across the chunks
+        for column in table.columns:
+            if column.num_chunks:  # every cell's text is in its column's dictionary
+                column.chunk(0).dictionary.validate(full=True)  # UTF-8 included
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
-    if table.num_rows != lines - 1:
-        return None
-    string = pd.StringDtype("pyarrow")
-    cols = [table.column(j).to_pandas(types_mapper=lambda _: string) for j in range(len(names))]
-    frame = pd.concat(cols, axis=1, ignore_index=True) if cols else pd.DataFrame()
-    frame.columns = ["" if is_empty(h) else str(h) for h in header]
-    return frame
+    return pd.DataFrame(
+        {j: _categorical(table.column(j)) for j in range(len(names))}, copy=False
+    ).set_axis(["" if is_empty(h) else str(h) for h in header], axis=1)
+
+
+def _categorical(column: object) -> pd.Series:
+    """A dictionary-encoded text column (its chunks sharing one dictionary) as a pandas
+    categorical: the codes of its chunks end to end, the dictionary as the categories."""
+    import pyarrow as pa
+
+    assert isinstance(column, pa.ChunkedArray)
+    chunks = column.chunks
+    if chunks:
+        texts = chunks[0].dictionary.to_numpy(zero_copy_only=False)
+        codes = np.concatenate(
+            [c.indices.to_numpy(zero_copy_only=False) for c in chunks], dtype=code_dtype(len(texts))
+        )
+    else:
+        codes, texts = np.zeros(0, dtype=np.int8), np.zeros(0, dtype=object)
+    categories = pd.Index(texts.astype(object), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False))
 
 
 def _records_frame(
@@ -426,8 +457,9 @@ def read_folder(folder: Path) -> Read:
             )
         )
     digest = hashlib.sha256()
-    for fname, data in sorted(hashed):
-        digest.update(fname.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    for fname, data in sorted(hashed, key=lambda item: item[0]):
+        digest.update(fname.encode() + b"\0" + len(data).to_bytes(8, "big"))
+        digest.update(data)  # the same bytes hashed, without joining them into a copy
     read.sha256 = digest.hexdigest()
     return read
 

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
@@ -60,6 +60,8 @@ UNIT_SUFFIXES: Mapping[str, tuple[str, str | None]] = {
 
 def _relocate_tones(text: str) -> str:
     """Move the tone marks of each syllable of an NFD string to the syllable's end."""
+    if not any(mark in text for mark in TONE_MARKS):
+        return text  # nothing moves
     out: list[str] = []
     syllable: list[str] = []
     tones: list[str] = []
@@ -86,7 +88,13 @@ def text_key(text: str) -> str:
     >>> text_key("  Quảng  HOÀ ") == text_key("quảng hòa")
     True
     """
-    nfd = unicodedata.normalize("NFD", unicodedata.normalize("NFD", str(text)).casefold())
+    return _text_key(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_key(text: str) -> str:
+    """:func:`text_key` of a ``str``, remembered (unit names and values recur)."""
+    nfd = unicodedata.normalize("NFD", unicodedata.normalize("NFD", text).casefold())
     collapsed = " ".join(nfd.split())
     return unicodedata.normalize("NFC", _relocate_tones(collapsed))
 
@@ -102,6 +110,7 @@ _SUFFIX_KEYS: tuple[tuple[str, str, str | None], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def split_unit_name(name: str) -> tuple[str | None, str | None, str]:
     """Split a unit name into (canonical prefix, implied level, match key).
 
@@ -177,6 +186,7 @@ def _digits_key(code: str) -> str | None:
     return (code.lstrip("0") or "0") if code.isdigit() else None
 
 
+@lru_cache(maxsize=1 << 16)
 def bare_key(key: str) -> str:
     """A match key without any diacritic (tone or vowel shape) and with đ written d: the key
     under which "Phong Nặm" and "Phong Nậm" meet."""
@@ -251,7 +261,6 @@ class UnitResolver:
         self._full: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}
         self._bare: dict[str, set[str]] = {}
-        self._sounds: dict[str, str] = {}
         self._prefixes: dict[str, set[str]] = {}
         self._level: dict[str, str | None] = {}
         self._display: dict[str, str] = {}
@@ -300,7 +309,6 @@ class UnitResolver:
             self._full.setdefault(text_key(name), set()).add(code)
             self._names.setdefault(key, set()).add(code)
             self._bare.setdefault(bare_key(key), set()).add(code)
-            self._sounds[key] = _sound_key(key)
             if prefix:
                 self._prefixes.setdefault(code, set()).add(prefix)
 
@@ -505,7 +513,7 @@ class UnitResolver:
         scored: list[tuple[float, str]] = []
         for k in self._names:
             r_key = difflib.SequenceMatcher(None, key, k).ratio()
-            r_sound = difflib.SequenceMatcher(None, sound, self._sounds[k]).ratio()
+            r_sound = difflib.SequenceMatcher(None, sound, _sound_key(k)).ratio()
             if r_key >= 0.5 or r_sound >= 0.6:
                 scored.append((-(r_key + r_sound), k))
         out: list[str] = []
@@ -520,6 +528,7 @@ class UnitResolver:
 _SOUND = str.maketrans({"đ": "d", "k": "c", "q": "c", "y": "i"})
 
 
+@lru_cache(maxsize=1 << 16)
 def _sound_key(key: str) -> str:
     """A match key without any mark, with letters that sound alike merged (for suggestions)."""
     bare = "".join(ch for ch in unicodedata.normalize("NFD", key) if not unicodedata.combining(ch))
