@@ -442,3 +442,29 @@ def test_the_brief_ranking_table_of_many_districts_says_how_many_it_leaves_out()
     assert cells[15][1] == "… 10 other districts: see the annex workbook"
     assert table["rows"][15]["cls"] == "omitted"
     assert cells[-1][0] == ""  # the province row closes the table
+
+
+def test_the_brief_ranking_chart_of_many_districts_is_as_tall_as_thirty_bars():
+    """The brief's own ranking chart of 40 districts draws the 30 it shows (the picture is
+    as tall as a chart of 30 districts), not 40 bars (national data: thousands)."""
+    import base64
+    import struct
+
+    from helpers.report.brief import charts
+
+    def height(n: int) -> int:
+        metrics = _load("metrics_province.json")
+        template = next(r for r in metrics["district_ranking"] if r["level"] == "district")
+        prov = next(r for r in metrics["district_ranking"] if r["level"] == "province")
+        metrics["district_ranking"] = [
+            {**template, "unit_code": f"D{i:02d}", "rank": i + 1, "execution_rate": 0.9 - i / 100}
+            for i in range(n)
+        ] + [prov]
+        uri = charts.chart_ranking(
+            Brief(metrics=metrics, lag=_load("lag_province.json"), lang="en")
+        )
+        assert uri is not None
+        png = base64.b64decode(uri.split(",", 1)[1])
+        return int(struct.unpack(">I", png[20:24])[0])
+
+    assert height(40) == height(30) < height(31)

@@ -15,6 +15,9 @@ from collections.abc import Callable, Mapping
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from helpers.core.formatting import number
+from helpers.core.text import tr
+from helpers.core.thresholds import ranking_window
 from helpers.report.brief.findings import cf_interval, counterfactual_status
 from helpers.report.brief.model import Brief, capital_rates, districts, province_row, unit_name
 from helpers.report.brief.values import common, lc_first, num, t
@@ -283,6 +286,12 @@ def chart_ranking(b: Brief) -> str | None:
     if len(rows) < 2:
         return None
     lang = b.lang
+    by_rank = sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.unit_code))
+    shown, left_out = ranking_window(
+        [r.unit_code for r in by_rank], b.unit_code if b.is_district else None
+    )
+    total = len(rows)
+    rows = [r for r in rows if r.unit_code in shown]
     fig, ax = style.new_figure(0.22 * len(rows) + 0.9)
     colors = [
         style.PALETTE[0] if r.unit_code == b.unit_code and b.is_district else style.PALETTE[1]
@@ -306,7 +315,15 @@ def chart_ranking(b: Brief) -> str | None:
         )
     ax.set_xlim(0, 1)
     style.percent_axis(ax, lang, axis="x")
-    style.finish(fig, demo=b.demo, lang=lang)
+    note = None
+    if left_out:
+        note = tr(
+            "figures.ranking_omitted",
+            lang,
+            shown=number(len(rows), lang),
+            total=number(total, lang),
+        )
+    style.finish(fig, demo=b.demo, lang=lang, note=note)
     return png_data_uri(fig)
 
 
