@@ -9,7 +9,7 @@ every table, so a frame handed on alone still carries it; figures and briefs rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -52,6 +52,15 @@ class Dataset:
     def __post_init__(self) -> None:
         for name in self.table_names():
             getattr(self, name).attrs["demo"] = self.demo
+
+    def without_lines(self) -> Dataset:
+        """The same dataset without its plan lines and snapshots (empty ``allocations`` and
+        ``disbursements``, same columns): what the batch runner keeps once it has planned
+        the run (the units and successions), while each worker holds the whole dataset. At
+        national size the lines are gigabytes."""
+        return replace(
+            self, allocations=self.allocations.iloc[:0], disbursements=self.disbursements.iloc[:0]
+        )
 
     @staticmethod
     def table_names() -> tuple[str, ...]:

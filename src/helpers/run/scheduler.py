@@ -14,6 +14,7 @@ next run deletes.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -138,6 +139,9 @@ class Run:
         earlier = [] if self.replaced else [r.code for r in held.scopes.values()]
         extra = [s.code for s in self.scopes] + [c for c in earlier if c in units]
         self.all_scopes = resolve_scopes(self.data.dataset, ["all", *extra])
+        # the workers read the validated dataset themselves; the runner keeps its unit tables
+        self.data.dataset = self.data.dataset.without_lines()
+        gc.collect()
         self.province = self.all_scopes[0]
         self.nodes = build_plan(
             self.steps,
