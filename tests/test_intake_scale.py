@@ -205,3 +205,16 @@ def test_parquet_problem_rows_are_counted_as_in_a_csv_file(tmp_path):
     with pytest.raises(InputError) as err:
         load_dataset(folder)
     assert any(p.file == "units.parquet" and "Parquet" in p.message for p in err.value.problems)
+
+
+def test_the_runner_keeps_the_units_but_not_the_lines():
+    """``Dataset.without_lines``: no plan line and no snapshot (same columns and dtypes),
+    the units and successions untouched, the original dataset unchanged."""
+    from helpers.data.datasets import open_dataset
+
+    ds = open_dataset("demo")
+    light = ds.without_lines()
+    assert len(light.allocations) == 0 and len(light.disbursements) == 0
+    assert list(light.disbursements.dtypes) == list(ds.disbursements.dtypes)
+    assert light.units is ds.units and light.successions is ds.successions
+    assert light.sha256 == ds.sha256 and len(ds.allocations) > 800
