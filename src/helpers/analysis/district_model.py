@@ -19,7 +19,8 @@ year-end model (:func:`helpers.analysis.lag.yearend.fit_year_end_share`): the am
 precision weight, not a count (``freq_weights`` would pretend each million VND is a line).
 Standard errors are the HC1 sandwich (:func:`helpers.analysis.lag.yearend.sandwich_cov`).
 The district dummies are kept as one code per line (:mod:`helpers.analysis.lag.blockfit`),
-so the fit, the rank check and each district's rate cost time linear in lines and districts.
+so the fit, the rank check and each district's rate cost time linear in lines and districts;
+only the joint test reads the districts x districts block of the covariance.
 Errors clustered by district are not used: with district effects each district's scores sum
 to zero in its own column, so the clustered variance of a district effect degenerates, and
 about ten clusters are too few anyway.
