@@ -24,6 +24,7 @@ from helpers.core.paths import PACKAGE_DIR
 from helpers.core.text import tr
 from helpers.data.dataset import DEMO_LABEL
 from helpers.report.brief import sections as ctx
+from helpers.report.brief.geography import geography_context
 from helpers.report.brief.model import ENTRY_NAME, HTML_NAME, Brief, index_entry
 from helpers.report.brief.outlook import outlook_context
 from helpers.report.brief.reconcile import reconcile_context
@@ -83,7 +84,7 @@ def provenance_with_annex(b: Brief) -> dict[str, Any]:
 SECTIONS: dict[str, tuple[str, Callable[[Brief], dict[str, Any]]]] = {
     "title": ("title", ctx.title_context),
     "key-figures": ("key_figures", ctx.key_figures_context),
-    "geography": ("geography", ctx.geography_context),
+    "geography": ("geography", geography_context),
     "capital": ("capital", ctx.capital_context),
     "reconcile": ("reconcile", reconcile_context),
     "timing": ("timing", ctx.timing_context),
