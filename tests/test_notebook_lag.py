@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
+
+from notebook_run import run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "02_disbursement_lag.ipynb"
@@ -19,17 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebook_lag")]
 
 
 def _run(tmp_path: Path, **params) -> tuple[dict, Path]:
-    out_dir = tmp_path / "out"
-    pm.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp_path / "executed.ipynb"),
-        parameters={**params, "out_dir": str(out_dir)},
-        kernel_name="python3",
-        progress_bar=False,
-        request_save_on_cell_execute=False,
-        cwd=str(tmp_path),
-    )
-    return json.loads((out_dir / "lag.json").read_text(encoding="utf-8")), out_dir
+    return run_notebook(NOTEBOOK, tmp_path, "lag.json", **params)
 
 
 def _number(x) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import papermill as pm
 import pytest
 
 from helpers.core.contracts import Outlook
+from notebook_run import run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "04_outlook.ipynb"
@@ -17,17 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebook_outlook")]
 
 
 def _run(tmp_path: Path, **params) -> tuple[dict, Path]:
-    out_dir = tmp_path / "out"
-    pm.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp_path / "executed.ipynb"),
-        parameters={**params, "out_dir": str(out_dir)},
-        kernel_name="python3",
-        progress_bar=False,
-        request_save_on_cell_execute=False,
-        cwd=str(tmp_path),
-    )
-    return json.loads((out_dir / "outlook.json").read_text(encoding="utf-8")), out_dir
+    return run_notebook(NOTEBOOK, tmp_path, "outlook.json", **params)
 
 
 def test_province_outlook_notebook(tmp_path):
